@@ -1,0 +1,16 @@
+"""The library versions a result was produced with, for manifests and benchmark headers."""
+
+from __future__ import annotations
+
+import platform
+from importlib import metadata
+
+
+def versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for package in ("heldout", "torch", "numpy", "pandas", "scikit-learn", "safetensors"):
+        try:
+            out[package] = metadata.version(package)
+        except metadata.PackageNotFoundError:
+            out[package] = "not installed"
+    return out
