@@ -1,0 +1,25 @@
+"""`heldout evaluate RUN_DIR`: the one final look at the sealed test set, recorded in the ledger."""
+
+from __future__ import annotations
+
+import click
+
+from ..rundir import evaluate_run
+from .output import console, emit_json, table
+
+
+@click.command("evaluate")
+@click.argument("run_dir", type=click.Path(file_okay=False))
+@click.option("--strict", is_flag=True, help="Refuse a second evaluation of the same test set.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
+def command(run_dir: str, strict: bool, as_json: bool) -> None:
+    """Evaluate the model of RUN_DIR on its sealed test set (recorded before it is shown)."""
+    result = evaluate_run(run_dir, strict=strict)
+    if as_json:
+        emit_json(result.to_dict())
+        return
+    metrics = {k: v for k, v in result.metrics.items() if k != "loss_name"}
+    console.print(table(f"Test set {result.test_fingerprint} ({result.rows} rows)", list(metrics),
+                        [list(metrics.values())]))
+    console.print(f"Recorded in the ledger: evaluation {result.unsealings} of this test set "
+                  f"(model {result.model_fingerprint}, loss = {result.metrics['loss_name']}).")

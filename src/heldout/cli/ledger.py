@@ -1,0 +1,50 @@
+"""`heldout ledger`: the record of every sealing and unsealing of a test set."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ..ledger import Ledger
+from .output import console, emit_json, err_console, table
+
+
+@click.command("ledger")
+@click.option("--verify", is_flag=True, help="Check the hash chain; exit 1 if an entry was edited or deleted.")
+@click.option("--retire", metavar="TEST_FINGERPRINT", help="Release a sealed test set's rows (needs --reason).")
+@click.option("--reason", default="", help="Why a test set is retired; recorded in the ledger.")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
+def command(verify: bool, retire: str | None, reason: str, as_json: bool) -> None:
+    """Show the ledger (default folder .heldout, or $HELDOUT_HOME)."""
+    led = Ledger()
+    if retire:
+        led.retire(retire, reason)
+        console.print(f"Retired test set {retire}; its rows may now be trained on. Recorded with the reason.")
+        return
+    entries = led.entries()
+    check = led.verify() if verify else None
+    if as_json:
+        out = {"path": str(led.path), "entries": entries}
+        if check is not None:
+            out["verified"] = {"ok": check.ok, "entries": check.entries, "problems": check.problems}
+        emit_json(out)
+    else:
+        console.print(table(f"Ledger {led.path}", ["#", "time", "kind", "test set", "details"],
+                            [[e["seq"], e["time"][:19].replace("T", " "), e["kind"], e["seal"], _details(e)] for e in entries]))
+        if check is not None and check.ok:
+            console.print(f"Verified: the hash chain of {check.entries} entries is intact.")
+    if check is not None and not check.ok:
+        for problem in check.problems:
+            err_console.print(f"[red]tampered:[/red] {problem}", highlight=False)
+        sys.exit(1)
+
+
+def _details(entry: dict) -> str:
+    p = entry["payload"]
+    if entry["kind"] == "seal":
+        return f"{p.get('rows')} rows of {p.get('dataset')!r}, {p.get('strategy')} split, seed {p.get('seed')}"
+    if entry["kind"] == "unseal":
+        shown = {k: round(v, 4) for k, v in p.get("metrics", {}).items() if isinstance(v, float)}
+        return f"model {p.get('model')}: {shown}"
+    return f"reason: {p.get('reason')}"

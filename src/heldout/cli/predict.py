@@ -1,0 +1,27 @@
+"""`heldout predict BUNDLE DATA -o OUT.csv`: predictions for new rows."""
+
+from __future__ import annotations
+
+import click
+import pandas as pd
+
+from ..bundle import load as load_model
+from ..data import table as read_table
+from ..files import atomic_write
+from .output import console
+
+
+@click.command("predict")
+@click.argument("bundle", type=click.Path(dir_okay=False))
+@click.argument("data", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="CSV file to write.")
+def command(bundle: str, data: str, output: str) -> None:
+    """Predict DATA's rows with the model in BUNDLE; write one prediction per row to OUTPUT."""
+    model = load_model(bundle)
+    rows = read_table(data)
+    out = pd.DataFrame({"prediction": model.predict(rows)})
+    if model.task != "regression":
+        for label, column in zip(model.classes, model.predict_proba(rows).T):
+            out[f"p_{label}"] = column
+    atomic_write(output, out.to_csv(index=False))
+    console.print(f"Wrote {len(out)} predictions to {output}")

@@ -1,0 +1,68 @@
+"""`heldout train`: fit one model on the training rows, watching validation; write a run directory."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ..config import HYPERPARAMETERS
+from ..fit import fit
+from ..optim import OPTIMIZERS, SCHEDULES
+from ..rundir import default_run_dir, save_run
+from .options import data_options
+from .output import console, emit_json, err_console, table
+
+EXIT_DIVERGED = 1
+
+
+def _hyper(flag: str, name: str, kind=float):
+    return click.option(flag, name, type=kind, default=None, help=HYPERPARAMETERS[name].help)
+
+
+@click.command("train")
+@data_options
+@click.option("--model", default="linear", show_default=True, type=click.Choice(["linear", "mlp"]))
+@click.option("--loss", help="mse, mae, huber (regression); log_loss, cross_entropy, hinge (classification).")
+@click.option("--optimizer", default="adam", show_default=True, type=click.Choice(list(OPTIMIZERS)))
+@_hyper("--lr", "lr")
+@_hyper("--epochs", "epochs", int)
+@_hyper("--iterations", "iterations", int)
+@click.option("--batch-size", "batch_size", default=32, show_default=True, type=int,
+              help=HYPERPARAMETERS["batch_size"].help)
+@click.option("--hidden", default="64", show_default=True, help="mlp hidden layer sizes, comma-separated.")
+@click.option("--activation", default="relu", show_default=True)
+@click.option("--init", help="zeros, normal, xavier or kaiming (default: the family's).")
+@_hyper("--momentum", "momentum")
+@_hyper("--weight-decay", "weight_decay")
+@_hyper("--l2", "l2")
+@click.option("--schedule", default="constant", show_default=True, type=click.Choice(list(SCHEDULES)))
+@_hyper("--patience", "patience", int)
+@click.option("--no-early-stopping", is_flag=True, help="Train to the end and keep the final weights.")
+@click.option("--out", type=click.Path(file_okay=False), help="Run directory (default: runs/NAME-TIME).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
+def command(spec, model, loss, optimizer, hidden, no_early_stopping, out, as_json, **settings) -> None:
+    """Train one model on DATA (or --dataset NAME); the test set stays sealed."""
+    the_split = spec.split()
+    options = {k: v for k, v in settings.items() if v is not None}
+    run = fit(the_split, model=model, loss=loss, optimizer=optimizer, seed=spec.seed,
+              hidden=tuple(int(h) for h in hidden.split(",") if h.strip()), early_stopping=not no_early_stopping,
+              **options)
+    run_dir = save_run(out or default_run_dir(spec), spec, run)
+    best = run.history.iloc[run.best_epoch]
+    summary = {"run_dir": str(run_dir), "status": run.status, "message": run.message, "best_epoch": run.best_epoch,
+               "epochs": int(run.history["epoch"].iloc[-1]), "split": run.split, "config": run.config.to_dict(),
+               "validation": {"loss": float(best["val_loss"]), run.metric_name: float(best["val_metric"])},
+               "model_fingerprint": run.model.fingerprint}
+    if as_json:
+        emit_json(summary)
+    else:
+        console.print(table(f"Trained {run.config.model}+{run.config.loss} with {optimizer} on {spec.name}",
+                            ["status", "best epoch", "epochs", "val loss", f"val {run.metric_name}", "run dir"],
+                            [[run.status, run.best_epoch, summary["epochs"], best["val_loss"], best["val_metric"],
+                              str(run_dir)]]))
+        console.print(f"The test set ({run.split['test']} rows, {run.split['test_fingerprint']}) is still sealed. "
+                      f"Evaluate once, at the end: heldout evaluate {run_dir}")
+    if run.status == "diverged":
+        err_console.print(f"[red]diverged:[/red] {run.message}", highlight=False)
+        sys.exit(EXIT_DIVERGED)
