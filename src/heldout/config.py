@@ -133,12 +133,14 @@ class TrainConfig:
 
     def to_dict(self) -> dict:
         out = {f.name: getattr(self, f.name) for f in fields(self)}
-        out["model"] = self.model if isinstance(self.model, str) else getattr(self.model, "__name__", "module")
+        if not isinstance(self.model, str):  # a user module: its code is not stored, only its name
+            out["model"], out["factory"] = "module", getattr(self.model, "__name__", "module")
         out["hidden"] = list(self.hidden)
         return out
 
     @classmethod
     def from_dict(cls, values: dict) -> "TrainConfig":
+        values = {k: v for k, v in values.items() if k != "factory"}
         known = {f.name for f in fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:

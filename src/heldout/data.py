@@ -183,8 +183,9 @@ def _read_file(path: Path) -> pd.DataFrame:
 
 def _task(y: pd.Series, task: str | None, name: str) -> str:
     distinct = y.nunique()
-    if distinct < 2:
-        raise DataError(f"The target {name!r} has a single value ({y.iloc[0]!r}) in every row: there is "
+    if distinct < 2 and task is None:  # a given test table may hold one class; training tables are checked by split
+        first = y.iloc[0].item() if hasattr(y.iloc[0], "item") else y.iloc[0]
+        raise DataError(f"The target {name!r} has a single value ({first!r}) in every row: there is "
                         "nothing to learn. Check the target column.")
     numeric = pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y)
     if task is None:
@@ -199,7 +200,7 @@ def _task(y: pd.Series, task: str | None, name: str) -> str:
     if task == "regression" and not numeric:
         raise DataError(f"A regression target must be numeric, but {name!r} holds {y.dtype} values such as "
                         f"{y.iloc[0]!r}. Use task='binary' or 'multiclass', or convert the column to numbers.")
-    if task == "binary" and distinct != 2:
+    if task == "binary" and distinct > 2:
         raise DataError(f"task='binary' needs exactly 2 classes, but {name!r} has {distinct}. Use 'multiclass'.")
     return task
 

@@ -53,11 +53,11 @@ def train(family, configs: list[TrainConfig], data: Tensors, task: str, n_out: i
     steps_left = c0.iterations if c0.iterations is not None else epochs * steps_per_epoch
     schedule = optim.SCHEDULES[c0.schedule]
     step_size = c0.step_size or max(1, epochs // 3)
-    weights = family.weight_mask()
     order_gen = torch.Generator().manual_seed(int(shuffle_seed))
 
     params = [p.requires_grad_(True) for p in family.init(data.X_train.shape[1], n_out, [c.seed for c in configs],
                                                           data.X_train.device)]
+    weights = family.weight_mask()  # after init: a user module learns its parameter names there
     state = opt.init(params)
     members = [Member(config=c) for c in configs]
     active = torch.ones(K, dtype=torch.bool, device=data.X_train.device)

@@ -2,9 +2,11 @@
 
 >>> import heldout
 >>> split = heldout.split(heldout.datasets.load("diabetes"), seed=0)
->>> run = heldout.fit(split, model="linear", loss="mse", optimizer="gd", lr=0.1, epochs=300)
+>>> run = heldout.fit(split, model="linear", loss="mse", optimizer="gd", lr=0.1)
 >>> run.status, run.history.columns.tolist()
 ('converged', ['epoch', 'lr', 'train_loss', 'val_loss', 'val_metric'])
+>>> round(float(run.history["val_metric"][run.best_epoch]), 1)  # validation rmse at the best epoch
+54.2
 """
 
 from __future__ import annotations

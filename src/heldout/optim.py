@@ -17,7 +17,7 @@ the loss-side L2 penalty on weights is ``l2`` in :class:`~heldout.config.TrainCo
 >>> opt = OPTIMIZERS["gd"]
 >>> params = [torch.tensor([[1.0]])]
 >>> new, _ = opt.update([torch.tensor([[2.0]])], opt.init(params), params, {"lr": torch.tensor([0.1]), "weight_decay": torch.tensor([0.0])})
->>> new[0].item()
+>>> round(new[0].item(), 6)
 0.8
 """
 

@@ -177,6 +177,9 @@ def _check_parts(train: Dataset, val: Dataset, test: Dataset) -> None:
         if len(rows) == 0:
             raise DataError(f"The split leaves the {part} set empty. Give more rows or change the shares "
                             "(test=..., validation=...).")
+    if train.target.nunique() < 2:
+        raise DataError(f"The training rows hold a single target value ({train.target.tolist()[0]!r}): there is "
+                        "nothing to learn. Give training data with at least two classes or values.")
     if train.task != "regression":
         seen = set(train.target.unique().tolist())
         for part, rows in (("validation", val), ("test", test)):

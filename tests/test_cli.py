@@ -1,0 +1,112 @@
+"""The command line, run as a user runs it: a real process, its output, its exit code, its files."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from helpers import mixed_table
+
+
+def heldout(*args, check=True):
+    out = subprocess.run([sys.executable, "-m", "heldout", *args], capture_output=True, text=True,
+                         env={**os.environ, "COLUMNS": "120"})
+    if check:
+        assert out.returncode == 0, out.stderr
+    return out
+
+
+def test_datasets_lists_shape_and_task():
+    listing = json.loads(heldout("datasets", "--json").stdout)
+    rows = {d["name"]: d for d in listing["datasets"]}
+    assert rows["digits"]["rows"] == 1797 and rows["digits"]["task"] == "multiclass"
+    assert "diabetes" in heldout("datasets").stdout
+
+
+def test_train_evaluate_predict_ledger_from_a_csv(tmp_path):
+    frame = mixed_table()
+    frame.to_csv(tmp_path / "table.csv", index=False)
+    trained = json.loads(heldout("train", str(tmp_path / "table.csv"), "--target", "label", "--model", "mlp",
+                                 "--hidden", "8", "--epochs", "20", "--out", str(tmp_path / "run"), "--json").stdout)
+    assert trained["split"]["test"] == 40 and trained["status"] in {"max_epochs", "early_stopped", "converged"}
+    run_dir = tmp_path / "run"
+    assert {p.name for p in run_dir.iterdir()} == {"config.json", "history.csv", "model.safetensors"}
+    history = pd.read_csv(run_dir / "history.csv")
+    assert list(history.columns) == ["epoch", "lr", "train_loss", "val_loss", "val_metric"]
+
+    first = json.loads(heldout("evaluate", str(run_dir), "--json").stdout)
+    assert first["ledger_count"] == 1 and set(first["metrics"]) >= {"accuracy", "log_loss", "roc_auc", "f1", "loss"}
+    again = heldout("evaluate", str(run_dir), "--json")
+    assert json.loads(again.stdout)["ledger_count"] == 2 and "evaluated 2 times" in again.stderr
+    refused = heldout("evaluate", str(run_dir), "--strict", check=False)
+    assert refused.returncode == 2 and "strict mode" in refused.stderr and "Traceback" not in refused.stderr
+
+    frame.drop(columns="label").iloc[:7].to_csv(tmp_path / "new.csv", index=False)
+    heldout("predict", str(run_dir / "model.safetensors"), str(tmp_path / "new.csv"), "-o", str(tmp_path / "p.csv"))
+    predictions = pd.read_csv(tmp_path / "p.csv")
+    assert len(predictions) == 7 and set(predictions.columns) == {"prediction", "p_no", "p_yes"}
+
+    ledger = json.loads(heldout("ledger", "--json", "--verify").stdout)
+    assert [e["kind"] for e in ledger["entries"]] == ["seal", "unseal", "unseal"]
+    assert ledger["verified"]["ok"]
+
+
+def test_run_on_a_bundled_dataset_ends_with_one_final_evaluation(tmp_path):
+    summary = json.loads(heldout("run", "--dataset", "wine", "--out", str(tmp_path / "r"), "--json").stdout)
+    assert summary["test"]["accuracy"] > 0.85 and summary["ledger_count"] == 1
+    assert (tmp_path / "r" / "summary.json").is_file() and (tmp_path / "r" / "model.safetensors").is_file()
+    default = heldout("run", "--out", str(tmp_path / "d"))
+    assert "using the bundled dataset 'breast_cancer'" in default.stdout
+
+
+def test_diverged_training_exits_nonzero_with_the_advice(tmp_path):
+    out = heldout("train", "--dataset", "diabetes", "--optimizer", "gd", "--lr", "3", "--out", str(tmp_path / "x"),
+                  check=False)
+    assert out.returncode == 1 and "diverge at epoch" in out.stderr and "Try 0.3 or lower" in out.stderr
+
+
+def test_errors_are_one_paragraph_with_the_fix_and_no_traceback(tmp_path):
+    cases = [
+        (["train", str(tmp_path / "missing.csv"), "--target", "y"], "not found"),
+        (["train", "--dataset", "iris", "--lr", "-1"], "lr must be > 0"),
+        (["train", "--dataset", "iris", "--batch-size", "0"], "batch_size must be >= 1"),
+        (["train", "--dataset", "nope"], "Unknown dataset 'nope'"),
+        (["evaluate", str(tmp_path)], "not a heldout run directory"),
+        (["predict", str(tmp_path / "m.safetensors"), str(tmp_path / "d.csv"), "-o", str(tmp_path / "o.csv")],
+         "Model file not found"),
+    ]
+    mixed_table().to_csv(tmp_path / "t.csv", index=False)
+    cases.append((["train", str(tmp_path / "t.csv"), "--target", "nope"], "The columns are"))
+    for args, message in cases:
+        out = heldout(*args, check=False)
+        assert out.returncode == 2, (args, out.stderr)
+        assert message in out.stderr and "Traceback" not in out.stderr, (args, out.stderr)
+    assert not (tmp_path / "o.csv").exists()
+    debug = subprocess.run([sys.executable, "-m", "heldout", "train", "--dataset", "nope"], capture_output=True,
+                           text=True, env={**os.environ, "HELDOUT_DEBUG": "1"})
+    assert "Traceback" in debug.stderr
+
+
+def test_predict_with_wrong_columns_writes_nothing(tmp_path):
+    frame = mixed_table()
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    heldout("train", str(tmp_path / "t.csv"), "--target", "label", "--epochs", "2", "--out", str(tmp_path / "r"))
+    frame.drop(columns=["label", "x"]).to_csv(tmp_path / "bad.csv", index=False)
+    out = heldout("predict", str(tmp_path / "r" / "model.safetensors"), str(tmp_path / "bad.csv"), "-o",
+                  str(tmp_path / "p.csv"), check=False)
+    assert out.returncode == 2 and "['x'] are missing" in out.stderr
+    assert not (tmp_path / "p.csv").exists() and not list(Path(tmp_path).glob(".p.csv*"))
+
+
+def test_tampered_ledger_fails_verification(tmp_path):
+    import sqlite3
+
+    heldout("run", "--dataset", "iris", "--out", str(tmp_path / "r"))
+    db = sqlite3.connect(os.environ["HELDOUT_HOME"] + "/ledger.sqlite")
+    db.execute("UPDATE entries SET time = '2020-01-01' WHERE seq = 2")
+    db.commit()
+    out = heldout("ledger", "--verify", check=False)
+    assert out.returncode == 1 and "entry 2" in out.stderr

@@ -1,0 +1,58 @@
+"""Losses and metrics against torch's and scikit-learn's own implementations."""
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+from sklearn import metrics as sk
+
+from heldout import ConfigError, losses, metrics
+
+
+def _out(K=2, n=7, o=1, seed=0):
+    return torch.randn(K, n, o, generator=torch.Generator().manual_seed(seed), dtype=torch.float64)
+
+
+def test_regression_losses():
+    out, y = _out(), torch.randn(7, dtype=torch.float64)
+    for k in range(2):
+        assert losses.mse(out, y)[k] == pytest.approx(F.mse_loss(out[k, :, 0], y).item())
+        assert losses.mae(out, y)[k] == pytest.approx(F.l1_loss(out[k, :, 0], y).item())
+        assert losses.huber(out, y)[k] == pytest.approx(F.smooth_l1_loss(out[k, :, 0], y).item())
+
+
+def test_classification_losses():
+    out, y = _out(), torch.tensor([0, 1, 1, 0, 1, 0, 0], dtype=torch.float64)
+    assert losses.log_loss(out, y)[1] == pytest.approx(
+        sk.log_loss(y.numpy(), torch.sigmoid(out[1, :, 0]).numpy()))
+    assert losses.hinge(out, y)[0] == pytest.approx(
+        sk.hinge_loss(2 * y.numpy() - 1, out[0, :, 0].numpy()))
+    multi, labels = _out(o=4), torch.tensor([0, 3, 1, 2, 2, 0, 3])
+    assert losses.log_loss(multi, labels)[0] == pytest.approx(F.cross_entropy(multi[0], labels).item())
+    assert losses.hinge(multi, labels)[1] == pytest.approx(F.multi_margin_loss(multi[1], labels).item())
+
+
+def test_losses_are_checked_against_the_task():
+    assert losses.resolve(None, "regression") == "mse"
+    assert losses.resolve(None, "multiclass") == "cross_entropy"
+    with pytest.raises(ConfigError, match="does not fit a regression task"):
+        losses.resolve("log_loss", "regression")
+    with pytest.raises(ConfigError, match="Unknown loss"):
+        losses.resolve("mse2", "regression")
+
+
+def test_gradients_of_the_losses_match_finite_differences():
+    for name, o, y in [("huber", 1, torch.randn(7, dtype=torch.float64)),
+                       ("log_loss", 3, torch.tensor([0, 2, 1, 1, 0, 2, 0]))]:
+        out = _out(K=1, o=o).requires_grad_()
+        assert torch.autograd.gradcheck(lambda t: losses.LOSSES[name](t, y), (out,))
+
+
+def test_metrics():
+    y = np.array([0, 1, 1, 0, 1])
+    p = np.array([0.2, 0.7, 0.4, 0.1, 0.9])
+    m = metrics.score("binary", y, p)
+    assert m["accuracy"] == 0.8 and m["roc_auc"] == sk.roc_auc_score(y, p)
+    assert m["f1"] == pytest.approx(sk.f1_score(y, p > 0.5))
+    r = metrics.score("regression", np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 4.0]))
+    assert r["r2"] == pytest.approx(sk.r2_score([1, 2, 3], [1, 2, 4]))
