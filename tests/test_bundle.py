@@ -67,3 +67,18 @@ def test_a_bundle_holds_no_pickled_code(trained):
     _, _, path = trained
     raw = path.read_bytes()
     assert b"\x80\x04" not in raw[:64] and b"torch._utils" not in raw and b"__reduce__" not in raw
+
+
+def test_a_failed_write_leaves_neither_a_partial_file_nor_a_temporary(trained, tmp_path, monkeypatch):
+    import os
+
+    _, model, _ = trained
+    target = tmp_path / "out" / "model.safetensors"
+
+    def crash(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(OSError):
+        model.save(target)
+    assert not target.exists() and list((tmp_path / "out").iterdir()) == []

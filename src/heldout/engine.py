@@ -70,14 +70,15 @@ def train(family, configs: list[TrainConfig], data: Tensors, task: str, n_out: i
         penalty = sum(p.pow(2).flatten(1).sum(1) for p, w in zip(params, weights) if w)
         return loss_fn(out, y) + 0.5 * hp["l2"] * penalty
 
-    def evaluate():
+    def validate():
         with torch.no_grad():
-            train_loss = loss_fn(family.forward(params, data.X_train), data.y_train)
             val_out = family.forward(params, data.X_val)
-            return train_loss, loss_fn(val_out, data.y_val), losses.monitor_metric(task, val_out, data.y_val)
+            return loss_fn(val_out, data.y_val), losses.monitor_metric(task, val_out, data.y_val)
 
     # epoch 0 is the initial state: it anchors the curves and the divergence test
-    initial_train, val_loss, val_metric = evaluate()
+    with torch.no_grad():
+        initial_train = loss_fn(family.forward(params, data.X_train), data.y_train)
+    val_loss, val_metric = validate()
     _record(members, 0, hp["lr"], initial_train, val_loss, val_metric)
     best_val = torch.where(torch.isfinite(val_loss), val_loss, best_val)
 
@@ -108,7 +109,7 @@ def train(family, configs: list[TrainConfig], data: Tensors, task: str, n_out: i
         # evaluate on validation rows; the epoch's training loss is the mean over its batches
         # (for gd: the loss at the start of the step, as the step saw it)
         train_loss = running / max(seen, 1)
-        _, val_loss, val_metric = evaluate()
+        val_loss, val_metric = validate()
         _record(members, epoch, lr, train_loss, val_loss, val_metric, active)
 
         # per member: diverged, improved, stopped early, converged
@@ -159,6 +160,6 @@ def _record(members, epoch, lr, train_loss, val_loss, val_metric, active=None) -
 
 def _diverged_message(config: TrainConfig, epoch: int, loss: float) -> str:
     return (f"Learning rate {config.lr:g} made the loss diverge at epoch {epoch} (loss {loss:.2g}). "
-            f"Try {config.lr / 10:g} or lower, or run `heldout tune` to search it.")
+            f"Try {config.lr / 10:g} or lower, or an adaptive optimizer such as adam.")
 
 

@@ -1,8 +1,10 @@
 """``run()``: the whole procedure in one call — split, train, one final evaluation, bundle.
 
 It trains the default candidate for the task (a linear model with the task's loss and link,
-Adam, early stopping on validation), evaluates it once on the sealed test set, and writes a run
-directory with ``summary.json``. The summary's ``test`` key holds the test metrics.
+full-batch gradient descent, early stopping on validation), evaluates it once on the sealed test
+set, and writes a run directory with ``summary.json``. The summary's ``test`` key holds the test
+metrics. (Searching over candidates on validation data replaces the single default candidate
+when ``heldout tune`` arrives.)
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from .fit import fit
 from .evaluate import evaluate
 from .rundir import DataSpec, default_run_dir, save_run
 
-DEFAULT_CANDIDATE = {"model": "linear", "optimizer": "adam", "lr": 0.01, "epochs": 300}
+DEFAULT_CANDIDATE = {"model": "linear", "optimizer": "gd", "lr": 0.1}
 
 
 def run(spec: DataSpec | None = None, out=None, **train_options) -> dict:

@@ -24,8 +24,9 @@ def command(spec, out, as_json: bool) -> None:
     split = summary["split"]
     console.print(f"Split {split['dataset']!r} ({split['strategy']}, seed {split['seed']}): {split['train']} train, "
                   f"{split['validation']} validation, {split['test']} test rows sealed as {split['test_fingerprint']}.")
+    validation = ", ".join(f"{k} {v:.4g}" for k, v in summary["validation"].items())
     console.print(f"Trained {summary['candidate']}: {summary['status']}, best epoch {summary['best_epoch']}, "
-                  f"validation {summary['validation']}.")
+                  f"validation {validation}.")
     test = {k: v for k, v in summary["test"].items() if k != "loss_name"}
     console.print(table("Test set, evaluated once", list(test), [list(test.values())]))
     console.print(f"Ledger count for this test set: {summary['ledger_count']}. Run directory: {summary['run_dir']}")
