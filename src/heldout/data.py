@@ -65,18 +65,6 @@ class Dataset:
             fingerprints=self.fingerprints[positions],
         )
 
-    def concat(self, other: "Dataset") -> "Dataset":
-        """This dataset's rows followed by ``other``'s (same schema), e.g. train + validation."""
-        cat = lambda a, b: None if a is None else pd.concat([a, b], ignore_index=True)  # noqa: E731
-        return replace(
-            self,
-            features=cat(self.features, other.features),
-            target=cat(self.target, other.target),
-            groups=cat(self.groups, other.groups),
-            time=cat(self.time, other.time),
-            fingerprints=np.concatenate([self.fingerprints, other.fingerprints]),
-        )
-
 
 def load(source: Any, target: Any = None, *, task: str | None = None, groups: str | None = None,
          time: str | None = None, name: str | None = None) -> Dataset:
@@ -120,7 +108,7 @@ def load(source: Any, target: Any = None, *, task: str | None = None, groups: st
     if not kept:
         raise DataError(f"The table has no feature columns besides the target {target_name!r}. Add features.")
     features = frame[kept].reset_index(drop=True)
-    schema = {c: _kind(features[c]) for c in kept}
+    schema = {c: column_kind(features[c]) for c in kept}
     time_col = None if time is None else _as_time(frame[time], time).reset_index(drop=True)
     return Dataset(
         features=features, target=y.reset_index(drop=True), task=task, schema=schema,
@@ -205,7 +193,8 @@ def _task(y: pd.Series, task: str | None, name: str) -> str:
     return task
 
 
-def _kind(column: pd.Series) -> str:
+def column_kind(column: pd.Series) -> str:
+    """How a feature column is read: 'bool', 'datetime', 'numeric' or 'categorical'."""
     if pd.api.types.is_bool_dtype(column):
         return "bool"
     if pd.api.types.is_datetime64_any_dtype(column):

@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from .data import column_kind
 from .errors import ConfigError, DataError
 
 MISSING = "<missing>"
@@ -76,7 +77,7 @@ class Features:
         return f
 
     def _fit_column(self, name: str, values: pd.Series) -> dict:
-        kind = _kind(values)
+        kind = column_kind(values)
         if kind == "categorical":
             labels = _labels(values)
             counts = labels.value_counts()
@@ -94,16 +95,6 @@ class Features:
         std = float(filled.std())
         return {"name": name, "kind": kind, "fill": fill, "mean": float(filled.mean()),
                 "scale": std if std > 0 else 1.0}
-
-
-def _kind(values: pd.Series) -> str:
-    if pd.api.types.is_bool_dtype(values):
-        return "bool"
-    if pd.api.types.is_datetime64_any_dtype(values):
-        return "datetime"
-    if pd.api.types.is_numeric_dtype(values):
-        return "numeric"
-    return "categorical"
 
 
 def _numeric(values: pd.Series, name: str, kind: str) -> np.ndarray:

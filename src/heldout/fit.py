@@ -116,11 +116,11 @@ def fit(split: Split, model="linear", loss: str | None = None, optimizer: str = 
     members = engine.train(family, [config], data, split.task, n_out, shuffle_seed)
 
     summary = split.summary()
+    ignored = tuple(c.name for c in (split.train.target, split.train.groups, split.train.time) if c is not None)
     models = []
     for m in members:
         manifest = {"seed": m.config.seed, "shuffle_seed": shuffle_seed, "split": summary,
                     "status": m.status, "best_epoch": m.best_epoch, "versions": versions()}
-        ignored = tuple(c.name for c in (split.train.target, split.train.groups, split.train.time) if c is not None)
         models.append(Model(family, m.params, features, task=split.task, classes=split.train.classes,
                             target=split.train.target.name, schema=split.train.schema,
                             config=m.config.to_dict(), manifest=manifest, ignored_columns=ignored))
