@@ -56,3 +56,27 @@ def test_metrics():
     assert m["f1"] == pytest.approx(sk.f1_score(y, p > 0.5))
     r = metrics.score("regression", np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 4.0]))
     assert r["r2"] == pytest.approx(sk.r2_score([1, 2, 3], [1, 2, 4]))
+
+
+@pytest.mark.parametrize("name, o, target", [
+    ("mse", 1, lambda: torch.randn(7, dtype=torch.float64)),
+    ("mae", 1, lambda: torch.randn(7, dtype=torch.float64)),
+    ("huber", 1, lambda: torch.randn(7, dtype=torch.float64) * 3),
+    ("log_loss", 1, lambda: torch.tensor([0.0, 1, 1, 0, 1, 0, 0], dtype=torch.float64)),
+    ("log_loss", 3, lambda: torch.tensor([0, 2, 1, 1, 0, 2, 0])),
+    ("hinge", 1, lambda: torch.tensor([0.0, 1, 1, 0, 1, 0, 0], dtype=torch.float64)),
+    ("hinge", 3, lambda: torch.tensor([0, 2, 1, 1, 0, 2, 0])),
+])
+@pytest.mark.parametrize("weighted", [False, True])
+def test_value_and_grad_matches_autograd_of_the_mean(name, o, target, weighted):
+    """The closed forms the engine starts its backward pass from, against autograd."""
+    out, y = _out(K=2, o=o), target()
+    w = torch.tensor([[1.0, 1, 1, 1, 1, 0, 0], [1.0, 1, 0, 1, 1, 1, 1]], dtype=torch.float64) if weighted else None
+    value, grad = losses.value_and_grad(name, out, y, w)
+    ref = out.clone().requires_grad_()
+    ref_value = losses.LOSSES[name](ref, y, w)
+    (ref_grad,) = torch.autograd.grad(ref_value.sum(), ref)
+    assert torch.allclose(value, ref_value.detach()) and torch.allclose(grad, ref_grad)
+    if weighted:  # weight 0 rows do not count at all
+        kept = losses.LOSSES[name](out[:1, :5], y[:5])
+        assert torch.allclose(value[:1], kept)

@@ -14,11 +14,12 @@ from . import datasets
 from .bundle import load as load_model
 from .config import TrainConfig
 from .data import Dataset, load
-from .errors import (BundleError, ConfigError, DataError, DivergedError, HeldoutError, HeldoutWarning, LeakageError,
+from .errors import (BudgetError, BundleError, ConfigError, DataError, DivergedError, HeldoutError, HeldoutWarning, LeakageError,
                      LedgerError, SealedError)
 from .evaluate import Evaluation, evaluate
 from .features import Features
-from .fit import Run, fit
+from .fit import fit
+from .run import Run
 from .ledger import Ledger
 from .model import Model
 from .sealed import Sealed
@@ -29,6 +30,6 @@ __version__ = "0.1.0"
 __all__ = [
     "datasets", "load", "Dataset", "split", "Split", "Sealed", "Features", "fit", "Run", "TrainConfig",
     "evaluate", "Evaluation", "Model", "load_model", "Ledger",
-    "HeldoutError", "DataError", "ConfigError", "LeakageError", "SealedError", "DivergedError", "BundleError",
+    "HeldoutError", "BudgetError", "DataError", "ConfigError", "LeakageError", "SealedError", "DivergedError", "BundleError",
     "LedgerError", "HeldoutWarning",
 ]

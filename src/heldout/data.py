@@ -65,6 +65,18 @@ class Dataset:
             fingerprints=self.fingerprints[positions],
         )
 
+    def append(self, other: "Dataset") -> "Dataset":
+        """These rows followed by ``other``'s (same columns), e.g. training and validation rows
+        pooled for cross-validation."""
+        join = lambda a, b: None if a is None else pd.concat([a, b], ignore_index=True)  # noqa: E731
+        return replace(
+            self,
+            features=pd.concat([self.features, other.features], ignore_index=True),
+            target=join(self.target, other.target), groups=join(self.groups, other.groups),
+            time=join(self.time, other.time),
+            fingerprints=np.concatenate([self.fingerprints, other.fingerprints]),
+        )
+
 
 def load(source: Any, target: Any = None, *, task: str | None = None, groups: str | None = None,
          time: str | None = None, name: str | None = None) -> Dataset:

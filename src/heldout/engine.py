@@ -1,8 +1,11 @@
 """The training loop over a population of K members, computed as one batched model.
 
-Members share the data and the batch order; each has its own hyperparameters, initialisation
-seed, history, early stopping, convergence and divergence. A member that stops keeps its
-parameters frozen while the others go on; the run ends when no member is still training.
+Members share the model shape, loss, optimizer, batch size and epochs; each has its own learning
+rate, momentum, betas, weight decay, L2, schedule, initialisation seed, stopping rules and
+cross-validation fold. Members of one fold share every batch, so one pass over the data serves
+all of them. Each member has its own history, early stopping (best weights restored),
+convergence and divergence; a member that stops is frozen (its parameters and optimizer state
+no longer change) while the others go on, and the run ends when no member is still training.
 A single run is a population of one through the same code.
 """
 
@@ -13,18 +16,20 @@ from dataclasses import dataclass, field
 
 import torch
 
-from . import losses, optim
+from . import batches, losses, optim
+from .batches import Block
 from .config import TrainConfig
+
+EVAL_ELEMENTS = 1 << 24  # outputs and activations held at once when scoring rows without gradients
 
 
 @dataclass
 class Tensors:
-    """Preprocessed training and validation rows, resident on the device."""
+    """Preprocessed training and validation rows on the device; ``fold[k]`` is member k's block."""
 
-    X_train: torch.Tensor
-    y_train: torch.Tensor
-    X_val: torch.Tensor
-    y_val: torch.Tensor
+    train: Block
+    validation: Block
+    fold: torch.Tensor | None = None
 
 
 @dataclass
@@ -32,6 +37,7 @@ class Member:
     """One member's outcome: history, best epoch, status, message and final parameters."""
 
     config: TrainConfig
+    fold: int | None = None
     history: dict = field(default_factory=lambda: {"epoch": [], "lr": [], "train_loss": [], "val_loss": [],
                                                    "val_metric": []})
     best_epoch: int = 0
@@ -40,119 +46,159 @@ class Member:
     params: list = field(default_factory=list)
 
 
-def train(family, configs: list[TrainConfig], data: Tensors, task: str, n_out: int, shuffle_seed: int) -> list[Member]:
-    """Train one member per config (all sharing model shape, loss, optimizer and batch size)."""
+def score_rows(family, params, block: Block, fold, task: str, loss: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """Each member's mean loss and monitored metric over all rows of ``block``, without gradients,
+    in row chunks so that K members' activations never need more than ``EVAL_ELEMENTS`` numbers."""
+    K, n = params[0].shape[0], block.X.shape[-2]
+    width = max(p.shape[-1] for p in params)
+    rows = max(1, EVAL_ELEMENTS // max(1, K * width))
+    valid = block.weights()
+    loss_sum = metric_sum = weight = 0.0
+    with torch.no_grad():
+        for start in range(0, n, rows):
+            part = slice(start, start + rows)
+            if block.is_shared:
+                Xc, yc, wc = block.X[part], block.y[part], 1.0
+            else:  # each member reads its own fold's rows
+                Xc, yc, wc = block.X[:, part][fold], block.y[:, part][fold], valid[:, part][fold]
+            out = family.forward(params, Xc)
+            loss_sum = loss_sum + (losses.ROWS[loss](out, yc) * wc).sum(-1)
+            metric_sum = metric_sum + (losses.monitor_rows(task, out, yc) * wc).sum(-1)
+            weight = weight + (Xc.shape[0] if block.is_shared else wc.sum(-1))
+    weight = weight.clamp_min(1) if torch.is_tensor(weight) else max(weight, 1)
+    return loss_sum / weight, losses.finish_monitor(task, metric_sum / weight)
+
+
+def train(family, configs: list[TrainConfig], data: Tensors, task: str, n_out: int, shuffle_seed: int,
+          folds: list[int] | None = None) -> list[Member]:
+    """Train one member per config; ``folds[k]`` is member k's cross-validation fold, if any."""
     c0 = configs[0]
-    K, n = len(configs), len(data.y_train)
-    opt, loss_fn = optim.get(c0.optimizer), losses.LOSSES[c0.loss]
-    hp = {name: torch.tensor([float(getattr(c, name)) for c in configs], device=data.X_train.device)
-          for name in ("lr", "momentum", "beta1", "beta2", "eps", "weight_decay", "l2")}
-    batch = n if opt.full_batch else min(c0.batch_size, n)
-    steps_per_epoch = math.ceil(n / batch)
+    K, device = len(configs), data.train.X.device
+    fold = torch.tensor(folds, device=device) if folds is not None else None
+    opt = optim.get(c0.optimizer)
+    hp = _hyperparameters(configs, device)
+    weights = None  # which parameters are weights (l2 applies to them): known after init
+    batch = max(data.train.counts) if opt.full_batch else c0.batch_size
+    steps_per_epoch = data.train.steps_per_epoch(batch)
     epochs = c0.epochs if c0.iterations is None else math.ceil(c0.iterations / steps_per_epoch)
-    steps_left = c0.iterations if c0.iterations is not None else epochs * steps_per_epoch
-    schedule = optim.SCHEDULES[c0.schedule]
-    step_size = c0.step_size or max(1, epochs // 3)
-    order_gen = torch.Generator().manual_seed(int(shuffle_seed))
+    gens = data.train.generators(shuffle_seed)
+    stream = opt.full_batch and data.train.is_shared and hasattr(family, "hidden")
 
-    params = [p.requires_grad_(True) for p in family.init(data.X_train.shape[1], n_out, [c.seed for c in configs],
-                                                          data.X_train.device)]
-    weights = family.weight_mask()  # after init: a user module learns its parameter names there
+    params = family.init(data.train.n_features, n_out, [c.seed for c in configs], device)
+    weights = family.weight_mask()
     state = opt.init(params)
-    members = [Member(config=c) for c in configs]
-    active = torch.ones(K, dtype=torch.bool, device=data.X_train.device)
-    best_val = torch.full((K,), math.inf, device=active.device)
-    best_params = [p.detach().clone() for p in params]
-    best_train = torch.full((K,), math.inf, device=active.device)
-    best_train_trail = []  # best training loss after each epoch: convergence looks back a window
-
-    def objective(out, y, params):
-        penalty = sum(p.pow(2).flatten(1).sum(1) for p, w in zip(params, weights) if w)
-        return loss_fn(out, y) + 0.5 * hp["l2"] * penalty
-
-    def validate():
-        with torch.no_grad():
-            val_out = family.forward(params, data.X_val)
-            return loss_fn(val_out, data.y_val), losses.monitor_metric(task, val_out, data.y_val)
+    members = [Member(config=c, fold=None if folds is None else folds[k]) for k, c in enumerate(configs)]
+    active = [True] * K
+    steps_done = torch.zeros(K, device=device)
 
     # epoch 0 is the initial state: it anchors the curves and the divergence test
-    with torch.no_grad():
-        initial_train = loss_fn(family.forward(params, data.X_train), data.y_train)
-    val_loss, val_metric = validate()
-    _record(members, 0, hp["lr"], initial_train, val_loss, val_metric)
-    best_val = torch.where(torch.isfinite(val_loss), val_loss, best_val)
+    initial_train, _ = score_rows(family, params, data.train, fold, task, c0.loss)
+    val_loss, val_metric = score_rows(family, params, data.validation, fold, task, c0.loss)
+    _record(members, 0, hp["lr"], initial_train, val_loss, val_metric, active)
+    best_val = torch.where(torch.isfinite(val_loss), val_loss, torch.full_like(val_loss, math.inf))
+    best_params = [p.clone() for p in params]
+    best_train_trail = [[math.inf] * K]  # best training loss after each epoch: convergence looks back
 
     for epoch in range(1, epochs + 1):
-        # forward / backward / update over this epoch's batches, in one shared seeded order
-        lr = hp["lr"] * schedule(epoch - 1, epochs, step_size, c0.gamma)
+        # forward / backward / update over this epoch's batches, every member in one computation
+        lr = _epoch_lr(configs, epoch, epochs, hp["lr"])
         step_hp = dict(hp, lr=lr)
-        if opt.full_batch:
-            X, y = data.X_train, data.y_train
-        else:
-            perm = torch.randperm(n, generator=order_gen).to(data.X_train.device)
-            X, y = data.X_train[perm], data.y_train[perm]
-        running, seen = torch.zeros(K, device=active.device), 0
-        for start in range(0, n, batch):
-            if steps_left == 0:
+        live = torch.tensor(active, device=device)
+        running, seen = torch.zeros(K, device=device), 0
+        for X, y, w, rows in data.train.epoch(batch, gens, fold):
+            if stream:
+                value, grads = batches.streamed(family.loss_and_grads, params, X, y, c0.loss)
+            else:
+                value, grads = family.loss_and_grads(params, X, y, w, c0.loss)
+            if hp["l2"] is not None:  # the gradient of (l2/2)·‖W‖² on weights
+                grads = [torch.addcmul(g, optim.per_member(hp["l2"], p), p) if is_weight else g
+                         for g, p, is_weight in zip(grads, params, weights)]
+            new_params, new_state = opt.update(grads, state, params, step_hp)
+            stepping = live & (rows > 0) if torch.is_tensor(rows) else live
+            if c0.iterations is not None:
+                stepping = stepping & (steps_done < c0.iterations)
+            if all(active) and not torch.is_tensor(rows) and c0.iterations is None:
+                params, state = new_params, new_state          # every member steps: no masking
+            else:
+                params, state = optim.select(stepping, new_params, params), optim.select(stepping, new_state, state)
+            steps_done += stepping
+            running += value * rows
+            seen = seen + rows
+            if c0.iterations is not None and not bool((steps_done < c0.iterations).any()):
                 break
-            xb, yb = X[start:start + batch], y[start:start + batch]
-            out = family.forward(params, xb)
-            batch_loss = objective(out, yb, params)
-            grads = torch.autograd.grad(batch_loss.sum(), params)
-            with torch.no_grad():
-                new, state = opt.update(list(grads), state, [p.detach() for p in params], step_hp)
-                params = [torch.where(optim.per_member(active, p), q, p.detach()).requires_grad_(True)
-                          for p, q in zip(params, new)]
-            running += loss_fn(out.detach(), yb) * len(yb)
-            seen += len(yb)
-            steps_left -= 1
         # evaluate on validation rows; the epoch's training loss is the mean over its batches
         # (for gd: the loss at the start of the step, as the step saw it)
-        train_loss = running / max(seen, 1)
-        val_loss, val_metric = validate()
+        train_loss = running / (seen.clamp_min(1) if torch.is_tensor(seen) else max(seen, 1))
+        val_loss, val_metric = score_rows(family, params, data.validation, fold, task, c0.loss)
         _record(members, epoch, lr, train_loss, val_loss, val_metric, active)
 
-        # per member: diverged, improved, stopped early, converged
-        diverged = active & (~torch.isfinite(train_loss) | (train_loss > c0.diverge_factor * initial_train.abs()))
-        improved = active & torch.isfinite(val_loss) & (val_loss < best_val)
+        # per member: improved, diverged, stopped early, converged, out of steps
+        improved = live & torch.isfinite(val_loss) & (val_loss < best_val)
         best_val = torch.where(improved, val_loss, best_val)
-        best_params = [torch.where(optim.per_member(improved, b), p.detach(), b) for b, p in zip(best_params, params)]
-        best_train = torch.minimum(best_train, train_loss)
+        best_params = optim.select(improved, params, best_params)
+        best_train = [min(b, t) for b, t in zip(best_train_trail[-1], train_loss.tolist())]
         best_train_trail.append(best_train)
-        window = c0.n_iter_no_change
-        stalled = (best_train >= (1 - c0.tol) * best_train_trail[-1 - window] if len(best_train_trail) > window
-                   else torch.zeros_like(active))
+        done = [False] * K if c0.iterations is None else (steps_done >= c0.iterations).tolist()
         for k in torch.nonzero(improved).flatten().tolist():
             members[k].best_epoch = epoch
-        for k in torch.nonzero(active).flatten().tolist():
-            m = members[k]
-            if diverged[k]:
-                m.status, m.message = "diverged", _diverged_message(m.config, epoch, float(train_loss[k]))
-            elif c0.early_stopping and epoch - m.best_epoch >= c0.patience:
-                m.status = "early_stopped"
-                m.message = f"validation loss did not improve for {c0.patience} epochs; best epoch {m.best_epoch}"
-            elif c0.tol > 0 and stalled[k]:
-                m.status = "converged"
-                m.message = (f"training loss improved by less than {c0.tol:g} (relative) over the last "
-                             f"{window} epochs")
-            else:
-                continue
-            active[k] = False
-        if not bool(active.any()) or steps_left == 0:
+        for k, m in enumerate(members):
+            if active[k]:
+                active[k] = not _stops(m, epoch, train_loss[k].item(), initial_train[k].item(), best_train_trail, k,
+                                       done[k])
+        if not any(active):
             break
 
     # each member ends with its best validation weights when early stopping is on (and always
     # after divergence); with early stopping off it keeps its final weights
     for k, m in enumerate(members):
-        keep_best = m.status == "diverged" or c0.early_stopping
-        m.params = [(b[k] if keep_best else p.detach()[k]).clone() for b, p in zip(best_params, params)]
+        keep_best = m.status == "diverged" or m.config.early_stopping
+        m.params = [(b[k] if keep_best else p[k]).clone() for b, p in zip(best_params, params)]
     return members
 
 
-def _record(members, epoch, lr, train_loss, val_loss, val_metric, active=None) -> None:
+def _stops(m: Member, epoch: int, train_loss: float, initial: float, trail: list, k: int, out_of_steps: bool) -> bool:
+    """Whether member ``m`` stops after ``epoch``; sets its status and message when it does."""
+    c = m.config
+    window = c.n_iter_no_change
+    if not math.isfinite(train_loss) or train_loss > c.diverge_factor * abs(initial):
+        m.status, m.message = "diverged", _diverged_message(c, epoch, train_loss)
+    elif c.early_stopping and epoch - m.best_epoch >= c.patience:
+        m.status = "early_stopped"
+        m.message = f"validation loss did not improve for {c.patience} epochs; best epoch {m.best_epoch}"
+    elif c.tol > 0 and len(trail) > window + 1 and trail[-1][k] >= (1 - c.tol) * trail[-1 - window][k]:
+        m.status = "converged"
+        m.message = f"training loss improved by less than {c.tol:g} (relative) over the last {window} epochs"
+    elif out_of_steps:
+        m.status, m.message = "max_epochs", f"ran its {c.iterations} iterations"
+    else:
+        return False
+    return True
+
+
+def _hyperparameters(configs: list[TrainConfig], device) -> dict:
+    """Each per-member hyperparameter as a ``[K]`` tensor; an all-zero decay or l2 as ``None``
+    (the update then skips it)."""
+    hp = {name: torch.tensor([float(getattr(c, name)) for c in configs], device=device)
+          for name in ("lr", "momentum", "beta1", "beta2", "eps", "weight_decay", "l2")}
+    for name in ("weight_decay", "l2"):
+        if not bool(hp[name].any()):
+            hp[name] = None
+    return hp
+
+
+def _epoch_lr(configs: list[TrainConfig], epoch: int, epochs: int, base: torch.Tensor) -> torch.Tensor:
+    """Each member's learning rate for ``epoch`` (1-based) under its own schedule."""
+    if all(c.schedule == "constant" for c in configs):
+        return base
+    factors = [optim.SCHEDULES[c.schedule](epoch - 1, epochs, c.step_size or max(1, epochs // 3), c.gamma)
+               for c in configs]
+    return base * torch.tensor(factors, dtype=base.dtype, device=base.device)
+
+
+def _record(members, epoch, lr, train_loss, val_loss, val_metric, active) -> None:
     values = [t.detach().cpu().tolist() for t in (lr, train_loss, val_loss, val_metric)]
     for k, m in enumerate(members):
-        if active is None or bool(active[k]):
+        if active[k]:
             for key, v in zip(("lr", "train_loss", "val_loss", "val_metric"), values):
                 m.history[key].append(v[k])
             m.history["epoch"].append(epoch)
@@ -161,5 +207,3 @@ def _record(members, epoch, lr, train_loss, val_loss, val_metric, active=None) -
 def _diverged_message(config: TrainConfig, epoch: int, loss: float) -> str:
     return (f"Learning rate {config.lr:g} made the loss diverge at epoch {epoch} (loss {loss:.2g}). "
             f"Try {config.lr / 10:g} or lower, or an adaptive optimizer such as adam.")
-
-

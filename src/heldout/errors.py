@@ -20,6 +20,10 @@ class ConfigError(HeldoutError):
     """A setting is invalid: unknown name, value out of range, options that contradict each other."""
 
 
+class BudgetError(ConfigError):
+    """Training cannot fit the memory budget, even one member at a time."""
+
+
 class LeakageError(HeldoutError):
     """Test rows would reach training, tuning or selection."""
 

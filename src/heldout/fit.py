@@ -1,5 +1,9 @@
 """``fit()``: train on ``split.train``, watch ``split.validation`` every epoch, return a ``Run``.
 
+Settings given as lists expand to a grid; every configuration (times every fold, with
+``folds=F``) is a member, and members that can share one batched computation train together as
+a population. A single configuration is a population of one.
+
 >>> import heldout
 >>> split = heldout.split(heldout.datasets.load("diabetes"), seed=0)
 >>> run = heldout.fit(split, model="linear", loss="mse", optimizer="gd", lr=0.1)
@@ -7,121 +11,147 @@
 ('converged', ['epoch', 'lr', 'train_loss', 'val_loss', 'val_metric'])
 >>> round(float(run.history["val_metric"][run.best_epoch]), 1)  # validation rmse at the best epoch
 54.2
+>>> sweep = heldout.fit(split, optimizer="gd", lr=[0.01, 0.1], seed=[0, 1])
+>>> sweep.table()[["lr", "seed", "status"]].values.tolist()
+[[0.01, 0, 'converged'], [0.01, 1, 'converged'], [0.1, 0, 'converged'], [0.1, 1, 'converged']]
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+import warnings
+from dataclasses import replace
 
-import pandas as pd
 import torch
 
-from . import engine, losses
+from . import engine, folds as folding, grid, losses, memory
+from .batches import STREAM_MIN_ROWS, Block
 from .config import TrainConfig
-from .errors import ConfigError
+from .errors import ConfigError, HeldoutWarning
 from .families import make_family
 from .features import Features
 from .guard import training_split
 from .model import Model
+from .optim import get as get_optimizer
+from .run import Run
 from .split import Split
 from .versions import versions
 
 
-@dataclass
-class Run:
-    """The result of training: one entry per member (a single fit has one)."""
-
-    members: list[engine.Member]
-    models: list[Model]
-    split: dict
-    config: TrainConfig
-
-    def __repr__(self) -> str:
-        if len(self.members) == 1:
-            return f"Run(status={self.status!r}, best_epoch={self.best_epoch}, epochs={len(self.history) - 1})"
-        return f"Run({len(self.members)} members)"
-
-    def _one(self) -> engine.Member:
-        if len(self.members) != 1:
-            raise ConfigError(f"This run has {len(self.members)} members; use run.members[k] or run.table().")
-        return self.members[0]
-
-    @property
-    def history(self) -> pd.DataFrame:
-        """Per epoch: learning rate, training loss, validation loss and validation metric (epoch 0 = initial)."""
-        return pd.DataFrame(self._one().history)
-
-    @property
-    def best_epoch(self) -> int:
-        return self._one().best_epoch
-
-    @property
-    def status(self) -> str:
-        return self._one().status
-
-    @property
-    def message(self) -> str:
-        return self._one().message
-
-    @property
-    def model(self) -> Model:
-        self._one()
-        return self.models[0]
-
-    @property
-    def metric_name(self) -> str:
-        return losses.MONITOR_NAME[self.split["task"]]
-
-    def table(self) -> pd.DataFrame:
-        """One row per member: seed, learning rate, best epoch, best validation loss and metric, status."""
-        rows = []
-        for m in self.members:
-            h = m.history
-            at = h["epoch"].index(m.best_epoch)
-            rows.append({"seed": m.config.seed, "lr": m.config.lr, "best_epoch": m.best_epoch,
-                         "val_loss": h["val_loss"][at], f"val_{self.metric_name}": h["val_metric"][at],
-                         "epochs": h["epoch"][-1], "status": m.status})
-        return pd.DataFrame(rows)
-
-
-def fit(split: Split, model="linear", loss: str | None = None, optimizer: str = "adam", lr: float | None = None,
-        epochs: int | None = None, iterations: int | None = None, batch_size: int = 32, seed: int = 0,
-        **options) -> Run:
-    """Train one model on ``split.train``, evaluating ``split.validation`` every epoch.
+def fit(split: Split, model="linear", loss=None, optimizer="adam", lr=None, epochs=None, iterations=None,
+        batch_size=32, seed=0, *, folds: int | None = None, memory_budget: int | None = None, **options) -> Run:
+    """Train every configuration of the grid on ``split.train``, evaluating ``split.validation``
+    every epoch; with ``folds=F``, each configuration F times on folds of the training and
+    validation rows pooled, each fold validating on its own rows.
 
     ``options`` are the other fields of :class:`~heldout.config.TrainConfig` (``hidden``,
-    ``momentum``, ``l2``, ``schedule``, ``patience``, ...).
+    ``momentum``, ``l2``, ``schedule``, ``patience``, ...); any setting may be a list.
+    ``memory_budget`` caps the bytes a population may use (default: half the available memory);
+    larger populations train in chunks.
     """
     split = training_split(split, "fit")
+    settings = dict(model=model, loss=loss, optimizer=optimizer, lr=lr, epochs=epochs, iterations=iterations,
+                    batch_size=batch_size, seed=seed, **options)
+    combos, axes = grid.expand(settings)
+    configs = [_config(c, split.task) for c in combos]
+    parts = None
+    if folds is not None:
+        pool = split.train.append(split.validation)
+        parts = folding.assign(pool, folds, split.strategy, split.seed)
+    fold_ids = list(range(len(parts))) if parts else [None]
+    member_specs = [(i, f) for i in range(len(configs)) for f in fold_ids]
+
+    prepared: dict = {}
+    results: dict[int, engine.Member] = {}
+    chunk_sizes = []
+    populations: dict[tuple, list[int]] = {}
+    for k, (i, _) in enumerate(member_specs):
+        populations.setdefault(grid.population_key(configs[i]), []).append(k)
+    families = {}
+    for key, ks in populations.items():
+        c0 = configs[member_specs[ks[0]][0]]
+        family = make_family(c0.model, hidden=c0.hidden, activation=c0.activation, init=c0.init)
+        if c0.device not in prepared:
+            prepared[c0.device] = _prepare(split, parts, torch.device(c0.device))
+        data, features = prepared[c0.device]
+        n_out = losses.n_outputs(split.task, split.train.classes)
+        shuffle_seed = c0.shuffle_seed if c0.shuffle_seed is not None else split.seed
+        for chunk in _chunks(family, c0, data, n_out, len(ks), memory_budget):
+            chosen = [ks[j] for j in chunk]
+            member_folds = None if parts is None else [member_specs[k][1] for k in chosen]
+            fold_index = None if parts is None else torch.tensor(member_folds, device=data.train.X.device)
+            trained = engine.train(family, [configs[member_specs[k][0]] for k in chosen],
+                                   replace(data, fold=fold_index), split.task, n_out, shuffle_seed, member_folds)
+            results.update(zip(chosen, trained))
+            chunk_sizes.append(len(chosen))
+        families.update({k: family for k in ks})
+
+    members = [results[k] for k in range(len(member_specs))]
+    models = [_model(families[k], m, features[m.fold or 0], split, configs[member_specs[k][0]].shuffle_seed)
+              for k, m in enumerate(members)]
+    return Run(members=members, models=models, split=split.summary(), configs=configs,
+               config_index=[i for i, _ in member_specs], axes=axes, folds=len(parts) if parts else None,
+               chunks=chunk_sizes)
+
+
+def _config(settings: dict, task: str) -> TrainConfig:
     try:
-        config = TrainConfig(model=model, loss=loss, optimizer=optimizer, lr=lr, epochs=epochs,
-                             iterations=iterations, batch_size=batch_size, seed=seed, **options)
+        config = TrainConfig(**settings)
     except TypeError as exc:
         raise ConfigError(f"{exc}. Valid settings: {sorted(TrainConfig.__dataclass_fields__)}.") from None
     config = config.validated()
-    config = replace(config, loss=losses.resolve(config.loss, split.task))
-    family = make_family(config.model, hidden=config.hidden, activation=config.activation, init=config.init)
+    return replace(config, loss=losses.resolve(config.loss, task))
 
-    # preprocessing is learned from training rows only, then applied to validation rows
-    features = Features().fit(split.train.features)
-    device = torch.device(config.device)
-    n_out = losses.n_outputs(split.task, split.train.classes)
-    data = engine.Tensors(
-        X_train=torch.from_numpy(features.transform(split.train.features)).to(device),
-        y_train=losses.encode_target(split.train.target, split.task, split.train.classes, device),
-        X_val=torch.from_numpy(features.transform(split.validation.features)).to(device),
-        y_val=losses.encode_target(split.validation.target, split.task, split.train.classes, device),
-    )
-    shuffle_seed = config.shuffle_seed if config.shuffle_seed is not None else split.seed
-    members = engine.train(family, [config], data, split.task, n_out, shuffle_seed)
 
+def _prepare(split: Split, parts, device) -> tuple[engine.Tensors, list[Features]]:
+    """Rows as tensors on ``device``. Preprocessing is learned from each member's training rows
+    only (per fold with folds), then applied to its validation rows."""
+    task, classes = split.task, split.train.classes
+
+    def tensors(rows, features):
+        X = torch.from_numpy(features.transform(rows.features)).to(device)
+        return X, losses.encode_target(rows.target, task, classes, device)
+
+    if parts is None:
+        features = Features().fit(split.train.features)
+        return engine.Tensors(Block.shared(*tensors(split.train, features)),
+                              Block.shared(*tensors(split.validation, features))), [features]
+    pool = split.train.append(split.validation)
+    fitted, train, val = [], [], []
+    for tr, va in parts:
+        features = Features().fit(pool.take(tr).features)
+        fitted.append(features)
+        train.append(tensors(pool.take(tr), features))
+        val.append(tensors(pool.take(va), features))
+    return (engine.Tensors(Block.folded(*zip(*train)), Block.folded(*zip(*val))), fitted)
+
+
+def _chunks(family, config: TrainConfig, data: engine.Tensors, n_out: int, n_members: int, budget) -> list[list[int]]:
+    """The members of one population in chunks that fit the memory budget (saying so when it splits)."""
+    d = data.train.n_features
+    optimizer = get_optimizer(config.optimizer)
+    rows = max(data.train.counts) if optimizer.full_batch else min(config.batch_size, max(data.train.counts))
+    if optimizer.full_batch and data.train.is_shared and rows >= STREAM_MIN_ROWS:
+        rows = 4096 * torch.get_num_threads()  # streamed in cache-sized chunks
+    n_params, widths = family.size(d, n_out)
+    need = memory.member_bytes(n_params, widths, config.optimizer, rows, d, not data.train.is_shared)
+    device = data.train.X.device
+    if budget is None:
+        budget = memory.available_bytes(device) // 2 - 4 * 4 * engine.EVAL_ELEMENTS
+    plan = memory.plan_chunks(n_members, need, int(budget), device)
+    if len(plan) > 1:
+        warnings.warn(f"{n_members} members need about {memory._size(need * n_members)}, more than the memory "
+                      f"budget of {memory._size(budget)}: training them in {len(plan)} chunks of up to "
+                      f"{len(plan[0])}.", HeldoutWarning, stacklevel=3)
+    return plan
+
+
+def _model(family, member: engine.Member, features: Features, split: Split, shuffle_seed) -> Model:
     summary = split.summary()
     ignored = tuple(c.name for c in (split.train.target, split.train.groups, split.train.time) if c is not None)
-    models = []
-    for m in members:
-        manifest = {"seed": m.config.seed, "shuffle_seed": shuffle_seed, "split": summary,
-                    "status": m.status, "best_epoch": m.best_epoch, "versions": versions()}
-        models.append(Model(family, m.params, features, task=split.task, classes=split.train.classes,
-                            target=split.train.target.name, schema=split.train.schema,
-                            config=m.config.to_dict(), manifest=manifest, ignored_columns=ignored))
-    return Run(members=members, models=models, split=summary, config=config)
+    manifest = {"seed": member.config.seed, "shuffle_seed": shuffle_seed if shuffle_seed is not None else split.seed,
+                "split": summary, "status": member.status, "best_epoch": member.best_epoch, "versions": versions()}
+    if member.fold is not None:
+        manifest["fold"] = member.fold
+    return Model(family, member.params, features, task=split.task, classes=split.train.classes,
+                 target=split.train.target.name, schema=split.train.schema, config=member.config.to_dict(),
+                 manifest=manifest, ignored_columns=ignored)

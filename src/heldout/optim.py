@@ -45,7 +45,7 @@ class MomentumState(NamedTuple):
 
 
 class AdamState(NamedTuple):
-    count: int
+    count: torch.Tensor  # [K]: steps taken by each member (a frozen member's count stands still)
     mu: Params
     nu: Params
 
@@ -55,9 +55,23 @@ def per_member(h: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
     return h.view(-1, *([1] * (p.dim() - 1)))
 
 
+def select(mask: torch.Tensor, new, old):
+    """``new`` for the members in ``mask`` and ``old`` for the rest, through lists and states."""
+    if isinstance(new, torch.Tensor):
+        return torch.where(per_member(mask, new), new, old)
+    if isinstance(new, tuple) and hasattr(new, "_fields"):
+        return type(new)(*(select(mask, a, b) for a, b in zip(new, old)))
+    if isinstance(new, (list, tuple)):
+        return type(new)(select(mask, a, b) for a, b in zip(new, old))
+    return new
+
+
 def _decayed(grads: Params, params: Params, hparams: dict) -> Params:
-    """torch's coupled weight decay: g + λθ."""
-    return [g + per_member(hparams["weight_decay"], p) * p for g, p in zip(grads, params)]
+    """torch's coupled weight decay: g + λθ (skipped when every member's λ is 0: ``None``)."""
+    decay = hparams.get("weight_decay")
+    if decay is None:
+        return grads
+    return [torch.addcmul(g, per_member(decay, p), p) for g, p in zip(grads, params)]
 
 
 def _plain(full_batch: bool) -> Optimizer:
@@ -66,7 +80,7 @@ def _plain(full_batch: bool) -> Optimizer:
 
     def update(grads, state, params, hparams):
         grads = _decayed(grads, params, hparams)
-        return [p - per_member(hparams["lr"], p) * g for p, g in zip(params, grads)], state
+        return [torch.addcmul(p, per_member(hparams["lr"], p), g, value=-1) for p, g in zip(params, grads)], state
 
     return Optimizer(init, update, full_batch, ("weight_decay",))
 
@@ -80,9 +94,9 @@ def _heavy_ball(nesterov: bool) -> Optimizer:
         new_params, buffers = [], []
         for p, g, buf in zip(params, grads, state.buffers):
             mu = per_member(hparams["momentum"], p)
-            buf = mu * buf + g  # torch.optim.SGD with dampening 0: the first step gives buf = g
-            step = g + mu * buf if nesterov else buf
-            new_params.append(p - per_member(hparams["lr"], p) * step)
+            buf = torch.addcmul(g, mu, buf)  # torch.optim.SGD with dampening 0: the first step gives buf = g
+            step = torch.addcmul(g, mu, buf) if nesterov else buf
+            new_params.append(torch.addcmul(p, per_member(hparams["lr"], p), step, value=-1))
             buffers.append(buf)
         return new_params, MomentumState(buffers)
 
@@ -91,22 +105,25 @@ def _heavy_ball(nesterov: bool) -> Optimizer:
 
 def _adam(decoupled: bool) -> Optimizer:
     def init(params):
-        return AdamState(0, [torch.zeros_like(p) for p in params], [torch.zeros_like(p) for p in params])
+        count = torch.zeros(params[0].shape[0], dtype=params[0].dtype, device=params[0].device)
+        return AdamState(count, [torch.zeros_like(p) for p in params], [torch.zeros_like(p) for p in params])
 
     def update(grads, state, params, hparams):
         count = state.count + 1
+        b1, b2 = hparams["beta1"], hparams["beta2"]
+        step_size = hparams["lr"] / (1 - b1 ** count)
+        root_correction = (1 - b2 ** count).sqrt()
         if decoupled:  # AdamW: θ ← θ(1 − ηλ) before the Adam step
-            params = [p * (1 - per_member(hparams["lr"] * hparams["weight_decay"], p)) for p in params]
+            if hparams.get("weight_decay") is not None:
+                params = [p * (1 - per_member(hparams["lr"] * hparams["weight_decay"], p)) for p in params]
         else:
             grads = _decayed(grads, params, hparams)
         new_params, mus, nus = [], [], []
         for p, g, m, v in zip(params, grads, state.mu, state.nu):
-            b1, b2 = per_member(hparams["beta1"], p), per_member(hparams["beta2"], p)
-            m = b1 * m + (1 - b1) * g
-            v = b2 * v + (1 - b2) * g * g
-            step_size = per_member(hparams["lr"], p) / (1 - b1 ** count)
-            denom = (v.sqrt() / (1 - b2 ** count).sqrt()) + per_member(hparams["eps"], p)
-            new_params.append(p - step_size * m / denom)
+            m = torch.lerp(g, m, per_member(b1, p))        # β1 m + (1 − β1) g
+            v = torch.lerp(g * g, v, per_member(b2, p))    # β2 v + (1 − β2) g²
+            denom = (v.sqrt() / per_member(root_correction, p)).add_(per_member(hparams["eps"], p))
+            new_params.append(torch.addcdiv(p, per_member(step_size, p) * m, denom, value=-1))
             mus.append(m)
             nus.append(v)
         return new_params, AdamState(count, mus, nus)
