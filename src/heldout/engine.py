@@ -73,38 +73,36 @@ def train(family, configs: list[TrainConfig], data: Tensors, task: str, n_out: i
           folds: list[int] | None = None) -> list[Member]:
     """Train one member per config; ``folds[k]`` is member k's cross-validation fold, if any."""
     c0 = configs[0]
-    K, device = len(configs), data.train.X.device
-    fold = torch.tensor(folds, device=device) if folds is not None else None
+    device = data.train.X.device
     opt = optim.get(c0.optimizer)
-    hp = _hyperparameters(configs, device)
-    weights = None  # which parameters are weights (l2 applies to them): known after init
     batch = max(data.train.counts) if opt.full_batch else c0.batch_size
-    steps_per_epoch = data.train.steps_per_epoch(batch)
-    epochs = c0.epochs if c0.iterations is None else math.ceil(c0.iterations / steps_per_epoch)
+    epochs = c0.epochs if c0.iterations is None else math.ceil(c0.iterations / data.train.steps_per_epoch(batch))
     gens = data.train.generators(shuffle_seed)
     stream = opt.full_batch and data.train.is_shared and hasattr(family, "hidden")
-
-    params = family.init(data.train.n_features, n_out, [c.seed for c in configs], device)
-    weights = family.weight_mask()
-    state = opt.init(params)
     members = [Member(config=c, fold=None if folds is None else folds[k]) for k, c in enumerate(configs)]
-    active = [True] * K
-    steps_done = torch.zeros(K, device=device)
+
+    # the live population: row j of every tensor below is member alive[j]
+    alive = list(range(len(configs)))
+    fold = data.fold
+    hp = _hyperparameters(configs, device)
+    params = family.init(data.train.n_features, n_out, [c.seed for c in configs], device)
+    weights = family.weight_mask()  # which parameters are weights (l2 applies to them)
+    state = opt.init(params)
+    steps_done = torch.zeros(len(alive), device=device)
 
     # epoch 0 is the initial state: it anchors the curves and the divergence test
     initial_train, _ = score_rows(family, params, data.train, fold, task, c0.loss)
     val_loss, val_metric = score_rows(family, params, data.validation, fold, task, c0.loss)
-    _record(members, 0, hp["lr"], initial_train, val_loss, val_metric, active)
+    _record(members, alive, 0, hp["lr"], initial_train, val_loss, val_metric)
+    initial = initial_train.tolist()
     best_val = torch.where(torch.isfinite(val_loss), val_loss, torch.full_like(val_loss, math.inf))
     best_params = [p.clone() for p in params]
-    best_train_trail = [[math.inf] * K]  # best training loss after each epoch: convergence looks back
+    trail = {k: [math.inf] for k in alive}  # each member's best training loss after each epoch
 
     for epoch in range(1, epochs + 1):
-        # forward / backward / update over this epoch's batches, every member in one computation
-        lr = _epoch_lr(configs, epoch, epochs, hp["lr"])
-        step_hp = dict(hp, lr=lr)
-        live = torch.tensor(active, device=device)
-        running, seen = torch.zeros(K, device=device), 0
+        # forward / backward / update over this epoch's batches, every live member in one computation
+        step_hp = dict(hp, lr=_epoch_lr([configs[k] for k in alive], epoch, epochs, hp["lr"]))
+        running, seen = torch.zeros(len(alive), device=device), 0
         for X, y, w, rows in data.train.epoch(batch, gens, fold):
             if stream:
                 value, grads = batches.streamed(family.loss_and_grads, params, X, y, c0.loss)
@@ -114,49 +112,61 @@ def train(family, configs: list[TrainConfig], data: Tensors, task: str, n_out: i
                 grads = [torch.addcmul(g, optim.per_member(hp["l2"], p), p) if is_weight else g
                          for g, p, is_weight in zip(grads, params, weights)]
             new_params, new_state = opt.update(grads, state, params, step_hp)
-            stepping = live & (rows > 0) if torch.is_tensor(rows) else live
-            if c0.iterations is not None:
-                stepping = stepping & (steps_done < c0.iterations)
-            if all(active) and not torch.is_tensor(rows) and c0.iterations is None:
-                params, state = new_params, new_state          # every member steps: no masking
-            else:
+            if torch.is_tensor(rows) or c0.iterations is not None:
+                # a fold with no rows left in this epoch, or a member out of iterations, stands still
+                stepping = (rows > 0) if torch.is_tensor(rows) else torch.ones_like(steps_done, dtype=torch.bool)
+                if c0.iterations is not None:
+                    stepping = stepping & (steps_done < c0.iterations)
                 params, state = optim.select(stepping, new_params, params), optim.select(stepping, new_state, state)
-            steps_done += stepping
+                steps_done += stepping
+                if c0.iterations is not None and not bool((steps_done < c0.iterations).any()):
+                    break
+            else:
+                params, state = new_params, new_state
             running += value * rows
             seen = seen + rows
-            if c0.iterations is not None and not bool((steps_done < c0.iterations).any()):
-                break
         # evaluate on validation rows; the epoch's training loss is the mean over its batches
         # (for gd: the loss at the start of the step, as the step saw it)
         train_loss = running / (seen.clamp_min(1) if torch.is_tensor(seen) else max(seen, 1))
         val_loss, val_metric = score_rows(family, params, data.validation, fold, task, c0.loss)
-        _record(members, epoch, lr, train_loss, val_loss, val_metric, active)
+        _record(members, alive, epoch, step_hp["lr"], train_loss, val_loss, val_metric)
 
-        # per member: improved, diverged, stopped early, converged, out of steps
-        improved = live & torch.isfinite(val_loss) & (val_loss < best_val)
+        # per member: improved, diverged, stopped early, converged, out of iterations
+        improved = torch.isfinite(val_loss) & (val_loss < best_val)
         best_val = torch.where(improved, val_loss, best_val)
         best_params = optim.select(improved, params, best_params)
-        best_train = [min(b, t) for b, t in zip(best_train_trail[-1], train_loss.tolist())]
-        best_train_trail.append(best_train)
-        done = [False] * K if c0.iterations is None else (steps_done >= c0.iterations).tolist()
-        for k in torch.nonzero(improved).flatten().tolist():
-            members[k].best_epoch = epoch
-        for k, m in enumerate(members):
-            if active[k]:
-                active[k] = not _stops(m, epoch, train_loss[k].item(), initial_train[k].item(), best_train_trail, k,
-                                       done[k])
-        if not any(active):
+        out_of_steps = [False] * len(alive) if c0.iterations is None else (steps_done >= c0.iterations).tolist()
+        stopped = []
+        for j, (k, loss_now, better) in enumerate(zip(alive, train_loss.tolist(), improved.tolist())):
+            if better:
+                members[k].best_epoch = epoch
+            trail[k].append(min(trail[k][-1], loss_now))
+            if _stops(members[k], epoch, loss_now, initial[k], trail[k], out_of_steps[j]):
+                stopped.append(j)
+        if len(stopped) == len(alive) or epoch == epochs:
             break
+        if stopped:  # stopped members leave the computation; their rows are kept as they are
+            for j in stopped:
+                _finish(members[alive[j]], [b[j] for b in best_params], [p[j] for p in params])
+            keep = torch.tensor([j for j in range(len(alive)) if j not in stopped], device=device)
+            alive = [alive[j] for j in keep.tolist()]
+            params, best_params, state, hp = (optim.take(keep, t) for t in (params, best_params, state, hp))
+            best_val, steps_done = best_val[keep], steps_done[keep]
+            fold = None if fold is None else fold[keep]
 
-    # each member ends with its best validation weights when early stopping is on (and always
-    # after divergence); with early stopping off it keeps its final weights
-    for k, m in enumerate(members):
-        keep_best = m.status == "diverged" or m.config.early_stopping
-        m.params = [(b[k] if keep_best else p[k]).clone() for b, p in zip(best_params, params)]
+    for j, k in enumerate(alive):
+        _finish(members[k], [b[j] for b in best_params], [p[j] for p in params])
     return members
 
 
-def _stops(m: Member, epoch: int, train_loss: float, initial: float, trail: list, k: int, out_of_steps: bool) -> bool:
+def _finish(m: Member, best: list[torch.Tensor], final: list[torch.Tensor]) -> None:
+    """A member ends with its best validation weights when early stopping is on (and always after
+    divergence); with early stopping off it keeps its final weights."""
+    keep_best = m.status == "diverged" or m.config.early_stopping
+    m.params = [t.clone() for t in (best if keep_best else final)]
+
+
+def _stops(m: Member, epoch: int, train_loss: float, initial: float, trail: list, out_of_steps: bool) -> bool:
     """Whether member ``m`` stops after ``epoch``; sets its status and message when it does."""
     c = m.config
     window = c.n_iter_no_change
@@ -165,7 +175,7 @@ def _stops(m: Member, epoch: int, train_loss: float, initial: float, trail: list
     elif c.early_stopping and epoch - m.best_epoch >= c.patience:
         m.status = "early_stopped"
         m.message = f"validation loss did not improve for {c.patience} epochs; best epoch {m.best_epoch}"
-    elif c.tol > 0 and len(trail) > window + 1 and trail[-1][k] >= (1 - c.tol) * trail[-1 - window][k]:
+    elif c.tol > 0 and len(trail) > window + 1 and trail[-1] >= (1 - c.tol) * trail[-1 - window]:
         m.status = "converged"
         m.message = f"training loss improved by less than {c.tol:g} (relative) over the last {window} epochs"
     elif out_of_steps:
@@ -195,13 +205,12 @@ def _epoch_lr(configs: list[TrainConfig], epoch: int, epochs: int, base: torch.T
     return base * torch.tensor(factors, dtype=base.dtype, device=base.device)
 
 
-def _record(members, epoch, lr, train_loss, val_loss, val_metric, active) -> None:
+def _record(members, alive, epoch, lr, train_loss, val_loss, val_metric) -> None:
     values = [t.detach().cpu().tolist() for t in (lr, train_loss, val_loss, val_metric)]
-    for k, m in enumerate(members):
-        if active[k]:
-            for key, v in zip(("lr", "train_loss", "val_loss", "val_metric"), values):
-                m.history[key].append(v[k])
-            m.history["epoch"].append(epoch)
+    for j, k in enumerate(alive):
+        for key, v in zip(("lr", "train_loss", "val_loss", "val_metric"), values):
+            members[k].history[key].append(v[j])
+        members[k].history["epoch"].append(epoch)
 
 
 def _diverged_message(config: TrainConfig, epoch: int, loss: float) -> str:

@@ -66,6 +66,19 @@ def select(mask: torch.Tensor, new, old):
     return new
 
 
+def take(index: torch.Tensor, tree):
+    """The members at ``index`` of every tensor in ``tree`` (lists and states included)."""
+    if isinstance(tree, torch.Tensor):
+        return tree.index_select(0, index)
+    if isinstance(tree, tuple) and hasattr(tree, "_fields"):
+        return type(tree)(*(take(index, t) for t in tree))
+    if isinstance(tree, (list, tuple)):
+        return type(tree)(take(index, t) for t in tree)
+    if isinstance(tree, dict):
+        return {k: take(index, v) for k, v in tree.items()}
+    return tree
+
+
 def _decayed(grads: Params, params: Params, hparams: dict) -> Params:
     """torch's coupled weight decay: g + λθ (skipped when every member's λ is 0: ``None``)."""
     decay = hparams.get("weight_decay")

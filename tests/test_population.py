@@ -1,0 +1,165 @@
+"""The population contract, over every family and optimiser: a member of a population trains
+exactly as the same configuration trained alone; one member's fate never touches another's;
+cross-validation members equal separately trained folds."""
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from torch import nn
+
+import heldout
+from heldout import folds as folding
+from heldout.errors import BudgetError, ConfigError, DataError, HeldoutWarning
+
+
+def small_net(n_in, n_out):
+    return nn.Sequential(nn.Linear(n_in, 8), nn.Tanh(), nn.Linear(8, n_out))
+
+
+FAMILIES = {"linear": {"model": "linear"}, "mlp": {"model": "mlp", "hidden": (6,)}, "module": {"model": small_net}}
+OPTIMIZERS = ["gd", "sgd", "momentum", "nesterov", "adam", "adamw"]
+RATES = {"gd": [0.05, 0.2, 0.5], "sgd": [0.005, 0.02, 0.05], "momentum": [0.002, 0.01, 0.02],
+         "nesterov": [0.002, 0.01, 0.02], "adam": [0.001, 0.005, 0.02], "adamw": [0.001, 0.005, 0.02]}
+
+
+@pytest.fixture(scope="module")
+def cancer():
+    data = heldout.datasets.load("breast_cancer")
+    return heldout.split(data.take(np.arange(240)), seed=3)
+
+
+def close(a, b, rtol=1e-5):
+    scale = max(float(b.abs().max()), 1e-6)
+    return float((a - b).abs().max()) <= rtol * scale
+
+
+def assert_same_member(m, alone, rtol=1e-5):
+    assert m.best_epoch == alone.best_epoch and m.status == alone.status
+    assert m.history["epoch"] == alone.history["epoch"]
+    for a, b in zip(m.params, alone.params):
+        assert close(a, b, rtol), float((a - b).abs().max())
+    assert np.allclose(m.history["val_loss"], alone.history["val_loss"], rtol=rtol, atol=1e-7)
+
+
+@pytest.mark.parametrize("family", list(FAMILIES))
+@pytest.mark.parametrize("optimizer", OPTIMIZERS)
+def test_population_member_equals_the_configuration_trained_alone(cancer, family, optimizer):
+    settings = dict(FAMILIES[family], optimizer=optimizer, epochs=40 if optimizer == "gd" else 4, batch_size=16,
+                    weight_decay=0.01, l2=0.001, patience=2 if optimizer == "gd" else 1)
+    seeds = [0, 1, 2]
+    together = heldout.fit(cancer, lr=RATES[optimizer], seed=seeds, **settings)
+    assert len(together.members) == 9
+    for m in together.members:
+        alone = heldout.fit(cancer, lr=m.config.lr, seed=m.config.seed, **settings)
+        assert_same_member(m, alone.members[0])
+
+
+def test_members_in_float32_over_long_runs_agree_to_plotting_precision(cancer):
+    together = heldout.fit(cancer, model="mlp", hidden=(16,), optimizer="sgd", lr=[0.01, 0.03, 0.1], epochs=60,
+                           early_stopping=False, tol=0)
+    for m in together.members:
+        alone = heldout.fit(cancer, model="mlp", hidden=(16,), optimizer="sgd", lr=m.config.lr, epochs=60,
+                            early_stopping=False, tol=0).members[0]
+        assert np.allclose(m.history["train_loss"], alone.history["train_loss"], rtol=1e-3)
+
+
+def test_a_diverging_member_does_not_touch_the_others():
+    split = heldout.split(heldout.datasets.load("diabetes"), seed=0)
+    calm = heldout.fit(split, optimizer="sgd", lr=[0.001, 0.01], epochs=30)
+    stormy = heldout.fit(split, optimizer="sgd", lr=[0.001, 0.01, 50.0], epochs=30)
+    assert stormy.members[2].status == "diverged" and "diverge" in stormy.members[2].message
+    assert len(stormy.members[2].history["epoch"]) < len(stormy.members[0].history["epoch"])
+    for a, b in zip(calm.members, stormy.members[:2]):
+        assert_same_member(b, a, rtol=1e-6)
+
+
+def test_stopped_members_leave_the_computation_and_keep_their_state(cancer):
+    run = heldout.fit(cancer, optimizer="adam", lr=[0.3, 0.001], epochs=50, patience=3, tol=0)
+    fast, slow = run.members
+    assert fast.status == "early_stopped" and len(fast.history["epoch"]) < len(slow.history["epoch"])
+    alone = heldout.fit(cancer, optimizer="adam", lr=0.3, epochs=50, patience=3, tol=0).members[0]
+    assert_same_member(fast, alone)
+
+
+@pytest.mark.parametrize("optimizer", ["gd", "sgd", "adam"])
+def test_cross_validation_members_equal_separately_trained_folds(cancer, optimizer):
+    settings = dict(model="mlp", hidden=(5,), optimizer=optimizer, epochs=30 if optimizer == "gd" else 3,
+                    batch_size=16)
+    cv = heldout.fit(cancer, lr=[0.01, 0.1], folds=3, **settings)
+    assert len(cv.members) == 6 and [m.fold for m in cv.members] == [0, 1, 2, 0, 1, 2]
+    pool = cancer.train.append(cancer.validation)
+    for f, (tr, va) in enumerate(folding.assign(pool, 3, cancer.strategy, cancer.seed)):
+        one_fold = dataclasses.replace(cancer, train=pool.take(tr), validation=pool.take(va))
+        for m in (cv.members[f], cv.members[3 + f]):
+            alone = heldout.fit(one_fold, lr=m.config.lr, **settings).members[0]
+            assert_same_member(m, alone)
+    table = cv.by_config()
+    assert len(table) == 2 and "val_accuracy_std" in table.columns
+
+
+def test_folds_follow_groups_and_refuse_too_many():
+    frame = dict(x=np.arange(40.0), g=np.repeat(np.arange(4), 10), y=np.arange(40.0) * 0.5 + 0.1)
+    data = heldout.load(pd.DataFrame(frame), target="y", groups="g")
+    split = heldout.split(data, strategy="group", seed=0, test=0.25, validation=0.34)
+    with pytest.raises(DataError, match="folds=4 needs at least 4 groups, but the training and validation rows "
+                                        "hold 3"):
+        heldout.fit(split, folds=4, epochs=1)
+    assert len(heldout.fit(split, folds=3, epochs=1).members) == 3
+    pool = split.train.append(split.validation)
+    for tr, va in folding.assign(pool, 2, "group", 0):
+        assert not set(pool.groups[tr]) & set(pool.groups[va])
+
+
+def test_a_user_module_trains_as_a_population_of_eight_rates_through_torch_func(cancer):
+    rates = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1, 0.3]
+    run = heldout.fit(cancer, model=small_net, optimizer="sgd", lr=rates, epochs=5, early_stopping=False)
+    assert len(run.members) == 8 and type(run.models[0].family).__name__ == "Module"
+    losses = [m.history["train_loss"][-1] for m in run.members]
+    assert losses[4] < losses[0] and len(set(losses)) == 8   # each member followed its own rate
+    probabilities = run.models[5].predict_proba(cancer.validation.features)
+    assert probabilities.shape == (len(cancer.validation), 2)
+
+
+def test_table_has_one_row_per_member_with_its_settings(cancer):
+    run = heldout.fit(cancer, lr=[0.01, 0.1], seed=[0, 1], momentum=[0.5, 0.9], optimizer="momentum", epochs=2)
+    table = run.table()
+    assert len(table) == 8
+    assert {"lr", "seed", "momentum", "best_epoch", "val_loss", "val_accuracy", "status"} <= set(table.columns)
+    assert table[["lr", "seed", "momentum"]].drop_duplicates().shape[0] == 8
+
+
+def test_configurations_of_different_shapes_train_as_separate_populations(cancer):
+    run = heldout.fit(cancer, model=["linear", "mlp"], optimizer=["sgd", "adam"], lr=0.01, epochs=2)
+    assert len(run.members) == 4 and run.chunks == [1, 1, 1, 1]
+    assert [m.config.optimizer for m in run.members] == ["sgd", "adam", "sgd", "adam"]
+
+
+def test_a_population_over_the_memory_budget_trains_in_chunks_and_says_so(cancer):
+    whole = heldout.fit(cancer, model="mlp", hidden=(32,), optimizer="sgd", lr=[0.001, 0.01, 0.03, 0.1], epochs=3)
+    with pytest.warns(HeldoutWarning, match="in 2 chunks"):
+        chunked = heldout.fit(cancer, model="mlp", hidden=(32,), optimizer="sgd", lr=[0.001, 0.01, 0.03, 0.1],
+                              epochs=3, memory_budget=80_000)
+    assert chunked.chunks == [2, 2]
+    for a, b in zip(chunked.members, whole.members):
+        assert_same_member(a, b)
+
+
+def test_bad_populations_are_refused_with_typed_errors(cancer):
+    with pytest.raises(ConfigError, match=r"lr=\[\] makes the grid empty"):
+        heldout.fit(cancer, lr=[])
+    with pytest.raises(BudgetError, match="One member needs about"):
+        heldout.fit(cancer, model="mlp", hidden=(512, 512), lr=[0.1, 0.01], memory_budget=10_000)
+    smallest = int(cancer.train.append(cancer.validation).target.value_counts().min())
+    with pytest.raises(DataError, match=f"folds={smallest + 1} needs at least {smallest + 1} rows of every class"):
+        heldout.fit(cancer, folds=smallest + 1)
+    with pytest.raises(ConfigError, match="folds must be an integer of at least 2"):
+        heldout.fit(cancer, folds=1)
+
+
+def test_folds_preprocess_from_their_own_training_rows(cancer):
+    run = heldout.fit(cancer, folds=3, epochs=1)
+    means = {round(m.features.to_dict()["columns"][0]["mean"], 6) for m in run.models}
+    assert len(means) == 3  # each fold's statistics from its own training rows
