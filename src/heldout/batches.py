@@ -7,8 +7,8 @@ trained as a member sees exactly the batches it would see trained alone; members
 share each batch. Padding rows carry weight 0 and never count.
 
 Without folds a step reads one slice of a seeded permutation (no per-row loader). Full-batch
-gradients over many rows are computed by :func:`streamed`: row chunks small enough to stay in
-cache, spread over the machine's cores, so a step reads ``X`` from memory once.
+sums over many rows go through :func:`over_chunks`: row chunks small enough to stay in cache,
+spread over the machine's cores, so a step reads ``X`` from memory once.
 
 >>> block = Block.folded([torch.ones(3, 2), torch.ones(2, 2)], [torch.zeros(3), torch.zeros(2)])
 >>> block.X.shape, block.counts
@@ -65,6 +65,14 @@ class Block:
         ar = torch.arange(self.X.shape[1], device=self.X.device)
         return (ar < torch.tensor(self.counts, device=self.X.device).unsqueeze(1)).to(self.X.dtype)
 
+    def sample(self, rows: int, seed: int) -> "Block":
+        """At most ``rows`` shared rows drawn without replacement (a folded block stays whole)."""
+        if not self.is_shared or len(self.y) <= rows:
+            return self
+        pick = torch.randperm(len(self.y), generator=torch.Generator().manual_seed(int(seed)))[:rows]
+        pick = pick.sort().values.to(self.X.device)
+        return Block.shared(self.X.index_select(0, pick), self.y.index_select(0, pick))
+
     def generators(self, seed: int) -> list[torch.Generator]:
         """One batch-order generator per fold, each seeded as a separate run's would be."""
         return [torch.Generator().manual_seed(int(seed)) for _ in self.counts]
@@ -96,49 +104,49 @@ class Block:
             yield self.X[folds.unsqueeze(1), idx][fold], self.y[folds.unsqueeze(1), idx][fold], w, w.sum(-1)
 
 
-def _pool() -> ThreadPoolExecutor:
+def _pool(workers: int) -> ThreadPoolExecutor:
     global _POOL
-    if _POOL is None:
-        _POOL = ThreadPoolExecutor(max_workers=max(1, torch.get_num_threads()), thread_name_prefix="heldout")
+    if _POOL is None or _POOL._max_workers < workers:
+        _POOL = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="heldout")
     return _POOL
 
 
-def streamed(loss_and_grads: Callable, params: list[torch.Tensor], X: torch.Tensor, y: torch.Tensor, loss: str):
-    """Full-batch ``loss_and_grads`` over shared rows, as a sum over cache-sized row chunks.
+def over_chunks(n: int, row_bytes: int, zeros: Callable[[], list[torch.Tensor]],
+                kernel: Callable[[int, int, list[torch.Tensor]], None], max_rows: int | None = None) -> list[torch.Tensor]:
+    """Sums over ``n`` rows: ``kernel(start, stop, sums)`` adds rows ``start:stop`` into ``sums``
+    (made by ``zeros()``), over cache-sized row chunks spread over the cores.
 
-    Each worker takes every ``workers``-th chunk and runs its kernels single-threaded, so a
-    chunk is read from memory once and used for the forward and the backward product while it
-    is still in cache. Each chunk's mean is weighted by its share of the rows: the sum is the
-    full-batch mean and its gradient.
+    Each worker takes every ``workers``-th chunk and runs its kernels single-threaded, so a chunk
+    read from memory for one product is still in cache for the next: a full pass reads the rows
+    once. Kernels accumulate in place: few tensor calls per chunk keep the workers from queueing
+    on the interpreter lock. Fewer than ``STREAM_MIN_ROWS`` rows run in this thread, in chunks
+    of at most ``max_rows`` rows (when given), the kernels using every core.
     """
-    n = len(y)
-    if n < STREAM_MIN_ROWS or X.device.type != "cpu":
-        return loss_and_grads(params, X, y, None, loss)
-    rows = max(256, CHUNK_BYTES // (X.shape[1] * X.element_size()))
+    if n < STREAM_MIN_ROWS:
+        sums = zeros()
+        step = max_rows or n
+        for start in range(0, n, step):
+            kernel(start, min(start + step, n), sums)
+        return sums
+    rows = max(256, CHUNK_BYTES // max(1, row_bytes))
+    rows = min(rows, max_rows) if max_rows else rows
     workers = max(1, torch.get_num_threads())
     starts = list(range(0, n, rows))
 
     def work(first: int):
         torch.set_num_threads(1)
-        total = None
+        sums = zeros()
         for start in starts[first::workers]:
-            value, grads = loss_and_grads(params, X[start:start + rows], y[start:start + rows], None, loss)
-            share = min(rows, n - start) / n
-            if total is None:
-                total = [value * share] + [g * share for g in grads]
-            else:
-                for t, part in zip(total, [value] + grads):
-                    t.add_(part, alpha=share)
-        return total
+            kernel(start, min(start + rows, n), sums)
+        return sums
 
     threads = torch.get_num_threads()
     torch.set_num_threads(1)
     try:
-        parts = [p for p in _pool().map(work, range(min(workers, len(starts)))) if p is not None]
+        parts = list(_pool(workers).map(work, range(min(workers, len(starts)))))
     finally:
         torch.set_num_threads(threads)
     total = parts[0]
     for part in parts[1:]:
-        for t, p in zip(total, part):
-            t.add_(p)
-    return total[0], total[1:]
+        total = [t.add_(p) for t, p in zip(total, part)]
+    return total

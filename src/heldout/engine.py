@@ -16,11 +16,12 @@ from dataclasses import dataclass, field
 
 import torch
 
-from . import batches, losses, optim
+from . import allocator, batches, losses, optim
 from .batches import Block
 from .config import TrainConfig
 
-EVAL_ELEMENTS = 1 << 24  # outputs and activations held at once when scoring rows without gradients
+EVAL_ELEMENTS = 1 << 21  # outputs and activations held at once when scoring rows without gradients
+EPOCH0_ROWS = 8192       # the initial training loss is measured on at most this many shared rows
 
 
 @dataclass
@@ -52,26 +53,37 @@ def score_rows(family, params, block: Block, fold, task: str, loss: str) -> tupl
     K, n = params[0].shape[0], block.X.shape[-2]
     width = max(p.shape[-1] for p in params)
     rows = max(1, EVAL_ELEMENTS // max(1, K * width))
+    zeros = lambda: [params[0].new_zeros(K), params[0].new_zeros(K), params[0].new_zeros(K)]  # noqa: E731
     valid = block.weights()
-    loss_sum = metric_sum = weight = 0.0
+
+    def kernel(start: int, stop: int, sums) -> None:
+        if block.is_shared:
+            X, y, w = block.X[start:stop], block.y[start:stop], None
+        else:  # each member reads its own fold's rows
+            X, y, w = block.X[:, start:stop][fold], block.y[:, start:stop][fold], valid[:, start:stop][fold]
+        out = family.forward(params, X)
+        loss_rows, metric_rows = losses.ROWS[loss](out, y), losses.monitor_rows(task, out, y)
+        if w is None:
+            sums[0].add_(loss_rows.sum(-1)), sums[1].add_(metric_rows.sum(-1)), sums[2].add_(stop - start)
+        else:
+            sums[0].add_((loss_rows * w).sum(-1)), sums[1].add_((metric_rows * w).sum(-1)), sums[2].add_(w.sum(-1))
+
     with torch.no_grad():
-        for start in range(0, n, rows):
-            part = slice(start, start + rows)
-            if block.is_shared:
-                Xc, yc, wc = block.X[part], block.y[part], 1.0
-            else:  # each member reads its own fold's rows
-                Xc, yc, wc = block.X[:, part][fold], block.y[:, part][fold], valid[:, part][fold]
-            out = family.forward(params, Xc)
-            loss_sum = loss_sum + (losses.ROWS[loss](out, yc) * wc).sum(-1)
-            metric_sum = metric_sum + (losses.monitor_rows(task, out, yc) * wc).sum(-1)
-            weight = weight + (Xc.shape[0] if block.is_shared else wc.sum(-1))
-    weight = weight.clamp_min(1) if torch.is_tensor(weight) else max(weight, 1)
+        if block.is_shared:
+            loss_sum, metric_sum, weight = batches.over_chunks(n, block.X.shape[1] * block.X.element_size(), zeros,
+                                                              kernel, max_rows=rows)
+        else:
+            loss_sum, metric_sum, weight = zeros()
+            for start in range(0, n, rows):
+                kernel(start, min(start + rows, n), [loss_sum, metric_sum, weight])
+    weight = weight.clamp_min(1)
     return loss_sum / weight, losses.finish_monitor(task, metric_sum / weight)
 
 
 def train(family, configs: list[TrainConfig], data: Tensors, task: str, n_out: int, shuffle_seed: int,
           folds: list[int] | None = None) -> list[Member]:
     """Train one member per config; ``folds[k]`` is member k's cross-validation fold, if any."""
+    allocator.tune()
     c0 = configs[0]
     device = data.train.X.device
     opt = optim.get(c0.optimizer)
@@ -90,8 +102,9 @@ def train(family, configs: list[TrainConfig], data: Tensors, task: str, n_out: i
     state = opt.init(params)
     steps_done = torch.zeros(len(alive), device=device)
 
-    # epoch 0 is the initial state: it anchors the curves and the divergence test
-    initial_train, _ = score_rows(family, params, data.train, fold, task, c0.loss)
+    # epoch 0 is the initial state: it anchors the curves and the divergence test (on a seeded
+    # sample of the training rows when they are many: an estimate is enough for both)
+    initial_train, _ = score_rows(family, params, data.train.sample(EPOCH0_ROWS, shuffle_seed), fold, task, c0.loss)
     val_loss, val_metric = score_rows(family, params, data.validation, fold, task, c0.loss)
     _record(members, alive, 0, hp["lr"], initial_train, val_loss, val_metric)
     initial = initial_train.tolist()
@@ -105,7 +118,7 @@ def train(family, configs: list[TrainConfig], data: Tensors, task: str, n_out: i
         running, seen = torch.zeros(len(alive), device=device), 0
         for X, y, w, rows in data.train.epoch(batch, gens, fold):
             if stream:
-                value, grads = batches.streamed(family.loss_and_grads, params, X, y, c0.loss)
+                value, grads = family.full_batch_loss_and_grads(params, X, y, c0.loss)
             else:
                 value, grads = family.loss_and_grads(params, X, y, w, c0.loss)
             if hp["l2"] is not None:  # the gradient of (l2/2)·‖W‖² on weights

@@ -30,7 +30,7 @@ from typing import Callable
 import torch
 from torch import nn
 
-from . import losses
+from . import batches, losses
 from .errors import ConfigError
 
 ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
@@ -157,7 +157,7 @@ class Dense:
             if i == last:
                 return z, inputs, pres
             pres.append(z)
-            inputs.append(act(z))
+            inputs.append(z.relu_() if self.activation == "relu" else act(z))  # relu's backward reads its output only
 
     def loss_and_grads(self, params, X, y, w, loss: str):
         """Members' mean losses ``[K]`` and the gradient of each parameter, by hand."""
@@ -170,6 +170,43 @@ class Dense:
             if i > 0:
                 dz = _activation_grad(self.activation, _input_grad(dz, params[2 * i]), pres[i - 1], inputs[i])
         return value, grads
+
+    def full_batch_loss_and_grads(self, params, X, y, loss: str):
+        """:meth:`loss_and_grads` over all rows of a shared ``X``, reading ``X`` once
+        (:func:`~heldout.batches.over_chunks`). A linear model with one output and mse or
+        logistic loss runs a five-kernel pass per chunk; anything else sums chunk means."""
+        n, row_bytes = len(y), X.shape[1] * X.element_size()
+        if not self.hidden and params[0].shape[-1] == 1 and loss in ("mse", "log_loss", "cross_entropy"):
+            Wt, b = params[0][:, :, 0].T.contiguous(), params[1][:, 0].contiguous()   # [d, K], [K]
+            K = len(b)
+            loss_sum, gW, gb = batches.over_chunks(
+                n, row_bytes, lambda: [b.new_zeros(K), Wt.new_zeros(Wt.shape), b.new_zeros(K)],
+                lambda start, stop, sums: _linear_sums(X[start:stop], y[start:stop], Wt, b, loss, sums))
+            scale = (2.0 if loss == "mse" else 1.0) / n
+            return loss_sum / n, [(gW.T * scale).unsqueeze(-1), (gb * scale).unsqueeze(-1)]
+
+        def chunk(start, stop, sums):
+            value, grads = self.loss_and_grads(params, X[start:stop], y[start:stop], None, loss)
+            for total, part in zip(sums, [value, *grads]):
+                total.add_(part, alpha=(stop - start) / n)
+        value, *grads = batches.over_chunks(n, row_bytes, lambda: [torch.zeros_like(t) for t in (params[0][:, 0, 0], *params)],
+                                            chunk)
+        return value, grads
+
+
+def _linear_sums(X: torch.Tensor, y: torch.Tensor, Wt: torch.Tensor, b: torch.Tensor, loss: str, sums) -> None:
+    """Adds, over these rows, K one-output linear members' loss and unscaled gradients (rᵀX, Σr)
+    into ``sums``, with r the residual (mse: out − y; logistic: σ(out) − y)."""
+    loss_sum, gW, gb = sums
+    out = torch.addmm(b, X, Wt)                                    # [n, K]
+    if loss == "mse":
+        r = out.sub_(y.unsqueeze(1))
+        loss_sum.add_(r.square().sum(0))
+    else:  # logistic loss on one logit: softplus(z) − y z
+        loss_sum.add_(torch.nn.functional.softplus(out).sum(0)).sub_(y @ out)
+        r = out.sigmoid_().sub_(y.unsqueeze(1))
+    gW.addmm_(X.T, r)
+    gb.add_(r.sum(0))
 
 
 class Module:

@@ -1,0 +1,65 @@
+"""What every benchmark prints: the machine's thread count and library versions first, its
+figures as one JSON line last. Timings are best-of-``repeat`` wall-clock seconds."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import tempfile
+import time
+
+import numpy as np
+import pandas as pd
+import torch
+
+os.environ.setdefault("HELDOUT_HOME", tempfile.mkdtemp(prefix="heldout-bench-"))
+
+import heldout  # noqa: E402  (after HELDOUT_HOME: benchmark splits go to a scratch ledger)
+from heldout.versions import versions  # noqa: E402
+
+
+def header(title: str) -> None:
+    print(f"# {title}")
+    print(f"threads: torch {torch.get_num_threads()}, cpus {os.cpu_count()}; python {platform.python_version()}; "
+          f"{json.dumps(versions())}")
+
+
+def timed(fn, repeat: int = 1):
+    """(best seconds, last result) over ``repeat`` calls."""
+    best, result = float("inf"), None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        result = fn()
+        best = min(best, time.perf_counter() - start)
+    return best, result
+
+
+def classification_table(n_rows: int, n_features: int, seed: int = 0) -> pd.DataFrame:
+    """A synthetic binary table whose label depends non-linearly on a few features."""
+    rng = np.random.default_rng(seed)
+    X = rng.standard_normal((n_rows, n_features)).astype(np.float32)
+    logit = X[:, 0] + X[:, 1] * X[:, 2] - np.abs(X[:, 3]) + 0.5 * np.sin(3 * X[:, 4])
+    y = (logit + 0.5 * rng.standard_normal(n_rows) > -0.3).astype(np.int64)
+    frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(n_features)])
+    frame["label"] = y
+    return frame
+
+
+def split_table(frame: pd.DataFrame, target: str, test: float, validation: float):
+    data = heldout.load(frame, target=target, name="bench")
+    return heldout.split(data, test=test, validation=validation, seed=0, strategy="random")
+
+
+def tensors(split, part: str):
+    """The rows of ``split.train`` / ``split.validation`` after heldout's own preprocessing, so a
+    baseline trains on exactly the numbers heldout trains on."""
+    features = heldout.Features().fit(split.train.features)
+    rows = getattr(split, part)
+    X = torch.from_numpy(features.transform(rows.features))
+    y = torch.as_tensor(rows.target.to_numpy(dtype="float32"))
+    return X, y
+
+
+def finish(figures: dict) -> None:
+    print(json.dumps(figures))
