@@ -26,6 +26,7 @@ import torch
 
 STREAM_MIN_ROWS = 65_536   # full-batch steps over fewer rows run as one piece
 CHUNK_BYTES = 1_500_000    # rows per streamed chunk: about this many bytes of X (fits a core's L2)
+GATHER_BYTES = 4_000_000   # rows of several minibatches gathered at once
 _POOL: ThreadPoolExecutor | None = None
 
 
@@ -88,10 +89,15 @@ class Block:
             return
         device = self.X.device
         if self.is_shared:
+            # gather several batches' rows per call (one call per ~4 MB): random rows fetched
+            # together overlap their memory latency; each batch is then a contiguous slice
             perm = torch.randperm(n, generator=gens[0]).to(device)
-            for start in range(0, n, batch):
-                idx = perm[start:start + batch]
-                yield self.X.index_select(0, idx), self.y.index_select(0, idx), None, len(idx)
+            per_gather = batch * max(1, GATHER_BYTES // (batch * self.X.shape[1] * self.X.element_size()))
+            for first in range(0, n, per_gather):
+                idx = perm[first:first + per_gather]
+                X, y = self.X.index_select(0, idx), self.y.index_select(0, idx)
+                for start in range(0, len(idx), batch):
+                    yield X[start:start + batch], y[start:start + batch], None, len(y[start:start + batch])
             return
         # each fold its own permutation of its own rows, padded to the longest fold
         order = torch.zeros(len(self.counts), n, dtype=torch.long)

@@ -136,7 +136,7 @@ def train(family, configs: list[TrainConfig], data: Tensors, task: str, n_out: i
                     break
             else:
                 params, state = new_params, new_state
-            running += value * rows
+            running.add_(value * rows) if torch.is_tensor(rows) else running.add_(value, alpha=rows)
             seen = seen + rows
         # evaluate on validation rows; the epoch's training loss is the mean over its batches
         # (for gd: the loss at the start of the step, as the step saw it)

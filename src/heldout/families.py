@@ -62,7 +62,7 @@ def _affine(h: torch.Tensor, W: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     K, _, o = W.shape
     if h.dim() == 2:
         if K == 1:
-            return torch.addmm(b[0], h, W[0]).unsqueeze(0)
+            return torch.addmm(b, h, W.view(W.shape[1], o)).unsqueeze(0)
         if o == 1:
             return (h @ W[:, :, 0].T).T.unsqueeze(-1) + b.unsqueeze(1)
         return torch.baddbmm(b.unsqueeze(1), h.expand(K, -1, -1), W)
@@ -76,7 +76,7 @@ def _weight_grad(h: torch.Tensor, dz: torch.Tensor) -> torch.Tensor:
     K, _, o = dz.shape
     if h.dim() == 2:
         if K == 1:
-            return (h.T @ dz[0]).unsqueeze(0)
+            return torch.mm(h.T, dz.view(-1, o)).unsqueeze(0)
         if o == 1:
             return (dz[:, :, 0] @ h).unsqueeze(-1)
         return torch.bmm(h.T.expand(K, -1, -1), dz)

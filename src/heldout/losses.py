@@ -96,17 +96,17 @@ FOR_TASK = {"regression": ("mse", "mae", "huber"),
 
 # -- loss and its gradient with respect to the outputs ------------------------------------------
 
-def _scale(out: torch.Tensor, w: torch.Tensor | None) -> torch.Tensor:
+def _scale(out: torch.Tensor, w: torch.Tensor | None) -> torch.Tensor | float:
     """d(mean)/d(row loss): 1/n, or w / Σw per member, shaped ``[K, n, 1]``."""
     if w is None:
-        return torch.full((1, 1, 1), 1.0 / out.shape[1], dtype=out.dtype, device=out.device)
+        return 1.0 / out.shape[1]
     return (w / w.sum(-1, keepdim=True).clamp_min(1)).unsqueeze(-1)
 
 
 def _closed_form(name: str, out: torch.Tensor, y: torch.Tensor, w):
     if name == "mse":
-        r = out[..., 0] - y
-        return mean(r * r, w), (2 * r).unsqueeze(-1) * _scale(out, w)
+        r = out - y.unsqueeze(-1)
+        return mean(r.square()[..., 0], w), r.mul_(_scale(out, w) * 2)
     if name in ("log_loss", "cross_entropy") and out.shape[-1] == 1:
         z, t = out[..., 0], _targets(out, y)
         rows = F.binary_cross_entropy_with_logits(z, t, reduction="none")
