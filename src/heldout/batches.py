@@ -67,12 +67,18 @@ class Block:
         return (ar < torch.tensor(self.counts, device=self.X.device).unsqueeze(1)).to(self.X.dtype)
 
     def sample(self, rows: int, seed: int) -> "Block":
-        """At most ``rows`` shared rows drawn without replacement (a folded block stays whole)."""
-        if not self.is_shared or len(self.y) <= rows:
+        """At most ``rows`` rows (per fold) drawn without replacement, in their order."""
+        gen = torch.Generator().manual_seed(int(seed))
+        if self.is_shared:
+            if len(self.y) <= rows:
+                return self
+            pick = torch.randperm(len(self.y), generator=gen)[:rows].sort().values.to(self.X.device)
+            return Block.shared(self.X.index_select(0, pick), self.y.index_select(0, pick))
+        if max(self.counts) <= rows:
             return self
-        pick = torch.randperm(len(self.y), generator=torch.Generator().manual_seed(int(seed)))[:rows]
-        pick = pick.sort().values.to(self.X.device)
-        return Block.shared(self.X.index_select(0, pick), self.y.index_select(0, pick))
+        picks = [torch.randperm(c, generator=gen)[:rows].sort().values.to(self.X.device) for c in self.counts]
+        return Block.folded([X.index_select(0, p) for X, p in zip(self.X, picks)],
+                            [y.index_select(0, p) for y, p in zip(self.y, picks)])
 
     def generators(self, seed: int) -> list[torch.Generator]:
         """One batch-order generator per fold, each seeded as a separate run's would be."""
@@ -99,15 +105,29 @@ class Block:
                 for start in range(0, len(idx), batch):
                     yield X[start:start + batch], y[start:start + batch], None, len(y[start:start + batch])
             return
-        # each fold its own permutation of its own rows, padded to the longest fold
-        order = torch.zeros(len(self.counts), n, dtype=torch.long)
+        # each fold its own permutation of its own rows, padded to the longest fold; rows are
+        # gathered from the flattened blocks several batches at a time, then copied per member
+        F, n_max = len(self.counts), self.X.shape[1]
+        order = torch.zeros(F, n, dtype=torch.long)
         for f, (count, gen) in enumerate(zip(self.counts, gens)):
             order[f, :count] = torch.randperm(count, generator=gen)
-        order, valid, folds = order.to(device), self.weights(), torch.arange(len(self.counts), device=device)
-        for start in range(0, n, batch):
-            idx = order[:, start:start + batch]
-            w = valid[:, start:start + batch][fold]
-            yield self.X[folds.unsqueeze(1), idx][fold], self.y[folds.unsqueeze(1), idx][fold], w, w.sum(-1)
+        order = (order + torch.arange(F).unsqueeze(1) * n_max).to(device)
+        valid = self.weights()
+        flat_X, flat_y = self.X.view(F * n_max, -1), self.y.view(-1)
+        per_gather = batch * max(1, GATHER_BYTES // (F * batch * self.X.shape[-1] * self.X.element_size()))
+        for first in range(0, n, per_gather):
+            idx = order[:, first:first + per_gather]
+            X = flat_X.index_select(0, idx.reshape(-1)).view(F, -1, self.X.shape[-1])
+            y = flat_y.index_select(0, idx.reshape(-1)).view(F, -1)
+            w = valid[:, first:first + per_gather]
+            for start in range(0, idx.shape[1], batch):
+                part = slice(start, start + batch)
+                Xk, yk = X[:, part].index_select(0, fold), y[:, part].index_select(0, fold)
+                if first + start + batch <= min(self.counts):   # every fold has a full batch here
+                    yield Xk, yk, None, Xk.shape[1]
+                else:
+                    wk = w[:, part].index_select(0, fold)
+                    yield Xk, yk, wk, wk.sum(-1)
 
 
 def _pool(workers: int) -> ThreadPoolExecutor:

@@ -21,7 +21,7 @@ from .batches import Block
 from .config import TrainConfig
 
 EVAL_ELEMENTS = 1 << 21  # outputs and activations held at once when scoring rows without gradients
-EPOCH0_ROWS = 8192       # the initial training loss is measured on at most this many shared rows
+EPOCH0_ROWS = 8192       # the initial training loss is measured on at most this many rows (per fold)
 
 
 @dataclass
@@ -60,13 +60,14 @@ def score_rows(family, params, block: Block, fold, task: str, loss: str) -> tupl
         if block.is_shared:
             X, y, w = block.X[start:stop], block.y[start:stop], None
         else:  # each member reads its own fold's rows
-            X, y, w = block.X[:, start:stop][fold], block.y[:, start:stop][fold], valid[:, start:stop][fold]
+            X, y, w = (t[:, start:stop].index_select(0, fold) for t in (block.X, block.y, valid))
         out = family.forward(params, X)
         loss_rows, metric_rows = losses.ROWS[loss](out, y), losses.monitor_rows(task, out, y)
-        if w is None:
-            sums[0].add_(loss_rows.sum(-1)), sums[1].add_(metric_rows.sum(-1)), sums[2].add_(stop - start)
-        else:
-            sums[0].add_((loss_rows * w).sum(-1)), sums[1].add_((metric_rows * w).sum(-1)), sums[2].add_(w.sum(-1))
+        if w is not None:
+            loss_rows, metric_rows = loss_rows * w, metric_rows * w
+        sums[0].add_(loss_rows.sum(-1))
+        sums[1].add_(metric_rows.sum(-1))
+        sums[2].add_(stop - start if w is None else w.sum(-1))
 
     with torch.no_grad():
         if block.is_shared:
@@ -125,7 +126,7 @@ def train(family, configs: list[TrainConfig], data: Tensors, task: str, n_out: i
                 grads = [torch.addcmul(g, optim.per_member(hp["l2"], p), p) if is_weight else g
                          for g, p, is_weight in zip(grads, params, weights)]
             new_params, new_state = opt.update(grads, state, params, step_hp)
-            if torch.is_tensor(rows) or c0.iterations is not None:
+            if (torch.is_tensor(rows) and not bool((rows > 0).all())) or c0.iterations is not None:
                 # a fold with no rows left in this epoch, or a member out of iterations, stands still
                 stepping = (rows > 0) if torch.is_tensor(rows) else torch.ones_like(steps_done, dtype=torch.bool)
                 if c0.iterations is not None:
