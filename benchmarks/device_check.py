@@ -30,4 +30,18 @@ for name, options in [("diabetes", dict(model="linear", loss="mse", optimizer="g
         print(name, where, figures[f"{name}_{where}"])
     result = heldout.evaluate(run.model, split)
     figures[f"{name}_test"] = {k: v for k, v in result.metrics.items() if k != "loss_name"}
+# a population (rates x folds) on both devices: the same members, the same curves
+split = heldout.split(heldout.datasets.load("breast_cancer"), seed=0)
+tables = {}
+for where in ("cpu", device):
+    t = time.perf_counter()
+    run = heldout.fit(split, model="mlp", hidden=(16,), optimizer="adam", lr=[1e-3, 1e-2, 1e-1], folds=3, epochs=20,
+                      device=where)
+    tables[where] = run.table()
+    figures[f"population_{where}_seconds"] = round(time.perf_counter() - t, 3)
+diff = (tables["cpu"]["val_loss"] - tables[device]["val_loss"]).abs().max()
+figures["population_members"] = len(tables["cpu"])
+figures["population_max_val_loss_difference"] = float(diff)
+figures["population_same_best_epochs"] = bool((tables["cpu"]["best_epoch"] == tables[device]["best_epoch"]).all())
+print(tables[device].to_string())
 print(json.dumps(figures))

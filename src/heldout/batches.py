@@ -138,17 +138,18 @@ def _pool(workers: int) -> ThreadPoolExecutor:
 
 
 def over_chunks(n: int, row_bytes: int, zeros: Callable[[], list[torch.Tensor]],
-                kernel: Callable[[int, int, list[torch.Tensor]], None], max_rows: int | None = None) -> list[torch.Tensor]:
+                kernel: Callable[[int, int, list[torch.Tensor]], None], max_rows: int | None = None,
+                device: torch.device | str = "cpu") -> list[torch.Tensor]:
     """Sums over ``n`` rows: ``kernel(start, stop, sums)`` adds rows ``start:stop`` into ``sums``
     (made by ``zeros()``), over cache-sized row chunks spread over the cores.
 
     Each worker takes every ``workers``-th chunk and runs its kernels single-threaded, so a chunk
     read from memory for one product is still in cache for the next: a full pass reads the rows
     once. Kernels accumulate in place: few tensor calls per chunk keep the workers from queueing
-    on the interpreter lock. Fewer than ``STREAM_MIN_ROWS`` rows run in this thread, in chunks
-    of at most ``max_rows`` rows (when given), the kernels using every core.
+    on the interpreter lock. Fewer than ``STREAM_MIN_ROWS`` rows, or rows on a GPU, run in this
+    thread, in chunks of at most ``max_rows`` rows (when given), the kernels using every core.
     """
-    if n < STREAM_MIN_ROWS:
+    if n < STREAM_MIN_ROWS or torch.device(device).type != "cpu":
         sums = zeros()
         step = max_rows or n
         for start in range(0, n, step):

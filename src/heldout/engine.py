@@ -72,7 +72,7 @@ def score_rows(family, params, block: Block, fold, task: str, loss: str) -> tupl
     with torch.no_grad():
         if block.is_shared:
             loss_sum, metric_sum, weight = batches.over_chunks(n, block.X.shape[1] * block.X.element_size(), zeros,
-                                                              kernel, max_rows=rows)
+                                                              kernel, max_rows=rows, device=block.X.device)
         else:
             loss_sum, metric_sum, weight = zeros()
             for start in range(0, n, rows):

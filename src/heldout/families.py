@@ -181,7 +181,8 @@ class Dense:
             K = len(b)
             loss_sum, gW, gb = batches.over_chunks(
                 n, row_bytes, lambda: [b.new_zeros(K), Wt.new_zeros(Wt.shape), b.new_zeros(K)],
-                lambda start, stop, sums: _linear_sums(X[start:stop], y[start:stop], Wt, b, loss, sums))
+                lambda start, stop, sums: _linear_sums(X[start:stop], y[start:stop], Wt, b, loss, sums),
+                device=X.device)
             scale = (2.0 if loss == "mse" else 1.0) / n
             return loss_sum / n, [(gW.T * scale).unsqueeze(-1), (gb * scale).unsqueeze(-1)]
 
@@ -189,8 +190,8 @@ class Dense:
             value, grads = self.loss_and_grads(params, X[start:stop], y[start:stop], None, loss)
             for total, part in zip(sums, [value, *grads]):
                 total.add_(part, alpha=(stop - start) / n)
-        value, *grads = batches.over_chunks(n, row_bytes, lambda: [torch.zeros_like(t) for t in (params[0][:, 0, 0], *params)],
-                                            chunk)
+        zeros = lambda: [torch.zeros_like(t) for t in (params[0][:, 0, 0], *params)]  # noqa: E731
+        value, *grads = batches.over_chunks(n, row_bytes, zeros, chunk, device=X.device)
         return value, grads
 
 
