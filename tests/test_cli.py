@@ -110,3 +110,17 @@ def test_tampered_ledger_fails_verification(tmp_path):
     db.commit()
     out = heldout("ledger", "--verify", check=False)
     assert out.returncode == 1 and "entry 2" in out.stderr
+
+
+def test_train_with_several_rates_and_folds_writes_one_row_per_member(tmp_path):
+    out = json.loads(heldout("train", "--dataset", "wine", "--optimizer", "sgd", "--lr", "0.01,0.1", "--folds", "3",
+                             "--epochs", "5", "--out", str(tmp_path / "p"), "--json").stdout)
+    assert out["members"] == 6 and out["folds"] == 3
+    assert [round(c["lr"], 3) for c in out["configurations"]] == [0.01, 0.1]
+    members = pd.read_csv(tmp_path / "p" / "members.csv")
+    assert len(members) == 6 and sorted(members["fold"].unique()) == [0, 1, 2]
+    assert set(pd.read_csv(tmp_path / "p" / "histories.csv")["member"]) == set(range(6))
+    refused = heldout("evaluate", str(tmp_path / "p"), check=False)
+    assert refused.returncode == 2 and "holds 6 members and no single model" in refused.stderr
+    bad = heldout("train", "--dataset", "wine", "--lr", "0.1,x", check=False)
+    assert bad.returncode == 2 and "comma-separated list of numbers" in bad.stderr

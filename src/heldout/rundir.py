@@ -77,8 +77,17 @@ def default_run_dir(spec: DataSpec) -> Path:
 
 
 def save_run(run_dir, spec: DataSpec, run: Run) -> Path:
-    """Write config, history and bundle of a single-member run into ``run_dir``."""
+    """Write config, history and bundle of a single-member run into ``run_dir``; for a population,
+    ``members.csv`` (one row per member) and ``histories.csv`` (every member's curves) instead of a
+    bundle: which member deserves one is a selection, made on validation scores by the caller."""
     run_dir = Path(run_dir)
+    if len(run.members) > 1:
+        atomic_write(run_dir / "members.csv", run.table().to_csv(index=False))
+        atomic_write(run_dir / "histories.csv", run.histories().to_csv(index=False))
+        write_json(run_dir / "config.json", {"data": spec.to_dict(), "split": run.split, "members": len(run.members),
+                                             "folds": run.folds, "axes": run.axes,
+                                             "train": [c.to_dict() for c in run.configs]})
+        return run_dir
     config = {"data": spec.to_dict(), "split": run.split, "train": run.config.to_dict(),
               "status": run.status, "best_epoch": run.best_epoch, "message": run.message}
     atomic_write(run_dir / "history.csv", run.history.to_csv(index=False))
@@ -98,6 +107,10 @@ def read_config(run_dir) -> dict:
 def evaluate_run(run_dir, *, strict: bool = False) -> Evaluation:
     """Re-create the run's split, check it is the one trained on, and evaluate the bundle once."""
     config = read_config(run_dir)
+    if "members" in config:
+        raise ConfigError(f"{str(run_dir)!r} holds {config['members']} members and no single model. Choose one "
+                          "configuration on its validation scores (members.csv), train it alone with `heldout train` "
+                          "and evaluate that run.")
     spec = DataSpec.from_dict(config["data"])
     the_split = spec.split()
     recorded = config["split"]["test_fingerprint"]
