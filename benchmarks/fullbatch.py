@@ -3,10 +3,9 @@ heldout's time per step against the time of one read of X (``numpy`` sum over X)
 process, and against a naive PyTorch autograd step.
 
 A step is memory-bound: its floor is one read of X. heldout streams X in cache-sized row chunks
-over the cores, so the forward and the backward product of a chunk share one read. The time per
-step is the difference between two fits of different lengths divided by the difference in steps,
-so loading, preprocessing and set-up cancel out; it includes heldout's per-epoch validation
-(125,000 rows).
+over the cores, so the forward and the backward product of a chunk share one read. heldout's time
+per step is the median wall time of its epochs (an epoch of gd is one step), which includes its
+per-epoch validation on 125,000 rows; the other two are the best of 7.
 
     python3 benchmarks/fullbatch.py        # about 1 minute on 2 cores
 """
@@ -20,7 +19,7 @@ import torch
 from _common import finish, header, heldout, tensors, timed
 
 TRAIN_ROWS, FEATURES = 1_000_000, 100
-SHORT, LONG = 5, 45
+STEPS = 40
 
 
 def regression_table(n_rows: int, n_features: int, seed: int = 0) -> pd.DataFrame:
@@ -53,13 +52,10 @@ def main() -> None:
     read, _ = timed(lambda: X.numpy().sum(), repeat=7)
     print(f"one read of X (numpy sum): {read * 1e3:.1f} ms")
 
-    def fit(epochs):
-        return heldout.fit(split, model="linear", loss="mse", optimizer="gd", lr=0.1, epochs=epochs,
-                           early_stopping=False, tol=0)
-    short, _ = timed(lambda: fit(SHORT), repeat=2)
-    long, run = timed(lambda: fit(LONG), repeat=2)
-    step = (long - short) / (LONG - SHORT)
-    print(f"heldout: {SHORT} steps {short:.2f} s, {LONG} steps {long:.2f} s -> {step * 1e3:.1f} ms per step "
+    run = heldout.fit(split, model="linear", loss="mse", optimizer="gd", lr=0.1, epochs=STEPS,
+                      early_stopping=False, tol=0)
+    step = float(np.median(run.members[0].epoch_seconds))
+    print(f"heldout: {STEPS} steps, median {step * 1e3:.1f} ms per step, validation included "
           f"(val rmse {run.history['val_metric'].iloc[-1]:.4f})")
 
     w = torch.zeros(FEATURES, requires_grad=True)

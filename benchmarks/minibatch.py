@@ -3,9 +3,9 @@ training rows: samples per second against scikit-learn's ``SGDRegressor`` (one e
 against a plain PyTorch loop (``nn.Linear``, ``torch.optim.SGD``, one permutation per epoch and
 tensor slicing).
 
-heldout's seconds per epoch are the difference between a 5-epoch and a 1-epoch fit divided by
-4, so loading and preprocessing cancel out; they include heldout's per-epoch validation
-(125,000 rows). scikit-learn gets the rows already as float64, its own working type.
+heldout's seconds per epoch are the median over 5 epochs of a fit, each including heldout's
+per-epoch validation (125,000 rows); the baselines' are the best of 3. scikit-learn gets the rows
+already as float64, its own working type.
 
     python3 benchmarks/minibatch.py        # about 1 minute on 2 cores
 """
@@ -56,20 +56,17 @@ def main() -> None:
     n = len(y)
     print(f"training rows {n}, features {X.shape[1]}, batch {BATCH}")
 
-    def fit(epochs):
-        return heldout.fit(split, model="linear", loss="mse", optimizer="sgd", lr=LR, batch_size=BATCH,
-                           epochs=epochs, early_stopping=False, tol=0)
-    one, _ = timed(lambda: fit(1), repeat=2)
-    five, run = timed(lambda: fit(5), repeat=2)
-    epoch = (five - one) / 4
+    run = heldout.fit(split, model="linear", loss="mse", optimizer="sgd", lr=LR, batch_size=BATCH, epochs=5,
+                      early_stopping=False, tol=0)
+    epoch = float(np.median(run.members[0].epoch_seconds))
     ours = n / epoch
     print(f"heldout: {epoch:.3f} s per epoch, {ours:,.0f} samples/s (val rmse {run.history['val_metric'].iloc[-1]:.4f})")
 
-    torch_s, _ = timed(lambda: plain_torch_epoch(X, y), repeat=2)
+    torch_s, _ = timed(lambda: plain_torch_epoch(X, y), repeat=3)
     print(f"plain PyTorch loop: {torch_s:.3f} s per epoch, {n / torch_s:,.0f} samples/s")
 
     X64, y64 = X.numpy().astype(np.float64), y.numpy().astype(np.float64)
-    sk_s, _ = timed(lambda: sklearn_epoch(X64, y64), repeat=2)
+    sk_s, _ = timed(lambda: sklearn_epoch(X64, y64), repeat=3)
     print(f"scikit-learn SGDRegressor: {sk_s:.3f} s per epoch, {n / sk_s:,.0f} samples/s")
 
     finish({"over_sklearn_sgd": round(sk_s / epoch, 2), "over_torch_loop": round(torch_s / epoch, 2),

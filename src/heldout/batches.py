@@ -103,7 +103,7 @@ class Block:
                 idx = perm[first:first + per_gather]
                 X, y = self.X.index_select(0, idx), self.y.index_select(0, idx)
                 for start in range(0, len(idx), batch):
-                    yield X[start:start + batch], y[start:start + batch], None, len(y[start:start + batch])
+                    yield X[start:start + batch], y[start:start + batch], None, min(batch, len(idx) - start)
             return
         # each fold its own permutation of its own rows, padded to the longest fold; rows are
         # gathered from the flattened blocks several batches at a time, then copied per member

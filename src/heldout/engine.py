@@ -12,6 +12,7 @@ A single run is a population of one through the same code.
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
 
 import torch
@@ -45,6 +46,7 @@ class Member:
     status: str = "max_epochs"
     message: str = ""
     params: list = field(default_factory=list)
+    epoch_seconds: list = field(default_factory=list)  # wall time of each epoch, validation included
 
 
 def score_rows(family, params, block: Block, fold, task: str, loss: str) -> tuple[torch.Tensor, torch.Tensor]:
@@ -115,6 +117,7 @@ def train(family, configs: list[TrainConfig], data: Tensors, task: str, n_out: i
 
     for epoch in range(1, epochs + 1):
         # forward / backward / update over this epoch's batches, every live member in one computation
+        started = time.perf_counter()
         step_hp = dict(hp, lr=_epoch_lr([configs[k] for k in alive], epoch, epochs, hp["lr"]))
         running, seen = torch.zeros(len(alive), device=device), 0
         for X, y, w, rows in data.train.epoch(batch, gens, fold):
@@ -144,6 +147,8 @@ def train(family, configs: list[TrainConfig], data: Tensors, task: str, n_out: i
         train_loss = running / (seen.clamp_min(1) if torch.is_tensor(seen) else max(seen, 1))
         val_loss, val_metric = score_rows(family, params, data.validation, fold, task, c0.loss)
         _record(members, alive, epoch, step_hp["lr"], train_loss, val_loss, val_metric)
+        for k in alive:
+            members[k].epoch_seconds.append(time.perf_counter() - started)
 
         # per member: improved, diverged, stopped early, converged, out of iterations
         improved = torch.isfinite(val_loss) & (val_loss < best_val)
