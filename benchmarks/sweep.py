@@ -44,6 +44,24 @@ def plain_torch(X, y, lr: float, seed: int = 0) -> float:
     return float(loss.detach())
 
 
+def matmul_floor(X, steps: int) -> float:
+    """Seconds that the population's two large products per step (first layer forward and weight
+    gradient, every member at once) take alone over ``steps`` steps: a floor under any sweep."""
+    xb = X[:BATCH].contiguous()
+    W = torch.randn(len(RATES), X.shape[1], HIDDEN, device=X.device)
+    dz = torch.randn(len(RATES), BATCH, HIDDEN, device=X.device)
+
+    def products(times: int):
+        for _ in range(times):
+            torch.bmm(xb.expand(len(RATES), -1, -1), W)
+            torch.bmm(xb.T.expand(len(RATES), -1, -1), dz)
+        if X.is_cuda:
+            torch.cuda.synchronize()
+    products(20)
+    seconds, _ = timed(lambda: products(200), repeat=3)
+    return seconds / 200 * steps
+
+
 def sklearn_mlp(X, y, lr: float) -> float:
     model = MLPClassifier(hidden_layer_sizes=(HIDDEN,), solver="sgd", learning_rate_init=lr, momentum=0.0,
                           alpha=0.0, batch_size=BATCH, max_iter=EPOCHS, shuffle=True, random_state=0)
@@ -77,8 +95,13 @@ def main() -> None:
     sequential, one = sum(runs), float(np.median(runs))
     print(f"plain PyTorch: one run {one:.2f} s (median of 32), 32 runs one after another {sequential:.2f} s")
 
+    steps = EPOCHS * -(-len(y) // BATCH)
+    floor = matmul_floor(X, steps)
+    print(f"floor: the population's two large products alone, {steps} steps: {floor:.2f} s "
+          f"({floor / one:.2f}x one plain run)")
     figures = {"speedup_vs_sequential_torch": round(sequential / ours, 2),
-               "sweep_over_one_torch_run": round(ours / one, 3)}
+               "sweep_over_one_torch_run": round(ours / one, 3), "floor_seconds": round(floor, 3),
+               "floor_over_one_torch_run": round(floor / one, 3)}
     if device == "cpu":
         Xn, yn = X.numpy(), y.numpy().astype(int)
         sk = sum(timed(lambda: sklearn_mlp(Xn, yn, lr))[0] for lr in RATES)
