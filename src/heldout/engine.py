@@ -84,8 +84,12 @@ def score_rows(family, params, block: Block, fold, task: str, loss: str) -> tupl
 
 
 def train(family, configs: list[TrainConfig], data: Tensors, task: str, n_out: int, shuffle_seed: int,
-          folds: list[int] | None = None) -> list[Member]:
-    """Train one member per config; ``folds[k]`` is member k's cross-validation fold, if any."""
+          folds: list[int] | None = None, prune=None) -> list[Member]:
+    """Train one member per config; ``folds[k]`` is member k's cross-validation fold, if any.
+
+    ``prune(k, epoch, val_loss, val_metric) -> bool``, when given, is asked after every epoch
+    for each member still training; ``True`` stops that member with status ``pruned``.
+    """
     allocator.tune()
     c0 = configs[0]
     device = data.train.X.device
@@ -156,11 +160,16 @@ def train(family, configs: list[TrainConfig], data: Tensors, task: str, n_out: i
         best_params = optim.select(improved, params, best_params)
         out_of_steps = [False] * len(alive) if c0.iterations is None else (steps_done >= c0.iterations).tolist()
         stopped = []
-        for j, (k, loss_now, better) in enumerate(zip(alive, train_loss.tolist(), improved.tolist())):
+        watched = zip(alive, train_loss.tolist(), improved.tolist(), val_loss.tolist(), val_metric.tolist())
+        for j, (k, loss_now, better, v_loss, v_metric) in enumerate(watched):
             if better:
                 members[k].best_epoch = epoch
             trail[k].append(min(trail[k][-1], loss_now))
             if _stops(members[k], epoch, loss_now, initial[k], trail[k], out_of_steps[j]):
+                stopped.append(j)
+            elif prune is not None and prune(k, epoch, v_loss, v_metric):
+                members[k].status = "pruned"
+                members[k].message = f"pruned at epoch {epoch}: its validation curve trailed the other trials'"
                 stopped.append(j)
         if len(stopped) == len(alive) or epoch == epochs:
             break

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from . import losses, metrics
-from .data import Dataset
 from .errors import ConfigError
 from .model import Model
 from .sealed import Sealed
@@ -41,21 +39,7 @@ def evaluate(model: Model, split: Split | Sealed, *, strict: bool = False) -> Ev
     if model.task != sealed.task:
         raise ConfigError(f"The model does {model.task} but the test set's task is {sealed.task}.")
 
-    def score(rows: Dataset) -> dict:
-        out = model.outputs(rows.features)
-        y = losses.encode_target(rows.target, model.task, model.classes)
-        loss_name = model.config.get("loss")
-        result = {"loss": float(losses.LOSSES[loss_name](out.unsqueeze(0), y)[0]), "loss_name": loss_name}
-        if model.task == "regression":
-            prediction = out[:, 0].double().numpy()
-        elif model.task == "binary":
-            prediction = out[:, 0].double().sigmoid().numpy()
-        else:
-            prediction = out.double().softmax(1).numpy()
-        result.update(metrics.score(model.task, y.numpy(), prediction))
-        return result
-
-    scores, count = sealed.unseal(score, model=model.fingerprint, strict=strict,
+    scores, count = sealed.unseal(model.score, model=model.fingerprint, strict=strict,
                                   info={"rows": len(sealed), "model_config": model.config.get("model")})
     return Evaluation(metrics=scores, test_fingerprint=sealed.seal, model_fingerprint=model.fingerprint,
                       unsealings=count, rows=len(sealed))

@@ -48,11 +48,20 @@ def fit(split: Split, model="linear", loss=None, optimizer="adam", lr=None, epoc
     ``memory_budget`` caps the bytes a population may use (default: half the available memory);
     larger populations train in chunks.
     """
-    split = training_split(split, "fit")
     settings = dict(model=model, loss=loss, optimizer=optimizer, lr=lr, epochs=epochs, iterations=iterations,
                     batch_size=batch_size, seed=seed, **options)
     combos, axes = grid.expand(settings)
-    configs = [_config(c, split.task) for c in combos]
+    return fit_many(split, combos, axes=axes, folds=folds, memory_budget=memory_budget)
+
+
+def fit_many(split: Split, settings: list[dict], *, axes: list[str] = (), folds: int | None = None,
+             memory_budget: int | None = None, prune=None) -> Run:
+    """Train one configuration per dict of ``settings`` (times every fold), each population as
+    one computation. ``prune(member, epoch, val_loss, val_metric) -> bool`` may stop members early."""
+    split = training_split(split, "fit")
+    if not settings:
+        raise ConfigError("There are no configurations to train. Give at least one.")
+    configs = [_config(c, split.task) for c in settings]
     parts = None
     if folds is not None:
         pool = split.train.append(split.validation)
@@ -79,8 +88,10 @@ def fit(split: Split, model="linear", loss=None, optimizer="adam", lr=None, epoc
             chosen = [ks[j] for j in chunk]
             member_folds = None if parts is None else [member_specs[k][1] for k in chosen]
             fold_index = None if parts is None else torch.tensor(member_folds, device=data.train.X.device)
+            local_prune = None if prune is None else (lambda j, *values, chosen=chosen: prune(chosen[j], *values))
             trained = engine.train(family, [configs[member_specs[k][0]] for k in chosen],
-                                   replace(data, fold=fold_index), split.task, n_out, shuffle_seed, member_folds)
+                                   replace(data, fold=fold_index), split.task, n_out, shuffle_seed, member_folds,
+                                   prune=local_prune)
             results.update(zip(chosen, trained))
             chunk_sizes.append(len(chosen))
         families.update({k: family for k in ks})
@@ -89,8 +100,8 @@ def fit(split: Split, model="linear", loss=None, optimizer="adam", lr=None, epoc
     models = [_model(families[k], m, features[m.fold or 0], split, configs[member_specs[k][0]].shuffle_seed)
               for k, m in enumerate(members)]
     return Run(members=members, models=models, split=split.summary(), configs=configs,
-               config_index=[i for i, _ in member_specs], axes=axes, folds=len(parts) if parts else None,
-               chunks=chunk_sizes)
+               config_index=[i for i, _ in member_specs], axes=list(axes), folds=len(parts) if parts else None,
+               chunks=chunk_sizes, fold_rows=parts)
 
 
 def _config(settings: dict, task: str) -> TrainConfig:

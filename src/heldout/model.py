@@ -15,6 +15,7 @@ import pandas as pd
 import torch
 
 from . import data as _data
+from . import losses, metrics
 from .errors import DataError
 from .features import Features
 
@@ -63,6 +64,21 @@ class Model:
             p = torch.sigmoid(out[:, 0]).double().numpy()
             return np.stack([1 - p, p], axis=1)
         return torch.softmax(out.double(), dim=1).numpy()
+
+    def score(self, rows: "_data.Dataset") -> dict:
+        """The model's loss and the task's metrics on ``rows`` (a Dataset with targets)."""
+        out = self.outputs(rows.features)
+        y = losses.encode_target(rows.target, self.task, self.classes)
+        loss_name = self.config.get("loss")
+        result = {"loss": float(losses.LOSSES[loss_name](out.unsqueeze(0), y)[0]), "loss_name": loss_name}
+        if self.task == "regression":
+            prediction = out[:, 0].double().numpy()
+        elif self.task == "binary":
+            prediction = out[:, 0].double().sigmoid().numpy()
+        else:
+            prediction = out.double().softmax(1).numpy()
+        result.update(metrics.score(self.task, y.numpy(), prediction))
+        return result
 
     def predict(self, source: Any) -> np.ndarray:
         """Predicted values (regression) or class labels (classification), one per row."""

@@ -31,6 +31,7 @@ class Run:
     axes: list[str] = field(default_factory=list)   # the settings given as lists
     folds: int | None = None
     chunks: list[int] = field(default_factory=list)  # members per chunk, population by population
+    fold_rows: list | None = None    # per fold: (training, validation) positions in train + validation rows
 
     def __repr__(self) -> str:
         if len(self.members) == 1:
