@@ -124,3 +124,17 @@ def test_train_with_several_rates_and_folds_writes_one_row_per_member(tmp_path):
     assert refused.returncode == 2 and "holds 6 members and no single model" in refused.stderr
     bad = heldout("train", "--dataset", "wine", "--lr", "0.1,x", check=False)
     assert bad.returncode == 2 and "comma-separated list of numbers" in bad.stderr
+
+
+def test_tune_then_run_resumes_the_study_and_looks_once(tmp_path):
+    out = str(tmp_path / "r")
+    tuned = json.loads(heldout("tune", "--dataset", "diabetes", "--trials", "4", "--population", "4",
+                               "--candidates", "linear+mse", "--out", out, "--json").stdout)
+    assert tuned["trials"] == 4 and tuned["metric"] == "rmse"
+    shown = heldout("run", "--dataset", "diabetes", "--trials", "8", "--population", "4",
+                    "--candidates", "linear+mse", "--out", out)
+    assert "Searched 8 trials" in shown.stdout and "trials 8/8: best rmse" in shown.stderr
+    summary = json.loads((tmp_path / "r" / "summary.json").read_text())
+    assert summary["ledger_count"] == 1 and len(pd.read_csv(tmp_path / "r" / "leaderboard.csv")) == 8
+    bad = heldout("run", "--dataset", "wine", "--goal", "rmse<=3", check=False)
+    assert bad.returncode == 2 and "does not fit a multiclass task" in bad.stderr

@@ -20,6 +20,7 @@ from .evaluate import Evaluation, evaluate
 from .features import Features
 from .fit import fit
 from .run import Run
+from .search import Search, tune
 from .ledger import Ledger
 from .model import Model
 from .sealed import Sealed
@@ -28,7 +29,8 @@ from .split import Split, split
 __version__ = "0.1.0"
 
 __all__ = [
-    "datasets", "load", "Dataset", "split", "Split", "Sealed", "Features", "fit", "Run", "TrainConfig",
+    "datasets", "load", "Dataset", "split", "Split", "Sealed", "Features", "fit", "Run", "TrainConfig", "tune",
+    "Search",
     "evaluate", "Evaluation", "Model", "load_model", "Ledger",
     "HeldoutError", "BudgetError", "DataError", "ConfigError", "LeakageError", "SealedError", "DivergedError", "BundleError",
     "LedgerError", "HeldoutWarning",

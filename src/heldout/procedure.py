@@ -1,41 +1,63 @@
-"""``run()``: the whole procedure in one call — split, train, one final evaluation, bundle.
+"""``run()`` and ``search()``: the whole procedure in one call, and its search half.
 
-It trains the default candidate for the task (a linear model with the task's loss and link,
-full-batch gradient descent, early stopping on validation), evaluates it once on the sealed test
-set, and writes a run directory with ``summary.json``. The summary's ``test`` key holds the test
-metrics. (Searching over candidates on validation data replaces the single default candidate
-when ``heldout tune`` arrives.)
+``run`` splits the data (sealing the test set), searches the candidates on validation data only
+(:func:`heldout.tune`), refits the selected configuration on training + validation rows, looks
+at the sealed test set once, and writes a run directory: ``config.json``, ``leaderboard.csv``,
+``study.journal`` (the Optuna study: a local journal file), ``history.csv``,
+``model.safetensors``, ``evaluation.json`` and ``summary.json`` (test metrics under ``test``).
+Running it again on the same directory resumes the study: trials already told count toward the
+budget. ``search`` stops before the refit and the test set.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from .files import write_json
-from .fit import fit
+from optuna.storages import JournalStorage
+from optuna.storages.journal import JournalFileBackend
+
 from .evaluate import evaluate
+from .files import atomic_write, write_json
+from .fit import fit_many
 from .rundir import DataSpec, default_run_dir, save_run
+from .search import Search, tune
 
-DEFAULT_CANDIDATE = {"model": "linear", "optimizer": "gd", "lr": 0.1}
+DEFAULT_TRIALS = 24
 
 
-def run(spec: DataSpec | None = None, out=None, **train_options) -> dict:
-    """Carry out the procedure on ``spec`` (default: the default bundled dataset); return the summary."""
+def search(spec: DataSpec | None = None, out=None, *, trials: int = DEFAULT_TRIALS, progress=None,
+           **tune_options) -> tuple[Path, object, Search]:
+    """Split and search on validation data, keeping the study in ``out/study.journal``."""
     spec = spec or DataSpec()
     out = Path(out) if out is not None else default_run_dir(spec)
+    out.mkdir(parents=True, exist_ok=True)
     the_split = spec.split()
-    options = {**DEFAULT_CANDIDATE, "seed": spec.seed, **train_options}
-    trained = fit(the_split, **options)
-    save_run(out, spec, trained)
-    result = evaluate(trained.model, the_split)
+    storage = JournalStorage(JournalFileBackend(str(out / "study.journal")))
+    found = tune(the_split, trials=trials, seed=spec.seed, storage=storage, progress=progress, **tune_options)
+    atomic_write(out / "leaderboard.csv", found.leaderboard.to_csv(index=False))
+    return out, the_split, found
+
+
+def run(spec: DataSpec | None = None, out=None, *, trials: int = DEFAULT_TRIALS, refit: bool = True,
+        progress=None, **tune_options) -> dict:
+    """Carry out the procedure on ``spec`` (default: the default bundled dataset); return the summary."""
+    spec = spec or DataSpec()
+    out, the_split, found = search(spec, out, trials=trials, progress=progress, **tune_options)
+    # the selected configuration, refit on training + validation rows (or as trained on training rows)
+    final = found.refit(the_split) if refit else fit_many(the_split, [found.best_settings])
+    save_run(out, spec, final)
+    result = evaluate(final.model, the_split)
     write_json(out / "evaluation.json", result.to_dict())
+    best = found.best
     summary = {
         "dataset": spec.name, "run_dir": str(out), "split": the_split.summary(),
-        "candidate": f"{trained.config.model}+{trained.config.loss}",
-        "hyperparameters": {k: getattr(trained.config, k) for k in ("optimizer", "lr", "epochs", "batch_size", "seed")},
-        "status": trained.status, "best_epoch": trained.best_epoch,
-        "validation": {trained.metric_name: float(trained.history["val_metric"][trained.best_epoch]),
-                       "loss": float(trained.history["val_loss"][trained.best_epoch])},
+        "candidate": best["candidate"],
+        "hyperparameters": {k: v for k, v in found.best_settings.items() if k not in ("model", "loss")},
+        "selection_metric": found.metric, "validation": {found.metric: best[found.metric]},
+        "refit": refit, "epochs": int(max(1, round(best["best_epoch"]))),
+        "trials": len(found.leaderboard), "stopped_by": found.stopped_by,
+        "pruned": int((found.leaderboard["status"] == "pruned").sum()),
+        "diverged": int((found.leaderboard["status"] == "diverged").sum()),
         "test": result.metrics, "ledger_count": result.unsealings,
     }
     write_json(out / "summary.json", summary)

@@ -29,7 +29,8 @@ def cli() -> None:
     """
 
 
-for command in (run.command, datasets.command, train.command, evaluate.command, predict.command, ledger.command):
+for command in (run.command, run.tune_command, datasets.command, train.command, evaluate.command, predict.command,
+                ledger.command):
     cli.add_command(command)
 
 

@@ -1,32 +1,92 @@
-"""`heldout run`: the whole procedure — split, train, one final evaluation, bundle."""
+"""`heldout run` (the whole procedure) and `heldout tune` (its search, without the test set)."""
 
 from __future__ import annotations
 
 import click
 
+from ..procedure import DEFAULT_TRIALS
 from ..procedure import run as run_procedure
+from ..procedure import search as search_procedure
 from .options import data_options
-from .output import console, emit_json, table
+from .output import console, emit_json, err_console, table
+
+
+def search_options(fn):
+    for decorator in reversed([
+        click.option("--trials", default=DEFAULT_TRIALS, show_default=True, type=int,
+                     help="Trials in all (a resumed study counts the ones it has)."),
+        click.option("--candidates", help="Comma-separated family+loss, e.g. linear+mse,mlp+mse (default: the "
+                     "task's candidates)."),
+        click.option("--goal", help="Stop once a trial reaches this on validation, e.g. 'rmse<=55' or "
+                     "'accuracy>=0.97'."),
+        click.option("--timeout", type=float, help="Seconds of searching before the search stops."),
+        click.option("--folds", type=int, help="Cross-validate every trial over this many folds."),
+        click.option("--metric", help="Selection metric (default: rmse for regression, log_loss otherwise)."),
+        click.option("--population", default=8, show_default=True, type=int, help="Trials trained together."),
+        click.option("--out", type=click.Path(file_okay=False),
+                     help="Run directory (default: runs/NAME-TIME); an existing one resumes its study."),
+        click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object."),
+    ]):
+        fn = decorator(fn)
+    return fn
+
+
+def _tune_options(candidates, goal, timeout, folds, metric, population, as_json) -> dict:
+    return {"candidates": candidates.split(",") if candidates else None, "goal": goal, "timeout": timeout,
+            "folds": folds, "metric": metric, "population": population,
+            "progress": None if as_json else _progress}
+
+
+def _progress(state: dict) -> None:
+    best = "none yet" if state["best"] is None else f"{state['best']:.4g} ({state['best_candidate']})"
+    left = "" if state["time_left"] is None else f", {state['time_left']:.0f} s left"
+    err_console.print(f"trials {state['trials']}/{state['budget']}: best {state['metric']} {best}, pruned "
+                      f"{state['pruned']}, diverged {state['diverged']}, {state['elapsed']:.1f} s{left}")
 
 
 @click.command("run")
 @data_options
-@click.option("--out", type=click.Path(file_okay=False), help="Run directory (default: runs/NAME-TIME).")
-@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object.")
-def command(spec, out, as_json: bool) -> None:
-    """Run the procedure on DATA, --dataset NAME, or (with neither) the default bundled dataset."""
+@search_options
+@click.option("--no-refit", is_flag=True, help="Keep the selected model trained on training rows only.")
+def command(spec, trials, candidates, goal, timeout, folds, metric, population, out, as_json: bool,
+            no_refit: bool) -> None:
+    """The procedure on DATA, --dataset NAME, or (with neither) the default bundled dataset: split,
+    search on validation, refit, one look at the test set, bundle."""
     if spec.source is None and spec.dataset is None and not as_json:
         console.print(f"No data given: using the bundled dataset {spec.name!r} (`heldout datasets` lists others).")
-    summary = run_procedure(spec, out=out)
+    summary = run_procedure(spec, out=out, trials=trials, refit=not no_refit,
+                            **_tune_options(candidates, goal, timeout, folds, metric, population, as_json))
     if as_json:
         emit_json(summary)
         return
     split = summary["split"]
     console.print(f"Split {split['dataset']!r} ({split['strategy']}, seed {split['seed']}): {split['train']} train, "
                   f"{split['validation']} validation, {split['test']} test rows sealed as {split['test_fingerprint']}.")
-    validation = ", ".join(f"{k} {v:.4g}" for k, v in summary["validation"].items())
-    console.print(f"Trained {summary['candidate']}: {summary['status']}, best epoch {summary['best_epoch']}, "
-                  f"validation {validation}.")
+    console.print(f"Searched {summary['trials']} trials (stopped by {summary['stopped_by']}; {summary['pruned']} "
+                  f"pruned, {summary['diverged']} diverged). Selected {summary['candidate']} on validation "
+                  f"{summary['selection_metric']} {summary['validation'][summary['selection_metric']]:.4g}; "
+                  f"{'refit on training + validation rows' if summary['refit'] else 'trained on training rows'} "
+                  f"for {summary['epochs']} epochs.")
     test = {k: v for k, v in summary["test"].items() if k != "loss_name"}
     console.print(table("Test set, evaluated once", list(test), [list(test.values())]))
     console.print(f"Ledger count for this test set: {summary['ledger_count']}. Run directory: {summary['run_dir']}")
+
+
+@click.command("tune")
+@data_options
+@search_options
+def tune_command(spec, trials, candidates, goal, timeout, folds, metric, population, out, as_json: bool) -> None:
+    """Search candidates and hyperparameters on validation data; the test set stays sealed."""
+    out, _, found = search_procedure(spec, out=out, trials=trials,
+                                     **_tune_options(candidates, goal, timeout, folds, metric, population, as_json))
+    board = found.leaderboard
+    if as_json:
+        emit_json({"run_dir": str(out), "metric": found.metric, "stopped_by": found.stopped_by, "best": found.best,
+                   "trials": len(board)})
+        return
+    shown = [c for c in ("trial", "candidate", found.metric, "status", "best_epoch", "lr", "batch_size", "optimizer")
+             if c in board.columns]
+    console.print(table(f"Leaderboard ({len(board)} trials, stopped by {found.stopped_by}); top 10", shown,
+                        board[shown].head(10).values.tolist()))
+    console.print(f"Leaderboard and study: {out}. The test set is still sealed: `heldout run --out {out}` resumes "
+                  "this study, refits the best and evaluates once.")

@@ -1,0 +1,115 @@
+"""Search and selection: validation only, one final look, goals, resumable studies, typed errors."""
+
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+from optuna.storages import JournalStorage
+from optuna.storages.journal import JournalFileBackend
+
+import heldout
+from heldout import procedure
+from heldout.errors import ConfigError
+from heldout.fit import fit_many
+from heldout.rundir import DataSpec
+
+QUICK = dict(trials=8, population=4, space={"epochs": (10, 30)})
+
+
+@pytest.fixture(scope="module")
+def diabetes():
+    return heldout.datasets.load("diabetes")
+
+
+def test_the_same_seed_gives_the_same_study(diabetes):
+    split = heldout.split(diabetes, seed=0)
+    a = heldout.tune(split, candidates=["linear+mse"], seed=1, **QUICK).leaderboard
+    b = heldout.tune(split, candidates=["linear+mse"], seed=1, **QUICK).leaderboard
+    pd.testing.assert_frame_equal(a.drop(columns="seconds"), b.drop(columns="seconds"))
+
+
+def test_the_search_never_sees_test_rows(diabetes):
+    """Two tables identical except for the test rows give the same choices and validation values."""
+    rows = diabetes.take(np.arange(300))
+    test_a = diabetes.take(np.arange(300, 442))
+    frame_b = test_a.features.assign(target=test_a.target.to_numpy()[::-1])
+    frame_b["bmi"] = frame_b["bmi"].to_numpy()[::-1]
+    boards = []
+    for test in (test_a, heldout.load(frame_b, target="target")):
+        split = heldout.split(rows, test=test, seed=0)
+        boards.append(heldout.tune(split, candidates=["linear+mse", "mlp+mse"], seed=0, **QUICK).leaderboard)
+    pd.testing.assert_frame_equal(boards[0].drop(columns="seconds"), boards[1].drop(columns="seconds"))
+
+
+def test_a_run_looks_at_the_test_set_exactly_once(tmp_path):
+    summary = procedure.run(DataSpec(dataset="diabetes"), out=tmp_path / "r", **QUICK)
+    assert summary["ledger_count"] == 1 and summary["trials"] == 8 and set(summary["test"]) >= {"rmse", "r2"}
+    assert heldout.Ledger().unsealings(summary["split"]["test_fingerprint"]) == 1
+    for name in ("leaderboard.csv", "study.journal", "model.safetensors", "history.csv", "summary.json"):
+        assert (tmp_path / "r" / name).is_file()
+    assert json.loads((tmp_path / "r" / "summary.json").read_text())["test"] == summary["test"]
+
+
+def test_the_goal_stops_the_search_early(diabetes):
+    split = heldout.split(diabetes, seed=0)
+    found = heldout.tune(split, candidates=["linear+mse"], goal="rmse<=90", trials=32, population=4,
+                         space={"epochs": (10, 30)})
+    assert found.stopped_by == "goal" and len(found.leaderboard) == 4
+    assert found.leaderboard["rmse"].min() <= 90
+
+
+def test_a_resumed_study_continues_where_it_stopped(diabetes, tmp_path):
+    split = heldout.split(diabetes, seed=0)
+    storage = lambda: JournalStorage(JournalFileBackend(str(tmp_path / "study.journal")))  # noqa: E731
+    first = heldout.tune(split, candidates=["linear+mse"], storage=storage(), **QUICK).leaderboard
+    more = dict(QUICK, trials=12)
+    resumed = heldout.tune(split, candidates=["linear+mse"], storage=storage(), **more).leaderboard
+    assert len(resumed) == 12 and set(first["trial"]) < set(resumed["trial"])
+    again = resumed.set_index("trial").loc[first["trial"], "rmse"].to_numpy()
+    assert np.allclose(again, first["rmse"].to_numpy(), equal_nan=True)
+
+
+def test_the_selection_metric_not_the_loss_chooses_between_candidates(diabetes):
+    split = heldout.split(diabetes, seed=0)
+    found = heldout.tune(split, candidates=["linear+mse", "linear+mae"], **dict(QUICK, trials=8))
+    board = found.leaderboard
+    assert set(board["candidate"]) == {"linear+mse", "linear+mae"}
+    assert found.best["rmse"] == board["rmse"].min()
+    by_mae = heldout.tune(split, candidates=["linear+mse", "linear+mae"], metric="mae", **dict(QUICK, trials=8))
+    assert by_mae.best["mae"] == by_mae.leaderboard["mae"].min()
+
+
+def test_pruned_members_stop_and_say_so(diabetes):
+    split = heldout.split(diabetes, seed=0)
+    run = fit_many(split, [dict(optimizer="sgd", lr=0.01, epochs=20)] * 2,
+                   prune=lambda member, epoch, *values: member == 1 and epoch == 3)
+    assert run.members[1].status == "pruned" and run.members[1].history["epoch"][-1] == 3
+    assert run.members[0].status != "pruned"
+
+
+def test_refit_trains_on_training_and_validation_rows_for_the_selected_epochs(diabetes):
+    split = heldout.split(diabetes, seed=0)
+    found = heldout.tune(split, candidates=["linear+mse"], **QUICK)
+    final = found.refit(split)
+    assert final.history["epoch"].iloc[-1] == max(1, round(found.best["best_epoch"]))
+    assert final.models[0].manifest["split"]["train"] == len(split.train) + len(split.validation)
+
+
+def test_bad_searches_are_refused_with_typed_errors(diabetes):
+    split = heldout.split(diabetes, seed=0)
+    cases = [
+        (dict(candidates=["linear+log_loss"]), "Unknown candidate 'linear+log_loss' for a regression task"),
+        (dict(candidates=["tree+mse"]), "Valid candidates"),
+        (dict(space={"learning_rate": (0.1, 1.0)}), "Unknown search parameter 'learning_rate'. Valid names"),
+        (dict(space={"lr": (0.1, 0.01)}), "low < high"),
+        (dict(space={"batch_size": []}), "choices for 'batch_size' are empty"),
+        (dict(goal="accuracy>=0.9"), "does not fit a regression task"),
+        (dict(goal="rmse=<5"), "A goal reads METRIC<=VALUE"),
+        (dict(trials=0), "trials must be a positive integer"),
+        (dict(metric="log_loss"), "selection metric 'log_loss' does not fit a regression task"),
+    ]
+    for options, message in cases:
+        with pytest.raises(ConfigError, match=re.escape(message)):
+            heldout.tune(split, **options)
