@@ -39,7 +39,7 @@ def evaluate(model: Model, split: Split | Sealed, *, strict: bool = False) -> Ev
     if model.task != sealed.task:
         raise ConfigError(f"The model does {model.task} but the test set's task is {sealed.task}.")
 
-    scores, count = sealed.unseal(model.score, model=model.fingerprint, strict=strict,
+    scores, count = sealed.unseal(lambda rows: model.score(rows, intervals=True), model=model.fingerprint, strict=strict,
                                   info={"rows": len(sealed), "model_config": model.config.get("model")})
     return Evaluation(metrics=scores, test_fingerprint=sealed.seal, model_fingerprint=model.fingerprint,
                       unsealings=count, rows=len(sealed))

@@ -44,6 +44,34 @@ def score(task: str, y: np.ndarray, prediction: np.ndarray) -> dict[str, float]:
             "f1": float(sk.f1_score(y, label, average="macro", labels=labels, zero_division=0))}
 
 
+INTERVAL_METRICS = {"regression": ("rmse", "mae"), "binary": ("accuracy", "log_loss"),
+                    "multiclass": ("accuracy", "log_loss")}
+
+
+def bootstrap_intervals(task: str, y: np.ndarray, prediction: np.ndarray, resamples: int = 2000,
+                        seed: int = 0, level: float = 0.95) -> dict[str, list[float]]:
+    """Percentile bootstrap intervals over the rows for the task's main metrics (seeded).
+
+    >>> bootstrap_intervals("regression", np.array([1.0, 2.0, 3.0, 4.0]), np.array([1.0, 2.0, 3.0, 4.0]))["rmse"]
+    [0.0, 0.0]
+    """
+    rng = np.random.default_rng(seed)
+    picks = rng.integers(0, len(y), size=(resamples, len(y)))
+    if task == "regression":
+        error = np.asarray(prediction, dtype=float) - np.asarray(y, dtype=float)
+        draws = {"rmse": np.sqrt((error[picks] ** 2).mean(1)), "mae": np.abs(error)[picks].mean(1)}
+    else:
+        y = y.astype(int)
+        p = np.stack([1 - prediction, prediction], 1) if task == "binary" else prediction
+        p = np.clip(p, 1e-15, 1.0)
+        p = p / p.sum(1, keepdims=True)
+        correct = (p.argmax(1) == y).astype(float)
+        row_loss = -np.log(p[np.arange(len(y)), y])
+        draws = {"accuracy": correct[picks].mean(1), "log_loss": row_loss[picks].mean(1)}
+    tail = (1 - level) / 2 * 100
+    return {name: [float(np.percentile(v, tail)), float(np.percentile(v, 100 - tail))] for name, v in draws.items()}
+
+
 def _auc(compute) -> float:
     """ROC AUC is undefined when the rows hold a single class; report NaN rather than fail."""
     try:

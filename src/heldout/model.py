@@ -65,8 +65,9 @@ class Model:
             return np.stack([1 - p, p], axis=1)
         return torch.softmax(out.double(), dim=1).numpy()
 
-    def score(self, rows: "_data.Dataset") -> dict:
-        """The model's loss and the task's metrics on ``rows`` (a Dataset with targets)."""
+    def score(self, rows: "_data.Dataset", intervals: bool = False) -> dict:
+        """The model's loss and the task's metrics on ``rows`` (a Dataset with targets); with
+        ``intervals``, percentile-bootstrap 95% intervals of the main metrics under ``interval_95``."""
         out = self.outputs(rows.features)
         y = losses.encode_target(rows.target, self.task, self.classes)
         loss_name = self.config.get("loss")
@@ -78,6 +79,8 @@ class Model:
         else:
             prediction = out.double().softmax(1).numpy()
         result.update(metrics.score(self.task, y.numpy(), prediction))
+        if intervals:
+            result["interval_95"] = metrics.bootstrap_intervals(self.task, y.numpy(), prediction)
         return result
 
     def predict(self, source: Any) -> np.ndarray:

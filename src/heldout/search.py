@@ -31,6 +31,7 @@ import pandas as pd
 from . import metrics
 from .errors import ConfigError
 from .fit import fit_many
+from .grid import PER_MEMBER
 from .model import Model
 from .run import Run
 from .space import CANDIDATES, SELECTION_METRIC, Space
@@ -114,7 +115,7 @@ def tune(split: Split, candidates: list[str] | None = None, space: dict | None =
             break
         s = spaces[len(rows) // population % len(spaces)]   # candidates take turns, a batch each
         study = studies[s.candidate]
-        asked = [study.ask() for _ in range(min(population, trials - len(rows)))]
+        asked = _ask_batch(study, s, min(population, trials - len(rows)), seed)
         settings = [s.settings(t, seed) for t in asked]
 
         def report(member: int, epoch: int, val_loss: float, val_metric: float, run_folds=folds) -> bool:
@@ -155,6 +156,19 @@ def tune(split: Split, candidates: list[str] | None = None, space: dict | None =
     board = board.sort_values(metric, ascending=sign > 0, na_position="last").reset_index(drop=True)
     return Search(leaderboard=board, metric=metric, stopped_by=stopped_by, best=best, best_settings=best_settings,
                   best_model=best_model, folds=folds, studies=studies)
+
+
+def _ask_batch(study, s: Space, k: int, seed: int) -> list:
+    """K trials sharing the first one's shape settings (batch size, width, depth, optimizer, epochs,
+    ...), so that the batch trains as one population; Optuna samples the rest per trial."""
+    first = study.ask()
+    s.settings(first, seed)
+    shape = {name: value for name, value in first.params.items() if name not in PER_MEMBER}
+    trials = [first]
+    for _ in range(k - 1):
+        study.enqueue_trial(shape, skip_if_exists=False)
+        trials.append(study.ask())
+    return trials
 
 
 def _trial_row(number: int, s: Space, trial, settings: dict, run: Run, config: int, split: Split, metric: str):

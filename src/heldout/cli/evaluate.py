@@ -18,7 +18,7 @@ def command(run_dir: str, strict: bool, as_json: bool) -> None:
     if as_json:
         emit_json(result.to_dict())
         return
-    metrics = {k: v for k, v in result.metrics.items() if k != "loss_name"}
+    metrics = {k: v for k, v in result.metrics.items() if k not in ("loss_name", "interval_95")}
     console.print(table(f"Test set {result.test_fingerprint} ({result.rows} rows)", list(metrics),
                         [list(metrics.values())]))
     console.print(f"Recorded in the ledger: evaluation {result.unsealings} of this test set "

@@ -67,8 +67,10 @@ def command(spec, trials, candidates, goal, timeout, folds, metric, population, 
                   f"{summary['selection_metric']} {summary['validation'][summary['selection_metric']]:.4g}; "
                   f"{'refit on training + validation rows' if summary['refit'] else 'trained on training rows'} "
                   f"for {summary['epochs']} epochs.")
-    test = {k: v for k, v in summary["test"].items() if k != "loss_name"}
+    test = {k: v for k, v in summary["test"].items() if k not in ("loss_name", "interval_95")}
     console.print(table("Test set, evaluated once", list(test), [list(test.values())]))
+    console.print("95% bootstrap intervals over the test rows: " + ", ".join(
+        f"{k} [{lo:.4g}, {hi:.4g}]" for k, (lo, hi) in summary["test"]["interval_95"].items()))
     console.print(f"Ledger count for this test set: {summary['ledger_count']}. Run directory: {summary['run_dir']}")
 
 
