@@ -133,7 +133,7 @@ def test_tune_then_run_resumes_the_study_and_looks_once(tmp_path):
     assert tuned["trials"] == 4 and tuned["metric"] == "rmse"
     shown = heldout("run", "--dataset", "diabetes", "--trials", "8", "--population", "4",
                     "--candidates", "linear+mse", "--out", out)
-    assert "Searched 8 trials" in shown.stdout and "trials 8/8: best rmse" in shown.stderr
+    assert "Searched 8 trials" in shown.stdout and "trials 8/8 (last batch: 4 linear+mse): best rmse" in shown.stderr
     summary = json.loads((tmp_path / "r" / "summary.json").read_text())
     assert summary["ledger_count"] == 1 and len(pd.read_csv(tmp_path / "r" / "leaderboard.csv")) == 8
     bad = heldout("run", "--dataset", "wine", "--goal", "rmse<=3", check=False)

@@ -113,3 +113,16 @@ def test_bad_searches_are_refused_with_typed_errors(diabetes):
     for options, message in cases:
         with pytest.raises(ConfigError, match=re.escape(message)):
             heldout.tune(split, **options)
+
+
+def test_a_batch_of_trials_shares_its_shape_and_pruning_stops_trailing_members(diabetes):
+    split = heldout.split(diabetes, seed=0)
+    found = heldout.tune(split, candidates=["mlp+mse"], trials=16, population=8, seed=0,
+                         space={"epochs": 60, "lr": (1e-5, 1e-2, "log"), "optimizer": "adam"})
+    board = found.leaderboard.sort_values("trial")
+    for first in (0, 8):
+        batch = board[(board["trial"] >= first) & (board["trial"] < first + 8)]
+        assert batch[["batch_size", "width", "depth", "optimizer"]].drop_duplicates().shape[0] == 1
+    assert (board["status"] == "pruned").sum() >= 1
+    with pytest.raises(ConfigError, match="Unknown pruner"):
+        heldout.tune(split, pruner="sometimes")

@@ -3,10 +3,11 @@
 Each candidate (``family+loss``) has its own Optuna study, so pruning compares curves of the same
 loss; candidates are compared with each other on one selection metric computed from validation
 predictions (rmse for regression, log loss for classification, or ``metric=``). Trials are asked
-in batches of ``population``, trained together as one population (those that change shapes form
-separate populations), and told their validation values. Pruning (Optuna's median pruner) reads
-each member's per-epoch validation loss. The sampler is seeded: the same seed gives the same
-study. A study kept in ``storage`` resumes where it stopped. The test set is never touched.
+in batches of ``population`` that share their shape settings (batch size, width, depth,
+optimizer, epochs), trained together as one population, and told their validation values.
+Pruning (Optuna's median or successive-halving pruner) reads each member's per-epoch validation
+loss. The sampler is seeded: the same seed gives the same study. A study kept in ``storage``
+resumes where it stopped. The test set is never touched.
 
 >>> import heldout
 >>> split = heldout.split(heldout.datasets.load("diabetes"), seed=0)
@@ -40,6 +41,9 @@ from .split import Split
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 GOAL = re.compile(r"^\s*([a-z_0-9]+)\s*(<=|>=|<|>)\s*([-+0-9.eE]+)\s*$")
 COMPARE = {"<=": operator.le, ">=": operator.ge, "<": operator.lt, ">": operator.gt}
+PRUNERS = {"median": lambda population: optuna.pruners.MedianPruner(n_startup_trials=population, n_warmup_steps=10),
+           "halving": lambda population: optuna.pruners.SuccessiveHalvingPruner(min_resource=5),
+           None: lambda population: optuna.pruners.NopPruner()}
 
 
 @dataclass
@@ -81,10 +85,12 @@ def parse_goal(goal: str | None, task: str):
 
 def tune(split: Split, candidates: list[str] | None = None, space: dict | None = None, trials: int = 32,
          folds: int | None = None, metric: str | None = None, goal: str | None = None, timeout: float | None = None,
-         seed: int = 0, population: int = 8, storage=None, study_name: str = "heldout", prune: bool = True,
-         progress=None) -> Search:
+         seed: int = 0, population: int = 8, storage=None, study_name: str = "heldout",
+         pruner: str | None = "median", progress=None) -> Search:
     """Search ``candidates`` × ``space`` for ``trials`` trials on validation data; return the
-    leaderboard and the selected trial. ``progress(state: dict)`` is called after every batch."""
+    leaderboard and the selected trial. ``pruner`` is ``"median"``, ``"halving"`` (successive
+    halving) or ``None``; with ``folds`` a trial is several members and is not pruned.
+    ``progress(state: dict)`` is called after every batch."""
     task = split.task
     candidates = list(candidates or CANDIDATES[task])
     spaces = [Space.for_candidate(c, task, space) for c in candidates]
@@ -96,13 +102,15 @@ def tune(split: Split, candidates: list[str] | None = None, space: dict | None =
         raise ConfigError(f"trials must be a positive integer, got {trials!r}. Try trials=32.")
     if isinstance(population, bool) or not isinstance(population, int) or population < 1:
         raise ConfigError(f"population must be a positive integer, got {population!r}. Try population=8.")
+    if pruner not in PRUNERS:
+        raise ConfigError(f"Unknown pruner {pruner!r}. Choose one of {list(PRUNERS)}.")
     goal_test = parse_goal(goal, task)
     sign = 1.0 if not metrics.HIGHER_IS_BETTER[metric] else -1.0   # studies minimise sign * metric
 
     studies = {s.candidate: optuna.create_study(
         study_name=f"{study_name}/{s.candidate}", storage=storage, direction="minimize", load_if_exists=True,
         sampler=optuna.samplers.TPESampler(seed=seed + i, n_startup_trials=max(population, 8)),
-        pruner=optuna.pruners.MedianPruner(n_startup_trials=population, n_warmup_steps=10))
+        pruner=PRUNERS[pruner](population))
         for i, s in enumerate(spaces)}
     rows = [t.user_attrs["row"] for study in studies.values() for t in study.trials if "row" in t.user_attrs]
     rows.sort(key=lambda r: r["trial"])
@@ -119,7 +127,7 @@ def tune(split: Split, candidates: list[str] | None = None, space: dict | None =
         settings = [s.settings(t, seed) for t in asked]
 
         def report(member: int, epoch: int, val_loss: float, val_metric: float, run_folds=folds) -> bool:
-            if not prune or run_folds:   # with folds, a trial is several members: no per-member pruning
+            if pruner is None or run_folds:   # with folds, a trial is several members: no per-member pruning
                 return False
             trial = asked[member]
             trial.report(val_loss if math.isfinite(val_loss) else 1e300, epoch)
@@ -140,7 +148,7 @@ def tune(split: Split, candidates: list[str] | None = None, space: dict | None =
         if goal_test and any(goal_test[1](r.get(goal_test[0])) for r in rows):
             stopped_by = "goal"
         if progress is not None:
-            progress(_state(rows, trials, metric, started, timeout))
+            progress(dict(_state(rows, trials, metric, started, timeout), batch=len(asked), candidate=s.candidate))
 
     board = pd.DataFrame(rows)
     complete = board[board["status"] == "complete"] if len(board) else board

@@ -40,7 +40,8 @@ def _tune_options(candidates, goal, timeout, folds, metric, population, as_json)
 def _progress(state: dict) -> None:
     best = "none yet" if state["best"] is None else f"{state['best']:.4g} ({state['best_candidate']})"
     left = "" if state["time_left"] is None else f", {state['time_left']:.0f} s left"
-    err_console.print(f"trials {state['trials']}/{state['budget']}: best {state['metric']} {best}, pruned "
+    err_console.print(f"trials {state['trials']}/{state['budget']} (last batch: {state['batch']} "
+                      f"{state['candidate']}): best {state['metric']} {best}, pruned "
                       f"{state['pruned']}, diverged {state['diverged']}, {state['elapsed']:.1f} s{left}")
 
 
