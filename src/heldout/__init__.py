@@ -19,6 +19,7 @@ from .errors import (BudgetError, BundleError, ConfigError, DataError, DivergedE
 from .evaluate import Evaluation, evaluate
 from .features import Features
 from .fit import fit
+from .leakage import check
 from .run import Run
 from .search import Search, tune
 from .ledger import Ledger
@@ -30,7 +31,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "datasets", "load", "Dataset", "split", "Split", "Sealed", "Features", "fit", "Run", "TrainConfig", "tune",
-    "Search",
+    "Search", "check",
     "evaluate", "Evaluation", "Model", "load_model", "Ledger",
     "HeldoutError", "BudgetError", "DataError", "ConfigError", "LeakageError", "SealedError", "DivergedError", "BundleError",
     "LedgerError", "HeldoutWarning",

@@ -76,6 +76,11 @@ class Ledger:
             self._append(db, "unseal", seal, dict(info or {}, model=model, metrics=metrics))
             return self._count(db, "unseal", seal)
 
+    def record_audit(self, seal: str, info: dict) -> None:
+        """A leakage check read the test rows (not an evaluation: no model, no metrics)."""
+        with self._transaction() as db:
+            self._append(db, "audit", seal, {"info": info})
+
     def retire(self, seal: str, reason: str) -> None:
         """Release a sealed test set's rows for training, leaving the reason on record."""
         if not reason.strip():
@@ -104,8 +109,10 @@ class Ledger:
         return [dict(seq=r[0], time=r[1], kind=r[2], seal=r[3], payload=json.loads(r[4]), prev=r[5], hash=r[6])
                 for r in rows]
 
-    def sealed_overlap(self, fingerprints: np.ndarray, *, own_seal: str | None = None) -> list[dict]:
-        """Sealed test sets (other than ``own_seal``, not retired) that share rows with ``fingerprints``.
+    def sealed_overlap(self, fingerprints: np.ndarray, *, own_seal: str | None = None,
+                       evaluated_only: bool = False) -> list[dict]:
+        """Sealed test sets (other than ``own_seal``) that share rows with ``fingerprints``: those
+        not retired, or with ``evaluated_only`` those already evaluated at least once, retired or not.
 
         Each finding: the seal, its recorded info, and the positions of the shared rows.
         """
@@ -113,11 +120,13 @@ class Ledger:
             return []
         with self._transaction() as db:
             retired = {r[0] for r in db.execute("SELECT seal FROM entries WHERE kind = 'retire'")}
+            evaluated = {r[0] for r in db.execute("SELECT seal FROM entries WHERE kind = 'unseal'")}
             sealed = db.execute("SELECT seal, fingerprints FROM sealed_rows").fetchall()
             info = {r[0]: json.loads(r[1]) for r in db.execute("SELECT seal, payload FROM entries WHERE kind='seal'")}
         findings = []
         for seal, blob in sealed:
-            if seal == own_seal or seal in retired:
+            skip = seal not in evaluated if evaluated_only else seal in retired
+            if seal == own_seal or skip:
                 continue
             shared = np.flatnonzero(np.isin(fingerprints, np.frombuffer(blob, dtype=np.uint64)))
             if len(shared):

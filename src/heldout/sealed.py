@@ -68,6 +68,14 @@ class Sealed:
                           HeldoutWarning, stacklevel=3)
         return scores, count
 
+    def audit(self, check: Callable[[Dataset], object], *, purpose: str) -> object:
+        """Run a leakage check over the test rows and record that it did (kind ``audit``). A check
+        returns counts and row positions, never scores, so it informs no model choice and is not
+        an evaluation."""
+        result = check(self._rows)
+        self.ledger.record_audit(self.seal, {"purpose": purpose, "rows": len(self)})
+        return result
+
     # -- every other way in is closed ---------------------------------------------------------
 
     def __setattr__(self, name, value):
