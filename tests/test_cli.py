@@ -138,3 +138,16 @@ def test_tune_then_run_resumes_the_study_and_looks_once(tmp_path):
     assert summary["ledger_count"] == 1 and len(pd.read_csv(tmp_path / "r" / "leaderboard.csv")) == 8
     bad = heldout("run", "--dataset", "wine", "--goal", "rmse<=3", check=False)
     assert bad.returncode == 2 and "does not fit a multiclass task" in bad.stderr
+
+
+def test_check_prints_findings_as_json_and_exits_1_on_an_error(tmp_path):
+    clean = json.loads(heldout("check", "--dataset", "wine", "--json").stdout)
+    assert all(f["severity"] == "info" for f in clean["findings"])
+    frame = mixed_table()
+    frame["leak"] = frame["label"].astype(str) + "!"
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    out = heldout("check", str(tmp_path / "t.csv"), "--target", "label", "--json", check=False)
+    findings = json.loads(out.stdout)["findings"]
+    assert out.returncode == 1
+    assert {"kind", "severity", "category", "count"} <= set(findings[0])
+    assert any(f["kind"] == "target_proxy" and f["severity"] == "error" for f in findings)

@@ -3,7 +3,8 @@
 ``run`` splits the data (sealing the test set), searches the candidates on validation data only
 (:func:`heldout.tune`), refits the selected configuration on training + validation rows, looks
 at the sealed test set once, and writes a run directory: ``config.json``, ``leaderboard.csv``,
-``study.journal`` (the Optuna study: a local journal file), ``history.csv``,
+``study.journal`` (the Optuna study: a local journal file), ``leakage.json`` (the leakage
+check, run first: an error finding stops the run unless allowed), ``history.csv``,
 ``model.safetensors``, ``evaluation.json`` and ``summary.json`` (test metrics under ``test``).
 Running it again on the same directory resumes the study: trials already told count toward the
 budget. ``search`` stops before the refit and the test set.
@@ -11,6 +12,7 @@ budget. ``search`` stops before the refit and the test set.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from optuna.storages import JournalStorage
@@ -18,7 +20,9 @@ from optuna.storages.journal import JournalFileBackend
 
 from .evaluate import evaluate
 from .files import atomic_write, write_json
+from .errors import LeakageError
 from .fit import fit_many
+from .leakage import check
 from .rundir import DataSpec, default_run_dir, save_run
 from .search import Search, tune
 
@@ -26,12 +30,23 @@ DEFAULT_TRIALS = 24
 
 
 def search(spec: DataSpec | None = None, out=None, *, trials: int = DEFAULT_TRIALS, progress=None,
-           **tune_options) -> tuple[Path, object, Search]:
-    """Split and search on validation data, keeping the study in ``out/study.journal``."""
+           allow_leakage: bool = False, **tune_options) -> tuple[Path, object, Search]:
+    """Split, check the split for leakage, and search on validation data, keeping the study in
+    ``out/study.journal``. An ``error`` finding stops here unless ``allow_leakage``, and the
+    override is recorded in the ledger and in ``out/leakage.json``."""
     spec = spec or DataSpec()
     out = Path(out) if out is not None else default_run_dir(spec)
-    out.mkdir(parents=True, exist_ok=True)
     the_split = spec.split()
+    report = check(the_split)
+    errors = report.errors
+    if errors and not allow_leakage:
+        raise LeakageError("The leakage check found " + "; ".join(f.message for f in errors) + " To go on anyway, "
+                           "pass --allow-leakage (allow_leakage=True); the override is recorded.")
+    out.mkdir(parents=True, exist_ok=True)
+    if errors:
+        the_split.test.ledger.record_audit(the_split.test.seal, {"override": "allow_leakage",
+                                                                 "findings": [f.kind for f in errors]})
+    write_json(out / "leakage.json", dict(report.to_dict(), allowed=bool(errors) and allow_leakage))
     storage = JournalStorage(JournalFileBackend(str(out / "study.journal")))
     found = tune(the_split, trials=trials, seed=spec.seed, storage=storage, progress=progress, **tune_options)
     atomic_write(out / "leaderboard.csv", found.leaderboard.to_csv(index=False))
@@ -39,10 +54,12 @@ def search(spec: DataSpec | None = None, out=None, *, trials: int = DEFAULT_TRIA
 
 
 def run(spec: DataSpec | None = None, out=None, *, trials: int = DEFAULT_TRIALS, refit: bool = True,
-        progress=None, **tune_options) -> dict:
+        progress=None, allow_leakage: bool = False, **tune_options) -> dict:
     """Carry out the procedure on ``spec`` (default: the default bundled dataset); return the summary."""
     spec = spec or DataSpec()
-    out, the_split, found = search(spec, out, trials=trials, progress=progress, **tune_options)
+    out, the_split, found = search(spec, out, trials=trials, progress=progress, allow_leakage=allow_leakage,
+                                   **tune_options)
+    leakage = json.loads((out / "leakage.json").read_text())
     # the selected configuration, refit on training + validation rows (or as trained on training rows)
     final = found.refit(the_split) if refit else fit_many(the_split, [found.best_settings])
     save_run(out, spec, final)
@@ -59,6 +76,9 @@ def run(spec: DataSpec | None = None, out=None, *, trials: int = DEFAULT_TRIALS,
         "pruned": int((found.leaderboard["status"] == "pruned").sum()),
         "diverged": int((found.leaderboard["status"] == "diverged").sum()),
         "test": result.metrics, "ledger_count": result.unsealings,
+        "leakage": [{k: f[k] for k in ("kind", "severity", "category", "count", "message")}
+                    for f in leakage["findings"] if f["severity"] != "info"],
+        "leakage_allowed": leakage["allowed"],
     }
     write_json(out / "summary.json", summary)
     return summary

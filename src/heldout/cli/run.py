@@ -49,17 +49,23 @@ def _progress(state: dict) -> None:
 @data_options
 @search_options
 @click.option("--no-refit", is_flag=True, help="Keep the selected model trained on training rows only.")
+@click.option("--allow-leakage", is_flag=True, help="Go on despite error findings of the leakage check (recorded).")
 def command(spec, trials, candidates, goal, timeout, folds, metric, population, out, as_json: bool,
-            no_refit: bool) -> None:
+            no_refit: bool, allow_leakage: bool) -> None:
     """The procedure on DATA, --dataset NAME, or (with neither) the default bundled dataset: split,
     search on validation, refit, one look at the test set, bundle."""
     if spec.source is None and spec.dataset is None and not as_json:
         console.print(f"No data given: using the bundled dataset {spec.name!r} (`heldout datasets` lists others).")
-    summary = run_procedure(spec, out=out, trials=trials, refit=not no_refit,
+    summary = run_procedure(spec, out=out, trials=trials, refit=not no_refit, allow_leakage=allow_leakage,
                             **_tune_options(candidates, goal, timeout, folds, metric, population, as_json))
     if as_json:
         emit_json(summary)
         return
+    for finding in summary["leakage"]:
+        err_console.print(f"[yellow]{finding['severity']}:[/yellow] {finding['message']}", highlight=False)
+    if summary["leakage_allowed"]:
+        err_console.print("[red]leakage errors allowed by --allow-leakage; recorded in the ledger and the summary"
+                          "[/red]", highlight=False)
     split = summary["split"]
     console.print(f"Split {split['dataset']!r} ({split['strategy']}, seed {split['seed']}): {split['train']} train, "
                   f"{split['validation']} validation, {split['test']} test rows sealed as {split['test_fingerprint']}.")
