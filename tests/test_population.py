@@ -7,7 +7,6 @@ import dataclasses
 import numpy as np
 import pandas as pd
 import pytest
-import torch
 from torch import nn
 
 import heldout

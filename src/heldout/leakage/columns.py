@@ -1,0 +1,131 @@
+"""Checks over columns: entities on both sides, time order, and features that are the label in disguise."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.linear_model import LinearRegression
+from sklearn.model_selection import cross_val_score
+from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
+
+from ..data import Dataset
+from ..features import Features
+from .finding import Finding
+
+PROXY_ROWS, PROXY_WARNING, PROXY_ERROR = 20_000, 0.9, 0.98
+
+
+def entities(parts: dict[str, Dataset]) -> list[Finding]:
+    train = parts["train"]
+    out = []
+    if train.groups is not None:
+        seen = set(train.groups.tolist())
+        for name in ("validation", "test"):
+            shared = parts[name].groups.isin(seen).to_numpy()
+            if shared.any():
+                out.append(Finding(
+                    "entities", "error", "non-independence between train and test", int(shared.sum()),
+                    f"{int(shared.sum())} {name} row(s) ({shared.mean():.1%}) belong to groups that also have "
+                    "training rows. Split with strategy='group'.", np.flatnonzero(shared)[:5].tolist()))
+        return out
+    for column in train.features.columns:
+        values = train.features[column]
+        if _id_like(values):
+            out.append(Finding(
+                "entities", "warning", "non-independence between train and test", len(values),
+                f"Column {column!r} looks like an identifier (about one value per row). If rows of one entity "
+                f"repeat, load with groups={column!r} and split with strategy='group'; if it is a row number, "
+                "drop it.", [column]))
+    return out
+
+
+def _id_like(values: pd.Series) -> bool:
+    if len(values) < 50:
+        return False
+    kind = values.dtype.kind
+    if kind in "fc":
+        v = values.dropna()
+        if not (v == v.round()).all():
+            return False   # measurements are unique because they are continuous, not identifiers
+    elif kind not in "iuOSU" and not pd.api.types.is_string_dtype(values):
+        return False
+    unique = values.nunique(dropna=True) / len(values)
+    if unique >= 0.95:
+        return True
+    if kind in "iu":
+        diffs = np.diff(np.sort(values.to_numpy()))
+        return unique >= 0.5 and len(diffs) > 0 and (diffs == 1).mean() > 0.9
+    return False
+
+
+def time_order(parts: dict[str, Dataset], strategy: str) -> list[Finding]:
+    if strategy == "time":
+        return []
+    out = []
+    train = parts["train"]
+    for column in train.features.columns:
+        as_time = _as_time(train.features[column])
+        if as_time is None:
+            continue
+        latest = as_time.max()
+        test_times = _as_time(parts["test"].features[column], force=True)
+        earlier = (test_times < latest).to_numpy() if test_times is not None else np.zeros(0, bool)
+        out.append(Finding(
+            "time", "warning", "temporal leakage", int(earlier.sum()),
+            f"Column {column!r} looks like time, and the split is {strategy!r}: {earlier.mean():.0%} of the test rows "
+            "are earlier than the latest training row, so the model is scored on the past it was trained around. "
+            f"If the model will predict the future, load with time={column!r} and split with strategy='time'.",
+            [column]))
+    return out
+
+
+def _as_time(values: pd.Series, force: bool = False):
+    if pd.api.types.is_datetime64_any_dtype(values):
+        return values
+    if values.dtype.kind in "iu":
+        v = values.dropna()
+        if len(v) and v.between(1900, 2100).all() and v.nunique() > 1 and (force or "year" in str(values.name).lower()
+                                                                         or v.nunique() <= 200):
+            return v
+        return None
+    if values.dtype.kind == "O" or pd.api.types.is_string_dtype(values):
+        sample = values.dropna().astype(str).head(50)
+        if len(sample) == 0 or not sample.str.contains(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{2,4}").mean() > 0.9:
+            return None
+        parsed = pd.to_datetime(values, errors="coerce")
+        return parsed if parsed.notna().mean() > 0.9 else None
+    return None
+
+
+def target_proxies(train: Dataset) -> list[Finding]:
+    """Single-feature predictive power on training rows, cross-validated (3 folds; a tree with at
+    least 10 rows a leaf, and for regression also a straight line)."""
+    rows = train if len(train) <= PROXY_ROWS else train.take(np.random.default_rng(0).choice(len(train), PROXY_ROWS,
+                                                                                              replace=False))
+    y = rows.target.to_numpy()
+    regression = train.task == "regression"
+    if not regression and pd.Series(y).value_counts().min() < 3:
+        return []
+    if regression:
+        naive = np.abs(y - np.median(y)).mean()
+        model, scoring = DecisionTreeRegressor(min_samples_leaf=10, random_state=0), "neg_mean_absolute_error"
+    else:
+        naive = pd.Series(y).value_counts(normalize=True).max()
+        model, scoring = DecisionTreeClassifier(min_samples_leaf=10, random_state=0), "accuracy"
+    out = []
+    for column in rows.features.columns:
+        one = rows.features[[column]]
+        if one[column].notna().sum() == 0:
+            continue
+        x = Features().fit(one).transform(one)
+        score = cross_val_score(model, x, y, cv=3, scoring=scoring).mean()
+        if regression:   # a tree's steps blur an exact linear proxy on few rows: take the better of both
+            score = max(score, cross_val_score(LinearRegression(), x, y, cv=3, scoring=scoring).mean())
+        power = 1 - (-score) / naive if regression else (score - naive) / max(1e-12, 1 - naive)
+        if power >= PROXY_WARNING:
+            out.append(Finding(
+                "target_proxy", "error" if power >= PROXY_ERROR else "warning", "illegitimate feature", 1,
+                f"Feature {column!r} alone predicts the target (predictive power {power:.3f} against a naive "
+                "baseline, cross-validated on training rows). If it is computed from the label or recorded after "
+                "the outcome, drop it.", [column]))
+    return out
