@@ -126,3 +126,14 @@ def test_a_batch_of_trials_shares_its_shape_and_pruning_stops_trailing_members(d
     assert (board["status"] == "pruned").sum() >= 1
     with pytest.raises(ConfigError, match="Unknown pruner"):
         heldout.tune(split, pruner="sometimes")
+
+
+def test_searches_and_runs_render_in_notebooks_with_escaped_text(diabetes):
+    frame = diabetes.features.rename(columns={"bmi": "<script>alert(1)</script>"}).assign(y=diabetes.target)
+    split = heldout.split(heldout.load(frame, target="y", name='<b>"x"</b>'), seed=0)
+    found = heldout.tune(split, candidates=["linear+mse"], **QUICK)
+    page = found._repr_html_()
+    assert "<table" in page and "linear+mse" in page
+    run = heldout.fit(split, lr=[0.01, 0.1], epochs=2)
+    page = run._repr_html_()
+    assert "&lt;b&gt;&quot;x&quot;&lt;/b&gt;" in page and '<b>"x"</b>' not in page

@@ -8,6 +8,7 @@ over its folds), and ``run.members[k]`` / ``run.models[k]`` give each one.
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -74,6 +75,12 @@ class Run:
     @property
     def metric_name(self) -> str:
         return losses.MONITOR_NAME[self.split["task"]]
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: what was trained, and the per-member table (escaped by pandas)."""
+        title = html.escape(repr(self))
+        body = self.table() if len(self.members) > 1 else self.history.tail(10)
+        return f"<p><b>{title}</b> on {html.escape(str(self.split['dataset']))}</p>" + body.to_html(index=False)
 
     def histories(self) -> pd.DataFrame:
         """Every member's history in one long table, with a ``member`` column."""

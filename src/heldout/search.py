@@ -19,6 +19,7 @@ resumes where it stopped. The test set is never touched.
 from __future__ import annotations
 
 import dataclasses
+import html
 import math
 import operator
 import re
@@ -58,6 +59,13 @@ class Search:
     best_model: Model | None = None      # its model trained on training rows (None when resumed or with folds)
     folds: int | None = None
     studies: dict = field(default_factory=dict)
+
+    def _repr_html_(self) -> str:
+        """A notebook's view: the selected trial and the top of the leaderboard (escaped by pandas)."""
+        head = (f"<p><b>Search</b>: {len(self.leaderboard)} trials, stopped by {html.escape(self.stopped_by)}; "
+                f"selected {html.escape(str(self.best['candidate']))} with validation {html.escape(self.metric)} "
+                f"{self.best[self.metric]:.4g}</p>")
+        return head + self.leaderboard.head(20).to_html(index=False)
 
     def refit(self, split: Split) -> Run:
         """The selected configuration trained again on training + validation rows, for its

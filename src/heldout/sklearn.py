@@ -1,0 +1,116 @@
+"""scikit-learn estimators over heldout's engine: ``HeldoutRegressor`` and ``HeldoutClassifier``.
+
+They follow scikit-learn's contract (hyperparameters in ``__init__``, learned state ending in
+``_``, ``fit`` returns ``self``) and pass its ``check_estimator`` suite, so they work inside
+``Pipeline``, ``cross_val_score`` and ``GridSearchCV``. Inside scikit-learn the caller holds the
+test data out; ``fit`` carves its own validation rows (``validation`` share, seeded) from what it
+is given, for early stopping; no test set is sealed here (arrays carry no column names, so their
+rows cannot be matched against tables sealed in the ledger either).
+
+>>> from sklearn.datasets import load_diabetes
+>>> X, y = load_diabetes(return_X_y=True)
+>>> round(HeldoutRegressor(optimizer="gd", lr=0.1).fit(X[:300], y[:300]).score(X[300:], y[300:]), 2)
+0.51
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.model_selection import train_test_split
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import check_is_fitted, validate_data
+
+from .data import load
+from .fit import fit_many
+from .ledger import Ledger
+from .sealed import Sealed
+from .split import Split
+
+MIN_HOLDOUT_ROWS = 10   # fewer rows than this: train on all of them, without early stopping
+
+
+class _HeldoutEstimator(BaseEstimator):
+    def __init__(self, model="linear", loss=None, optimizer="adam", lr=None, epochs=None, batch_size=32,
+                 hidden=(64,), l2=0.0, validation=0.2, random_state=0):
+        self.model = model
+        self.loss = loss
+        self.optimizer = optimizer
+        self.lr = lr
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.hidden = hidden
+        self.l2 = l2
+        self.validation = validation
+        self.random_state = random_state
+
+    _task = "regression"
+
+    def _fit(self, X, y, task):
+        frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
+        data = load(frame.assign(target=y), target="target", task=task, name="sklearn")
+        seed = 0 if self.random_state is None else int(self.random_state)
+        rows = np.arange(len(data))
+        held = len(data) >= MIN_HOLDOUT_ROWS
+        if held:
+            stratify = y if task != "regression" and np.unique(y, return_counts=True)[1].min() >= 2 else None
+            try:
+                train, val = train_test_split(rows, test_size=self.validation, random_state=seed, stratify=stratify)
+            except ValueError:
+                train, val = train_test_split(rows, test_size=self.validation, random_state=seed)
+        else:
+            train, val = rows, rows
+        # no test set here: the caller holds it out
+        nothing = Sealed(data.take(np.array([], dtype=int)), "held-out-by-caller", Ledger())
+        split = Split(train=data.take(train), validation=data.take(val), test=nothing, seed=seed, strategy="random")
+        settings = dict(model=self.model, loss=self.loss, optimizer=self.optimizer, lr=self.lr, epochs=self.epochs,
+                        batch_size=self.batch_size, hidden=tuple(self.hidden), l2=self.l2, seed=seed,
+                        early_stopping=held)
+        self.run_ = fit_many(split, [settings])
+        self.model_ = self.run_.model
+        return self
+
+    def _outputs(self, X):
+        check_is_fitted(self, "model_")
+        X = validate_data(self, X, reset=False)
+        return pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.non_deterministic = False
+        return tags
+
+
+class HeldoutRegressor(RegressorMixin, _HeldoutEstimator):
+    """Gradient-descent regression (``linear`` or ``mlp``) trained by heldout's engine."""
+
+    def fit(self, X, y):
+        X, y = validate_data(self, X, y, y_numeric=True)
+        return self._fit(X, y.astype(float), "regression")
+
+    def predict(self, X):
+        frame = self._outputs(X)
+        return self.model_.predict(frame)
+
+
+class HeldoutClassifier(ClassifierMixin, _HeldoutEstimator):
+    """Gradient-descent classification (``linear`` or ``mlp``) trained by heldout's engine."""
+
+    def fit(self, X, y):
+        X, y = validate_data(self, X, y)
+        check_classification_targets(y)
+        self.classes_ = np.unique(y)
+        if len(self.classes_) < 2:
+            raise ValueError(f"HeldoutClassifier needs at least 2 classes in y, got 1 class: {self.classes_[0]!r}.")
+        # heldout sorts class labels itself; train on their positions in classes_ and map back
+        codes = np.searchsorted(self.classes_, y)
+        return self._fit(X, codes, "binary" if len(self.classes_) == 2 else "multiclass")
+
+    def predict_proba(self, X):
+        frame = self._outputs(X)
+        return self.model_.predict_proba(frame)
+
+    def predict(self, X):
+        probabilities = self.predict_proba(X)
+        return self.classes_[probabilities.argmax(1)]

@@ -1,0 +1,26 @@
+"""The scikit-learn estimators pass scikit-learn's own checks and work in its tools."""
+
+import numpy as np
+from sklearn.datasets import load_breast_cancer
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from heldout.sklearn import HeldoutClassifier, HeldoutRegressor
+
+
+@parametrize_with_checks([HeldoutRegressor(), HeldoutClassifier()])
+def test_scikit_learn_check_estimator(estimator, check):
+    check(estimator)
+
+
+def test_pipelines_cross_validation_and_grid_search():
+    X, y = load_breast_cancer(return_X_y=True)
+    labels = np.where(y == 1, "benign", "malignant")
+    pipe = make_pipeline(StandardScaler(), HeldoutClassifier(epochs=30))
+    scores = cross_val_score(pipe, X, labels, cv=3)
+    assert scores.mean() > 0.9
+    search = GridSearchCV(HeldoutClassifier(epochs=20), {"lr": [1e-3, 1e-2]}, cv=3).fit(X, labels)
+    assert search.best_params_["lr"] in (1e-3, 1e-2) and set(search.predict(X[:5])) <= {"benign", "malignant"}
+    assert search.predict_proba(X[:5]).shape == (5, 2)
