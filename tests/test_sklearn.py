@@ -5,14 +5,16 @@ from sklearn.datasets import load_breast_cancer
 from sklearn.model_selection import GridSearchCV, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
-from sklearn.utils.estimator_checks import parametrize_with_checks
+from sklearn.utils.estimator_checks import check_estimator
 
 from heldout.sklearn import HeldoutClassifier, HeldoutRegressor
 
 
-@parametrize_with_checks([HeldoutRegressor(), HeldoutClassifier()])
-def test_scikit_learn_check_estimator(estimator, check):
-    check(estimator)
+def test_scikit_learn_check_estimator_passes_for_both_estimators():
+    for estimator in (HeldoutRegressor(), HeldoutClassifier()):
+        results = check_estimator(estimator, on_fail=None)
+        failed = [(r["check_name"], str(r["exception"])[:200]) for r in results if r["status"] == "failed"]
+        assert failed == [] and len(results) > 50
 
 
 def test_pipelines_cross_validation_and_grid_search():
