@@ -84,12 +84,15 @@ def score_rows(family, params, block: Block, fold, task: str, loss: str) -> tupl
 
 
 def train(family, configs: list[TrainConfig], data: Tensors, task: str, n_out: int, shuffle_seed: int,
-          folds: list[int] | None = None, prune=None) -> list[Member]:
+          folds: list[int] | None = None, prune=None, on_epoch=None) -> list[Member]:
     """Train one member per config; ``folds[k]`` is member k's cross-validation fold, if any.
 
     ``prune(k, epoch, val_loss, val_metric) -> bool``, when given, is asked after every epoch
     for each member still training; ``True`` stops that member with status ``pruned``.
+    ``on_epoch(state)``, when given, hears after every epoch how the population is doing
+    (:mod:`heldout.progress`).
     """
+    started_at = time.perf_counter()
     allocator.tune()
     c0 = configs[0]
     device = data.train.X.device
@@ -171,6 +174,9 @@ def train(family, configs: list[TrainConfig], data: Tensors, task: str, n_out: i
                 members[k].status = "pruned"
                 members[k].message = f"pruned at epoch {epoch}: its validation curve trailed the other trials'"
                 stopped.append(j)
+        if on_epoch is not None:
+            on_epoch({"epoch": epoch, "epochs": epochs, "alive": len(alive) - len(stopped), "members": len(members),
+                      "best": float(best_val.min()), "seconds": time.perf_counter() - started_at})
         if len(stopped) == len(alive) or epoch == epochs:
             break
         if stopped:  # stopped members leave the computation; their rows are kept as they are

@@ -38,7 +38,8 @@ from .versions import versions
 
 
 def fit(split: Split, model="linear", loss=None, optimizer="adam", lr=None, epochs=None, iterations=None,
-        batch_size=32, seed=0, *, folds: int | None = None, memory_budget: int | None = None, **options) -> Run:
+        batch_size=32, seed=0, *, folds: int | None = None, memory_budget: int | None = None, progress=None,
+        **options) -> Run:
     """Train every configuration of the grid on ``split.train``, evaluating ``split.validation``
     every epoch; with ``folds=F``, each configuration F times on folds of the training and
     validation rows pooled, each fold validating on its own rows.
@@ -46,16 +47,17 @@ def fit(split: Split, model="linear", loss=None, optimizer="adam", lr=None, epoc
     ``options`` are the other fields of :class:`~heldout.config.TrainConfig` (``hidden``,
     ``momentum``, ``l2``, ``schedule``, ``patience``, ...); any setting may be a list.
     ``memory_budget`` caps the bytes a population may use (default: half the available memory);
-    larger populations train in chunks.
+    larger populations train in chunks. ``progress`` is a reporter from :mod:`heldout.progress`.
     """
     settings = dict(model=model, loss=loss, optimizer=optimizer, lr=lr, epochs=epochs, iterations=iterations,
                     batch_size=batch_size, seed=seed, **options)
     combos, axes = grid.expand(settings)
-    return fit_many(split, combos, axes=axes, folds=folds, memory_budget=memory_budget)
+    return fit_many(split, combos, axes=axes, folds=folds, memory_budget=memory_budget,
+                    on_epoch=None if progress is None else progress.epoch)
 
 
 def fit_many(split: Split, settings: list[dict], *, axes: list[str] = (), folds: int | None = None,
-             memory_budget: int | None = None, prune=None) -> Run:
+             memory_budget: int | None = None, prune=None, on_epoch=None) -> Run:
     """Train one configuration per dict of ``settings`` (times every fold), each population as
     one computation. ``prune(member, epoch, val_loss, val_metric) -> bool`` may stop members early."""
     split = training_split(split, "fit")
@@ -91,7 +93,7 @@ def fit_many(split: Split, settings: list[dict], *, axes: list[str] = (), folds:
             local_prune = None if prune is None else (lambda j, *values, chosen=chosen: prune(chosen[j], *values))
             trained = engine.train(family, [configs[member_specs[k][0]] for k in chosen],
                                    replace(data, fold=fold_index), split.task, n_out, shuffle_seed, member_folds,
-                                   prune=local_prune)
+                                   prune=local_prune, on_epoch=on_epoch)
             results.update(zip(chosen, trained))
             chunk_sizes.append(len(chosen))
         families.update({k: family for k in ks})

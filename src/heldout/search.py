@@ -98,7 +98,8 @@ def tune(split: Split, candidates: list[str] | None = None, space: dict | None =
     """Search ``candidates`` × ``space`` for ``trials`` trials on validation data; return the
     leaderboard and the selected trial. ``pruner`` is ``"median"``, ``"halving"`` (successive
     halving) or ``None``; with ``folds`` a trial is several members and is not pruned.
-    ``progress(state: dict)`` is called after every batch."""
+    ``progress`` is a reporter from :mod:`heldout.progress`: it hears every epoch of every
+    population and every batch of trials."""
     task = split.task
     candidates = list(candidates or CANDIDATES[task])
     spaces = [Space.for_candidate(c, task, space) for c in candidates]
@@ -141,7 +142,8 @@ def tune(split: Split, candidates: list[str] | None = None, space: dict | None =
             trial.report(val_loss if math.isfinite(val_loss) else 1e300, epoch)
             return trial.should_prune()
 
-        run = fit_many(split, settings, folds=folds, prune=report)
+        run = fit_many(split, settings, folds=folds, prune=report,
+                       on_epoch=None if progress is None else progress.epoch)
         for i, trial in enumerate(asked):
             row = _trial_row(len(rows), s, trial, settings[i], run, i, split, metric)
             trial.set_user_attr("row", row)
@@ -156,7 +158,8 @@ def tune(split: Split, candidates: list[str] | None = None, space: dict | None =
         if goal_test and any(goal_test[1](r.get(goal_test[0])) for r in rows):
             stopped_by = "goal"
         if progress is not None:
-            progress(dict(_state(rows, trials, metric, started, timeout), batch=len(asked), candidate=s.candidate))
+            progress.batch(dict(_state(rows, trials, metric, started, timeout), batch=len(asked),
+                                candidate=s.candidate))
 
     board = pd.DataFrame(rows)
     complete = board[board["status"] == "complete"] if len(board) else board

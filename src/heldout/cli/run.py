@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from .. import progress
 from ..procedure import DEFAULT_TRIALS
 from ..procedure import run as run_procedure
 from ..procedure import search as search_procedure
@@ -26,23 +27,28 @@ def search_options(fn):
         click.option("--out", type=click.Path(file_okay=False),
                      help="Run directory (default: runs/NAME-TIME); an existing one resumes its study."),
         click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object."),
+        click.option("--quiet", is_flag=True, help="No progress output."),
+        click.option("--verbose", is_flag=True, help="Off a terminal, a line per epoch as well as per batch."),
     ]):
         fn = decorator(fn)
     return fn
 
 
-def _tune_options(candidates, goal, timeout, folds, metric, population, as_json) -> dict:
+def _tune_options(candidates, goal, timeout, folds, metric, population, quiet, verbose) -> dict:
     return {"candidates": candidates.split(",") if candidates else None, "goal": goal, "timeout": timeout,
             "folds": folds, "metric": metric, "population": population,
-            "progress": None if as_json else _progress}
+            "progress": progress.make("quiet" if quiet else "auto", epochs=verbose)}
 
 
-def _progress(state: dict) -> None:
-    best = "none yet" if state["best"] is None else f"{state['best']:.4g} ({state['best_candidate']})"
-    left = "" if state["time_left"] is None else f", {state['time_left']:.0f} s left"
-    err_console.print(f"trials {state['trials']}/{state['budget']} (last batch: {state['batch']} "
-                      f"{state['candidate']}): best {state['metric']} {best}, pruned "
-                      f"{state['pruned']}, diverged {state['diverged']}, {state['elapsed']:.1f} s{left}")
+def _closing(options: dict):
+    """Run with ``options``' progress reporter, closing its display whatever happens."""
+    class Closing:
+        def __enter__(self):
+            return options
+
+        def __exit__(self, *exc):
+            options["progress"].close()
+    return Closing()
 
 
 @click.command("run")
@@ -50,14 +56,16 @@ def _progress(state: dict) -> None:
 @search_options
 @click.option("--no-refit", is_flag=True, help="Keep the selected model trained on training rows only.")
 @click.option("--allow-leakage", is_flag=True, help="Go on despite error findings of the leakage check (recorded).")
-def command(spec, trials, candidates, goal, timeout, folds, metric, population, out, as_json: bool,
-            no_refit: bool, allow_leakage: bool) -> None:
+def command(spec, trials, candidates, goal, timeout, folds, metric, population, out, as_json: bool, quiet: bool,
+            verbose: bool, no_refit: bool, allow_leakage: bool) -> None:
     """The procedure on DATA, --dataset NAME, or (with neither) the default bundled dataset: split,
     search on validation, refit, one look at the test set, bundle."""
     if spec.source is None and spec.dataset is None and not as_json:
         console.print(f"No data given: using the bundled dataset {spec.name!r} (`heldout datasets` lists others).")
-    summary = run_procedure(spec, out=out, trials=trials, refit=not no_refit, allow_leakage=allow_leakage,
-                            **_tune_options(candidates, goal, timeout, folds, metric, population, as_json))
+    with _closing(_tune_options(candidates, goal, timeout, folds, metric, population, quiet or as_json,
+                                verbose)) as options:
+        summary = run_procedure(spec, out=out, trials=trials, refit=not no_refit, allow_leakage=allow_leakage,
+                                **options)
     if as_json:
         emit_json(summary)
         return
@@ -84,10 +92,12 @@ def command(spec, trials, candidates, goal, timeout, folds, metric, population, 
 @click.command("tune")
 @data_options
 @search_options
-def tune_command(spec, trials, candidates, goal, timeout, folds, metric, population, out, as_json: bool) -> None:
+def tune_command(spec, trials, candidates, goal, timeout, folds, metric, population, out, as_json: bool,
+                 quiet: bool, verbose: bool) -> None:
     """Search candidates and hyperparameters on validation data; the test set stays sealed."""
-    out, _, found = search_procedure(spec, out=out, trials=trials,
-                                     **_tune_options(candidates, goal, timeout, folds, metric, population, as_json))
+    with _closing(_tune_options(candidates, goal, timeout, folds, metric, population, quiet or as_json,
+                                verbose)) as options:
+        out, _, found = search_procedure(spec, out=out, trials=trials, **options)
     board = found.leaderboard
     if as_json:
         emit_json({"run_dir": str(out), "metric": found.metric, "stopped_by": found.stopped_by, "best": found.best,

@@ -6,6 +6,7 @@ import sys
 
 import click
 
+from .. import progress
 from ..config import HYPERPARAMETERS
 from ..fit import fit
 from ..optim import OPTIMIZERS, SCHEDULES
@@ -65,7 +66,8 @@ def _hyper(flag: str, name: str, kind=float, many: bool = False):
               "available memory); larger populations train in chunks.")
 @click.option("--out", type=click.Path(file_okay=False), help="Run directory (default: runs/NAME-TIME).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
-def command(spec, model, loss, optimizer, hidden, no_early_stopping, out, as_json, **settings) -> None:
+@click.option("--quiet", is_flag=True, help="No progress output.")
+def command(spec, model, loss, optimizer, hidden, no_early_stopping, out, as_json, quiet, **settings) -> None:
     """Train a model on DATA (or --dataset NAME); the test set stays sealed.
 
     Comma-separated values (--lr 0.001,0.01,0.1) and --folds train many members as one
@@ -73,9 +75,13 @@ def command(spec, model, loss, optimizer, hidden, no_early_stopping, out, as_jso
     """
     the_split = spec.split()
     options = {k: v for k, v in settings.items() if v is not None}
-    run = fit(the_split, model=model, loss=loss, optimizer=optimizer, seed=spec.seed,
-              hidden=tuple(int(h) for h in hidden.split(",") if h.strip()), early_stopping=not no_early_stopping,
-              **options)
+    reporter = progress.make("quiet" if quiet or as_json else "auto")
+    try:
+        run = fit(the_split, model=model, loss=loss, optimizer=optimizer, seed=spec.seed,
+                  hidden=tuple(int(h) for h in hidden.split(",") if h.strip()), early_stopping=not no_early_stopping,
+                  progress=reporter, **options)
+    finally:
+        reporter.close()
     run_dir = save_run(out or default_run_dir(spec), spec, run)
     if len(run.members) > 1:
         _population_summary(run, run_dir, spec, as_json)
