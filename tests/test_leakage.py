@@ -151,3 +151,10 @@ def test_bad_groups_and_time_columns_are_typed_errors():
         heldout.load(table(), target="y", groups="nope")
     with pytest.raises(DataError, match="neither numbers nor dates"):
         heldout.load(table(400, when=["soon"] * 400), target="y", time="when")
+
+
+def test_close_neighbours_by_chance_in_few_dimensions_are_not_near_duplicates():
+    rng = np.random.default_rng(0)
+    one_feature = pd.DataFrame({"x": rng.standard_normal(600)})
+    one_feature["y"] = 2 * one_feature["x"] + rng.standard_normal(600)
+    assert not found(heldout.check(heldout.split(heldout.load(one_feature, target="y"), seed=0)), "near_duplicates")

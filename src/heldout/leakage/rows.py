@@ -61,13 +61,17 @@ def near_duplicates(parts: dict[str, Dataset]) -> list[Finding]:
     typical = float(np.median(distance[:len(probe)]))
     if typical == 0:
         return []
+    # rows scattered at random in d dimensions fall this close by chance with probability
+    # 1 - exp(-ln2 * factor^d) (nearest-neighbour distances of a Poisson process, median-scaled):
+    # sizeable in one or two dimensions, negligible in many
+    chance = 1 - np.exp(-np.log(2) * NEAR_FACTOR ** train.shape[1])
     out, offset = [], len(probe)
     for name, pick in picks.items():
         d = distance[offset:offset + len(pick)]
         offset += len(pick)
         close = (d > 1e-6) & (d < NEAR_FACTOR * typical)
         share = close.mean() if len(close) else 0.0
-        if share > 0.01:
+        if share > 0.01 and share > 5 * chance:
             count = int(round(share * len(parts[name])))
             out.append(Finding(
                 "near_duplicates", "warning", "duplicates across splits", count,
