@@ -24,9 +24,7 @@ from .errors import LeakageError
 from .fit import fit_many
 from .leakage import check
 from .rundir import DataSpec, default_run_dir, save_run
-from .search import Search, tune
-
-DEFAULT_TRIALS = 24
+from .search import DEFAULT_TRIALS, Search, tune
 
 
 def search(spec: DataSpec | None = None, out=None, *, trials: int = DEFAULT_TRIALS, progress=None,

@@ -40,6 +40,7 @@ from .space import CANDIDATES, SELECTION_METRIC, Space
 from .split import Split
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
+DEFAULT_TRIALS = 24
 GOAL = re.compile(r"^\s*([a-z_0-9]+)\s*(<=|>=|<|>)\s*([-+0-9.eE]+)\s*$")
 COMPARE = {"<=": operator.le, ">=": operator.ge, "<": operator.lt, ">": operator.gt}
 PRUNERS = {"median": lambda population: optuna.pruners.MedianPruner(n_startup_trials=population, n_warmup_steps=10),
@@ -91,7 +92,7 @@ def parse_goal(goal: str | None, task: str):
     return name, lambda v: v is not None and math.isfinite(v) and COMPARE[op](v, value)
 
 
-def tune(split: Split, candidates: list[str] | None = None, space: dict | None = None, trials: int = 32,
+def tune(split: Split, candidates: list[str] | None = None, space: dict | None = None, trials: int = DEFAULT_TRIALS,
          folds: int | None = None, metric: str | None = None, goal: str | None = None, timeout: float | None = None,
          seed: int = 0, population: int = 8, storage=None, study_name: str = "heldout",
          pruner: str | None = "median", progress=None) -> Search:
