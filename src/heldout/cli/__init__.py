@@ -13,7 +13,7 @@ import warnings
 import click
 
 from ..errors import HeldoutError, HeldoutWarning
-from . import check, datasets, evaluate, ledger, predict, run, train
+from . import check, datasets, evaluate, ledger, predict, report, run, train
 from .output import err_console
 
 EXIT_ERROR = 2
@@ -29,7 +29,7 @@ def cli() -> None:
     """
 
 
-for command in (run.command, run.tune_command, check.command, datasets.command, train.command, evaluate.command, predict.command,
+for command in (run.command, run.tune_command, check.command, report.command, datasets.command, train.command, evaluate.command, predict.command,
                 ledger.command):
     cli.add_command(command)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from ..report import report
 from ..rundir import evaluate_run
 from .output import console, emit_json, table
 
@@ -15,6 +16,7 @@ from .output import console, emit_json, table
 def command(run_dir: str, strict: bool, as_json: bool) -> None:
     """Evaluate the model of RUN_DIR on its sealed test set (recorded before it is shown)."""
     result = evaluate_run(run_dir, strict=strict)
+    report(run_dir)   # the report now shows the test metrics and the ledger line
     if as_json:
         emit_json(result.to_dict())
         return

@@ -9,6 +9,7 @@ import click
 from .. import progress
 from ..config import HYPERPARAMETERS
 from ..fit import fit
+from ..report import report
 from ..optim import OPTIMIZERS, SCHEDULES
 from ..rundir import default_run_dir, save_run
 from .options import data_options
@@ -83,6 +84,7 @@ def command(spec, model, loss, optimizer, hidden, no_early_stopping, out, as_jso
     finally:
         reporter.close()
     run_dir = save_run(out or default_run_dir(spec), spec, run)
+    report(run_dir)
     if len(run.members) > 1:
         _population_summary(run, run_dir, spec, as_json)
         return

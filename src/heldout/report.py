@@ -1,0 +1,170 @@
+"""``report(run_dir)``: ``report.json`` and one self-contained ``report.html`` for a run directory.
+
+The report gathers what the run directory holds — the data and split, the leakage findings, the
+training and validation curves (every member, best epoch marked), the learning-rate sweep and
+the leaderboard of a search (diverged members marked), the test metrics with their bootstrap
+intervals and the generalisation gap, the ledger lines of its test set, and a manifest — and
+writes it twice: as JSON, and as HTML with the plots embedded as PNG data (no network, no
+scripts). Every string from the user's data is escaped.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import sys
+from pathlib import Path
+
+import matplotlib
+import pandas as pd
+
+from .files import atomic_write, write_json
+from .ledger import Ledger
+from .versions import versions
+
+matplotlib.use("Agg")
+from matplotlib import pyplot as plt  # noqa: E402  (after choosing the non-interactive backend)
+
+
+def report(run_dir) -> dict:
+    """Write ``report.json`` and ``report.html`` into ``run_dir``; return the report's content."""
+    run_dir = Path(run_dir)
+    content = _gather(run_dir)
+    write_json(run_dir / "report.json", content)
+    atomic_write(run_dir / "report.html", _html(content, run_dir))
+    return content
+
+
+def _read(path: Path):
+    if not path.is_file():
+        return None
+    return json.loads(path.read_text()) if path.suffix == ".json" else pd.read_csv(path)
+
+
+def _gather(run_dir: Path) -> dict:
+    config = _read(run_dir / "config.json") or {}
+    summary = _read(run_dir / "summary.json") or {}
+    evaluation = _read(run_dir / "evaluation.json") or {}
+    split = summary.get("split") or config.get("split") or {}
+    seal = split.get("test_fingerprint")
+    ledger = [e for e in Ledger().entries() if e["seal"] == seal] if seal else []
+    history = _read(run_dir / "histories.csv")
+    if history is None:
+        single = _read(run_dir / "history.csv")
+        history = None if single is None else single.assign(member=0)
+    board = _read(run_dir / "leaderboard.csv")
+    return {
+        "run_dir": str(run_dir), "data": config.get("data", {}), "split": split,
+        "leakage": (_read(run_dir / "leakage.json") or {}).get("findings", []),
+        "selected": {k: summary.get(k) for k in ("candidate", "hyperparameters", "selection_metric", "validation",
+                                                 "epochs", "trials", "stopped_by", "pruned", "diverged")
+                     if k in summary},
+        "history": [] if history is None else history.to_dict(orient="records"),
+        "leaderboard": [] if board is None else board.to_dict(orient="records"),
+        "test": summary.get("test") or evaluation.get("metrics") or {},
+        "ledger": [{k: e[k] for k in ("seq", "time", "kind")} | {"model": e["payload"].get("model")}
+                   for e in ledger],
+        "manifest": {"seed": config.get("data", {}).get("seed"), "versions": versions(),
+                     "command": " ".join(["heldout", *sys.argv[1:]]) if "heldout" in sys.argv[0] else None},
+    }
+
+
+# -- HTML -----------------------------------------------------------------------------------
+
+def _png(figure) -> str:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    plt.close(figure)
+    return f'<img alt="plot" src="data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode()}">'
+
+
+def _curves(history: pd.DataFrame) -> str:
+    figure, axes = plt.subplots(1, 2, figsize=(10, 3.5), sharey=True)
+    for member, rows in history.groupby("member"):
+        best = rows.loc[rows["val_loss"].idxmin()] if rows["val_loss"].notna().any() else None
+        for ax, column in zip(axes, ("train_loss", "val_loss")):
+            ax.plot(rows["epoch"], rows[column], lw=1, alpha=0.8)
+            if best is not None and column == "val_loss":
+                ax.plot([best["epoch"]], [best["val_loss"]], "k.", ms=6)
+    for ax, title in zip(axes, ("training loss", "validation loss (dot: best epoch)")):
+        ax.set_title(title)
+        ax.set_xlabel("epoch")
+        ax.set_yscale("log")
+    return _png(figure)
+
+
+def _sweep(board: pd.DataFrame, metric: str) -> str:
+    figure, ax = plt.subplots(figsize=(6, 3.5))
+    done = board[board["status"] == "complete"]
+    ax.scatter(done["lr"], done[metric], s=18, label="complete")
+    bad = board[board["status"] != "complete"]
+    if len(bad):
+        top = done[metric].max() if len(done) else 1.0
+        for status, marker in (("diverged", "x"), ("pruned", "v")):
+            rows = bad[bad["status"] == status]
+            if len(rows):
+                ax.scatter(rows["lr"], [top] * len(rows), marker=marker, color="red", label=status)
+    ax.set_xscale("log")
+    ax.set_xlabel("learning rate")
+    ax.set_ylabel(f"validation {metric}")
+    ax.legend()
+    return _png(figure)
+
+
+def _table(rows: list[dict], columns: list[str] | None = None, limit: int = 30) -> str:
+    if not rows:
+        return "<p>none</p>"
+    columns = columns or list(rows[0])
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in columns)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(_fmt(r.get(c)))}</td>" for c in columns) + "</tr>"
+                   for r in rows[:limit])
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _fmt(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return "" if value is None else str(value)
+
+
+def _html(content: dict, run_dir: Path) -> str:
+    e = html.escape
+    parts = [f"<h1>heldout report: {e(str(content['split'].get('dataset', run_dir.name)))}</h1>"]
+    parts.append("<h2>Data and split</h2>" + _table([content["split"]]))
+    parts.append("<h2>Leakage check</h2>" + _table(content["leakage"], ["severity", "kind", "category", "count",
+                                                                        "message"]))
+    if content["selected"]:
+        parts.append("<h2>Selected on validation</h2>" + _table([{k: json.dumps(v) if isinstance(v, dict) else v
+                                                                  for k, v in content["selected"].items()}]))
+    history = pd.DataFrame(content["history"])
+    if len(history):
+        parts.append("<h2>Training and validation curves</h2>" + _curves(history))
+    board = pd.DataFrame(content["leaderboard"])
+    metric = content["selected"].get("selection_metric")
+    if len(board):
+        if "lr" in board and metric in board:
+            parts.append("<h2>Learning-rate sweep</h2>" + _sweep(board, metric))
+        shown = [c for c in ("trial", "candidate", metric, "status", "best_epoch", "lr", "batch_size", "optimizer")
+                 if c in board.columns]
+        parts.append("<h2>Leaderboard</h2>" + _table(board.to_dict(orient="records"), shown))
+    test = content["test"]
+    if test:
+        intervals = test.get("interval_95", {})
+        rows = [{"metric": k, "test": v, "95% interval": intervals.get(k)} for k, v in test.items()
+                if k not in ("interval_95", "loss_name")]
+        parts.append("<h2>Test set, evaluated once</h2>" + _table(rows))
+        if len(history) and "loss" in test:
+            last = history.groupby("member").last().iloc[0]
+            parts.append("<h2>Generalisation gap (loss)</h2>" + _table(
+                [{"training": last["train_loss"], "validation": last["val_loss"], "test": test["loss"]}]))
+    parts.append("<h2>Ledger lines for this test set</h2>" + _table(content["ledger"]))
+    parts.append("<h2>Reproducibility</h2>" + _table([{"seed": content["manifest"]["seed"],
+                                                       "command": content["manifest"]["command"],
+                                                       **content["manifest"]["versions"]}]))
+    style = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}"
+             "table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:3px 6px;"
+             "font-size:13px;text-align:left}img{max-width:100%}")
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>heldout report</title>"
+            f"<style>{style}</style></head><body>{''.join(parts)}</body></html>")

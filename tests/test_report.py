@@ -1,0 +1,68 @@
+"""The report: written by train, tune and run, rebuilt by `heldout report`, self-contained, escaped."""
+
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+
+import heldout
+from heldout import procedure
+from heldout.report import report
+from heldout.rundir import DataSpec
+
+
+def test_a_run_writes_a_self_contained_report_with_every_section(tmp_path):
+    procedure.run(DataSpec(dataset="diabetes"), out=tmp_path / "r", trials=8, population=4)
+    page = (tmp_path / "r" / "report.html").read_text()
+    for section in ("Data and split", "Leakage check", "Selected on validation", "Training and validation curves",
+                    "Learning-rate sweep", "Leaderboard", "Test set, evaluated once", "Generalisation gap",
+                    "Ledger lines for this test set", "Reproducibility"):
+        assert section in page
+    assert "<script" not in page and "http://" not in page and "https://" not in page
+    assert page.count("data:image/png;base64,") == 2
+    content = json.loads((tmp_path / "r" / "report.json").read_text())
+    assert content["test"]["interval_95"] and content["ledger"][-1]["kind"] == "unseal"
+
+
+def test_user_text_is_escaped(tmp_path):
+    rng = np.random.default_rng(0)
+    frame = pd.DataFrame({'<script>alert("x")</script>': rng.standard_normal(200),
+                          "colour": rng.choice(['<script>bad()</script>', 'say "hi"'], 200)})
+    frame["y"] = frame.iloc[:, 0] * 2 + rng.standard_normal(200)
+    path = tmp_path / '<i>"table"<i>.csv'
+    frame.to_csv(path, index=False)
+    out = subprocess.run([sys.executable, "-m", "heldout", "train", str(path), "--target", "y", "--epochs", "3",
+                          "--quiet", "--out", str(tmp_path / "r")], capture_output=True, text=True,
+                         env={**os.environ})
+    assert out.returncode == 0, out.stderr
+    page = (tmp_path / "r" / "report.html").read_text()
+    assert "<script" not in page and "<i>" not in page
+    assert "&lt;i&gt;&quot;table&quot;&lt;i&gt;" in page
+
+
+def test_diverged_members_of_a_search_show_in_the_report(tmp_path):
+    split_spec = DataSpec(dataset="diabetes")
+    out, _, found = procedure.search(split_spec, tmp_path / "t", trials=8, population=8,
+                                     candidates=["linear+mse"],
+                                     space={"lr": (0.001, 50.0, "log"), "optimizer": "momentum", "epochs": 20})
+    assert (found.leaderboard["status"] == "diverged").any()
+    content = json.loads((out / "report.json").read_text())
+    assert any(row["status"] == "diverged" for row in content["leaderboard"])
+    assert "diverged" in (out / "report.html").read_text()
+
+
+def test_heldout_report_rebuilds_it(tmp_path):
+    split = heldout.split(heldout.datasets.load("wine"), seed=0)
+    run = heldout.fit(split, epochs=3)
+    from heldout.rundir import save_run
+    save_run(tmp_path / "r", DataSpec(dataset="wine"), run)
+    out = subprocess.run([sys.executable, "-m", "heldout", "report", str(tmp_path / "r")], capture_output=True,
+                         text=True)
+    assert out.returncode == 0 and (tmp_path / "r" / "report.html").is_file()
+    assert report(tmp_path / "r")["split"]["dataset"] == "wine"
+    bad = subprocess.run([sys.executable, "-m", "heldout", "report", str(tmp_path)], capture_output=True, text=True,
+                         env={**os.environ, "COLUMNS": "200"})
+    assert bad.returncode == 2 and "not a heldout run directory" in bad.stderr
