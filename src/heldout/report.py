@@ -126,6 +126,8 @@ def _table(rows: list[dict], columns: list[str] | None = None, limit: int = 30) 
 def _fmt(value) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"
+    if isinstance(value, (list, tuple)) and all(isinstance(v, float) for v in value):
+        return "[" + ", ".join(f"{v:.4g}" for v in value) + "]"
     return "" if value is None else str(value)
 
 
