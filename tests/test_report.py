@@ -19,10 +19,11 @@ def test_a_run_writes_a_self_contained_report_with_every_section(tmp_path):
     page = (tmp_path / "r" / "report.html").read_text()
     for section in ("Data and split", "Leakage check", "Selected on validation", "Training and validation curves",
                     "Learning-rate sweep", "Leaderboard", "Test set, evaluated once", "Generalisation gap",
+                    "Residuals on the test rows",
                     "Ledger lines for this test set", "Reproducibility"):
         assert section in page
     assert "<script" not in page and "http://" not in page and "https://" not in page
-    assert page.count("data:image/png;base64,") == 2
+    assert page.count("data:image/png;base64,") == 3
     content = json.loads((tmp_path / "r" / "report.json").read_text())
     assert content["test"]["interval_95"] and content["ledger"][-1]["kind"] == "unseal"
 
@@ -66,3 +67,12 @@ def test_heldout_report_rebuilds_it(tmp_path):
     bad = subprocess.run([sys.executable, "-m", "heldout", "report", str(tmp_path)], capture_output=True, text=True,
                          env={**os.environ, "COLUMNS": "200"})
     assert bad.returncode == 2 and "not a heldout run directory" in bad.stderr
+
+
+def test_a_classification_report_shows_the_confusion_matrix_and_roc(tmp_path):
+    procedure.run(DataSpec(dataset="wine"), out=tmp_path / "r", trials=4, population=4)
+    content = json.loads((tmp_path / "r" / "report.json").read_text())
+    matrix = content["diagnostics"]["confusion"]
+    assert len(matrix) == 3 and sum(map(sum, matrix)) == content["split"]["test"]
+    assert set(content["diagnostics"]["roc"]) == {"0", "1", "2"}
+    assert "Confusion matrix and ROC on the test rows" in (tmp_path / "r" / "report.html").read_text()

@@ -22,10 +22,12 @@ class Evaluation:
     model_fingerprint: str
     unsealings: int          # how many evaluations this test set has had, this one included
     rows: int
+    diagnostics: dict = None  # for the report: residuals (regression), or confusion matrix and ROC curve
 
     def to_dict(self) -> dict:
         return {"metrics": self.metrics, "test_fingerprint": self.test_fingerprint,
-                "model_fingerprint": self.model_fingerprint, "ledger_count": self.unsealings, "rows": self.rows}
+                "model_fingerprint": self.model_fingerprint, "ledger_count": self.unsealings, "rows": self.rows,
+                "diagnostics": self.diagnostics}
 
 
 def evaluate(model: Model, split: Split | Sealed, *, strict: bool = False) -> Evaluation:
@@ -39,7 +41,14 @@ def evaluate(model: Model, split: Split | Sealed, *, strict: bool = False) -> Ev
     if model.task != sealed.task:
         raise ConfigError(f"The model does {model.task} but the test set's task is {sealed.task}.")
 
-    scores, count = sealed.unseal(lambda rows: model.score(rows, intervals=True), model=model.fingerprint, strict=strict,
+    diagnostics = {}
+
+    def look(rows):
+        # the same single look also keeps what the report draws; the ledger records the metrics
+        diagnostics.update(model.diagnostics(rows))
+        return model.score(rows, intervals=True)
+
+    scores, count = sealed.unseal(look, model=model.fingerprint, strict=strict,
                                   info={"rows": len(sealed), "model_config": model.config.get("model")})
     return Evaluation(metrics=scores, test_fingerprint=sealed.seal, model_fingerprint=model.fingerprint,
-                      unsealings=count, rows=len(sealed))
+                      unsealings=count, rows=len(sealed), diagnostics=diagnostics)

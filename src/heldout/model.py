@@ -83,6 +83,25 @@ class Model:
             result["interval_95"] = metrics.bootstrap_intervals(self.task, y.numpy(), prediction)
         return result
 
+    def diagnostics(self, rows: "_data.Dataset") -> dict:
+        """What the report draws for ``rows``: predictions and residuals (regression), or the
+        confusion matrix and ROC curve (one-vs-rest for each class of a multiclass model)."""
+        from sklearn.metrics import confusion_matrix, roc_curve
+        if self.task == "regression":
+            predicted = self.predict(rows.features)
+            return {"predicted": predicted.tolist(), "residual": (rows.target.to_numpy() - predicted).tolist()}
+        p = self.predict_proba(rows.features)
+        y = losses.encode_target(rows.target, self.task, self.classes).numpy().astype(int)
+        curves = {}
+        for k, label in enumerate(self.classes):
+            if self.task == "binary" and k == 0:
+                continue
+            if 0 < (y == k).sum() < len(y):
+                fpr, tpr, _ = roc_curve(y == k, p[:, k])
+                curves[str(label)] = {"fpr": fpr.tolist(), "tpr": tpr.tolist()}
+        return {"classes": [str(c) for c in self.classes], "roc": curves,
+                "confusion": confusion_matrix(y, p.argmax(1), labels=list(range(len(self.classes)))).tolist()}
+
     def predict(self, source: Any) -> np.ndarray:
         """Predicted values (regression) or class labels (classification), one per row."""
         if self.task == "regression":

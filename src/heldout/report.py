@@ -64,6 +64,7 @@ def _gather(run_dir: Path) -> dict:
         "history": [] if history is None else history.to_dict(orient="records"),
         "leaderboard": [] if board is None else board.to_dict(orient="records"),
         "test": summary.get("test") or evaluation.get("metrics") or {},
+        "diagnostics": evaluation.get("diagnostics") or {},
         "ledger": [{k: e[k] for k in ("seq", "time", "kind")} | {"model": e["payload"].get("model")}
                    for e in ledger],
         "manifest": {"seed": config.get("data", {}).get("seed"), "versions": versions(),
@@ -110,6 +111,37 @@ def _sweep(board: pd.DataFrame, metric: str) -> str:
     ax.set_xlabel("learning rate")
     ax.set_ylabel(f"validation {metric}")
     ax.legend()
+    return _png(figure)
+
+
+def _residuals(d: dict) -> str:
+    figure, ax = plt.subplots(figsize=(6, 3.5))
+    ax.scatter(d["predicted"], d["residual"], s=10)
+    ax.axhline(0, color="k", lw=0.8)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("actual - predicted")
+    return _png(figure)
+
+
+def _classification(d: dict) -> str:
+    figure, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    matrix = d["confusion"]
+    left.imshow(matrix, cmap="Blues")
+    for i, row in enumerate(matrix):
+        for j, count in enumerate(row):
+            left.text(j, i, str(count), ha="center", va="center", fontsize=8)
+    ticks = range(len(d["classes"]))
+    left.set_xticks(ticks, d["classes"], rotation=45, fontsize=8)
+    left.set_yticks(ticks, d["classes"], fontsize=8)
+    left.set_xlabel("predicted")
+    left.set_ylabel("actual")
+    for label, curve in d["roc"].items():
+        right.plot(curve["fpr"], curve["tpr"], lw=1, label=label)
+    right.plot([0, 1], [0, 1], "k:", lw=0.8)
+    right.set_xlabel("false positive rate")
+    right.set_ylabel("true positive rate")
+    if 0 < len(d["roc"]) <= 10:
+        right.legend(fontsize=7)
     return _png(figure)
 
 
@@ -161,6 +193,11 @@ def _html(content: dict, run_dir: Path) -> str:
             last = history.groupby("member").last().iloc[0]
             parts.append("<h2>Generalisation gap (loss)</h2>" + _table(
                 [{"training": last["train_loss"], "validation": last["val_loss"], "test": test["loss"]}]))
+    diagnostics = content.get("diagnostics") or {}
+    if "residual" in diagnostics:
+        parts.append("<h2>Residuals on the test rows</h2>" + _residuals(diagnostics))
+    elif "confusion" in diagnostics:
+        parts.append("<h2>Confusion matrix and ROC on the test rows</h2>" + _classification(diagnostics))
     parts.append("<h2>Ledger lines for this test set</h2>" + _table(content["ledger"]))
     parts.append("<h2>Reproducibility</h2>" + _table([{"seed": content["manifest"]["seed"],
                                                        "command": content["manifest"]["command"],

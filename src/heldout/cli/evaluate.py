@@ -18,7 +18,7 @@ def command(run_dir: str, strict: bool, as_json: bool) -> None:
     result = evaluate_run(run_dir, strict=strict)
     report(run_dir)   # the report now shows the test metrics and the ledger line
     if as_json:
-        emit_json(result.to_dict())
+        emit_json({k: v for k, v in result.to_dict().items() if k != "diagnostics"})
         return
     metrics = {k: v for k, v in result.metrics.items() if k not in ("loss_name", "interval_95")}
     console.print(table(f"Test set {result.test_fingerprint} ({result.rows} rows)", list(metrics),
