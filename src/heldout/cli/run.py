@@ -8,6 +8,7 @@ from .. import progress
 from ..procedure import DEFAULT_TRIALS
 from ..procedure import run as run_procedure
 from ..procedure import search as search_procedure
+from ..tracking import log_run
 from .options import data_options
 from .output import console, emit_json, err_console, table
 
@@ -28,6 +29,7 @@ def search_options(fn):
                      help="Run directory (default: runs/NAME-TIME); an existing one resumes its study."),
         click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object."),
         click.option("--quiet", is_flag=True, help="No progress output."),
+        click.option("--mlflow", "mlflow_uri", help="Also log the run directory to this MLflow tracking URI."),
         click.option("--verbose", is_flag=True, help="Off a terminal, a line per epoch as well as per batch."),
     ]):
         fn = decorator(fn)
@@ -57,7 +59,7 @@ def _closing(options: dict):
 @click.option("--no-refit", is_flag=True, help="Keep the selected model trained on training rows only.")
 @click.option("--allow-leakage", is_flag=True, help="Go on despite error findings of the leakage check (recorded).")
 def command(spec, trials, candidates, goal, timeout, folds, metric, population, out, as_json: bool, quiet: bool,
-            verbose: bool, no_refit: bool, allow_leakage: bool) -> None:
+            mlflow_uri, verbose: bool, no_refit: bool, allow_leakage: bool) -> None:
     """The procedure on DATA, --dataset NAME, or (with neither) the default bundled dataset: split,
     search on validation, refit, one look at the test set, bundle."""
     if spec.source is None and spec.dataset is None and not as_json:
@@ -66,6 +68,8 @@ def command(spec, trials, candidates, goal, timeout, folds, metric, population, 
                                 verbose)) as options:
         summary = run_procedure(spec, out=out, trials=trials, refit=not no_refit, allow_leakage=allow_leakage,
                                 **options)
+    if mlflow_uri:
+        summary["mlflow_run_id"] = log_run(summary["run_dir"], mlflow_uri)
     if as_json:
         emit_json(summary)
         return
@@ -93,11 +97,13 @@ def command(spec, trials, candidates, goal, timeout, folds, metric, population, 
 @data_options
 @search_options
 def tune_command(spec, trials, candidates, goal, timeout, folds, metric, population, out, as_json: bool,
-                 quiet: bool, verbose: bool) -> None:
+                 quiet: bool, mlflow_uri, verbose: bool) -> None:
     """Search candidates and hyperparameters on validation data; the test set stays sealed."""
     with _closing(_tune_options(candidates, goal, timeout, folds, metric, population, quiet or as_json,
                                 verbose)) as options:
         out, _, found = search_procedure(spec, out=out, trials=trials, **options)
+    if mlflow_uri:
+        log_run(out, mlflow_uri)
     board = found.leaderboard
     if as_json:
         emit_json({"run_dir": str(out), "metric": found.metric, "stopped_by": found.stopped_by, "best": found.best,

@@ -10,6 +10,7 @@ from .. import progress
 from ..config import HYPERPARAMETERS
 from ..fit import fit
 from ..report import report
+from ..tracking import log_run
 from ..optim import OPTIMIZERS, SCHEDULES
 from ..rundir import default_run_dir, save_run
 from .options import data_options
@@ -68,7 +69,9 @@ def _hyper(flag: str, name: str, kind=float, many: bool = False):
 @click.option("--out", type=click.Path(file_okay=False), help="Run directory (default: runs/NAME-TIME).")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
 @click.option("--quiet", is_flag=True, help="No progress output.")
-def command(spec, model, loss, optimizer, hidden, no_early_stopping, out, as_json, quiet, **settings) -> None:
+@click.option("--mlflow", "mlflow_uri", help="Also log the run directory to this MLflow tracking URI.")
+def command(spec, model, loss, optimizer, hidden, no_early_stopping, out, as_json, quiet, mlflow_uri,
+            **settings) -> None:
     """Train a model on DATA (or --dataset NAME); the test set stays sealed.
 
     Comma-separated values (--lr 0.001,0.01,0.1) and --folds train many members as one
@@ -85,6 +88,8 @@ def command(spec, model, loss, optimizer, hidden, no_early_stopping, out, as_jso
         reporter.close()
     run_dir = save_run(out or default_run_dir(spec), spec, run)
     report(run_dir)
+    if mlflow_uri:
+        log_run(run_dir, mlflow_uri)
     if len(run.members) > 1:
         _population_summary(run, run_dir, spec, as_json)
         return
