@@ -63,7 +63,8 @@ def test_heldout_report_rebuilds_it(tmp_path):
     out = subprocess.run([sys.executable, "-m", "heldout", "report", str(tmp_path / "r")], capture_output=True,
                          text=True)
     assert out.returncode == 0 and (tmp_path / "r" / "report.html").is_file()
-    assert report(tmp_path / "r")["split"]["dataset"] == "wine"
+    page = report(tmp_path / "r")
+    assert page["split"]["dataset"] == "wine" and page._repr_html_().startswith("<!doctype html>")
     bad = subprocess.run([sys.executable, "-m", "heldout", "report", str(tmp_path)], capture_output=True, text=True,
                          env={**os.environ, "COLUMNS": "200"})
     assert bad.returncode == 2 and "not a heldout run directory" in bad.stderr

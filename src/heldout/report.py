@@ -28,13 +28,26 @@ matplotlib.use("Agg")
 from matplotlib import pyplot as plt  # noqa: E402  (after choosing the non-interactive backend)
 
 
-def report(run_dir) -> dict:
-    """Write ``report.json`` and ``report.html`` into ``run_dir``; return the report's content."""
+class Page(dict):
+    """The report's content (a dict, as in ``report.json``) that renders itself in a notebook."""
+
+    def __init__(self, content: dict, page: str):
+        super().__init__(content)
+        self.html = page
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+
+def report(run_dir) -> Page:
+    """Write ``report.json`` and ``report.html`` into ``run_dir``; return the report (a dict of
+    its content that renders as the HTML page in Jupyter)."""
     run_dir = Path(run_dir)
     content = _gather(run_dir)
+    page = _html(content, run_dir)
     write_json(run_dir / "report.json", content)
-    atomic_write(run_dir / "report.html", _html(content, run_dir))
-    return content
+    atomic_write(run_dir / "report.html", page)
+    return Page(content, page)
 
 
 def _read(path: Path):
