@@ -100,7 +100,7 @@ def train(family, configs: list[TrainConfig], data: Tensors, task: str, n_out: i
     batch = max(data.train.counts) if opt.full_batch else c0.batch_size
     epochs = c0.epochs if c0.iterations is None else math.ceil(c0.iterations / data.train.steps_per_epoch(batch))
     gens = data.train.generators(shuffle_seed)
-    stream = opt.full_batch and data.train.is_shared and hasattr(family, "hidden")
+    stream = opt.full_batch and data.train.is_shared and hasattr(family, "full_batch_loss_and_grads")
     members = [Member(config=c, fold=None if folds is None else folds[k]) for k, c in enumerate(configs)]
 
     # the live population: row j of every tensor below is member alive[j]

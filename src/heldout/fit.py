@@ -64,8 +64,8 @@ def fit_many(split: Split, settings: list[dict], *, axes: list[str] = (), folds:
     if not settings:
         raise ConfigError("There are no configurations to train. Give at least one.")
     configs = [_config(c, split.task) for c in settings]
-    parts = None
-    if folds is not None:
+    parts = pool = None
+    if folds is not None:   # folds cut the training and validation rows pooled
         pool = split.train.append(split.validation)
         parts = folding.assign(pool, folds, split.strategy, split.seed)
     fold_ids = list(range(len(parts))) if parts else [None]
@@ -82,7 +82,7 @@ def fit_many(split: Split, settings: list[dict], *, axes: list[str] = (), folds:
         c0 = configs[member_specs[ks[0]][0]]
         family = make_family(c0.model, hidden=c0.hidden, activation=c0.activation, init=c0.init)
         if c0.device not in prepared:
-            prepared[c0.device] = _prepare(split, parts, torch.device(c0.device))
+            prepared[c0.device] = _prepare(split, parts, pool, torch.device(c0.device))
         data, features = prepared[c0.device]
         n_out = losses.n_outputs(split.task, split.train.classes)
         shuffle_seed = c0.shuffle_seed if c0.shuffle_seed is not None else split.seed
@@ -115,7 +115,7 @@ def _config(settings: dict, task: str) -> TrainConfig:
     return replace(config, loss=losses.resolve(config.loss, task))
 
 
-def _prepare(split: Split, parts, device) -> tuple[engine.Tensors, list[Features]]:
+def _prepare(split: Split, parts, pool, device) -> tuple[engine.Tensors, list[Features]]:
     """Rows as tensors on ``device``. Preprocessing is learned from each member's training rows
     only (per fold with folds), then applied to its validation rows."""
     task, classes = split.task, split.train.classes
@@ -128,7 +128,6 @@ def _prepare(split: Split, parts, device) -> tuple[engine.Tensors, list[Features
         features = Features().fit(split.train.features)
         return engine.Tensors(Block.shared(*tensors(split.train, features)),
                               Block.shared(*tensors(split.validation, features))), [features]
-    pool = split.train.append(split.validation)
     fitted, train, val = [], [], []
     for tr, va in parts:
         features = Features().fit(pool.take(tr).features)
@@ -152,8 +151,8 @@ def _chunks(family, config: TrainConfig, data: engine.Tensors, n_out: int, n_mem
         budget = memory.available_bytes(device) // 2 - 4 * 4 * engine.EVAL_ELEMENTS
     plan = memory.plan_chunks(n_members, need, int(budget), device)
     if len(plan) > 1:
-        warnings.warn(f"{n_members} members need about {memory._size(need * n_members)}, more than the memory "
-                      f"budget of {memory._size(budget)}: training them in {len(plan)} chunks of up to "
+        warnings.warn(f"{n_members} members need about {memory.readable(need * n_members)}, more than the memory "
+                      f"budget of {memory.readable(budget)}: training them in {len(plan)} chunks of up to "
                       f"{len(plan[0])}.", HeldoutWarning, stacklevel=3)
     return plan
 

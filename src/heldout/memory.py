@@ -53,7 +53,7 @@ def plan_chunks(n_members: int, member_bytes: int, budget: int, device) -> list[
     fits = budget // max(1, member_bytes)
     if fits < 1:
         raise BudgetError(
-            f"One member needs about {_size(member_bytes)} to train but the memory budget is {_size(budget)} "
+            f"One member needs about {readable(member_bytes)} to train but the memory budget is {readable(budget)} "
             f"on {device}. Use a smaller batch_size or hidden layers, or raise memory_budget "
             f"(bytes; now {budget}).")
     n_chunks = math.ceil(n_members / fits)
@@ -61,7 +61,7 @@ def plan_chunks(n_members: int, member_bytes: int, budget: int, device) -> list[
     return [list(range(start, min(start + size, n_members))) for start in range(0, n_members, size)]
 
 
-def _size(n: float) -> str:
+def readable(n: float) -> str:
     for unit in ("B", "KiB", "MiB", "GiB"):
         if n < 1024:
             return f"{n:.3g} {unit}"

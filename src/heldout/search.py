@@ -125,6 +125,7 @@ def tune(split: Split, candidates: list[str] | None = None, space: dict | None =
     rows = [t.user_attrs["row"] for study in studies.values() for t in study.trials if "row" in t.user_attrs]
     rows.sort(key=lambda r: r["trial"])
     started, stopped_by, runs = time.monotonic(), "trials", {}
+    pool = split.train.append(split.validation) if folds else None
     if goal_test and any(goal_test[1](r.get(goal_test[0])) for r in rows):
         stopped_by = "goal"
     while len(rows) < trials and stopped_by == "trials":
@@ -145,8 +146,11 @@ def tune(split: Split, candidates: list[str] | None = None, space: dict | None =
 
         run = fit_many(split, settings, folds=folds, prune=report,
                        on_epoch=None if progress is None else progress.epoch)
+        # each member is scored on its own validation rows: the split's, or its fold's
+        validation = ([split.validation] if not run.fold_rows else
+                      [pool.take(va) for _, va in run.fold_rows])
         for i, trial in enumerate(asked):
-            row = _trial_row(len(rows), s, trial, settings[i], run, i, split, metric)
+            row = _trial_row(len(rows), s, trial, run, i, validation, split.task, metric)
             trial.set_user_attr("row", row)
             trial.set_user_attr("settings", {k: _plain(v) for k, v in settings[i].items()})
             if row["status"] == "complete":
@@ -191,7 +195,7 @@ def _ask_batch(study, s: Space, k: int, seed: int) -> list:
     return trials
 
 
-def _trial_row(number: int, s: Space, trial, settings: dict, run: Run, config: int, split: Split, metric: str):
+def _trial_row(number: int, s: Space, trial, run: Run, config: int, validation: list, task: str, metric: str):
     """One leaderboard row: candidate, hyperparameters, validation metrics (mean over folds), status."""
     members = [k for k, c in enumerate(run.config_index) if c == config]
     statuses = [run.members[k].status for k in members]
@@ -199,12 +203,9 @@ def _trial_row(number: int, s: Space, trial, settings: dict, run: Run, config: i
     status = ("diverged" if "diverged" in statuses else "pruned" if "pruned" in statuses else "complete")
     scores = []
     if status == "complete":
-        pool = split.train.append(split.validation) if run.fold_rows else None
         for k in members:
-            m = run.members[k]
-            rows = split.validation if pool is None else pool.take(run.fold_rows[m.fold][1])
-            scores.append(run.models[k].score(rows))
-        for name in metrics.NAMES[split.task]:
+            scores.append(run.models[k].score(validation[run.members[k].fold or 0]))
+        for name in metrics.NAMES[task]:
             row[name] = float(np.mean([sc[name] for sc in scores]))
     else:
         row[metric] = float("nan")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+
 import click
 
 from .. import progress
@@ -42,17 +44,6 @@ def _tune_options(candidates, goal, timeout, folds, metric, population, quiet, v
             "progress": progress.make("quiet" if quiet else "auto", epochs=verbose)}
 
 
-def _closing(options: dict):
-    """Run with ``options``' progress reporter, closing its display whatever happens."""
-    class Closing:
-        def __enter__(self):
-            return options
-
-        def __exit__(self, *exc):
-            options["progress"].close()
-    return Closing()
-
-
 @click.command("run")
 @data_options
 @search_options
@@ -64,8 +55,8 @@ def command(spec, trials, candidates, goal, timeout, folds, metric, population, 
     search on validation, refit, one look at the test set, bundle."""
     if spec.source is None and spec.dataset is None and not as_json:
         console.print(f"No data given: using the bundled dataset {spec.name!r} (`heldout datasets` lists others).")
-    with _closing(_tune_options(candidates, goal, timeout, folds, metric, population, quiet or as_json,
-                                verbose)) as options:
+    options = _tune_options(candidates, goal, timeout, folds, metric, population, quiet or as_json, verbose)
+    with contextlib.closing(options["progress"]):
         summary = run_procedure(spec, out=out, trials=trials, refit=not no_refit, allow_leakage=allow_leakage,
                                 **options)
     if mlflow_uri:
@@ -99,8 +90,8 @@ def command(spec, trials, candidates, goal, timeout, folds, metric, population, 
 def tune_command(spec, trials, candidates, goal, timeout, folds, metric, population, out, as_json: bool,
                  quiet: bool, mlflow_uri, verbose: bool) -> None:
     """Search candidates and hyperparameters on validation data; the test set stays sealed."""
-    with _closing(_tune_options(candidates, goal, timeout, folds, metric, population, quiet or as_json,
-                                verbose)) as options:
+    options = _tune_options(candidates, goal, timeout, folds, metric, population, quiet or as_json, verbose)
+    with contextlib.closing(options["progress"]):
         out, _, found = search_procedure(spec, out=out, trials=trials, **options)
     if mlflow_uri:
         log_run(out, mlflow_uri)
