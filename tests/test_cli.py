@@ -33,8 +33,8 @@ def test_train_evaluate_predict_ledger_from_a_csv(tmp_path):
                                  "--hidden", "8", "--epochs", "20", "--out", str(tmp_path / "run"), "--json").stdout)
     assert trained["split"]["test"] == 40 and trained["status"] in {"max_epochs", "early_stopped", "converged"}
     run_dir = tmp_path / "run"
-    assert {p.name for p in run_dir.iterdir()} == {"config.json", "history.csv", "model.safetensors", "report.html",
-                                                   "report.json"}
+    assert {p.name for p in run_dir.iterdir()} == {"config.json", "descent.json", "history.csv", "model.safetensors",
+                                                   "report.html", "report.json"}
     history = pd.read_csv(run_dir / "history.csv")
     assert list(history.columns) == ["epoch", "lr", "train_loss", "val_loss", "val_metric"]
 

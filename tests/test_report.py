@@ -18,14 +18,16 @@ def test_a_run_writes_a_self_contained_report_with_every_section(tmp_path):
     procedure.run(DataSpec(dataset="diabetes"), out=tmp_path / "r", trials=8, population=4)
     page = (tmp_path / "r" / "report.html").read_text()
     for section in ("Data and split", "Leakage check", "Selected on validation", "Training and validation curves",
-                    "Learning-rate sweep", "Leaderboard", "Test set, evaluated once", "Generalisation gap",
+                    "Learning-rate sweep", "Leaderboard", "The descent", "Test set, evaluated once", "Generalisation gap",
                     "Residuals on the test rows",
                     "Ledger lines for this test set", "Reproducibility"):
         assert section in page
     assert "<script" not in page and "http://" not in page and "https://" not in page
-    assert page.count("data:image/png;base64,") == 3
+    assert page.count("data:image/png;base64,") == 4
     content = json.loads((tmp_path / "r" / "report.json").read_text())
     assert content["test"]["interval_95"] and content["ledger"][-1]["kind"] == "unseal"
+    assert [p["factor"] for p in content["descent"]["paths"]] == [0.1, 1.0, 3.0, 10.0]
+    assert content["descent"]["paths"][1]["lr"] == content["selected"]["hyperparameters"]["lr"]
 
 
 def test_user_text_is_escaped(tmp_path):
@@ -42,6 +44,15 @@ def test_user_text_is_escaped(tmp_path):
     page = (tmp_path / "r" / "report.html").read_text()
     assert "<script" not in page and "<i>" not in page
     assert "&lt;i&gt;&quot;table&quot;&lt;i&gt;" in page
+    assert "The descent" in page
+
+
+def test_no_descent_leaves_the_picture_out(tmp_path):
+    out = subprocess.run([sys.executable, "-m", "heldout", "train", "--dataset", "wine", "--epochs", "3", "--quiet",
+                          "--no-descent", "--out", str(tmp_path / "r")], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    assert not (tmp_path / "r" / "descent.json").exists()
+    assert "The descent" not in (tmp_path / "r" / "report.html").read_text()
 
 
 def test_diverged_members_of_a_search_show_in_the_report(tmp_path):

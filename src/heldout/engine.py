@@ -84,13 +84,15 @@ def score_rows(family, params, block: Block, fold, task: str, loss: str) -> tupl
 
 
 def train(family, configs: list[TrainConfig], data: Tensors, task: str, n_out: int, shuffle_seed: int,
-          folds: list[int] | None = None, prune=None, on_epoch=None) -> list[Member]:
+          folds: list[int] | None = None, prune=None, on_epoch=None, trace=None) -> list[Member]:
     """Train one member per config; ``folds[k]`` is member k's cross-validation fold, if any.
 
     ``prune(k, epoch, val_loss, val_metric) -> bool``, when given, is asked after every epoch
     for each member still training; ``True`` stops that member with status ``pruned``.
     ``on_epoch(state)``, when given, hears after every epoch how the population is doing
-    (:mod:`heldout.progress`).
+    (:mod:`heldout.progress`). ``trace(epoch, members, params)``, when given, sees the parameters
+    at epoch 0 and after every epoch; row j of each tensor is member ``members[j]``
+    (:mod:`heldout.descent` draws the paths from it).
     """
     started_at = time.perf_counter()
     allocator.tune()
@@ -118,6 +120,8 @@ def train(family, configs: list[TrainConfig], data: Tensors, task: str, n_out: i
     val_loss, val_metric = score_rows(family, params, data.validation, fold, task, c0.loss)
     _record(members, alive, 0, hp["lr"], initial_train, val_loss, val_metric)
     initial = initial_train.tolist()
+    if trace is not None:
+        trace(0, list(alive), params)
     best_val = torch.where(torch.isfinite(val_loss), val_loss, torch.full_like(val_loss, math.inf))
     best_params = [p.clone() for p in params]
     trail = {k: [math.inf] for k in alive}  # each member's best training loss after each epoch
@@ -174,6 +178,8 @@ def train(family, configs: list[TrainConfig], data: Tensors, task: str, n_out: i
                 members[k].status = "pruned"
                 members[k].message = f"pruned at epoch {epoch}: its validation curve trailed the other trials'"
                 stopped.append(j)
+        if trace is not None:
+            trace(epoch, list(alive), params)
         if on_epoch is not None:
             on_epoch({"epoch": epoch, "epochs": epochs, "alive": len(alive) - len(stopped), "members": len(members),
                       "best": float(best_val.min()), "seconds": time.perf_counter() - started_at})

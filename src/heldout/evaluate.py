@@ -45,8 +45,9 @@ def evaluate(model: Model, split: Split | Sealed, *, strict: bool = False) -> Ev
 
     def look(rows):
         # the same single look also keeps what the report draws; the ledger records the metrics
-        diagnostics.update(model.diagnostics(rows))
-        return model.score(rows, intervals=True)
+        scores = model.score(rows, intervals=True, diagnostics=True)
+        diagnostics.update(scores.pop("diagnostics"))
+        return scores
 
     scores, count = sealed.unseal(look, model=model.fingerprint, strict=strict,
                                   info={"rows": len(sealed), "model_config": model.config.get("model")})

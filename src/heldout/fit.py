@@ -57,9 +57,10 @@ def fit(split: Split, model="linear", loss=None, optimizer="adam", lr=None, epoc
 
 
 def fit_many(split: Split, settings: list[dict], *, axes: list[str] = (), folds: int | None = None,
-             memory_budget: int | None = None, prune=None, on_epoch=None) -> Run:
+             memory_budget: int | None = None, prune=None, on_epoch=None, trace=None) -> Run:
     """Train one configuration per dict of ``settings`` (times every fold), each population as
-    one computation. ``prune(member, epoch, val_loss, val_metric) -> bool`` may stop members early."""
+    one computation. ``prune(member, epoch, val_loss, val_metric) -> bool`` may stop members early;
+    ``trace(epoch, members, params)`` sees every member's parameters after every epoch."""
     split = training_split(split, "fit")
     if not settings:
         raise ConfigError("There are no configurations to train. Give at least one.")
@@ -91,9 +92,11 @@ def fit_many(split: Split, settings: list[dict], *, axes: list[str] = (), folds:
             member_folds = None if parts is None else [member_specs[k][1] for k in chosen]
             fold_index = None if parts is None else torch.tensor(member_folds, device=data.train.X.device)
             local_prune = None if prune is None else (lambda j, *values, chosen=chosen: prune(chosen[j], *values))
+            local_trace = None if trace is None else (
+                lambda epoch, js, params, chosen=chosen: trace(epoch, [chosen[j] for j in js], params))
             trained = engine.train(family, [configs[member_specs[k][0]] for k in chosen],
                                    replace(data, fold=fold_index), split.task, n_out, shuffle_seed, member_folds,
-                                   prune=local_prune, on_epoch=on_epoch)
+                                   prune=local_prune, on_epoch=on_epoch, trace=local_trace)
             results.update(zip(chosen, trained))
             chunk_sizes.append(len(chosen))
         families.update({k: family for k in ks})

@@ -65,9 +65,12 @@ class Model:
             return np.stack([1 - p, p], axis=1)
         return torch.softmax(out.double(), dim=1).numpy()
 
-    def score(self, rows: "_data.Dataset", intervals: bool = False) -> dict:
+    def score(self, rows: "_data.Dataset", intervals: bool = False, diagnostics: bool = False) -> dict:
         """The model's loss and the task's metrics on ``rows`` (a Dataset with targets); with
-        ``intervals``, percentile-bootstrap 95% intervals of the main metrics under ``interval_95``."""
+        ``intervals``, percentile-bootstrap 95% intervals of the main metrics under ``interval_95``;
+        with ``diagnostics``, what the report draws under ``diagnostics``: predictions and residuals
+        (regression), or the confusion matrix and ROC curves (one-vs-rest for each class of a
+        multiclass model). The rows are transformed and the model run once for all of it."""
         out = self.outputs(rows.features)
         y = losses.encode_target(rows.target, self.task, self.classes)
         loss_name = self.config.get("loss")
@@ -81,17 +84,16 @@ class Model:
         result.update(metrics.score(self.task, y.numpy(), prediction))
         if intervals:
             result["interval_95"] = metrics.bootstrap_intervals(self.task, y.numpy(), prediction)
+        if diagnostics:
+            result["diagnostics"] = self._diagnostics(y.numpy(), prediction)
         return result
 
-    def diagnostics(self, rows: "_data.Dataset") -> dict:
-        """What the report draws for ``rows``: predictions and residuals (regression), or the
-        confusion matrix and ROC curve (one-vs-rest for each class of a multiclass model)."""
+    def _diagnostics(self, y: np.ndarray, prediction: np.ndarray) -> dict:
         from sklearn.metrics import confusion_matrix, roc_curve
         if self.task == "regression":
-            predicted = self.predict(rows.features)
-            return {"predicted": predicted.tolist(), "residual": (rows.target.to_numpy() - predicted).tolist()}
-        p = self.predict_proba(rows.features)
-        y = losses.encode_target(rows.target, self.task, self.classes).numpy().astype(int)
+            return {"predicted": prediction.tolist(), "residual": (y - prediction).tolist()}
+        p = np.stack([1 - prediction, prediction], axis=1) if self.task == "binary" else prediction
+        y = y.astype(int)
         curves = {}
         for k, label in enumerate(self.classes):
             if self.task == "binary" and k == 0:

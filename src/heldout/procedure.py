@@ -5,8 +5,8 @@
 at the sealed test set once, and writes a run directory: ``config.json``, ``leaderboard.csv``,
 ``study.journal`` (the Optuna study: a local journal file), ``leakage.json`` (the leakage
 check, run first: an error finding stops the run unless allowed), ``history.csv``,
-``model.safetensors``, ``evaluation.json``, ``summary.json`` (test metrics under ``test``) and
-``report.html`` / ``report.json``.
+``model.safetensors``, ``evaluation.json``, ``summary.json`` (test metrics under ``test``),
+``descent.json`` (:mod:`heldout.descent`) and ``report.html`` / ``report.json``.
 Running it again on the same directory resumes the study: trials already told count toward the
 budget. ``search`` stops before the refit and the test set.
 """
@@ -19,6 +19,7 @@ from pathlib import Path
 from optuna.storages import JournalStorage
 from optuna.storages.journal import JournalFileBackend
 
+from . import descent
 from .evaluate import evaluate
 from .files import atomic_write, write_json
 from .errors import LeakageError
@@ -30,10 +31,12 @@ from .search import DEFAULT_TRIALS, Search, tune
 
 
 def search(spec: DataSpec | None = None, out=None, *, trials: int = DEFAULT_TRIALS, progress=None,
-           allow_leakage: bool = False, write_report: bool = True, **tune_options) -> tuple[Path, object, Search]:
+           allow_leakage: bool = False, write_report: bool = True, draw_descent: bool = True,
+           **tune_options) -> tuple[Path, object, Search]:
     """Split, check the split for leakage, and search on validation data, keeping the study in
     ``out/study.journal``. An ``error`` finding stops here unless ``allow_leakage``, and the
-    override is recorded in the ledger and in ``out/leakage.json``."""
+    override is recorded in the ledger and in ``out/leakage.json``. With ``draw_descent``, the
+    selected settings are traced at a few learning rates for the report (``out/descent.json``)."""
     spec = spec or DataSpec()
     out = Path(out) if out is not None else default_run_dir(spec)
     the_split = spec.split()
@@ -50,7 +53,13 @@ def search(spec: DataSpec | None = None, out=None, *, trials: int = DEFAULT_TRIA
     storage = JournalStorage(JournalFileBackend(str(out / "study.journal")))
     found = tune(the_split, trials=trials, seed=spec.seed, storage=storage, progress=progress, **tune_options)
     atomic_write(out / "leaderboard.csv", found.leaderboard.to_csv(index=False))
-    write_json(out / "summary.json", _selection(found, spec, the_split))
+    selection = _selection(found, spec, the_split)
+    write_json(out / "summary.json", selection)
+    # the picture of the descent: the selected settings at a few learning rates, on training rows
+    if draw_descent:
+        write_json(out / "descent.json", descent.trace(the_split, dict(found.best_settings, epochs=selection["epochs"])))
+    else:
+        (out / "descent.json").unlink(missing_ok=True)
     if not (out / "config.json").exists():
         write_json(out / "config.json", {"data": spec.to_dict(), "split": the_split.summary()})
     if write_report:
@@ -69,11 +78,11 @@ def _selection(found: Search, spec: DataSpec, the_split) -> dict:
 
 
 def run(spec: DataSpec | None = None, out=None, *, trials: int = DEFAULT_TRIALS, refit: bool = True,
-        progress=None, allow_leakage: bool = False, **tune_options) -> dict:
+        progress=None, allow_leakage: bool = False, draw_descent: bool = True, **tune_options) -> dict:
     """Carry out the procedure on ``spec`` (default: the default bundled dataset); return the summary."""
     spec = spec or DataSpec()
     out, the_split, found = search(spec, out, trials=trials, progress=progress, allow_leakage=allow_leakage,
-                                   write_report=False, **tune_options)
+                                   write_report=False, draw_descent=draw_descent, **tune_options)
     leakage = json.loads((out / "leakage.json").read_text())
     # the selected configuration, refit on training + validation rows (or as trained on training rows)
     final = found.refit(the_split) if refit else fit_many(the_split, [found.best_settings])

@@ -10,22 +10,17 @@ scripts). Every string from the user's data is escaped.
 
 from __future__ import annotations
 
-import base64
 import html
-import io
 import json
 import sys
 from pathlib import Path
 
-import matplotlib
 import pandas as pd
 
+from . import plots
 from .files import atomic_write, write_json
 from .ledger import Ledger
 from .versions import versions
-
-matplotlib.use("Agg")
-from matplotlib import pyplot as plt  # noqa: E402  (after choosing the non-interactive backend)
 
 
 class Page(dict):
@@ -78,6 +73,7 @@ def _gather(run_dir: Path) -> dict:
         "leaderboard": [] if board is None else board.to_dict(orient="records"),
         "test": summary.get("test") or evaluation.get("metrics") or {},
         "diagnostics": evaluation.get("diagnostics") or {},
+        "descent": _read(run_dir / "descent.json"),
         "ledger": [{k: e[k] for k in ("seq", "time", "kind")} | {"model": e["payload"].get("model")}
                    for e in ledger],
         "manifest": {"seed": config.get("data", {}).get("seed"), "versions": versions(),
@@ -86,77 +82,6 @@ def _gather(run_dir: Path) -> dict:
 
 
 # -- HTML -----------------------------------------------------------------------------------
-
-def _png(figure) -> str:
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
-    plt.close(figure)
-    return f'<img alt="plot" src="data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode()}">'
-
-
-def _curves(history: pd.DataFrame) -> str:
-    figure, axes = plt.subplots(1, 2, figsize=(10, 3.5), sharey=True)
-    for member, rows in history.groupby("member"):
-        best = rows.loc[rows["val_loss"].idxmin()] if rows["val_loss"].notna().any() else None
-        for ax, column in zip(axes, ("train_loss", "val_loss")):
-            ax.plot(rows["epoch"], rows[column], lw=1, alpha=0.8)
-            if best is not None and column == "val_loss":
-                ax.plot([best["epoch"]], [best["val_loss"]], "k.", ms=6)
-    for ax, title in zip(axes, ("training loss", "validation loss (dot: best epoch)")):
-        ax.set_title(title)
-        ax.set_xlabel("epoch")
-        ax.set_yscale("log")
-    return _png(figure)
-
-
-def _sweep(board: pd.DataFrame, metric: str) -> str:
-    figure, ax = plt.subplots(figsize=(6, 3.5))
-    done = board[board["status"] == "complete"]
-    ax.scatter(done["lr"], done[metric], s=18, label="complete")
-    bad = board[board["status"] != "complete"]
-    if len(bad):
-        top = done[metric].max() if len(done) else 1.0
-        for status, marker in (("diverged", "x"), ("pruned", "v")):
-            rows = bad[bad["status"] == status]
-            if len(rows):
-                ax.scatter(rows["lr"], [top] * len(rows), marker=marker, color="red", label=status)
-    ax.set_xscale("log")
-    ax.set_xlabel("learning rate")
-    ax.set_ylabel(f"validation {metric}")
-    ax.legend()
-    return _png(figure)
-
-
-def _residuals(d: dict) -> str:
-    figure, ax = plt.subplots(figsize=(6, 3.5))
-    ax.scatter(d["predicted"], d["residual"], s=10)
-    ax.axhline(0, color="k", lw=0.8)
-    ax.set_xlabel("predicted")
-    ax.set_ylabel("actual - predicted")
-    return _png(figure)
-
-
-def _classification(d: dict) -> str:
-    figure, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
-    matrix = d["confusion"]
-    left.imshow(matrix, cmap="Blues")
-    for i, row in enumerate(matrix):
-        for j, count in enumerate(row):
-            left.text(j, i, str(count), ha="center", va="center", fontsize=8)
-    ticks = range(len(d["classes"]))
-    left.set_xticks(ticks, d["classes"], rotation=45, fontsize=8)
-    left.set_yticks(ticks, d["classes"], fontsize=8)
-    left.set_xlabel("predicted")
-    left.set_ylabel("actual")
-    for label, curve in d["roc"].items():
-        right.plot(curve["fpr"], curve["tpr"], lw=1, label=label)
-    right.plot([0, 1], [0, 1], "k:", lw=0.8)
-    right.set_xlabel("false positive rate")
-    right.set_ylabel("true positive rate")
-    if 0 < len(d["roc"]) <= 10:
-        right.legend(fontsize=7)
-    return _png(figure)
-
 
 def _table(rows: list[dict], columns: list[str] | None = None, limit: int = 30) -> str:
     if not rows:
@@ -176,6 +101,17 @@ def _fmt(value) -> str:
     return "" if value is None else str(value)
 
 
+def _descent_caption(d: dict) -> str:
+    where = ("the model's two parameters" if d["kind"] == "parameters" else
+             "the plane through the start, the midpoint and the end of the chosen rate's path (other points "
+             "are projected onto it)")
+    return html.escape(
+        f"{d['model']}+{d['loss']} with {d['optimizer']}, from one start, at {len(d['paths'])} learning rates "
+        f"for up to {d['epochs']} epochs on {d['rows']} training rows. Contours: the training loss over "
+        f"{where}, on {d['grid_rows']} training rows. A rate too small crawls; one too large overshoots or "
+        "diverges.", quote=False).join(("<p>", "</p>"))
+
+
 def _html(content: dict, run_dir: Path) -> str:
     e = html.escape
     parts = [f"<h1>heldout report: {e(str(content['split'].get('dataset', run_dir.name)))}</h1>"]
@@ -187,15 +123,17 @@ def _html(content: dict, run_dir: Path) -> str:
                                                                   for k, v in content["selected"].items()}]))
     history = pd.DataFrame(content["history"])
     if len(history):
-        parts.append("<h2>Training and validation curves</h2>" + _curves(history))
+        parts.append("<h2>Training and validation curves</h2>" + plots.curves(history))
     board = pd.DataFrame(content["leaderboard"])
     metric = content["selected"].get("selection_metric")
     if len(board):
         if "lr" in board and metric in board:
-            parts.append("<h2>Learning-rate sweep</h2>" + _sweep(board, metric))
+            parts.append("<h2>Learning-rate sweep</h2>" + plots.sweep(board, metric))
         shown = [c for c in ("trial", "candidate", metric, "status", "best_epoch", "lr", "batch_size", "optimizer")
                  if c in board.columns]
         parts.append("<h2>Leaderboard</h2>" + _table(board.to_dict(orient="records"), shown))
+    if content.get("descent"):
+        parts.append("<h2>The descent</h2>" + _descent_caption(content["descent"]) + plots.descent(content["descent"]))
     test = content["test"]
     if test:
         intervals = test.get("interval_95", {})
@@ -208,9 +146,9 @@ def _html(content: dict, run_dir: Path) -> str:
                 [{"training": last["train_loss"], "validation": last["val_loss"], "test": test["loss"]}]))
     diagnostics = content.get("diagnostics") or {}
     if "residual" in diagnostics:
-        parts.append("<h2>Residuals on the test rows</h2>" + _residuals(diagnostics))
+        parts.append("<h2>Residuals on the test rows</h2>" + plots.residuals(diagnostics))
     elif "confusion" in diagnostics:
-        parts.append("<h2>Confusion matrix and ROC on the test rows</h2>" + _classification(diagnostics))
+        parts.append("<h2>Confusion matrix and ROC on the test rows</h2>" + plots.classification(diagnostics))
     parts.append("<h2>Ledger lines for this test set</h2>" + _table(content["ledger"]))
     parts.append("<h2>Reproducibility</h2>" + _table([{"seed": content["manifest"]["seed"],
                                                        "command": content["manifest"]["command"],

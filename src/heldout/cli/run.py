@@ -33,6 +33,8 @@ def search_options(fn):
         click.option("--quiet", is_flag=True, help="No progress output."),
         click.option("--mlflow", "mlflow_uri", help="Also log the run directory to this MLflow tracking URI."),
         click.option("--verbose", is_flag=True, help="Off a terminal, a line per epoch as well as per batch."),
+        click.option("--no-descent", "no_descent", is_flag=True, help="Leave the descent picture out of the report "
+                     "(it trains the selected settings again at four learning rates)."),
     ]):
         fn = decorator(fn)
     return fn
@@ -50,7 +52,7 @@ def _tune_options(candidates, goal, timeout, folds, metric, population, quiet, v
 @click.option("--no-refit", is_flag=True, help="Keep the selected model trained on training rows only.")
 @click.option("--allow-leakage", is_flag=True, help="Go on despite error findings of the leakage check (recorded).")
 def command(spec, trials, candidates, goal, timeout, folds, metric, population, out, as_json: bool, quiet: bool,
-            mlflow_uri, verbose: bool, no_refit: bool, allow_leakage: bool) -> None:
+            mlflow_uri, verbose: bool, no_descent: bool, no_refit: bool, allow_leakage: bool) -> None:
     """The procedure on DATA, --dataset NAME, or (with neither) the default bundled dataset: split,
     search on validation, refit, one look at the test set, bundle."""
     if spec.source is None and spec.dataset is None and not as_json:
@@ -58,7 +60,7 @@ def command(spec, trials, candidates, goal, timeout, folds, metric, population, 
     options = _tune_options(candidates, goal, timeout, folds, metric, population, quiet or as_json, verbose)
     with contextlib.closing(options["progress"]):
         summary = run_procedure(spec, out=out, trials=trials, refit=not no_refit, allow_leakage=allow_leakage,
-                                **options)
+                                draw_descent=not no_descent, **options)
     if mlflow_uri:
         summary["mlflow_run_id"] = log_run(summary["run_dir"], mlflow_uri)
     if as_json:
@@ -88,11 +90,11 @@ def command(spec, trials, candidates, goal, timeout, folds, metric, population, 
 @data_options
 @search_options
 def tune_command(spec, trials, candidates, goal, timeout, folds, metric, population, out, as_json: bool,
-                 quiet: bool, mlflow_uri, verbose: bool) -> None:
+                 quiet: bool, mlflow_uri, verbose: bool, no_descent: bool) -> None:
     """Search candidates and hyperparameters on validation data; the test set stays sealed."""
     options = _tune_options(candidates, goal, timeout, folds, metric, population, quiet or as_json, verbose)
     with contextlib.closing(options["progress"]):
-        out, _, found = search_procedure(spec, out=out, trials=trials, **options)
+        out, _, found = search_procedure(spec, out=out, trials=trials, draw_descent=not no_descent, **options)
     if mlflow_uri:
         log_run(out, mlflow_uri)
     board = found.leaderboard

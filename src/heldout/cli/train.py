@@ -6,8 +6,9 @@ import sys
 
 import click
 
-from .. import progress
+from .. import descent, progress
 from ..config import HYPERPARAMETERS
+from ..files import write_json
 from ..fit import fit
 from ..report import report
 from ..tracking import log_run
@@ -70,7 +71,9 @@ def _hyper(flag: str, name: str, kind=float, many: bool = False):
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
 @click.option("--quiet", is_flag=True, help="No progress output.")
 @click.option("--mlflow", "mlflow_uri", help="Also log the run directory to this MLflow tracking URI.")
-def command(spec, model, loss, optimizer, hidden, no_early_stopping, out, as_json, quiet, mlflow_uri,
+@click.option("--no-descent", "no_descent", is_flag=True, help="Leave the descent picture out of the report (it "
+              "trains the best configuration again at four learning rates).")
+def command(spec, model, loss, optimizer, hidden, no_early_stopping, out, as_json, quiet, mlflow_uri, no_descent,
             **settings) -> None:
     """Train a model on DATA (or --dataset NAME); the test set stays sealed.
 
@@ -87,6 +90,8 @@ def command(spec, model, loss, optimizer, hidden, no_early_stopping, out, as_jso
     finally:
         reporter.close()
     run_dir = save_run(out or default_run_dir(spec), spec, run)
+    if not no_descent:
+        write_json(run_dir / "descent.json", descent.trace(the_split, _best_config(run).to_dict()))
     report(run_dir)
     if mlflow_uri:
         log_run(run_dir, mlflow_uri)
@@ -110,6 +115,12 @@ def command(spec, model, loss, optimizer, hidden, no_early_stopping, out, as_jso
     if run.status == "diverged":
         err_console.print(f"[red]diverged:[/red] {run.message}", highlight=False)
         sys.exit(EXIT_DIVERGED)
+
+
+def _best_config(run):
+    """The configuration the descent picture shows: the member with the best validation loss."""
+    scores = [min((v for v in m.history["val_loss"] if v == v), default=float("inf")) for m in run.members]
+    return run.members[scores.index(min(scores))].config
 
 
 def _population_summary(run, run_dir, spec, as_json: bool) -> None:

@@ -1,0 +1,121 @@
+"""The report's figures, each returned as an ``<img>`` tag holding PNG data (no files, no network)."""
+
+from __future__ import annotations
+
+import base64
+import io
+
+import matplotlib
+import numpy as np
+import pandas as pd
+
+matplotlib.use("Agg")
+from matplotlib import pyplot as plt  # noqa: E402  (after choosing the non-interactive backend)
+from matplotlib.colors import LogNorm  # noqa: E402
+
+
+def _png(figure) -> str:
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
+    plt.close(figure)
+    return f'<img alt="plot" src="data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode()}">'
+
+
+def curves(history: pd.DataFrame) -> str:
+    figure, axes = plt.subplots(1, 2, figsize=(10, 3.5), sharey=True)
+    for member, rows in history.groupby("member"):
+        best = rows.loc[rows["val_loss"].idxmin()] if rows["val_loss"].notna().any() else None
+        for ax, column in zip(axes, ("train_loss", "val_loss")):
+            ax.plot(rows["epoch"], rows[column], lw=1, alpha=0.8)
+            if best is not None and column == "val_loss":
+                ax.plot([best["epoch"]], [best["val_loss"]], "k.", ms=6)
+    for ax, title in zip(axes, ("training loss", "validation loss (dot: best epoch)")):
+        ax.set_title(title)
+        ax.set_xlabel("epoch")
+        ax.set_yscale("log")
+    return _png(figure)
+
+
+def sweep(board: pd.DataFrame, metric: str) -> str:
+    figure, ax = plt.subplots(figsize=(6, 3.5))
+    done = board[board["status"] == "complete"]
+    ax.scatter(done["lr"], done[metric], s=18, label="complete")
+    bad = board[board["status"] != "complete"]
+    if len(bad):
+        top = done[metric].max() if len(done) else 1.0
+        for status, marker in (("diverged", "x"), ("pruned", "v")):
+            rows = bad[bad["status"] == status]
+            if len(rows):
+                ax.scatter(rows["lr"], [top] * len(rows), marker=marker, color="red", label=status)
+    ax.set_xscale("log")
+    ax.set_xlabel("learning rate")
+    ax.set_ylabel(f"validation {metric}")
+    ax.legend()
+    return _png(figure)
+
+
+def residuals(d: dict) -> str:
+    figure, ax = plt.subplots(figsize=(6, 3.5))
+    ax.scatter(d["predicted"], d["residual"], s=10)
+    ax.axhline(0, color="k", lw=0.8)
+    ax.set_xlabel("predicted")
+    ax.set_ylabel("actual - predicted")
+    return _png(figure)
+
+
+def classification(d: dict) -> str:
+    figure, (left, right) = plt.subplots(1, 2, figsize=(10, 4))
+    matrix = d["confusion"]
+    left.imshow(matrix, cmap="Blues")
+    for i, row in enumerate(matrix):
+        for j, count in enumerate(row):
+            left.text(j, i, str(count), ha="center", va="center", fontsize=8)
+    ticks = range(len(d["classes"]))
+    left.set_xticks(ticks, d["classes"], rotation=45, fontsize=8)
+    left.set_yticks(ticks, d["classes"], fontsize=8)
+    left.set_xlabel("predicted")
+    left.set_ylabel("actual")
+    for label, curve in d["roc"].items():
+        right.plot(curve["fpr"], curve["tpr"], lw=1, label=label)
+    right.plot([0, 1], [0, 1], "k:", lw=0.8)
+    right.set_xlabel("false positive rate")
+    right.set_ylabel("true positive rate")
+    if 0 < len(d["roc"]) <= 10:
+        right.legend(fontsize=7)
+    return _png(figure)
+
+
+def descent(d: dict) -> str:
+    """Loss contours over the slice, and each learning rate's path across it (start: star; end:
+    dot, or a cross where the path diverged; a path leaving the frame keeps its direction)."""
+    figure, ax = plt.subplots(figsize=(7, 5.2))
+    a, b = np.array(d["grid"]["a"]), np.array(d["grid"]["b"])
+    loss = np.array([[np.nan if v is None else v for v in row] for row in d["grid"]["loss"]], dtype=float)
+    finite = loss[np.isfinite(loss) & (loss > 0)]
+    if finite.size:
+        # logarithmic levels from the lowest value to a high quantile: the valley and its walls
+        low, high = finite.min(), np.quantile(finite, 0.98)
+        levels = np.geomspace(low, max(high, low * 1.01), 24)
+        shown = ax.contourf(a, b, np.clip(loss, low, high), levels=levels, norm=LogNorm(), cmap="viridis_r")
+        ax.contour(a, b, loss, levels=levels[::3], colors="white", linewidths=0.4, alpha=0.6)
+        figure.colorbar(shown, ax=ax, label=f"training {d['loss']} (log scale)", format="%.3g")
+    colours = plt.cm.autumn(np.linspace(0, 0.8, len(d["paths"])))
+    order = [i for i in range(len(d["paths"])) if i != d["chosen"]] + [d["chosen"]]  # the chosen path on top
+    for path, colour in ((d["paths"][i], colours[i]) for i in order):
+        xs = np.array([np.nan if v is None else v for v in path["a"]], dtype=float)
+        ys = np.array([np.nan if v is None else v for v in path["b"]], dtype=float)
+        chosen = path is d["paths"][d["chosen"]]
+        label = f"lr {path['lr']:.3g} (×{path['factor']:g}{', chosen' if chosen else ''}): {path['status']}"
+        ax.plot(xs, ys, "-o", color="black" if chosen else colour, lw=2 if chosen else 1.2, ms=2.5, label=label)
+        if len(xs):
+            ax.plot(xs[-1:], ys[-1:], "x" if path["status"] == "diverged" else "o", color="black" if chosen
+                    else colour, ms=9, mew=2)
+    if d["paths"] and d["paths"][0]["a"]:
+        ax.plot(d["paths"][0]["a"][:1], d["paths"][0]["b"][:1], "*", color="white", mec="black", ms=14,
+                label="start θ₀")
+    ax.set_xlim(a[0], a[-1])
+    ax.set_ylim(b[0], b[-1])
+    ax.set_xlabel(d["axes"][0])
+    ax.set_ylabel(d["axes"][1])
+    ax.legend(fontsize=7, loc="best", framealpha=0.85)
+    return _png(figure)
