@@ -37,10 +37,13 @@ def curves(history: pd.DataFrame) -> str:
 
 
 def sweep(board: pd.DataFrame, metric: str) -> str:
+    """Validation ``metric`` against the learning rate, one point per trial or member; diverged
+    and pruned ones drawn at the top as red marks."""
     figure, ax = plt.subplots(figsize=(6, 3.5))
-    done = board[board["status"] == "complete"]
-    ax.scatter(done["lr"], done[metric], s=18, label="complete")
-    bad = board[board["status"] != "complete"]
+    failed = board["status"].isin(["diverged", "pruned"])
+    done = board[~failed]
+    ax.scatter(done["lr"], done[metric], s=18, label="trained")
+    bad = board[failed]
     if len(bad):
         top = done[metric].max() if len(done) else 1.0
         for status, marker in (("diverged", "x"), ("pruned", "v")):

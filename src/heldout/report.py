@@ -63,6 +63,7 @@ def _gather(run_dir: Path) -> dict:
         single = _read(run_dir / "history.csv")
         history = None if single is None else single.assign(member=0)
     board = _read(run_dir / "leaderboard.csv")
+    members = _read(run_dir / "members.csv")
     return {
         "run_dir": str(run_dir), "data": config.get("data", {}), "split": split,
         "leakage": (_read(run_dir / "leakage.json") or {}).get("findings", []),
@@ -71,6 +72,7 @@ def _gather(run_dir: Path) -> dict:
                      if k in summary},
         "history": [] if history is None else history.to_dict(orient="records"),
         "leaderboard": [] if board is None else board.to_dict(orient="records"),
+        "members": [] if members is None else members.to_dict(orient="records"),
         "test": summary.get("test") or evaluation.get("metrics") or {},
         "diagnostics": evaluation.get("diagnostics") or {},
         "descent": _read(run_dir / "descent.json"),
@@ -132,6 +134,12 @@ def _html(content: dict, run_dir: Path) -> str:
         shown = [c for c in ("trial", "candidate", metric, "status", "best_epoch", "lr", "batch_size", "optimizer")
                  if c in board.columns]
         parts.append("<h2>Leaderboard</h2>" + _table(board.to_dict(orient="records"), shown))
+    members = pd.DataFrame(content.get("members", []))
+    if len(members):  # a population trained by `heldout train`: every member, and its sweep when rates vary
+        member_metric = next((c for c in members.columns if c.startswith("val_") and c != "val_loss"), "val_loss")
+        if "lr" in members and members["lr"].nunique() > 1:
+            parts.append("<h2>Learning-rate sweep</h2>" + plots.sweep(members, member_metric))
+        parts.append("<h2>Members</h2>" + _table(members.to_dict(orient="records"), limit=100))
     if content.get("descent"):
         parts.append("<h2>The descent</h2>" + _descent_caption(content["descent"]) + plots.descent(content["descent"]))
     test = content["test"]
