@@ -83,10 +83,12 @@ def test_heldout_report_rebuilds_it(tmp_path):
     from heldout.rundir import save_run
     save_run(tmp_path / "r", DataSpec(dataset="wine"), run)
     out = subprocess.run([sys.executable, "-m", "heldout", "report", str(tmp_path / "r")], capture_output=True,
-                         text=True)
+                         text=True, env={**os.environ, "COLUMNS": "120"})
     assert out.returncode == 0 and (tmp_path / "r" / "report.html").is_file()
+    assert "heldout report:" in out.stdout and "test_fingerprint" in out.stdout and "Report written" in out.stdout
     page = report(tmp_path / "r")
     assert page["split"]["dataset"] == "wine" and page._repr_html_().startswith("<!doctype html>")
+    assert repr(page).startswith("Page(report of ") and "│ dataset" in str(page)
     bad = subprocess.run([sys.executable, "-m", "heldout", "report", str(tmp_path)], capture_output=True, text=True,
                          env={**os.environ, "COLUMNS": "200"})
     assert bad.returncode == 2 and "not a heldout run directory" in bad.stderr

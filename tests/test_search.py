@@ -137,3 +137,16 @@ def test_searches_and_runs_render_in_notebooks_with_escaped_text(diabetes):
     run = heldout.fit(split, lr=[0.01, 0.1], epochs=2)
     page = run._repr_html_()
     assert "&lt;b&gt;&quot;x&quot;&lt;/b&gt;" in page and '<b>"x"</b>' not in page
+
+
+def test_searches_and_runs_print_as_tables_in_the_terminal(diabetes):
+    split = heldout.split(diabetes, seed=0)
+    found = heldout.tune(split, candidates=["linear+mse"], **QUICK)
+    assert repr(found).startswith(f"Search({len(found.leaderboard)} trials, stopped by trials; selected linear+mse")
+    text = str(found)
+    assert "┃ trial" in text and "linear+mse" in text and "\x1b[" not in text
+    assert len(text.splitlines()) == len(found.leaderboard) + 5  # title, rule, header, rule, rows, rule
+    run = heldout.fit(split, lr=[0.01, 0.1], epochs=2)
+    lines = str(run).splitlines()
+    assert lines[0].startswith("Run(2 members, 2 configurations) on diabetes")
+    assert any("0.01" in line and "max_epochs" in line for line in lines)

@@ -16,22 +16,49 @@ import sys
 from pathlib import Path
 
 import pandas as pd
+from rich.console import Group
 
-from . import plots
+from . import display, plots
 from .files import atomic_write, write_json
 from .ledger import Ledger
 from .versions import versions
 
 
 class Page(dict):
-    """The report's content (a dict, as in ``report.json``) that renders itself in a notebook."""
+    """The report's content (a dict, as in ``report.json``) that renders itself in a notebook
+    (the whole page) and in a terminal (its tables: split, selection, test metrics, findings)."""
 
     def __init__(self, content: dict, page: str):
         super().__init__(content)
         self.html = page
 
+    def __repr__(self) -> str:
+        return f"Page(report of {self['run_dir']}: {len([k for k, v in self.items() if v])} parts)"
+
     def _repr_html_(self) -> str:
         return self.html
+
+    def __rich__(self):
+        parts = [display.pairs(f"heldout report: {self['run_dir']}", self["split"])]
+        if self["selected"]:
+            parts.append(display.pairs("Selected on validation", self["selected"]))
+        if self["members"]:
+            parts.append(display.frame("Members", pd.DataFrame(self["members"])))
+        test = self["test"]
+        if test:
+            intervals = test.get("interval_95", {})
+            parts.append(display.table("Test set, evaluated once", ["metric", "test", "95% interval"],
+                                       [[k, v, "" if k not in intervals else
+                                         f"[{intervals[k][0]:.4g}, {intervals[k][1]:.4g}]"]
+                                        for k, v in test.items() if k not in ("interval_95", "loss_name")]))
+        findings = [f for f in self["leakage"] if f.get("severity") != "info"]
+        if findings:
+            parts.append(display.table("Leakage findings", ["severity", "kind", "message"],
+                                       [[f["severity"], f["kind"], f["message"]] for f in findings]))
+        return Group(*parts)
+
+    def __str__(self) -> str:
+        return display.text(self.__rich__())
 
 
 def report(run_dir) -> Page:

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from . import losses
+from . import display, losses
 from .config import TrainConfig
 from .engine import Member
 from .errors import ConfigError
@@ -76,11 +76,20 @@ class Run:
     def metric_name(self) -> str:
         return losses.MONITOR_NAME[self.split["task"]]
 
+    def _view(self) -> pd.DataFrame:
+        return self.table() if len(self.members) > 1 else self.history.tail(10)
+
     def _repr_html_(self) -> str:
         """A notebook's view: what was trained, and the per-member table (escaped by pandas)."""
         title = html.escape(repr(self))
-        body = self.table() if len(self.members) > 1 else self.history.tail(10)
-        return f"<p><b>{title}</b> on {html.escape(str(self.split['dataset']))}</p>" + body.to_html(index=False)
+        return f"<p><b>{title}</b> on {html.escape(str(self.split['dataset']))}</p>" + self._view().to_html(index=False)
+
+    def __rich__(self):
+        """A terminal's view (``rich.print(run)``): the same table."""
+        return display.frame(f"{self!r} on {self.split['dataset']}", self._view())
+
+    def __str__(self) -> str:
+        return display.text(self.__rich__())
 
     def histories(self) -> pd.DataFrame:
         """Every member's history in one long table, with a ``member`` column."""

@@ -30,7 +30,7 @@ import numpy as np
 import optuna
 import pandas as pd
 
-from . import metrics
+from . import display, metrics
 from .errors import ConfigError
 from .fit import fit_many
 from .grid import PER_MEMBER
@@ -61,12 +61,22 @@ class Search:
     folds: int | None = None
     studies: dict = field(default_factory=dict)
 
+    def __repr__(self) -> str:
+        return (f"Search({len(self.leaderboard)} trials, stopped by {self.stopped_by}; selected "
+                f"{self.best['candidate']} with validation {self.metric} {self.best[self.metric]:.4g})")
+
     def _repr_html_(self) -> str:
         """A notebook's view: the selected trial and the top of the leaderboard (escaped by pandas)."""
-        head = (f"<p><b>Search</b>: {len(self.leaderboard)} trials, stopped by {html.escape(self.stopped_by)}; "
-                f"selected {html.escape(str(self.best['candidate']))} with validation {html.escape(self.metric)} "
-                f"{self.best[self.metric]:.4g}</p>")
-        return head + self.leaderboard.head(20).to_html(index=False)
+        return f"<p><b>{html.escape(repr(self))}</b></p>" + self.leaderboard.head(20).to_html(index=False)
+
+    def __rich__(self):
+        """A terminal's view (``rich.print(search)``): the top of the leaderboard."""
+        shown = [c for c in ("trial", "candidate", self.metric, "status", "best_epoch", "lr", "batch_size",
+                             "optimizer") if c in self.leaderboard.columns]
+        return display.frame(repr(self), self.leaderboard[shown])
+
+    def __str__(self) -> str:
+        return display.text(self.__rich__())
 
     def refit(self, split: Split) -> Run:
         """The selected configuration trained again on training + validation rows, for its

@@ -14,9 +14,10 @@ from .output import console
 @click.command("report")
 @click.argument("run_dir", type=click.Path(file_okay=False))
 def command(run_dir: str) -> None:
-    """Write RUN_DIR/report.html (self-contained, offline) and RUN_DIR/report.json."""
+    """Write RUN_DIR/report.html (self-contained, offline) and RUN_DIR/report.json, and print
+    its tables."""
     if not (Path(run_dir) / "config.json").is_file():
         raise DataError(f"{run_dir!r} is not a heldout run directory (no config.json). Give a folder written by "
                         "`heldout train`, `tune` or `run`.")
-    report(run_dir)
+    console.print(report(run_dir))
     console.print(f"Report written: {Path(run_dir) / 'report.html'}")
