@@ -13,7 +13,7 @@ never a carriage return), ``quiet``; ``auto`` is ``live`` on a terminal and ``pl
 >>> r = make("plain", stream=out)
 >>> r.epoch({"epoch": 3, "epochs": 10, "alive": 2, "members": 4, "best": 0.5, "seconds": 1.25})
 >>> out.getvalue()
-'epoch 3/10: 2 of 4 members training, best validation loss 0.5, 1.2 s\\n'
+'epoch 3/10: 2 of 4 members training, best validation loss 0.5, 1.2 s, at most 2.9 s left\\n'
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from __future__ import annotations
 import sys
 
 from rich.console import Console
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 
 MODES = ("auto", "live", "plain", "quiet")
 
@@ -62,7 +62,7 @@ class Live(Quiet):
     def __init__(self, stream=None):
         self.console = Console(file=stream or sys.stderr, force_terminal=True)
         self.display = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                                TimeElapsedColumn(), console=self.console, transient=False)
+                                TimeElapsedColumn(), TimeRemainingColumn(), console=self.console, transient=False)
         self.display.start()
         self.epochs_task = None
         self.trials_task = None
@@ -97,8 +97,10 @@ def make(mode: str = "auto", stream=None, epochs: bool = True):
 
 
 def epoch_line(state: dict) -> str:
+    # time left: the epochs still planned at the pace so far (members that stop early make it less)
+    left = state["seconds"] / max(state["epoch"], 1) * (state["epochs"] - state["epoch"])
     return (f"epoch {state['epoch']}/{state['epochs']}: {state['alive']} of {state['members']} members training, "
-            f"best validation loss {state['best']:.4g}, {state['seconds']:.1f} s")
+            f"best validation loss {state['best']:.4g}, {state['seconds']:.1f} s, at most {left:.1f} s left")
 
 
 def batch_line(state: dict) -> str:
