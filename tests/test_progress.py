@@ -15,7 +15,8 @@ def test_off_a_terminal_each_epoch_and_batch_is_one_plain_line():
     assert out.returncode == 0, out.stderr
     assert "\r" not in out.stderr and "\x1b[" not in out.stderr
     lines = out.stderr.splitlines()
-    assert any(line.startswith("epoch 1/") and "4 of 4 members training" in line and line.endswith(" s left") for line in lines)
+    assert any(line.startswith("epoch 1/") and "4 of 4 members training" in line and line.endswith(" s left")
+               for line in lines)
     assert any(line.startswith("trials 4/4 (last batch: 4 linear+mse)") for line in lines)
     quiet = subprocess.run([sys.executable, "-m", "heldout", "train", "--dataset", "wine", "--epochs", "3",
                             "--quiet", "--out", "q"], capture_output=True, text=True)
