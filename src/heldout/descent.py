@@ -115,7 +115,10 @@ def trace(split: Split, settings: dict, *, factors=FACTORS, seed: int | None = N
 def _sampled(split: Split, seed: int) -> Split:
     """The split with at most ``ROWS`` training rows (and as many validation rows), drawn with ``seed``."""
     rng = np.random.default_rng(seed)
-    pick = lambda part: part if len(part) <= ROWS else part.take(np.sort(rng.choice(len(part), ROWS, False)))  # noqa: E731
+
+    def pick(part):
+        return part if len(part) <= ROWS else part.take(np.sort(rng.choice(len(part), ROWS, replace=False)))
+
     return replace(split, train=pick(split.train), validation=pick(split.validation))
 
 
