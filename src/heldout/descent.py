@@ -91,8 +91,9 @@ def trace(split: Split, settings: dict, *, factors=FACTORS, seed: int | None = N
     grid_a, grid_b = np.linspace(*a_range, GRID), np.linspace(*b_range, GRID)
     grid_rows = int(min(GRID_ROWS, max(64, GRID_WORK // (GRID * GRID * n_params))))
     rows = sub.train.take(np.arange(min(grid_rows, len(sub.train))))
-    X = torch.from_numpy(features.transform(rows.features))
-    y = losses.encode_target(rows.target, split.task, split.train.classes)
+    device = torch.device(chosen.device)  # where the family's modules live
+    X = torch.from_numpy(features.transform(rows.features)).to(device)
+    y = losses.encode_target(rows.target, split.task, split.train.classes, device)
     surface = _surface(family, shapes, origin, axes, grid_a, grid_b, X, y, split.task, chosen)
 
     out = []
@@ -202,7 +203,7 @@ def _surface(family, shapes, origin, axes, grid_a, grid_b, X, y, task, config) -
     at_once = max(1, min(len(A), GRID_NUMBERS // len(origin)))
     for start in range(0, len(A), at_once):  # the grid points' parameters, built a chunk at a time
         stop = start + at_once
-        flat = torch.from_numpy(origin + A[start:stop] * axes[0] + B[start:stop] * axes[1]).to(X.dtype)
+        flat = torch.from_numpy(origin + A[start:stop] * axes[0] + B[start:stop] * axes[1]).to(X.device, X.dtype)
         params, offset = [], 0
         for shape in shapes:
             size = math.prod(shape)
@@ -212,7 +213,7 @@ def _surface(family, shapes, origin, axes, grid_a, grid_b, X, y, task, config) -
         if config.l2:
             loss = loss + 0.5 * config.l2 * sum(p.pow(2).flatten(1).sum(1) for p, w in zip(params, weights) if w)
         values.append(loss)
-    return torch.cat(values).double().numpy().reshape(len(grid_b), len(grid_a))
+    return torch.cat(values).double().cpu().numpy().reshape(len(grid_b), len(grid_a))
 
 
 def _clean(values) -> list:
