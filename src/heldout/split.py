@@ -16,6 +16,8 @@ later process can train on them unnoticed.
 
 from __future__ import annotations
 
+import functools
+
 import math
 from dataclasses import dataclass
 from typing import Any
@@ -51,11 +53,18 @@ class Split:
     def task(self) -> str:
         return self.train.task
 
+    @functools.cached_property
+    def _fingerprints(self) -> tuple[str, str]:
+        """Digests of the training and of the validation rows (computed once: they sort every row's hash)."""
+        return set_fingerprint(self.train.fingerprints), set_fingerprint(self.validation.fingerprints)
+
     def summary(self) -> dict:
         """What the split is, in plain values: for configs, reports and the ledger."""
+        train_fp, validation_fp = self._fingerprints
         return {"dataset": self.train.name, "strategy": self.strategy, "seed": self.seed,
                 "train": len(self.train), "validation": len(self.validation), "test": len(self.test),
-                "test_fingerprint": self.test.seal, "task": self.task}
+                "test_fingerprint": self.test.seal, "train_fingerprint": train_fp,
+                "validation_fingerprint": validation_fp, "task": self.task}
 
 
 def split(dataset: Dataset, test: Any = 0.2, validation: Any = 0.2, seed: int = 0, strategy: str | None = None,
