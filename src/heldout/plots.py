@@ -109,6 +109,8 @@ def descent(d: dict) -> str:
         ys = np.array([np.nan if v is None else v for v in path["b"]], dtype=float)
         chosen = path is d["paths"][d["chosen"]]
         label = f"lr {path['lr']:.3g} (×{path['factor']:g}{', chosen' if chosen else ''}): {path['status']}"
+        if d["kind"] == "plane" and (path["off_plane"] or 0) >= 0.25:  # a projection: say how much it leaves out
+            label += f" (projected: up to {path['off_plane']:.0%} of its distance from θ₀ lies off the plane)"
         ax.plot(xs, ys, "-o", color="black" if chosen else colour, lw=2 if chosen else 1.2, ms=2.5, label=label)
         if len(xs):
             ax.plot(xs[-1:], ys[-1:], "x" if path["status"] == "diverged" else "o", color="black" if chosen
@@ -120,5 +122,5 @@ def descent(d: dict) -> str:
     ax.set_ylim(b[0], b[-1])
     ax.set_xlabel(d["axes"][0])
     ax.set_ylabel(d["axes"][1])
-    ax.legend(fontsize=7, loc="best", framealpha=0.85)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(0, -0.13), frameon=False)  # below: the paths stay in view
     return _png(figure)
