@@ -1,5 +1,6 @@
 """The descent picture: paths of several learning rates from one start, over the loss they descend."""
 
+import json
 import math
 
 import numpy as np
@@ -92,3 +93,4 @@ def test_a_user_module_is_drawn_too():
     picture = descent.trace(split, dict(model=factory, loss="cross_entropy", optimizer="adam", lr=0.01, epochs=10))
     assert picture["parameters"] == 4 * 8 + 8 + 8 * 3 + 3 and len(picture["paths"]) == 4
     assert losses.n_outputs("multiclass", split.train.classes) == 3
+    assert json.loads(json.dumps(picture))["model"] == "<lambda>"  # plain values, ready for descent.json

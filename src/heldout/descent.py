@@ -60,26 +60,10 @@ def trace(split: Split, settings: dict, *, factors=FACTORS, seed: int | None = N
     rates = [chosen.lr * f for f in factors]
     fields = {f.name: getattr(chosen, f.name) for f in dataclasses.fields(chosen)}  # a model factory stays as is
     configs = [dict(fields, lr=r, epochs=epochs, iterations=None) for r in rates]
-    n_params = None
-    recorded: dict[int, dict[int, np.ndarray]] = {k: {} for k in range(len(rates))}
-    every = [1]
-
-    def record(epoch: int, members: list[int], params: list[torch.Tensor]) -> None:
-        nonlocal n_params
-        flat = torch.cat([p.detach().reshape(p.shape[0], -1) for p in params], 1).double().cpu().numpy()
-        if n_params is None:  # few points when the model is large: memory for the paths stays bounded
-            n_params = flat.shape[1]
-            budget = max(3, MAX_BYTES // (8 * n_params * len(rates)))
-            every[0] = max(1, math.ceil(epochs / min(MAX_POINTS, budget - 1)))
-        for j, k in enumerate(members):
-            path = recorded[k]
-            last = max(path) if path else None
-            if last is not None and last % every[0]:
-                del path[last]  # only every n-th epoch is kept, and the latest
-            path[epoch] = flat[j]
-
-    run = fit_many(sub, configs, trace=record)
+    recorder = _Recorder(len(rates), epochs)
+    run = fit_many(sub, configs, trace=recorder)
     family, features = run.models[0].family, run.models[0].features
+    recorded, n_params = recorder.points, recorder.n_params
     paths = [np.stack([recorded[k][e] for e in sorted(recorded[k])]) for k in range(len(rates))]
     keep = [np.isfinite(p).all(axis=1) for p in paths]
     middle = factors.index(1.0) if 1.0 in factors else len(factors) // 2
@@ -90,7 +74,7 @@ def trace(split: Split, settings: dict, *, factors=FACTORS, seed: int | None = N
     a_range, b_range = _window(coords, factors, middle, [m.status != "diverged" for m in run.members])
     grid_a, grid_b = np.linspace(*a_range, GRID), np.linspace(*b_range, GRID)
     grid_rows = int(min(GRID_ROWS, max(64, GRID_WORK // (GRID * GRID * n_params))))
-    rows = sub.train.take(np.arange(min(grid_rows, len(sub.train))))
+    rows = sub.train.take(np.sort(np.random.default_rng(seed).permutation(len(sub.train))[:grid_rows]))
     device = torch.device(chosen.device)  # where the family's modules live
     X = torch.from_numpy(features.transform(rows.features)).to(device)
     y = losses.encode_target(rows.target, split.task, split.train.classes, device)
@@ -106,11 +90,34 @@ def trace(split: Split, settings: dict, *, factors=FACTORS, seed: int | None = N
                     "off_plane": _clean([float(np.max(path_coords[2], initial=0.0))])[0]})
     return {"kind": "parameters" if names else "plane", "axes": names or ["start → end of the chosen path",
                                                                           "towards its midpoint"],
-            "chosen": middle, "model": chosen.model, "loss": chosen.loss, "optimizer": chosen.optimizer,
+            "chosen": middle, "model": str(getattr(chosen.model, "__name__", chosen.model)), "loss": chosen.loss, "optimizer": chosen.optimizer,
             "batch_size": chosen.batch_size, "epochs": epochs, "rows": len(sub.train), "grid_rows": len(rows),
-            "parameters": int(n_params), "every": every[0],
+            "parameters": int(n_params), "every": recorder.every,
             "grid": {"a": grid_a.tolist(), "b": grid_b.tolist(), "loss": [_clean(r) for r in surface]},
             "paths": out}
+
+
+class _Recorder:
+    """The engine's ``trace`` hook: each member's flattened parameters at epoch 0, every n-th epoch
+    and its latest one, n chosen so that the paths of a large model stay within ``MAX_BYTES``."""
+
+    def __init__(self, members: int, epochs: int):
+        self.members, self.epochs = members, epochs
+        self.points: dict[int, dict[int, np.ndarray]] = {k: {} for k in range(members)}
+        self.n_params, self.every = None, 1
+
+    def __call__(self, epoch: int, members: list[int], params: list[torch.Tensor]) -> None:
+        flat = torch.cat([p.detach().reshape(p.shape[0], -1) for p in params], 1).double().cpu().numpy()
+        if self.n_params is None:
+            self.n_params = flat.shape[1]
+            budget = max(3, MAX_BYTES // (8 * self.n_params * self.members))
+            self.every = max(1, math.ceil(self.epochs / min(MAX_POINTS, budget - 1)))
+        for j, k in enumerate(members):
+            path = self.points[k]
+            last = max(path) if path else None
+            if last is not None and last % self.every:
+                del path[last]  # kept only as the latest: a newer one replaces it
+            path[epoch] = flat[j]
 
 
 def _sampled(split: Split, seed: int) -> Split:
