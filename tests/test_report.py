@@ -18,12 +18,12 @@ def test_a_run_writes_a_self_contained_report_with_every_section(tmp_path):
     procedure.run(DataSpec(dataset="diabetes"), out=tmp_path / "r", trials=8, population=4)
     page = (tmp_path / "r" / "report.html").read_text()
     for section in ("Data and split", "Leakage check", "Selected on validation", "Training and validation curves",
-                    "Learning-rate sweep", "Leaderboard", "The descent", "Test set, evaluated once", "Generalisation gap",
+                    "Learning-rate sweep", "Candidates compared on validation", "Leaderboard", "The descent", "Test set, evaluated once", "Generalisation gap",
                     "Residuals on the test rows",
                     "Ledger lines for this test set", "Reproducibility"):
         assert section in page
     assert "<script" not in page and "http://" not in page and "https://" not in page
-    assert page.count("data:image/png;base64,") == 4
+    assert page.count("data:image/png;base64,") == 5
     content = json.loads((tmp_path / "r" / "report.json").read_text())
     assert content["test"]["interval_95"] and content["ledger"][-1]["kind"] == "unseal"
     assert [p["factor"] for p in content["descent"]["paths"]] == [0.1, 1.0, 3.0, 10.0]

@@ -57,6 +57,27 @@ def sweep(board: pd.DataFrame, metric: str) -> str:
     return _png(figure)
 
 
+def candidates(board: pd.DataFrame, metric: str, higher_is_better: bool) -> str:
+    """Each candidate's trials on the selection metric (one row of dots per candidate, its best
+    ringed); trials that were pruned or diverged are counted in the row's label."""
+    names = list(dict.fromkeys(board["candidate"]))
+    figure, ax = plt.subplots(figsize=(7, 0.6 * len(names) + 1.2))
+    for row, name in enumerate(names):
+        trials = board[board["candidate"] == name]
+        done = trials[~trials["status"].isin(["diverged", "pruned"])][metric].dropna()
+        ax.scatter(done, [row] * len(done), s=16, alpha=0.7)
+        if len(done):
+            best = done.max() if higher_is_better else done.min()
+            ax.scatter([best], [row], s=90, facecolors="none", edgecolors="black")
+        counts = "".join(f", {n} {status}" for status in ("pruned", "diverged")
+                         if (n := int((trials["status"] == status).sum())))
+        names[row] = f"{name} ({len(trials)} trials{counts})"
+    ax.set_yticks(range(len(names)), names, fontsize=8)
+    ax.set_ylim(len(names) - 0.4, -0.6)  # the leaderboard's order, top down
+    ax.set_xlabel(f"validation {metric} ({'higher' if higher_is_better else 'lower'} is better; ring: best)")
+    return _png(figure)
+
+
 def residuals(d: dict) -> str:
     figure, ax = plt.subplots(figsize=(6, 3.5))
     ax.scatter(d["predicted"], d["residual"], s=10)

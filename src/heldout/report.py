@@ -18,7 +18,7 @@ from pathlib import Path
 import pandas as pd
 from rich.console import Group
 
-from . import display, plots
+from . import display, metrics, plots
 from .files import atomic_write, write_json
 from .ledger import Ledger
 from .versions import versions
@@ -158,6 +158,9 @@ def _html(content: dict, run_dir: Path) -> str:
     if len(board):
         if "lr" in board and metric in board:
             parts.append("<h2>Learning-rate sweep</h2>" + plots.sweep(board, metric))
+        if "candidate" in board and metric in board:
+            parts.append("<h2>Candidates compared on validation</h2>" + plots.candidates(
+                board, metric, metrics.HIGHER_IS_BETTER.get(metric, False)))
         shown = [c for c in ("trial", "candidate", metric, "status", "best_epoch", "lr", "batch_size", "optimizer")
                  if c in board.columns]
         parts.append("<h2>Leaderboard</h2>" + _table(board.to_dict(orient="records"), shown))
