@@ -1,11 +1,13 @@
 """``report(run_dir)``: ``report.json`` and one self-contained ``report.html`` for a run directory.
 
 The report gathers what the run directory holds — the data and split, the leakage findings, the
-training and validation curves (every member, best epoch marked), the learning-rate sweep and
-the leaderboard of a search (diverged members marked), the test metrics with their bootstrap
-intervals and the generalisation gap, the ledger lines of its test set, and a manifest — and
-writes it twice: as JSON, and as HTML with the plots embedded as PNG data (no network, no
-scripts). Every string from the user's data is escaped.
+training and validation curves (every member, best epoch marked), the learning-rate sweep, the
+candidates compared and the leaderboard of a search (diverged members marked) or the members
+of a population, the descent (``descent.json``, :mod:`heldout.descent`), the test metrics with
+their bootstrap intervals and the generalisation gap, residuals or confusion matrix and ROC on
+the test rows, the ledger lines of its test set, and a manifest — and writes it twice: as JSON,
+and as HTML with the plots embedded as PNG data (no network, no scripts; figures in
+:mod:`heldout.plots`). Every string from the user's data is escaped.
 """
 
 from __future__ import annotations
