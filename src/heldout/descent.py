@@ -32,7 +32,7 @@ import torch
 
 from . import engine, losses
 from .batches import Block
-from .fit import _config, fit_many
+from .fit import fit_many, make_config
 from .optim import get as get_optimizer
 from .split import Split
 
@@ -53,10 +53,12 @@ def trace(split: Split, settings: dict, *, factors=FACTORS, seed: int | None = N
     ``descent``)."""
     seed = split.seed if seed is None else seed
     sub = _sampled(split, seed)
-    chosen = _config(dict(settings, early_stopping=False), split.task)
+    chosen = make_config(dict(settings, early_stopping=False), split.task)
     steps = 1 if get_optimizer(chosen.optimizer).full_batch else math.ceil(len(sub.train) / chosen.batch_size)
-    epochs = max(1, min(chosen.epochs, MAX_STEPS // steps)) if chosen.iterations is None else max(
-        1, min(chosen.iterations, MAX_STEPS) // steps)
+    if chosen.iterations is None:
+        epochs = max(1, min(chosen.epochs, MAX_STEPS // steps))
+    else:  # iterations become whole epochs, within the step budget
+        epochs = max(1, min(chosen.iterations, MAX_STEPS) // steps)
     rates = [chosen.lr * f for f in factors]
     fields = {f.name: getattr(chosen, f.name) for f in dataclasses.fields(chosen)}  # a model factory stays as is
     configs = [dict(fields, lr=r, epochs=epochs, iterations=None) for r in rates]
@@ -90,7 +92,8 @@ def trace(split: Split, settings: dict, *, factors=FACTORS, seed: int | None = N
                     "off_plane": _clean([float(np.max(path_coords[2], initial=0.0))])[0]})
     return {"kind": "parameters" if names else "plane", "axes": names or ["start → end of the chosen path",
                                                                           "towards its midpoint"],
-            "chosen": middle, "model": str(getattr(chosen.model, "__name__", chosen.model)), "loss": chosen.loss, "optimizer": chosen.optimizer,
+            "chosen": middle, "model": str(getattr(chosen.model, "__name__", chosen.model)), "loss": chosen.loss,
+            "optimizer": chosen.optimizer,
             "batch_size": chosen.batch_size, "epochs": epochs, "rows": len(sub.train), "grid_rows": len(rows),
             "parameters": int(n_params), "every": recorder.every,
             "grid": {"a": grid_a.tolist(), "b": grid_b.tolist(), "loss": [_clean(r) for r in surface]},

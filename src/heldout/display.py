@@ -37,8 +37,11 @@ def pairs(title: str, values: dict) -> Table:
 
 
 def fmt(value) -> str:
+    """A cell: floats to 4 significant digits (lists of floats too, e.g. an interval), None empty."""
     if isinstance(value, float):
         return f"{value:.4g}"
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, float) for v in value):
+        return "[" + ", ".join(f"{v:.4g}" for v in value) + "]"
     return "" if value is None else str(value)
 
 

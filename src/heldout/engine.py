@@ -157,7 +157,8 @@ def train(family, configs: list[TrainConfig], data: Tensors, task: str, n_out: i
         # (for gd: the loss at the start of the step, as the step saw it)
         train_loss = running / (seen.clamp_min(1) if torch.is_tensor(seen) else max(seen, 1))
         val_loss, val_metric = score_rows(family, params, data.validation, fold, task, c0.loss)
-        _record(members, alive, epoch, step_hp["lr"], train_loss, val_loss, val_metric)
+        train_now, val_now, metric_now = _record(members, alive, epoch, step_hp["lr"], train_loss, val_loss,
+                                                 val_metric)
         for k in alive:
             members[k].epoch_seconds.append(time.perf_counter() - started)
 
@@ -167,7 +168,7 @@ def train(family, configs: list[TrainConfig], data: Tensors, task: str, n_out: i
         best_params = optim.select(improved, params, best_params)
         out_of_steps = [False] * len(alive) if c0.iterations is None else (steps_done >= c0.iterations).tolist()
         stopped = []
-        watched = zip(alive, train_loss.tolist(), improved.tolist(), val_loss.tolist(), val_metric.tolist())
+        watched = zip(alive, train_now, improved.tolist(), val_now, metric_now)
         for j, (k, loss_now, better, v_loss, v_metric) in enumerate(watched):
             if better:
                 members[k].best_epoch = epoch
@@ -245,12 +246,15 @@ def _epoch_lr(configs: list[TrainConfig], epoch: int, epochs: int, base: torch.T
     return base * torch.tensor(factors, dtype=base.dtype, device=base.device)
 
 
-def _record(members, alive, epoch, lr, train_loss, val_loss, val_metric) -> None:
+def _record(members, alive, epoch, lr, train_loss, val_loss, val_metric) -> list[list[float]]:
+    """Append this epoch to each live member's history; return the training loss, validation loss
+    and validation metric as lists (copied from the device once, for the stopping decisions too)."""
     values = [t.detach().cpu().tolist() for t in (lr, train_loss, val_loss, val_metric)]
     for j, k in enumerate(alive):
         for key, v in zip(("lr", "train_loss", "val_loss", "val_metric"), values):
             members[k].history[key].append(v[j])
         members[k].history["epoch"].append(epoch)
+    return values[1:]
 
 
 def _diverged_message(config: TrainConfig, epoch: int, loss: float) -> str:

@@ -64,7 +64,7 @@ def fit_many(split: Split, settings: list[dict], *, axes: list[str] = (), folds:
     split = training_split(split, "fit")
     if not settings:
         raise ConfigError("There are no configurations to train. Give at least one.")
-    configs = [_config(c, split.task) for c in settings]
+    configs = [make_config(c, split.task) for c in settings]
     parts = pool = None
     if folds is not None:   # folds cut the training and validation rows pooled
         pool = split.train.append(split.validation)
@@ -102,14 +102,16 @@ def fit_many(split: Split, settings: list[dict], *, axes: list[str] = (), folds:
         families.update({k: family for k in ks})
 
     members = [results[k] for k in range(len(member_specs))]
-    models = [_model(families[k], m, features[m.fold or 0], split, configs[member_specs[k][0]].shuffle_seed)
+    summary = split.summary()
+    models = [_model(families[k], m, features[m.fold or 0], split, summary, configs[member_specs[k][0]].shuffle_seed)
               for k, m in enumerate(members)]
-    return Run(members=members, models=models, split=split.summary(), configs=configs,
+    return Run(members=members, models=models, split=summary, configs=configs,
                config_index=[i for i, _ in member_specs], axes=list(axes), folds=len(parts) if parts else None,
                chunks=chunk_sizes, fold_rows=parts)
 
 
-def _config(settings: dict, task: str) -> TrainConfig:
+def make_config(settings: dict, task: str) -> TrainConfig:
+    """The validated config for one dict of settings, its loss resolved for ``task``."""
     try:
         config = TrainConfig(**settings)
     except TypeError as exc:
@@ -160,8 +162,7 @@ def _chunks(family, config: TrainConfig, data: engine.Tensors, n_out: int, n_mem
     return plan
 
 
-def _model(family, member: engine.Member, features: Features, split: Split, shuffle_seed) -> Model:
-    summary = split.summary()
+def _model(family, member: engine.Member, features: Features, split: Split, summary: dict, shuffle_seed) -> Model:
     ignored = tuple(c.name for c in (split.train.target, split.train.groups, split.train.time) if c is not None)
     manifest = {"seed": member.config.seed, "shuffle_seed": shuffle_seed if shuffle_seed is not None else split.seed,
                 "split": summary, "status": member.status, "best_epoch": member.best_epoch, "versions": versions()}

@@ -13,6 +13,8 @@ matplotlib.use("Agg")
 from matplotlib import pyplot as plt  # noqa: E402  (after choosing the non-interactive backend)
 from matplotlib.colors import LogNorm  # noqa: E402
 
+FAILED = ["diverged", "pruned"]  # trials and members with no validation score to plot
+
 
 def _png(figure) -> str:
     buffer = io.BytesIO()
@@ -40,7 +42,7 @@ def sweep(board: pd.DataFrame, metric: str) -> str:
     """Validation ``metric`` against the learning rate, one point per trial or member; diverged
     and pruned ones drawn at the top as red marks."""
     figure, ax = plt.subplots(figsize=(6, 3.5))
-    failed = board["status"].isin(["diverged", "pruned"])
+    failed = board["status"].isin(FAILED)
     done = board[~failed]
     ax.scatter(done["lr"], done[metric], s=18, label="trained")
     bad = board[failed]
@@ -64,7 +66,7 @@ def candidates(board: pd.DataFrame, metric: str, higher_is_better: bool) -> str:
     figure, ax = plt.subplots(figsize=(7, 0.6 * len(names) + 1.2))
     for row, name in enumerate(names):
         trials = board[board["candidate"] == name]
-        done = trials[~trials["status"].isin(["diverged", "pruned"])][metric].dropna()
+        done = trials[~trials["status"].isin(FAILED)][metric].dropna()
         ax.scatter(done, [row] * len(done), s=16, alpha=0.7)
         if len(done):
             best = done.max() if higher_is_better else done.min()

@@ -46,13 +46,10 @@ class Page(dict):
             parts.append(display.pairs("Selected on validation", self["selected"]))
         if self["members"]:
             parts.append(display.frame("Members", pd.DataFrame(self["members"])))
-        test = self["test"]
-        if test:
-            intervals = test.get("interval_95", {})
-            parts.append(display.table("Test set, evaluated once", ["metric", "test", "95% interval"],
-                                       [[k, v, "" if k not in intervals else
-                                         f"[{intervals[k][0]:.4g}, {intervals[k][1]:.4g}]"]
-                                        for k, v in test.items() if k not in ("interval_95", "loss_name")]))
+        if self["test"]:
+            columns = ["metric", "test", "95% interval"]
+            parts.append(display.table("Test set, evaluated once", columns,
+                                       [[row[c] for c in columns] for row in _test_rows(self["test"])]))
         findings = [f for f in self["leakage"] if f.get("severity") != "info"]
         if findings:
             parts.append(display.table("Leakage findings", ["severity", "kind", "message"],
@@ -119,17 +116,16 @@ def _table(rows: list[dict], columns: list[str] | None = None, limit: int = 30) 
         return "<p>none</p>"
     columns = columns or list(rows[0])
     head = "".join(f"<th>{html.escape(str(c))}</th>" for c in columns)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(_fmt(r.get(c)))}</td>" for c in columns) + "</tr>"
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(display.fmt(r.get(c)))}</td>" for c in columns) + "</tr>"
                    for r in rows[:limit])
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
-def _fmt(value) -> str:
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    if isinstance(value, (list, tuple)) and all(isinstance(v, float) for v in value):
-        return "[" + ", ".join(f"{v:.4g}" for v in value) + "]"
-    return "" if value is None else str(value)
+def _test_rows(test: dict) -> list[dict]:
+    """The test metrics, one row each with its bootstrap interval (None where there is none)."""
+    intervals = test.get("interval_95", {})
+    return [{"metric": k, "test": v, "95% interval": intervals.get(k)} for k, v in test.items()
+            if k not in ("interval_95", "loss_name")]
 
 
 def _descent_caption(d: dict) -> str:
@@ -176,10 +172,7 @@ def _html(content: dict, run_dir: Path) -> str:
         parts.append("<h2>The descent</h2>" + _descent_caption(content["descent"]) + plots.descent(content["descent"]))
     test = content["test"]
     if test:
-        intervals = test.get("interval_95", {})
-        rows = [{"metric": k, "test": v, "95% interval": intervals.get(k)} for k, v in test.items()
-                if k not in ("interval_95", "loss_name")]
-        parts.append("<h2>Test set, evaluated once</h2>" + _table(rows))
+        parts.append("<h2>Test set, evaluated once</h2>" + _table(_test_rows(test)))
         if len(history) and "loss" in test:
             last = history.groupby("member").last().iloc[0]
             parts.append("<h2>Generalisation gap (loss)</h2>" + _table(

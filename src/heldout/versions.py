@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import platform
 from importlib import metadata
 
 
 def versions() -> dict[str, str]:
+    return dict(_found())
+
+
+@functools.cache
+def _found() -> dict[str, str]:
+    """Looked up once per process: every model's manifest carries them, and they cannot change."""
     out = {"python": platform.python_version()}
     for package in ("heldout", "torch", "numpy", "pandas", "scikit-learn", "safetensors"):
         try:

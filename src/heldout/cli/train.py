@@ -119,8 +119,8 @@ def command(spec, model, loss, optimizer, hidden, no_early_stopping, out, as_jso
 
 def _best_config(run):
     """The configuration the descent picture shows: the member with the best validation loss."""
-    scores = [min((v for v in m.history["val_loss"] if v == v), default=float("inf")) for m in run.members]
-    return run.members[scores.index(min(scores))].config
+    best = run.table()["val_loss"].fillna(float("inf"))
+    return run.members[int(best.to_numpy().argmin())].config
 
 
 def _population_summary(run, run_dir, spec, as_json: bool) -> None:
