@@ -3,23 +3,12 @@
 import pytest
 
 from heldout import ConfigError, TrainConfig
-from heldout.config import HYPERPARAMETERS
+from heldout.train.config import SETTINGS
 
 
-def _invalid(h):
-    values = ["text"]
-    if h.low is not None:
-        values.append(h.low if h.low_open else h.low - 1)
-    if h.high is not None:
-        values.append(h.high if h.high_open else h.high + 1)
-    if h.kind is int:
-        values.append(1.5)
-    return values
-
-
-@pytest.mark.parametrize("name", sorted(HYPERPARAMETERS))
+@pytest.mark.parametrize("name", sorted(n for n, s in SETTINGS.items() if s.invalid_values()))
 def test_every_declared_constraint_is_enforced(name):
-    for value in _invalid(HYPERPARAMETERS[name]):
+    for value in SETTINGS[name].invalid_values():
         with pytest.raises(ConfigError, match=name):
             TrainConfig(**{name: value}).validated()
 

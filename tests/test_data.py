@@ -8,7 +8,7 @@ import pytest
 
 import heldout
 from heldout import DataError
-from heldout.fingerprint import row_fingerprints
+from heldout.data.fingerprint import row_fingerprints
 
 from helpers import mixed_table
 
@@ -59,7 +59,7 @@ def test_fingerprints_are_canonical_and_stable_across_processes():
     assert (fa == row_fingerprints(b, pd.Series([1.0, 2.0, 3.0]))).all()
     assert len(set(fa.tolist())) == 3
     assert (row_fingerprints(a.rename(columns={"x": "z"})) != row_fingerprints(a)).all()
-    code = ("import pandas as pd, numpy as np; from heldout.fingerprint import row_fingerprints;"
+    code = ("import pandas as pd, numpy as np; from heldout.data.fingerprint import row_fingerprints;"
             "print(row_fingerprints(pd.DataFrame({'x': [0.0, 1.0, np.nan], 'c': ['u', None, 'v']}),"
             " pd.Series([1, 2, 3])).tolist())")
     other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,

@@ -9,8 +9,9 @@ import pytest
 import torch
 
 import heldout
-from heldout import descent, losses
-from heldout.families import make_family
+from heldout.nn.family import make_family
+from heldout.nn.task import get as get_task
+from heldout.report import descent
 
 
 def _one_feature(n=400, seed=0):
@@ -29,7 +30,7 @@ def test_a_two_parameter_model_is_drawn_in_its_own_coordinates_over_its_true_los
     weight, bias = (float(p.reshape(-1)[0]) for p in alone.model.params)
     chosen = picture["paths"][picture["chosen"]]
     assert chosen["a"][-1] == pytest.approx(weight, rel=1e-5) and chosen["b"][-1] == pytest.approx(bias, rel=1e-5)
-    start = [float(p.reshape(-1)[0]) for p in make_family("linear").init(1, 1, [0])]
+    start = [float(p.reshape(-1)[0]) for p in make_family("linear", hidden=(), activation="relu", init=None).init(1, 1, [0])]
     assert [chosen["a"][0], chosen["b"][0]] == pytest.approx(start) and chosen["epoch"][-1] == 40
     # the contours are the mean squared error at each grid point, on the (standardised) training rows
     features = alone.model.features
@@ -92,5 +93,5 @@ def test_a_user_module_is_drawn_too():
                                                       torch.nn.Linear(8, n_out))
     picture = descent.trace(split, dict(model=factory, loss="cross_entropy", optimizer="adam", lr=0.01, epochs=10))
     assert picture["parameters"] == 4 * 8 + 8 + 8 * 3 + 3 and len(picture["paths"]) == 4
-    assert losses.n_outputs("multiclass", split.train.classes) == 3
+    assert get_task("multiclass").n_outputs(split.train.classes) == 3
     assert json.loads(json.dumps(picture))["model"] == "<lambda>"  # plain values, ready for descent.json

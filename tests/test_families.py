@@ -3,8 +3,9 @@
 import pytest
 import torch
 
-from heldout import losses
-from heldout.families import ACTIVATIONS, make_family
+from heldout.nn import losses
+from heldout.nn.dense import ACTIVATIONS
+from heldout.nn.family import make_family
 
 
 @pytest.mark.parametrize("model, activation", [("linear", "relu")] + [("mlp", a) for a in ACTIVATIONS])
@@ -13,7 +14,7 @@ from heldout.families import ACTIVATIONS, make_family
 @pytest.mark.parametrize("per_member_rows", [False, True])
 def test_hand_written_gradients_match_autograd(model, activation, K, outputs, loss, per_member_rows):
     gen = torch.Generator().manual_seed(0)
-    fam = make_family(model, hidden=(5, 4), activation=activation)
+    fam = make_family(model, hidden=(5, 4), activation=activation, init=None)
     params = [p.double() for p in fam.init(6, outputs, seeds=list(range(K)))]
     X = torch.randn(*((K,) if per_member_rows else ()), 11, 6, generator=gen, dtype=torch.float64)
     if outputs == 1:
@@ -36,12 +37,12 @@ def test_hand_written_gradients_match_autograd(model, activation, K, outputs, lo
                                          ("mlp", "mse")])
 def test_streamed_full_batch_pass_equals_one_pass(model, loss):
     """Over many rows the full-batch gradient is summed over cache-sized chunks on every core."""
-    from heldout import batches
+    from heldout.nn import chunks as batches
     gen = torch.Generator().manual_seed(1)
     n = batches.STREAM_MIN_ROWS + 1234
     X = torch.randn(n, 5, generator=gen, dtype=torch.float64)
     y = (torch.rand(n, generator=gen, dtype=torch.float64) > 0.5).double()
-    fam = make_family(model, hidden=(4,))
+    fam = make_family(model, hidden=(4,), activation="relu", init=None)
     params = [p.double() for p in fam.init(5, 1, seeds=[0, 1, 2])]
     value, grads = fam.full_batch_loss_and_grads(params, X, y, loss)
     ref_value, ref_grads = fam.loss_and_grads(params, X, y, None, loss)
@@ -51,7 +52,7 @@ def test_streamed_full_batch_pass_equals_one_pass(model, loss):
 
 
 def test_batches_are_slices_of_one_seeded_permutation_per_fold():
-    from heldout.batches import Block
+    from heldout.train.batches import Block
     X, y = torch.arange(20.0).view(10, 2), torch.arange(10.0)
     shared = Block.shared(X, y)
     perm = torch.randperm(10, generator=torch.Generator().manual_seed(7))

@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 
 import heldout
-from heldout import procedure
+from heldout.workflow import procedures
 from heldout.errors import DataError, LeakageError
-from heldout.rundir import DataSpec
+from heldout.workflow.spec import DataSpec
 
 
 def table(n=400, seed=0, **extra):
@@ -138,8 +138,8 @@ def test_run_stops_on_an_error_finding_unless_allowed(tmp_path):
     pd.concat([base, base.iloc[:60]], ignore_index=True).to_csv(path, index=False)
     spec = DataSpec(source=str(path), target="y")
     with pytest.raises(LeakageError, match="--allow-leakage"):
-        procedure.run(spec, out=tmp_path / "r", trials=4, population=4)
-    summary = procedure.run(spec, out=tmp_path / "r2", trials=4, population=4, allow_leakage=True)
+        procedures.run_procedure(spec, out=tmp_path / "r", trials=4, population=4)
+    summary = procedures.run_procedure(spec, out=tmp_path / "r2", trials=4, population=4, allow_leakage=True)
     assert summary["leakage_allowed"] and summary["leakage"][0]["kind"] == "duplicates"
     assert any(e["kind"] == "audit" and e["payload"]["info"].get("override") == "allow_leakage"
                for e in heldout.Ledger().entries())

@@ -5,7 +5,7 @@ import pytest
 
 import heldout
 from heldout import HeldoutWarning, SealedError
-from heldout.ledger import Ledger
+from heldout.seal.ledger import Ledger
 
 
 def _evaluated_twice():

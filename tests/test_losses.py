@@ -6,7 +6,9 @@ import torch
 import torch.nn.functional as F
 from sklearn import metrics as sk
 
-from heldout import ConfigError, losses, metrics
+from heldout import ConfigError
+from heldout.nn import losses, metrics
+from heldout.nn.task import get as get_task
 
 
 def _out(K=2, n=7, o=1, seed=0):
@@ -33,12 +35,13 @@ def test_classification_losses():
 
 
 def test_losses_are_checked_against_the_task():
-    assert losses.resolve(None, "regression") == "mse"
-    assert losses.resolve(None, "multiclass") == "cross_entropy"
+    regression = get_task("regression")
+    assert regression.resolve_loss(None, losses.LOSSES) == "mse"
+    assert get_task("multiclass").resolve_loss(None, losses.LOSSES) == "cross_entropy"
     with pytest.raises(ConfigError, match="does not fit a regression task"):
-        losses.resolve("log_loss", "regression")
+        regression.resolve_loss("log_loss", losses.LOSSES)
     with pytest.raises(ConfigError, match="Unknown loss"):
-        losses.resolve("mse2", "regression")
+        regression.resolve_loss("mse2", losses.LOSSES)
 
 
 def test_gradients_of_the_losses_match_finite_differences():
@@ -51,10 +54,10 @@ def test_gradients_of_the_losses_match_finite_differences():
 def test_metrics():
     y = np.array([0, 1, 1, 0, 1])
     p = np.array([0.2, 0.7, 0.4, 0.1, 0.9])
-    m = metrics.score("binary", y, p)
+    m = get_task("binary").score(y, p)
     assert m["accuracy"] == 0.8 and m["roc_auc"] == sk.roc_auc_score(y, p)
     assert m["f1"] == pytest.approx(sk.f1_score(y, p > 0.5))
-    r = metrics.score("regression", np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 4.0]))
+    r = get_task("regression").score(np.array([1.0, 2.0, 3.0]), np.array([1.0, 2.0, 4.0]))
     assert r["r2"] == pytest.approx(sk.r2_score([1, 2, 3], [1, 2, 4]))
 
 

@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from heldout import optim
+from heldout.nn import optim
 
 HP = {"lr": 0.05, "momentum": 0.8, "beta1": 0.9, "beta2": 0.99, "eps": 1e-8, "weight_decay": 0.01}
 TORCH = {

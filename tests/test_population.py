@@ -10,7 +10,7 @@ import pytest
 from torch import nn
 
 import heldout
-from heldout import folds as folding
+from heldout.seal import folds as folding
 from heldout.errors import BudgetError, ConfigError, DataError, HeldoutWarning
 
 

@@ -5,7 +5,7 @@ import pty
 import subprocess
 import sys
 
-from heldout import progress
+from heldout.report import progress
 
 
 def test_off_a_terminal_each_epoch_and_batch_is_one_plain_line():

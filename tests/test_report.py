@@ -9,13 +9,13 @@ import numpy as np
 import pandas as pd
 
 import heldout
-from heldout import procedure
+from heldout.workflow import procedures
 from heldout.report import report
-from heldout.rundir import DataSpec
+from heldout.workflow.spec import DataSpec
 
 
 def test_a_run_writes_a_self_contained_report_with_every_section(tmp_path):
-    procedure.run(DataSpec(dataset="diabetes"), out=tmp_path / "r", trials=8, population=4)
+    procedures.run_procedure(DataSpec(dataset="diabetes"), out=tmp_path / "r", trials=8, population=4)
     page = (tmp_path / "r" / "report.html").read_text()
     for section in ("Data and split", "Leakage check", "Selected on validation", "Training and validation curves",
                     "Learning-rate sweep", "Candidates compared on validation", "Leaderboard", "The descent", "Test set, evaluated once", "Generalisation gap",
@@ -57,7 +57,7 @@ def test_no_descent_leaves_the_picture_out(tmp_path):
 
 def test_diverged_members_of_a_search_show_in_the_report(tmp_path):
     split_spec = DataSpec(dataset="diabetes")
-    out, _, found = procedure.search(split_spec, tmp_path / "t", trials=8, population=8,
+    out, _, found = procedures.tune_procedure(split_spec, tmp_path / "t", trials=8, population=8,
                                      candidates=["linear+mse"],
                                      space={"lr": (0.001, 50.0, "log"), "optimizer": "momentum", "epochs": 20})
     assert (found.leaderboard["status"] == "diverged").any()
@@ -80,7 +80,7 @@ def test_a_population_report_shows_its_sweep_with_the_diverged_members(tmp_path)
 def test_heldout_report_rebuilds_it(tmp_path):
     split = heldout.split(heldout.datasets.load("wine"), seed=0)
     run = heldout.fit(split, epochs=3)
-    from heldout.rundir import save_run
+    from heldout.workflow.procedures import save_run
     save_run(tmp_path / "r", DataSpec(dataset="wine"), run)
     out = subprocess.run([sys.executable, "-m", "heldout", "report", str(tmp_path / "r")], capture_output=True,
                          text=True, env={**os.environ, "COLUMNS": "120"})
@@ -95,7 +95,7 @@ def test_heldout_report_rebuilds_it(tmp_path):
 
 
 def test_a_classification_report_shows_the_confusion_matrix_and_roc(tmp_path):
-    procedure.run(DataSpec(dataset="wine"), out=tmp_path / "r", trials=4, population=4)
+    procedures.run_procedure(DataSpec(dataset="wine"), out=tmp_path / "r", trials=4, population=4)
     content = json.loads((tmp_path / "r" / "report.json").read_text())
     matrix = content["diagnostics"]["confusion"]
     assert len(matrix) == 3 and sum(map(sum, matrix)) == content["split"]["test"]

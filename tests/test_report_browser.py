@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from PIL import Image
 
-from heldout import procedure
-from heldout.rundir import DataSpec
+from heldout.workflow import procedures
+from heldout.workflow.spec import DataSpec
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 needs_chromium = pytest.mark.skipif(CHROMIUM is None, reason="no Chromium on this machine: .ci/run installs "
@@ -23,7 +23,7 @@ def chromium(*args, timeout=180):
 
 @needs_chromium
 def test_the_report_renders_with_visible_plots_and_no_console_errors(tmp_path):
-    procedure.run(DataSpec(dataset="diabetes"), out=tmp_path / "r", trials=8, population=4)
+    procedures.run_procedure(DataSpec(dataset="diabetes"), out=tmp_path / "r", trials=8, population=4)
     page = (tmp_path / "r" / "report.html").resolve()
     shot = tmp_path / "shot.png"
     out = chromium(f"--screenshot={shot}", "--window-size=1200,2400", page.as_uri())
@@ -42,7 +42,7 @@ def test_text_from_the_data_does_not_execute_in_the_browser(tmp_path):
     frame["y"] = frame.iloc[:, 0] * 3       # a target proxy, so the column name appears in a finding
     path = tmp_path / "t.csv"
     frame.to_csv(path, index=False)
-    procedure.run(DataSpec(source=str(path), target="y"), out=tmp_path / "r", trials=4, population=4,
+    procedures.run_procedure(DataSpec(source=str(path), target="y"), out=tmp_path / "r", trials=4, population=4,
                   allow_leakage=True)
     page = (tmp_path / "r" / "report.html").resolve()
     dom = chromium("--dump-dom", page.as_uri()).stdout

@@ -10,10 +10,10 @@ from optuna.storages import JournalStorage
 from optuna.storages.journal import JournalFileBackend
 
 import heldout
-from heldout import procedure
+from heldout.workflow import procedures
 from heldout.errors import ConfigError
-from heldout.fit import fit_many
-from heldout.rundir import DataSpec
+from heldout.train.population import train_population
+from heldout.workflow.spec import DataSpec
 
 QUICK = dict(trials=8, population=4, space={"epochs": (10, 30)})
 
@@ -44,7 +44,7 @@ def test_the_search_never_sees_test_rows(diabetes):
 
 
 def test_a_run_looks_at_the_test_set_exactly_once(tmp_path):
-    summary = procedure.run(DataSpec(dataset="diabetes"), out=tmp_path / "r", **QUICK)
+    summary = procedures.run_procedure(DataSpec(dataset="diabetes"), out=tmp_path / "r", **QUICK)
     assert summary["ledger_count"] == 1 and summary["trials"] == 8 and set(summary["test"]) >= {"rmse", "r2"}
     assert heldout.Ledger().unsealings(summary["split"]["test_fingerprint"]) == 1
     for name in ("leaderboard.csv", "study.journal", "model.safetensors", "history.csv", "summary.json"):
@@ -83,8 +83,8 @@ def test_the_selection_metric_not_the_loss_chooses_between_candidates(diabetes):
 
 def test_pruned_members_stop_and_say_so(diabetes):
     split = heldout.split(diabetes, seed=0)
-    run = fit_many(split, [dict(optimizer="sgd", lr=0.01, epochs=20)] * 2,
-                   prune=lambda member, epoch, *values: member == 1 and epoch == 3)
+    run = train_population(split.train, split.validation, [dict(optimizer="sgd", lr=0.01, epochs=20)] * 2,
+                           prune=lambda member, epoch, *values: member == 1 and epoch == 3)
     assert run.members[1].status == "pruned" and run.members[1].history["epoch"][-1] == 3
     assert run.members[0].status != "pruned"
 

@@ -15,6 +15,8 @@ rows cannot be matched against tables sealed in the ledger either).
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
@@ -22,30 +24,27 @@ from sklearn.model_selection import train_test_split
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from .data import load
-from .fit import fit_many
-from .ledger import Ledger
-from .sealed import Sealed
-from .split import Split
+from .data.dataset import load
+from .train.config import SETTINGS, parameters
+from .train.population import train_population
 
 MIN_HOLDOUT_ROWS = 10   # fewer rows than this: train on all of them, without early stopping
+# every training setting is an estimator parameter, with its declared default; the seed is
+# scikit-learn's random_state, and validation the share of rows carved off for early stopping
+_PARAMETERS = [*parameters(inspect.Parameter.KEYWORD_ONLY, skip=("seed",)),
+               inspect.Parameter("validation", inspect.Parameter.KEYWORD_ONLY, default=0.2),
+               inspect.Parameter("random_state", inspect.Parameter.KEYWORD_ONLY, default=0)]
 
 
 class _HeldoutEstimator(BaseEstimator):
-    def __init__(self, model="linear", loss=None, optimizer="adam", lr=None, epochs=None, batch_size=32,
-                 hidden=(64,), l2=0.0, validation=0.2, random_state=0):
-        self.model = model
-        self.loss = loss
-        self.optimizer = optimizer
-        self.lr = lr
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.hidden = hidden
-        self.l2 = l2
-        self.validation = validation
-        self.random_state = random_state
+    def __init__(self, **params):
+        for p in _PARAMETERS:
+            setattr(self, p.name, params.pop(p.name, p.default))
+        if params:
+            raise TypeError(f"Unknown parameter(s) {sorted(params)}. Valid: {[p.name for p in _PARAMETERS]}.")
 
-    _task = "regression"
+    __init__.__signature__ = inspect.Signature([inspect.Parameter("self", inspect.Parameter.POSITIONAL_ONLY),
+                                                *_PARAMETERS])
 
     def _fit(self, X, y, task):
         frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
@@ -54,20 +53,17 @@ class _HeldoutEstimator(BaseEstimator):
         rows = np.arange(len(data))
         held = len(data) >= MIN_HOLDOUT_ROWS
         if held:
-            stratify = y if task != "regression" and np.unique(y, return_counts=True)[1].min() >= 2 else None
+            stratify = y if data.task.has_classes and np.unique(y, return_counts=True)[1].min() >= 2 else None
             try:
                 train, val = train_test_split(rows, test_size=self.validation, random_state=seed, stratify=stratify)
             except ValueError:
                 train, val = train_test_split(rows, test_size=self.validation, random_state=seed)
         else:
-            train, val = rows, rows
+            train, val = rows, None
         # no test set here: the caller holds it out
-        nothing = Sealed(data.take(np.array([], dtype=int)), "held-out-by-caller", Ledger())
-        split = Split(train=data.take(train), validation=data.take(val), test=nothing, seed=seed, strategy="random")
-        settings = dict(model=self.model, loss=self.loss, optimizer=self.optimizer, lr=self.lr, epochs=self.epochs,
-                        batch_size=self.batch_size, hidden=tuple(self.hidden), l2=self.l2, seed=seed,
-                        early_stopping=held)
-        self.run_ = fit_many(split, [settings])
+        settings = {name: getattr(self, name) for name in SETTINGS if name != "seed"}
+        settings.update(hidden=tuple(self.hidden), seed=seed, early_stopping=bool(self.early_stopping) and held)
+        self.run_ = train_population(data.take(train), None if val is None else data.take(val), [settings], seed=seed)
         self.model_ = self.run_.model
         return self
 

@@ -13,7 +13,7 @@ import warnings
 import click
 
 from ..errors import HeldoutError, HeldoutWarning
-from . import check, datasets, evaluate, ledger, predict, report, run, train
+from . import check, datasets, evaluate, ledger, predict, report, run, train, tune
 from .output import err_console
 
 EXIT_ERROR = 2
@@ -29,8 +29,8 @@ def cli() -> None:
     """
 
 
-for command in (run.command, run.tune_command, check.command, report.command, datasets.command, train.command, evaluate.command, predict.command,
-                ledger.command):
+for command in (run.command, tune.command, check.command, report.command, datasets.command, train.command,
+                evaluate.command, predict.command, ledger.command):
     cli.add_command(command)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .. import datasets as _datasets
+from ..data import datasets as _datasets
 from .output import console, emit_json, table
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from ..report import report
-from ..rundir import evaluate_run
+from ..report.page import report
+from ..workflow.procedures import evaluate_run
 from .output import console, emit_json, table
 
 

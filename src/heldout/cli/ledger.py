@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from ..ledger import Ledger
+from ..seal.ledger import Ledger
 from .output import console, emit_json, err_console, table
 
 

@@ -1,4 +1,5 @@
-"""Options shared by the commands that read data and split it: ``train`` and ``run``."""
+"""Options shared by several commands: the data and its split (``check``, ``train``, ``tune``, ``run``)
+and the search (``tune``, ``run``)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,11 @@ import functools
 
 import click
 
-from ..rundir import DataSpec
-from ..split import STRATEGIES
+from ..nn.task import TASKS
+from ..report import progress
+from ..search.tune import DEFAULT_TRIALS
+from ..seal.split import STRATEGIES
+from ..workflow.spec import DataSpec
 
 
 def data_options(fn):
@@ -16,7 +20,7 @@ def data_options(fn):
         click.argument("data", required=False, type=click.Path(dir_okay=False)),
         click.option("--dataset", help="A bundled dataset instead of a file (see `heldout datasets`)."),
         click.option("--target", help="The target column of DATA."),
-        click.option("--task", type=click.Choice(["regression", "binary", "multiclass"]),
+        click.option("--task", type=click.Choice(list(TASKS)),
                      help="Override the inferred task."),
         click.option("--test", "test", default="0.2", show_default=True,
                      help="Share of rows sealed as the test set, or a FILE holding the test set."),
@@ -46,3 +50,34 @@ def _share_or_file(value: str) -> float | str:
         return float(value)
     except ValueError:
         return value
+
+
+def search_options(fn):
+    for decorator in reversed([
+        click.option("--trials", default=DEFAULT_TRIALS, show_default=True, type=int,
+                     help="Trials in all (a resumed study counts the ones it has)."),
+        click.option("--candidates", help="Comma-separated family+loss, e.g. linear+mse,mlp+mse (default: the "
+                     "task's candidates)."),
+        click.option("--goal", help="Stop once a trial reaches this on validation, e.g. 'rmse<=55' or "
+                     "'accuracy>=0.97'."),
+        click.option("--timeout", type=float, help="Seconds of searching before the search stops."),
+        click.option("--folds", type=int, help="Cross-validate every trial over this many folds."),
+        click.option("--metric", help="Selection metric (default: rmse for regression, log_loss otherwise)."),
+        click.option("--population", default=8, show_default=True, type=int, help="Trials trained together."),
+        click.option("--out", type=click.Path(file_okay=False),
+                     help="Run directory (default: runs/NAME-TIME); an existing one resumes its study."),
+        click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object."),
+        click.option("--quiet", is_flag=True, help="No progress output."),
+        click.option("--mlflow", "mlflow_uri", help="Also log the run directory to this MLflow tracking URI."),
+        click.option("--verbose", is_flag=True, help="Off a terminal, a line per epoch as well as per batch."),
+        click.option("--no-descent", "no_descent", is_flag=True, help="Leave the descent picture out of the report "
+                     "(it trains the selected settings again at four learning rates)."),
+    ]):
+        fn = decorator(fn)
+    return fn
+
+
+def tune_options(candidates, goal, timeout, folds, metric, population, quiet, verbose) -> dict:
+    return {"candidates": candidates.split(",") if candidates else None, "goal": goal, "timeout": timeout,
+            "folds": folds, "metric": metric, "population": population,
+            "progress": progress.make("quiet" if quiet else "auto", epochs=verbose)}

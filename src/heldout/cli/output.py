@@ -8,7 +8,7 @@ import math
 import click
 from rich.console import Console
 
-from ..display import fmt, table  # the CLI's tables are the library's
+from .._util.display import fmt, table  # the CLI's tables are the library's
 
 __all__ = ["console", "err_console", "emit_json", "fmt", "table"]
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import click
 import pandas as pd
 
-from ..bundle import load as load_model
-from ..data import table as read_table
-from ..files import atomic_write
+from .._util.files import atomic_write
+from ..data.dataset import table as read_table
+from ..model.model import Model
 from .output import console
 
 
@@ -17,10 +17,10 @@ from .output import console
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="CSV file to write.")
 def command(bundle: str, data: str, output: str) -> None:
     """Predict DATA's rows with the model in BUNDLE; write one prediction per row to OUTPUT."""
-    model = load_model(bundle)
+    model = Model.load(bundle)
     rows = read_table(data)
     out = pd.DataFrame({"prediction": model.predict(rows)})
-    if model.task != "regression":
+    if model.task.has_classes:
         for label, column in zip(model.classes, model.predict_proba(rows).T):
             out[f"p_{label}"] = column
     atomic_write(output, out.to_csv(index=False))

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import click
 
-from ..errors import DataError
-from ..report import report
+from ..report.page import report
 from .output import console
 
 
@@ -16,8 +15,5 @@ from .output import console
 def command(run_dir: str) -> None:
     """Write RUN_DIR/report.html (self-contained, offline) and RUN_DIR/report.json, and print
     its tables."""
-    if not (Path(run_dir) / "config.json").is_file():
-        raise DataError(f"{run_dir!r} is not a heldout run directory (no config.json). Give a folder written by "
-                        "`heldout train`, `tune` or `run`.")
     console.print(report(run_dir))
     console.print(f"Report written: {Path(run_dir) / 'report.html'}")

@@ -1,4 +1,9 @@
-"""`heldout train`: fit one model on the training rows, watching validation; write a run directory."""
+"""`heldout train`: train given settings on the training rows, watching validation; write a run directory.
+
+Its training options are derived from the settings' declarations
+(:data:`heldout.train.config.SETTINGS`): one option per setting, with the declared help and
+default; per-member settings take comma-separated values (a grid axis).
+"""
 
 from __future__ import annotations
 
@@ -6,14 +11,11 @@ import sys
 
 import click
 
-from .. import descent, progress
-from ..config import HYPERPARAMETERS
-from ..files import write_json
-from ..fit import fit
-from ..report import report
-from ..tracking import log_run
-from ..optim import OPTIMIZERS, SCHEDULES
-from ..rundir import default_run_dir, save_run
+from ..report import progress
+from ..train.config import SETTINGS
+from ..train.settings import SHARED
+from ..workflow.procedures import train_procedure
+from ..workflow.tracking import log_run
 from .options import data_options
 from .output import console, emit_json, err_console, table
 
@@ -38,31 +40,53 @@ class Numbers(click.ParamType):
         return values[0] if len(values) == 1 else values
 
 
-def _hyper(flag: str, name: str, kind=float, many: bool = False):
-    help_text = HYPERPARAMETERS[name].help + ("; several values, comma-separated, train one member each" if many
-                                               else "")
-    return click.option(flag, name, type=Numbers(kind) if many else kind, default=None, help=help_text)
+class Sizes(click.ParamType):
+    """Layer sizes, comma-separated: 64,32."""
+
+    name = "size[,size...]"
+
+    def convert(self, value, param, ctx):
+        if not isinstance(value, str):
+            return value
+        try:
+            return tuple(int(v) for v in value.split(",") if v.strip())
+        except ValueError:
+            self.fail(f"{value!r} is not a comma-separated list of layer sizes", param, ctx)
+
+
+def setting_options(fn):
+    """One option per declared training setting that the CLI offers."""
+    for name, declared in reversed(list(SETTINGS.items())):
+        if declared.cli:
+            fn = _option(name, declared)(fn)
+    return fn
+
+
+def _option(name: str, declared):
+    flag = "--" + name.replace("_", "-")
+    help_text = declared.help + ("" if declared.default is None else f" [default: {_shown(declared.default)}]")
+    if declared.kind is bool:
+        return click.option(f"{flag}/--no-{flag[2:]}", name, default=None, help=help_text)
+    if declared.kind is tuple:
+        return click.option(flag, name, type=Sizes(), default=None, help=help_text)
+    if declared.choices is not None:
+        return click.option(flag, name, type=click.Choice(list(declared.choices())), default=None, help=help_text)
+    if declared.kind in (int, float):
+        many = declared.role != SHARED
+        kind = Numbers(declared.kind) if many else declared.kind
+        return click.option(flag, name, type=kind, default=None,
+                            help=help_text + ("; several values, comma-separated, train one member each" if many
+                                              else ""))
+    return click.option(flag, name, default=None, help=help_text)
+
+
+def _shown(value) -> str:
+    return ",".join(str(v) for v in value) if isinstance(value, tuple) else str(value)
 
 
 @click.command("train")
 @data_options
-@click.option("--model", default="linear", show_default=True, type=click.Choice(["linear", "mlp"]))
-@click.option("--loss", help="mse, mae, huber (regression); log_loss, cross_entropy, hinge (classification).")
-@click.option("--optimizer", default="adam", show_default=True, type=click.Choice(list(OPTIMIZERS)))
-@_hyper("--lr", "lr", many=True)
-@_hyper("--epochs", "epochs", int)
-@_hyper("--iterations", "iterations", int)
-@click.option("--batch-size", "batch_size", default=32, show_default=True, type=int,
-              help=HYPERPARAMETERS["batch_size"].help)
-@click.option("--hidden", default="64", show_default=True, help="mlp hidden layer sizes, comma-separated.")
-@click.option("--activation", default="relu", show_default=True)
-@click.option("--init", help="zeros, normal, xavier or kaiming (default: the family's).")
-@_hyper("--momentum", "momentum", many=True)
-@_hyper("--weight-decay", "weight_decay", many=True)
-@_hyper("--l2", "l2", many=True)
-@click.option("--schedule", default="constant", show_default=True, type=click.Choice(list(SCHEDULES)))
-@_hyper("--patience", "patience", int)
-@click.option("--no-early-stopping", is_flag=True, help="Train to the end and keep the final weights.")
+@setting_options
 @click.option("--folds", type=int, help="Cross-validate: each configuration once per fold of the training and "
               "validation rows pooled.")
 @click.option("--memory-budget", "memory_budget", type=int, help="Bytes a population may use (default: half the "
@@ -73,26 +97,19 @@ def _hyper(flag: str, name: str, kind=float, many: bool = False):
 @click.option("--mlflow", "mlflow_uri", help="Also log the run directory to this MLflow tracking URI.")
 @click.option("--no-descent", "no_descent", is_flag=True, help="Leave the descent picture out of the report (it "
               "trains the best configuration again at four learning rates).")
-def command(spec, model, loss, optimizer, hidden, no_early_stopping, out, as_json, quiet, mlflow_uri, no_descent,
-            **settings) -> None:
+def command(spec, out, as_json, quiet, mlflow_uri, no_descent, **settings) -> None:
     """Train a model on DATA (or --dataset NAME); the test set stays sealed.
 
     Comma-separated values (--lr 0.001,0.01,0.1) and --folds train many members as one
     population and print one row per configuration.
     """
-    the_split = spec.split()
-    options = {k: v for k, v in settings.items() if v is not None}
+    given = {k: v for k, v in settings.items() if v is not None}
     reporter = progress.make("quiet" if quiet or as_json else "auto")
     try:
-        run = fit(the_split, model=model, loss=loss, optimizer=optimizer, seed=spec.seed,
-                  hidden=tuple(int(h) for h in hidden.split(",") if h.strip()), early_stopping=not no_early_stopping,
-                  progress=reporter, **options)
+        artifacts, run = train_procedure(spec, out, progress=reporter, draw_descent=not no_descent, **given)
     finally:
         reporter.close()
-    run_dir = save_run(out or default_run_dir(spec), spec, run)
-    if not no_descent:
-        write_json(run_dir / "descent.json", descent.trace(the_split, _best_config(run).to_dict()))
-    report(run_dir)
+    run_dir = artifacts.path
     if mlflow_uri:
         log_run(run_dir, mlflow_uri)
     if len(run.members) > 1:
@@ -106,7 +123,7 @@ def command(spec, model, loss, optimizer, hidden, no_early_stopping, out, as_jso
     if as_json:
         emit_json(summary)
     else:
-        console.print(table(f"Trained {run.config.model}+{run.config.loss} with {optimizer} on {spec.name}",
+        console.print(table(f"Trained {run.config.model}+{run.config.loss} with {run.config.optimizer} on {spec.name}",
                             ["status", "best epoch", "epochs", "val loss", f"val {run.metric_name}", "run dir"],
                             [[run.status, run.best_epoch, summary["epochs"], best["val_loss"], best["val_metric"],
                               str(run_dir)]]))
@@ -115,12 +132,6 @@ def command(spec, model, loss, optimizer, hidden, no_early_stopping, out, as_jso
     if run.status == "diverged":
         err_console.print(f"[red]diverged:[/red] {run.message}", highlight=False)
         sys.exit(EXIT_DIVERGED)
-
-
-def _best_config(run):
-    """The configuration the descent picture shows: the member with the best validation loss."""
-    best = run.table()["val_loss"].fillna(float("inf"))
-    return run.members[int(best.to_numpy().argmin())].config
 
 
 def _population_summary(run, run_dir, spec, as_json: bool) -> None:

@@ -32,9 +32,9 @@ from __future__ import annotations
 
 import time
 
-from .. import allocator
-from ..data import Dataset
-from ..split import Split
+from .._util import allocator
+from ..data.dataset import Dataset
+from ..seal.split import Split
 from .columns import entities, target_proxies, time_order
 from .finding import SEVERITIES, Finding, Report
 from .rows import duplicates, near_duplicates

@@ -8,8 +8,8 @@ from sklearn.linear_model import LinearRegression
 from sklearn.model_selection import cross_val_score
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
-from ..data import Dataset
-from ..features import Features
+from ..data.dataset import Dataset
+from ..data.features import Features
 from .finding import Finding
 
 PROXY_ROWS, PROXY_WARNING, PROXY_ERROR = 20_000, 0.9, 0.98
@@ -103,7 +103,7 @@ def target_proxies(train: Dataset) -> list[Finding]:
     rows = train if len(train) <= PROXY_ROWS else train.take(np.random.default_rng(0).choice(len(train), PROXY_ROWS,
                                                                                               replace=False))
     y = rows.target.to_numpy()
-    regression = train.task == "regression"
+    regression = not train.task.has_classes
     if not regression and pd.Series(y).value_counts().min() < 3:
         return []
     if regression:

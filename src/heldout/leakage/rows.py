@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from ..data import Dataset
-from ..features import Features
-from ..fingerprint import row_fingerprints
+from ..data.dataset import Dataset
+from ..data.features import Features
+from ..data.fingerprint import row_fingerprints
 from .finding import Finding
 
 NEAR_SAMPLE, NEAR_FACTOR = 2000, 0.05

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..data import Dataset
-from ..split import Split
+from ..data.dataset import Dataset
+from ..seal.split import Split
 from .finding import Finding
 
 
@@ -29,7 +29,7 @@ def too_little(test: Dataset, split: Split) -> list[Finding]:
     elif n < 100:
         out.append(Finding("too_little", "info", "too little to trust", n,
                            f"The test set has {n} rows; expect a wide interval around its metric.", []))
-    if split.task != "regression":
+    if split.task.has_classes:
         counts = test.target.value_counts()
         few = counts[counts < 5]
         if len(few):

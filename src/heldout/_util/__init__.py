@@ -1,0 +1,1 @@
+"""Infrastructure with no say in the procedure: the allocator, atomic files, versions, terminal tables."""

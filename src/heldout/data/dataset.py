@@ -1,0 +1,221 @@
+"""``load()``: a table and a target column become a :class:`Dataset`.
+
+Accepted sources: a CSV or Parquet path, a pandas or Polars DataFrame, an Arrow table, numpy
+arrays, or a Dataset (returned as is). The task (``regression``, ``binary``, ``multiclass``) is
+inferred from the target and can be overridden.
+
+>>> import pandas as pd
+>>> ds = load(pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0], "y": ["a", "b", "a", "b"]}), target="y")
+>>> ds.task, len(ds), ds.schema
+('binary', 4, {'x': 'numeric'})
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from ..errors import ConfigError, DataError
+from ..nn.task import Task
+from ..nn.task import get as get_task
+from .fingerprint import row_fingerprints
+# An integer-valued numeric target with at most this many distinct values is read as classes.
+MAX_INFERRED_CLASSES = 20
+
+
+@dataclass(frozen=True, eq=False)
+class Dataset:
+    """Features, target and task, with one 64-bit fingerprint per row.
+
+    ``groups`` and ``time`` are kept beside the features, never inside them: they say how rows
+    may be split, they are not inputs of the model.
+    """
+
+    features: pd.DataFrame
+    target: pd.Series
+    task: Task
+    schema: dict[str, str]          # feature column -> "numeric" | "bool" | "categorical" | "datetime"
+    fingerprints: np.ndarray        # uint64, one per row, stable across processes
+    name: str = "data"
+    groups: pd.Series | None = None
+    time: pd.Series | None = None
+    classes: tuple | None = None    # sorted class labels for classification, None for regression
+
+    def __len__(self) -> int:
+        return len(self.target)
+
+    def __repr__(self) -> str:
+        return (f"Dataset({self.name!r}, rows={len(self)}, features={len(self.schema)}, "
+                f"task={self.task!r}, target={self.target.name!r})")
+
+    def take(self, positions: np.ndarray) -> "Dataset":
+        """The rows at these positions, as a Dataset with the same schema and task."""
+        positions = np.asarray(positions)
+        pick = lambda s: None if s is None else s.iloc[positions].reset_index(drop=True)  # noqa: E731
+        return replace(
+            self,
+            features=self.features.iloc[positions].reset_index(drop=True),
+            target=pick(self.target),
+            groups=pick(self.groups),
+            time=pick(self.time),
+            fingerprints=self.fingerprints[positions],
+        )
+
+    def append(self, other: "Dataset") -> "Dataset":
+        """These rows followed by ``other``'s (same columns), e.g. training and validation rows
+        pooled for cross-validation."""
+        join = lambda a, b: None if a is None else pd.concat([a, b], ignore_index=True)  # noqa: E731
+        return replace(
+            self,
+            features=pd.concat([self.features, other.features], ignore_index=True),
+            target=join(self.target, other.target), groups=join(self.groups, other.groups),
+            time=join(self.time, other.time),
+            fingerprints=np.concatenate([self.fingerprints, other.fingerprints]),
+        )
+
+
+def load(source: Any, target: Any = None, *, task: str | None = None, groups: str | None = None,
+         time: str | None = None, name: str | None = None) -> Dataset:
+    """Read ``source`` into a :class:`Dataset` whose target is the column ``target``.
+
+    For numpy input, ``source`` is the feature matrix and ``target`` the label array.
+    """
+    if isinstance(source, Dataset):
+        return source
+    frame, target_name, default_name = _as_frame(source, target)
+    if frame.shape[0] == 0:
+        raise DataError(f"The table {default_name!r} has no rows. Give a table with at least a few rows of data.")
+    if frame.columns.duplicated().any():
+        dup = sorted(set(frame.columns[frame.columns.duplicated()]))
+        raise DataError(f"Column names must be unique, but {dup} appear more than once. Rename them.")
+    columns = [str(c) for c in frame.columns]
+    frame.columns = columns
+    if target_name is None:
+        raise DataError(f"Say which column is the target (target=... or --target). The columns are: {columns}.")
+    if target_name not in columns:
+        raise DataError(f"Target column {target_name!r} is not in the table. The columns are: {columns}.")
+    for role, col in (("groups", groups), ("time", time)):
+        if col is not None and col not in columns:
+            raise DataError(f"The {role} column {col!r} is not in the table. The columns are: {columns}.")
+        if col is not None and col == target_name:
+            raise ConfigError(f"The {role} column {col!r} is also the target; choose another column.")
+
+    y = frame[target_name]
+    if y.isna().any():
+        where = np.flatnonzero(y.isna().to_numpy())
+        raise DataError(f"The target column {target_name!r} has {len(where)} missing values (first at rows "
+                        f"{where[:5].tolist()}). Drop those rows or fill them before training.")
+    task = _task(y, task, target_name)
+    y = task.check_target(y, target_name)
+    classes = task.classes_of(y)
+
+    kept = [c for c in columns if c not in (target_name, groups, time)]
+    if not kept:
+        raise DataError(f"The table has no feature columns besides the target {target_name!r}. Add features.")
+    features = frame[kept].reset_index(drop=True)
+    schema = {c: column_kind(features[c]) for c in kept}
+    time_col = None if time is None else _as_time(frame[time], time).reset_index(drop=True)
+    return Dataset(
+        features=features, target=y.reset_index(drop=True), task=task, schema=schema,
+        fingerprints=row_fingerprints(features, y), name=name or default_name,
+        groups=None if groups is None else frame[groups].reset_index(drop=True),
+        time=time_col, classes=classes,
+    )
+
+
+def table(source: Any) -> pd.DataFrame:
+    """A path, pandas, Polars or Arrow table as a pandas DataFrame (no target needed)."""
+    if isinstance(source, np.ndarray):
+        raise DataError("table() reads tables; for numpy arrays use load(X, y).")
+    frame, _, _ = _as_frame(source, None)
+    return frame
+
+
+def _as_frame(source: Any, target: Any) -> tuple[pd.DataFrame, str | None, str]:
+    """The source as a pandas DataFrame, the target's column name, and a display name."""
+    if isinstance(source, (str, Path)):
+        return _read_file(Path(source)), target, Path(source).stem
+    if isinstance(source, pd.DataFrame):
+        return source.copy(), target, "data"
+    if type(source).__module__.split(".")[0] == "polars":
+        return source.to_pandas(), target, "data"
+    if type(source).__module__.split(".")[0] == "pyarrow":
+        return source.to_pandas(), target, "data"
+    if isinstance(source, tuple) and len(source) == 2 and target is None:
+        source, target = source
+    if isinstance(source, np.ndarray):
+        X = source.reshape(len(source), -1) if source.ndim != 2 else source
+        if target is None or isinstance(target, str):
+            raise DataError("For numpy input give the labels as an array: load(X, y).")
+        y = np.asarray(target)
+        if len(y) != len(X):
+            raise DataError(f"X has {len(X)} rows but the target has {len(y)}; they must match.")
+        frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
+        frame["target"] = y
+        return frame, "target", "array"
+    raise DataError(f"Cannot read data of type {type(source).__name__}. Give a CSV or Parquet path, a pandas or "
+                    "Polars DataFrame, an Arrow table, or numpy arrays (X, y).")
+
+
+def _read_file(path: Path) -> pd.DataFrame:
+    if not path.exists():
+        raise DataError(f"Data file not found: {str(path)!r}. Check the path (relative to {str(Path.cwd())!r}).")
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".parquet", ".pq"):
+            return pd.read_parquet(path)
+        if suffix in (".csv", ".txt", ".tsv", ".gz"):
+            return pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",")
+    except pd.errors.EmptyDataError:
+        raise DataError(f"The file {str(path)!r} is empty. Give a table with a header and rows.") from None
+    except Exception as exc:  # pandas and pyarrow raise many types for unreadable files
+        raise DataError(f"Could not read {str(path)!r} as a {suffix[1:]} table: {exc}. "
+                        "Check that the file is complete and in that format.") from None
+    raise DataError(f"Unknown file type {suffix!r} for {str(path)!r}. Use a .csv or .parquet file.")
+
+
+def _task(y: pd.Series, task: str | None, name: str) -> Task:
+    """The task given (checked against the target by the task itself), or the one the target implies."""
+    distinct = y.nunique()
+    if distinct < 2 and task is None:  # a given test table may hold one class; training tables are checked by split
+        first = y.iloc[0].item() if hasattr(y.iloc[0], "item") else y.iloc[0]
+        raise DataError(f"The target {name!r} has a single value ({first!r}) in every row: there is "
+                        "nothing to learn. Check the target column.")
+    if task is not None:
+        return get_task(task)
+    numeric = pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y)
+    if distinct == 2:
+        return get_task("binary")
+    if not numeric:
+        return get_task("multiclass")
+    integer_valued = bool(np.all(np.mod(y.to_numpy(dtype="float64"), 1) == 0))
+    return get_task("multiclass" if integer_valued and distinct <= MAX_INFERRED_CLASSES else "regression")
+
+
+def column_kind(column: pd.Series) -> str:
+    """How a feature column is read: 'bool', 'datetime', 'numeric' or 'categorical'."""
+    if pd.api.types.is_bool_dtype(column):
+        return "bool"
+    if pd.api.types.is_datetime64_any_dtype(column):
+        return "datetime"
+    if pd.api.types.is_numeric_dtype(column):
+        return "numeric"
+    return "categorical"
+
+
+def _as_time(column: pd.Series, name: str) -> pd.Series:
+    """The time column as something totally ordered: numbers or datetimes (strings are parsed)."""
+    if column.isna().any():
+        raise DataError(f"The time column {name!r} has {int(column.isna().sum())} missing values. "
+                        "Every row needs a time to be split by time.")
+    if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_datetime64_any_dtype(column):
+        return column
+    try:
+        return pd.to_datetime(column)
+    except (ValueError, TypeError):
+        raise DataError(f"The time column {name!r} holds values such as {column.iloc[0]!r} that are neither "
+                        "numbers nor dates. Give a numeric or date column.") from None

@@ -1,0 +1,1 @@
+"""A trained model (:mod:`.model`) over the bundle format (:mod:`.bundle`)."""

@@ -1,0 +1,159 @@
+"""``Model``: a trained member with its preprocessing, ready to predict, to be saved and loaded.
+
+The model checks the schema of what it is asked to predict: a missing column, an unexpected
+column or a wrong type is a :class:`~heldout.errors.DataError` naming the column. ``save``
+writes one bundle (:mod:`heldout.model.bundle`): the parameters as tensors; the config, the
+preprocessing, the schema, the target, the metrics and a manifest (seed, fingerprints, library
+versions) as metadata. ``Model.load`` reads it back without executing code from it.
+
+>>> import heldout, tempfile, os
+>>> split = heldout.split(heldout.datasets.load("iris"), seed=0)
+>>> model = heldout.fit(split, epochs=5).model
+>>> path = os.path.join(tempfile.mkdtemp(), "iris.safetensors")
+>>> model.save(path)
+>>> heldout.load_model(path).fingerprint == model.fingerprint
+True
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import torch
+
+from ..data import dataset as _data
+from ..data.features import Features
+from ..errors import BundleError, DataError
+from ..nn import losses, metrics
+from ..nn.family import make_family
+from ..nn.task import get as get_task
+from . import bundle
+
+
+class Model:
+    """A trained model: family + parameters + fitted features + the target's task and classes."""
+
+    def __init__(self, family, params: list[torch.Tensor], features: Features, *, task: str, classes: tuple | None,
+                 target: str, schema: dict, config: dict, manifest: dict | None = None,
+                 metrics: dict | None = None, ignored_columns: tuple = ()):
+        self.family = family
+        self.params = [p.detach().cpu() for p in params]   # one member: no leading member axis
+        self.features = features
+        self.task, self.classes, self.target, self.schema = get_task(task), classes, target, dict(schema)
+        self.config = config
+        self.manifest = manifest or {}
+        self.metrics = metrics or {}
+        self.ignored_columns = tuple(ignored_columns)      # target, groups, time: allowed in predict input
+
+    def __repr__(self) -> str:
+        return (f"Model({self.config.get('model')!r}, task={self.task!r}, target={self.target!r}, "
+                f"fingerprint={self.fingerprint})")
+
+    @property
+    def fingerprint(self) -> str:
+        """A digest of what the model computes: its config, preprocessing and parameters."""
+        h = hashlib.sha256(json.dumps([self.config, self.features.to_dict(), self.task, self.schema],
+                                      sort_keys=True, default=str).encode())
+        for p in self.params:
+            h.update(p.numpy().tobytes())
+        return h.hexdigest()[:16]
+
+    def outputs(self, frame: pd.DataFrame) -> torch.Tensor:
+        """Raw outputs [n, outputs] for rows whose columns match the training schema."""
+        self._check_columns(frame)
+        X = torch.from_numpy(self.features.transform(frame))
+        with torch.no_grad():
+            return self.family.forward([p.unsqueeze(0) for p in self.params], X)[0]
+
+    def predict_proba(self, source: Any) -> np.ndarray:
+        """Class probabilities [n, classes] (binary: [P(first class), P(second class)])."""
+        if not self.task.has_classes:
+            raise DataError(f"predict_proba needs a classification model; this one does {self.task}. Use predict.")
+        return self.task.probabilities(self.task.predictions(self.outputs(_frame(source))))
+
+    def score(self, rows: "_data.Dataset", intervals: bool = False, diagnostics: bool = False) -> dict:
+        """The model's loss and the task's metrics on ``rows`` (a Dataset with targets); with
+        ``intervals``, percentile-bootstrap 95% intervals of the main metrics under ``interval_95``;
+        with ``diagnostics``, what the report draws under ``diagnostics``: predictions and residuals
+        (regression), or the confusion matrix and ROC curves (one-vs-rest for each class of a
+        multiclass model). The rows are transformed and the model run once for all of it."""
+        out = self.outputs(rows.features)
+        y = self.task.encode(rows.target, self.classes)
+        loss_name = self.config.get("loss")
+        result = {"loss": float(losses.LOSSES[loss_name](out.unsqueeze(0), y)[0]), "loss_name": loss_name}
+        prediction = self.task.predictions(out)
+        result.update(self.task.score(y.numpy(), prediction))
+        if intervals:
+            result["interval_95"] = metrics.bootstrap_intervals(self.task, y.numpy(), prediction)
+        if diagnostics:
+            result["diagnostics"] = self.task.diagnostics(y.numpy(), prediction, self.classes)
+        return result
+
+    def predict(self, source: Any) -> np.ndarray:
+        """Predicted values (regression) or class labels (classification), one per row."""
+        if not self.task.has_classes:
+            return self.task.predictions(self.outputs(_frame(source)))
+        labels = np.asarray(self.classes, dtype=object)[self.predict_proba(source).argmax(1)]
+        return np.array(labels.tolist())
+
+    def save(self, path) -> None:
+        """Write one bundle holding everything needed to predict."""
+        metadata = {
+            "config": json.dumps(self.config, sort_keys=True, default=str),
+            "features": json.dumps(self.features.to_dict(), sort_keys=True),
+            "schema": json.dumps(self.schema),
+            "target": json.dumps({"name": self.target, "task": self.task,
+                                  "classes": None if self.classes is None else list(self.classes),
+                                  "ignored_columns": list(self.ignored_columns)}, default=str),
+            "metrics": json.dumps(self.metrics, sort_keys=True),
+            "manifest": json.dumps(self.manifest, sort_keys=True, default=str),
+        }
+        bundle.write(path, {f"param.{i}": p for i, p in enumerate(self.params)}, metadata)
+
+    @classmethod
+    def load(cls, path, module=None) -> "Model":
+        """Read a bundle. Models built from a user module need that module's factory as ``module``."""
+        tensors, metadata = bundle.read(path)
+        config, target = json.loads(metadata["config"]), json.loads(metadata["target"])
+        if config.get("model") == "module":
+            if module is None:
+                raise BundleError(f"{str(path)!r} holds a user module ({config.get('factory')!r}); give its factory: "
+                                  "load_model(path, module=factory).")
+            family = make_family(module, hidden=(), activation="", init=None)
+        else:
+            family = make_family(config["model"], hidden=tuple(config["hidden"]), activation=config["activation"],
+                                 init=config["init"])
+        params = [tensors[f"param.{i}"] for i in range(len([k for k in tensors if k.startswith("param.")]))]
+        if config.get("model") == "module":  # the family learns its parameter names from one fresh module
+            # (inputs, outputs) from its first weight and last bias, as torch lays them out
+            family.init(params[0].shape[-1], params[-1].shape[-1], seeds=[0])
+        classes = None if target["classes"] is None else tuple(target["classes"])
+        return cls(family, params, Features.from_dict(json.loads(metadata["features"])), task=target["task"],
+                   classes=classes, target=target["name"], schema=json.loads(metadata["schema"]), config=config,
+                   manifest=json.loads(metadata["manifest"]), metrics=json.loads(metadata["metrics"]),
+                   ignored_columns=tuple(target.get("ignored_columns", ())))
+
+    def _check_columns(self, frame: pd.DataFrame) -> None:
+        columns = [str(c) for c in frame.columns]
+        missing = [c for c in self.schema if c not in columns]
+        if missing:
+            raise DataError(f"Column(s) {missing} are missing from the data to predict. The model was trained on "
+                            f"columns {list(self.schema)}; give all of them.")
+        extra = [c for c in columns if c not in self.schema and c not in self.ignored_columns]
+        if extra:
+            raise DataError(f"Column(s) {extra} were not seen in training. The model uses {list(self.schema)}; "
+                            "drop the others before predicting.")
+
+
+def _frame(source: Any) -> pd.DataFrame:
+    """Rows to predict, from a Dataset, a table or a path (numpy columns are named x0, x1, ...)."""
+    if isinstance(source, _data.Dataset):
+        return source.features
+    if isinstance(source, np.ndarray):
+        X = source.reshape(len(source), -1)
+        return pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
+    return _data.table(source)

@@ -1,0 +1,183 @@
+"""``report(run_dir)``: ``report.json`` and one self-contained ``report.html`` for a run directory.
+
+The report gathers what the run directory holds — the data and split, the leakage findings, the
+training and validation curves (every member, best epoch marked), the learning-rate sweep, the
+candidates compared and the leaderboard of a search (diverged members marked) or the members
+of a population, the descent (``descent.json``, :mod:`heldout.report.descent`), the test metrics with
+their bootstrap intervals and the generalisation gap, residuals or confusion matrix and ROC on
+the test rows, the ledger lines of its test set, and a manifest — and writes it twice: as JSON,
+and as HTML with the plots embedded as PNG data (no network, no scripts; figures in
+:mod:`heldout.report.plots`). Every string from the user's data is escaped.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import sys
+from pathlib import Path
+
+import pandas as pd
+from rich.console import Group
+
+from .._util import display
+from .._util.versions import versions
+from ..nn import metrics
+from ..seal.ledger import Ledger
+from ..workflow.artifacts import Artifacts
+from . import plots
+
+
+class Page(dict):
+    """The report's content (a dict, as in ``report.json``) that renders itself in a notebook
+    (the whole page) and in a terminal (its tables: split, selection, test metrics, findings)."""
+
+    def __init__(self, content: dict, page: str):
+        super().__init__(content)
+        self.html = page
+
+    def __repr__(self) -> str:
+        return f"Page(report of {self['run_dir']}: {len([k for k, v in self.items() if v])} parts)"
+
+    def _repr_html_(self) -> str:
+        return self.html
+
+    def __rich__(self):
+        parts = [display.pairs(f"heldout report: {self['run_dir']}", self["split"])]
+        if self["selected"]:
+            parts.append(display.pairs("Selected on validation", self["selected"]))
+        if self["members"]:
+            parts.append(display.frame("Members", pd.DataFrame(self["members"])))
+        if self["test"]:
+            columns = ["metric", "test", "95% interval"]
+            parts.append(display.table("Test set, evaluated once", columns,
+                                       [[row[c] for c in columns] for row in _test_rows(self["test"])]))
+        findings = [f for f in self["leakage"] if f.get("severity") != "info"]
+        if findings:
+            parts.append(display.table("Leakage findings", ["severity", "kind", "message"],
+                                       [[f["severity"], f["kind"], f["message"]] for f in findings]))
+        return Group(*parts)
+
+    def __str__(self) -> str:
+        return display.text(self.__rich__())
+
+
+def report(run_dir) -> Page:
+    """Write ``report.json`` and ``report.html`` into ``run_dir``; return the report (a dict of
+    its content that renders as the HTML page in Jupyter)."""
+    artifacts = Artifacts.open(run_dir)
+    content = _gather(artifacts)
+    page = _html(content, artifacts.path)
+    artifacts.write_report(content, page)
+    return Page(content, page)
+
+
+def _gather(artifacts: Artifacts) -> dict:
+    config = artifacts.config()
+    summary = artifacts.summary() or {}
+    evaluation = artifacts.evaluation() or {}
+    split = summary.get("split") or config.split
+    seal = split.get("test_fingerprint")
+    ledger = [e for e in Ledger().entries() if e["seal"] == seal] if seal else []
+    history, board, members = artifacts.history(), artifacts.leaderboard(), artifacts.members()
+    return {
+        "run_dir": str(artifacts.path), "data": config.data.to_dict(), "split": split,
+        "leakage": (artifacts.leakage() or {}).get("findings", []),
+        "selected": {k: summary.get(k) for k in ("candidate", "hyperparameters", "selection_metric", "validation",
+                                                 "epochs", "trials", "stopped_by", "pruned", "diverged")
+                     if k in summary},
+        "history": [] if history is None else history.to_dict(orient="records"),
+        "leaderboard": [] if board is None else board.to_dict(orient="records"),
+        "members": [] if members is None else members.to_dict(orient="records"),
+        "test": summary.get("test") or evaluation.get("metrics") or {},
+        "diagnostics": evaluation.get("diagnostics") or {},
+        "descent": artifacts.descent(),
+        "ledger": [{k: e[k] for k in ("seq", "time", "kind")} | {"model": e["payload"].get("model")}
+                   for e in ledger],
+        "manifest": {"seed": config.data.seed, "versions": versions(),
+                     "command": " ".join(["heldout", *sys.argv[1:]]) if "heldout" in sys.argv[0] else None},
+    }
+
+
+# -- HTML -----------------------------------------------------------------------------------
+
+def _table(rows: list[dict], columns: list[str] | None = None, limit: int = 30) -> str:
+    if not rows:
+        return "<p>none</p>"
+    columns = columns or list(rows[0])
+    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in columns)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(display.fmt(r.get(c)))}</td>" for c in columns) + "</tr>"
+                   for r in rows[:limit])
+    return f"<table><tr>{head}</tr>{body}</table>"
+
+
+def _test_rows(test: dict) -> list[dict]:
+    """The test metrics, one row each with its bootstrap interval (None where there is none)."""
+    intervals = test.get("interval_95", {})
+    return [{"metric": k, "test": v, "95% interval": intervals.get(k)} for k, v in test.items()
+            if k not in ("interval_95", "loss_name")]
+
+
+def _descent_caption(d: dict) -> str:
+    where = ("the model's two parameters" if d["kind"] == "parameters" else
+             "the plane through the start, the midpoint and the end of the chosen rate's path (other points "
+             "are projected onto it)")
+    return html.escape(
+        f"{d['model']}+{d['loss']} with {d['optimizer']}, from one start, at {len(d['paths'])} learning rates "
+        f"for up to {d['epochs']} epochs on {d['rows']} training rows. Contours: the training loss over "
+        f"{where}, on {d['grid_rows']} training rows. A rate too small crawls; one too large overshoots or "
+        "diverges.", quote=False).join(("<p>", "</p>"))
+
+
+def _html(content: dict, run_dir: Path) -> str:
+    e = html.escape
+    parts = [f"<h1>heldout report: {e(str(content['split'].get('dataset', run_dir.name)))}</h1>"]
+    parts.append("<h2>Data and split</h2>" + _table([content["split"]]))
+    parts.append("<h2>Leakage check</h2>" + _table(content["leakage"], ["severity", "kind", "category", "count",
+                                                                        "message"]))
+    if content["selected"]:
+        parts.append("<h2>Selected on validation</h2>" + _table([{k: json.dumps(v) if isinstance(v, dict) else v
+                                                                  for k, v in content["selected"].items()}]))
+    history = pd.DataFrame(content["history"])
+    if len(history):
+        parts.append("<h2>Training and validation curves</h2>" + plots.curves(history))
+    board = pd.DataFrame(content["leaderboard"])
+    metric = content["selected"].get("selection_metric")
+    if len(board):
+        if "lr" in board and metric in board:
+            parts.append("<h2>Learning-rate sweep</h2>" + plots.sweep(board, metric))
+        if "candidate" in board and metric in board:
+            parts.append("<h2>Candidates compared on validation</h2>" + plots.candidates(
+                board, metric, metrics.HIGHER_IS_BETTER.get(metric, False)))
+        shown = [c for c in ("trial", "candidate", metric, "status", "best_epoch", "lr", "batch_size", "optimizer")
+                 if c in board.columns]
+        parts.append("<h2>Leaderboard</h2>" + _table(board.to_dict(orient="records"), shown))
+    members = pd.DataFrame(content.get("members", []))
+    if len(members):  # a population trained by `heldout train`: every member, and its sweep when rates vary
+        member_metric = next((c for c in members.columns if c.startswith("val_") and c != "val_loss"), "val_loss")
+        if "lr" in members and members["lr"].nunique() > 1:
+            parts.append("<h2>Learning-rate sweep</h2>" + plots.sweep(members, member_metric))
+        parts.append("<h2>Members</h2>" + _table(members.to_dict(orient="records"), limit=100))
+    if content.get("descent"):
+        parts.append("<h2>The descent</h2>" + _descent_caption(content["descent"]) + plots.descent(content["descent"]))
+    test = content["test"]
+    if test:
+        parts.append("<h2>Test set, evaluated once</h2>" + _table(_test_rows(test)))
+        if len(history) and "loss" in test:
+            last = history.groupby("member").last().iloc[0]
+            parts.append("<h2>Generalisation gap (loss)</h2>" + _table(
+                [{"training": last["train_loss"], "validation": last["val_loss"], "test": test["loss"]}]))
+    diagnostics = content.get("diagnostics") or {}
+    if "residual" in diagnostics:
+        parts.append("<h2>Residuals on the test rows</h2>" + plots.residuals(diagnostics))
+    elif "confusion" in diagnostics:
+        parts.append("<h2>Confusion matrix and ROC on the test rows</h2>" + plots.classification(diagnostics))
+    parts.append("<h2>Ledger lines for this test set</h2>" + _table(content["ledger"]))
+    parts.append("<h2>Reproducibility</h2>" + _table([{"seed": content["manifest"]["seed"],
+                                                       "command": content["manifest"]["command"],
+                                                       **content["manifest"]["versions"]}]))
+    style = ("body{font-family:sans-serif;max-width:1100px;margin:2em auto;color:#222}"
+             "table{border-collapse:collapse;margin:.5em 0}td,th{border:1px solid #ccc;padding:3px 6px;"
+             "font-size:13px;text-align:left}img{max-width:100%}")
+    return (f"<!doctype html><html><head><meta charset='utf-8'><title>heldout report</title>"
+            f"<style>{style}</style></head><body>{''.join(parts)}</body></html>")

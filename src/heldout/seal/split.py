@@ -1,0 +1,199 @@
+"""``split()``: a sealed test set, and a validation set carved from what remains for training.
+
+Strategies: ``random``; ``stratified`` (class shares kept; default for classification);
+``group`` (every group wholly on one side); ``time`` (every test row strictly later than every
+training row, validation later than training). A test or validation set given as its own table is
+sealed or used just the same. Making a split records the test rows in the ledger, so that no
+later process can train on them unnoticed.
+
+>>> import heldout
+>>> s = split(heldout.datasets.load("wine"), test=0.2, validation=0.25, seed=0)
+>>> len(s.train), len(s.validation), len(s.test)
+(106, 36, 36)
+>>> s.strategy
+'stratified'
+"""
+
+from __future__ import annotations
+
+import functools
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from sklearn.model_selection import GroupShuffleSplit, train_test_split
+
+from ..data import dataset as data
+from ..data.dataset import Dataset
+from ..data.fingerprint import set_fingerprint
+from ..errors import ConfigError, DataError
+from .ledger import Ledger
+from .sealed import Sealed
+
+STRATEGIES = ("random", "stratified", "group", "time")
+
+
+@dataclass(frozen=True, eq=False)
+class Split:
+    """Training rows, validation rows carved from them, and the sealed test set."""
+
+    train: Dataset
+    validation: Dataset
+    test: Sealed
+    seed: int
+    strategy: str
+
+    def __repr__(self) -> str:
+        return (f"Split({self.train.name!r}, strategy={self.strategy!r}, seed={self.seed}, train={len(self.train)}, "
+                f"validation={len(self.validation)}, test={len(self.test)} sealed as {self.test.seal})")
+
+    @property
+    def task(self):
+        return self.train.task
+
+    @functools.cached_property
+    def _fingerprints(self) -> tuple[str, str]:
+        """Digests of the training and of the validation rows (computed once: they sort every row's hash)."""
+        return set_fingerprint(self.train.fingerprints), set_fingerprint(self.validation.fingerprints)
+
+    def summary(self) -> dict:
+        """What the split is, in plain values: for configs, reports and the ledger."""
+        train_fp, validation_fp = self._fingerprints
+        return {"dataset": self.train.name, "strategy": self.strategy, "seed": self.seed,
+                "train": len(self.train), "validation": len(self.validation), "test": len(self.test),
+                "test_fingerprint": self.test.seal, "train_fingerprint": train_fp,
+                "validation_fingerprint": validation_fp, "task": self.task}
+
+
+def split(dataset: Dataset, test: Any = 0.2, validation: Any = 0.2, seed: int = 0, strategy: str | None = None,
+          *, ledger: Ledger | None = None) -> Split:
+    """Split ``dataset`` into train, validation (a share of the non-test rows) and a sealed test set.
+
+    ``test`` and ``validation`` are shares in (0, 1), or tables of their own (a path, a frame or a
+    Dataset with the same columns), which are then used as given.
+    """
+    if not isinstance(dataset, Dataset):
+        raise ConfigError(f"split() takes a Dataset, got {type(dataset).__name__}. Call heldout.load(...) first.")
+    strategy = _strategy(dataset, strategy)
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
+        raise ConfigError(f"seed must be an integer, got {seed!r}.")
+
+    if _is_share(test, "test"):
+        rest_idx, test_idx = _cut(dataset, test, seed, strategy, "test")
+        rest, test_rows = dataset.take(rest_idx), dataset.take(test_idx)
+    else:
+        rest, test_rows = dataset, _given(test, dataset, "test")
+    if _is_share(validation, "validation"):
+        train_idx, val_idx = _cut(rest, validation, seed + 1, strategy, "validation")
+        train, val = rest.take(train_idx), rest.take(val_idx)
+    else:
+        train, val = rest, _given(validation, dataset, "validation")
+    _check_parts(train, val, test_rows)
+
+    ledger = ledger or Ledger()
+    seal = set_fingerprint(test_rows.fingerprints)
+    ledger.seal(seal, test_rows.fingerprints, {"dataset": dataset.name, "strategy": strategy, "seed": int(seed),
+                                                "train": len(train), "validation": len(val)})
+    return Split(train=train, validation=val, test=Sealed(test_rows, seal, ledger), seed=int(seed),
+                 strategy=strategy)
+
+
+def _strategy(dataset: Dataset, strategy: str | None) -> str:
+    if strategy is None:
+        if dataset.time is not None:
+            return "time"
+        if dataset.groups is not None:
+            return "group"
+        return dataset.task.default_strategy
+    if strategy not in STRATEGIES:
+        raise ConfigError(f"Unknown split strategy {strategy!r}. Choose one of {list(STRATEGIES)}.")
+    if strategy == "group" and dataset.groups is None:
+        raise DataError("strategy='group' needs a groups column: load(..., groups='COLUMN') or --groups COLUMN.")
+    if strategy == "time" and dataset.time is None:
+        raise DataError("strategy='time' needs a time column: load(..., time='COLUMN') or --time COLUMN.")
+    if strategy == "stratified" and not dataset.task.has_classes:
+        raise ConfigError(f"strategy='stratified' needs classes, but the task is {dataset.task}. Use 'random'.")
+    return strategy
+
+
+def _is_share(value: Any, part: str) -> bool:
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
+        return False
+    if not 0 < value < 1:
+        raise ConfigError(f"{part} must be a share strictly between 0 and 1 (or a table), got {value!r}. "
+                          f"Try {part}=0.2.")
+    return True
+
+
+def _cut(ds: Dataset, share: float, seed: int, strategy: str, part: str) -> tuple[np.ndarray, np.ndarray]:
+    """Positions kept and positions cut off, by strategy."""
+    n = len(ds)
+    positions = np.arange(n)
+    if n < 2:
+        raise DataError(f"Cannot cut a {part} set from {n} row(s). Give more data.")
+    if strategy == "time":
+        return _cut_by_time(ds, share, part)
+    if strategy == "group":
+        if ds.groups.nunique() < 2:
+            raise DataError(f"strategy='group' needs at least 2 groups to cut a {part} set, but there is "
+                            f"{ds.groups.nunique()}. Give more groups or use strategy='random'.")
+        cutter = GroupShuffleSplit(n_splits=1, test_size=share, random_state=seed)
+        keep, cut = next(cutter.split(positions, groups=ds.groups.to_numpy()))
+        return keep, cut
+    stratify = ds.target.to_numpy() if strategy == "stratified" else None
+    try:
+        return train_test_split(positions, test_size=share, random_state=seed, stratify=stratify)
+    except ValueError as exc:
+        counts = ds.target.value_counts()
+        if strategy == "stratified":
+            raise DataError(f"Cannot stratify the {part} cut ({share:g} of {n} rows): the smallest class "
+                            f"{counts.idxmin()!r} has {counts.min()} row(s) and every class needs at least 2, "
+                            f"and the cut needs at least one row per class ({len(counts)} classes). Give more "
+                            "rows, a larger share, or strategy='random'.") from None
+        raise DataError(f"Cannot cut a {part} set of {share:g} from {n} rows: {exc}") from None
+
+
+def _cut_by_time(ds: Dataset, share: float, part: str) -> tuple[np.ndarray, np.ndarray]:
+    """Rows at or after a cut-off time form the later part; every one of them is strictly later."""
+    times = ds.time.to_numpy()
+    order = np.argsort(times, kind="stable")
+    cutoff = times[order[len(ds) - max(1, math.ceil(share * len(ds)))]]
+    later = times >= cutoff
+    if later.all():
+        raise DataError(f"Cannot cut a {part} set by time: every row shares the earliest time {cutoff!r}, so no "
+                        "row is strictly later than the training rows. Use a finer time column or another strategy.")
+    return np.flatnonzero(~later), np.flatnonzero(later)
+
+
+def _given(table: Any, dataset: Dataset, part: str) -> Dataset:
+    """A test or validation table given by the user, read with the dataset's target, task and columns."""
+    given = data.load(table, target=dataset.target.name, task=dataset.task,
+                      groups=None if dataset.groups is None else dataset.groups.name,
+                      time=None if dataset.time is None else dataset.time.name,
+                      name=f"{dataset.name}:{part}") if not isinstance(table, Dataset) else table
+    if list(given.schema) != list(dataset.schema):
+        missing = [c for c in dataset.schema if c not in given.schema]
+        extra = [c for c in given.schema if c not in dataset.schema]
+        raise DataError(f"The given {part} table's columns differ from the training table's: missing {missing}, "
+                        f"extra {extra}. Give the {part} set with the same columns.")
+    return given
+
+
+def _check_parts(train: Dataset, val: Dataset, test: Dataset) -> None:
+    for part, rows in (("training", train), ("validation", val), ("test", test)):
+        if len(rows) == 0:
+            raise DataError(f"The split leaves the {part} set empty. Give more rows or change the shares "
+                            "(test=..., validation=...).")
+    if train.target.nunique() < 2:
+        raise DataError(f"The training rows hold a single target value ({train.target.tolist()[0]!r}): there is "
+                        "nothing to learn. Give training data with at least two classes or values.")
+    if train.task.has_classes:
+        seen = set(train.target.unique().tolist())
+        for part, rows in (("validation", val), ("test", test)):
+            absent = sorted(set(rows.target.unique().tolist()) - seen, key=str)
+            if absent:
+                raise DataError(f"Class(es) {absent} appear in the {part} set but not in training, so no model "
+                                "can learn them. Use strategy='stratified', give more rows of those classes, "
+                                "or drop them.")

@@ -1,0 +1,243 @@
+"""``tune()``: search candidates and hyperparameters on validation data only, with Optuna.
+
+Each candidate (``family+loss``) has its own Optuna study, so pruning compares curves of the same
+loss; candidates are compared with each other on one selection metric computed from validation
+predictions (rmse for regression, log loss for classification, or ``metric=``). Trials are asked
+in batches of ``population`` that share their shape settings (batch size, width, depth,
+optimizer, epochs), trained together as one population, and told their validation values.
+Pruning (Optuna's median or successive-halving pruner) reads each member's per-epoch validation
+loss. The sampler is seeded: the same seed gives the same study. A study kept in ``storage``
+resumes where it stopped. The test set is never touched.
+
+>>> import heldout
+>>> split = heldout.split(heldout.datasets.load("diabetes"), seed=0)
+>>> found = heldout.tune(split, candidates=["linear+mse"], trials=4, population=4, seed=0)
+>>> len(found.leaderboard), found.best["candidate"]
+(4, 'linear+mse')
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import operator
+import re
+import time
+
+import numpy as np
+import optuna
+import pandas as pd
+
+from ..errors import ConfigError
+from ..nn import metrics
+from ..nn.task import get as get_task
+from ..seal import folds as folding
+from ..seal.guard import training_split
+from ..seal.split import Split
+from ..train.config import PER_MEMBER
+from ..train.population import train_population
+from ..train.result import Run
+from .result import Search
+from .space import Space
+
+DEFAULT_TRIALS = 24
+GOAL = re.compile(r"^\s*([a-z_0-9]+)\s*(<=|>=|<|>)\s*([-+0-9.eE]+)\s*$")
+COMPARE = {"<=": operator.le, ">=": operator.ge, "<": operator.lt, ">": operator.gt}
+PRUNERS = {"median": lambda population: optuna.pruners.MedianPruner(n_startup_trials=population, n_warmup_steps=10),
+           "halving": lambda population: optuna.pruners.SuccessiveHalvingPruner(min_resource=5),
+           None: lambda population: optuna.pruners.NopPruner()}
+
+
+def parse_goal(goal: str | None, task: str):
+    """``"rmse<=55"`` -> (metric, test); the metric must be one the task reports."""
+    if goal is None:
+        return None
+    match = GOAL.match(goal) if isinstance(goal, str) else None
+    if not match:
+        raise ConfigError(f"A goal reads METRIC<=VALUE or METRIC>=VALUE (e.g. 'rmse<=55'), got {goal!r}.")
+    name, op, value = match.group(1), match.group(2), float(match.group(3))
+    task = get_task(task)
+    if name not in task.metrics:
+        raise ConfigError(f"The goal's metric {name!r} does not fit a {task} task. Use one of "
+                          f"{list(task.metrics)}.")
+    return name, lambda v: v is not None and math.isfinite(v) and COMPARE[op](v, value)
+
+
+def tune(split: Split, candidates: list[str] | None = None, space: dict | None = None, trials: int = DEFAULT_TRIALS,
+         folds: int | None = None, metric: str | None = None, goal: str | None = None, timeout: float | None = None,
+         seed: int = 0, population: int = 8, storage=None, study_name: str = "heldout",
+         pruner: str | None = "median", progress=None) -> Search:
+    """Search ``candidates`` × ``space`` for ``trials`` trials on validation data; return the
+    leaderboard and the selected trial. ``pruner`` is ``"median"``, ``"halving"`` (successive
+    halving) or ``None``; with ``folds`` a trial is several members and is not pruned.
+    ``progress`` is a reporter from :mod:`heldout.progress`: it hears every epoch of every
+    population and every batch of trials."""
+    split = training_split(split, "tune")
+    task = split.task
+    candidates = list(candidates or task.candidates)
+    spaces = [Space.for_candidate(c, task, space) for c in candidates]
+    metric = metric or task.selection
+    if metric not in task.metrics:
+        raise ConfigError(f"The selection metric {metric!r} does not fit a {task} task. Use one of "
+                          f"{list(task.metrics)}.")
+    if isinstance(trials, bool) or not isinstance(trials, int) or trials < 1:
+        raise ConfigError(f"trials must be a positive integer, got {trials!r}. Try trials=32.")
+    if isinstance(population, bool) or not isinstance(population, int) or population < 1:
+        raise ConfigError(f"population must be a positive integer, got {population!r}. Try population=8.")
+    if pruner not in PRUNERS:
+        raise ConfigError(f"Unknown pruner {pruner!r}. Choose one of {list(PRUNERS)}.")
+    goal_test = parse_goal(goal, task)
+
+    with _quiet_optuna():
+        return _search(split, spaces, trials, folds, metric, goal_test, timeout, seed, population, storage, study_name,
+                       pruner, progress)
+
+
+@contextlib.contextmanager
+def _quiet_optuna():
+    """Optuna logs every trial at INFO; heldout has its own progress. Its level is restored after."""
+    level = optuna.logging.get_verbosity()
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    try:
+        yield
+    finally:
+        optuna.logging.set_verbosity(level)
+
+
+def _search(split, spaces, trials, folds, metric, goal_test, timeout, seed, population, storage, study_name, pruner,
+            progress) -> Search:
+    sign = 1.0 if not metrics.HIGHER_IS_BETTER[metric] else -1.0   # studies minimise sign * metric
+    studies = {s.candidate: optuna.create_study(
+        study_name=f"{study_name}/{s.candidate}", storage=storage, direction="minimize", load_if_exists=True,
+        sampler=optuna.samplers.TPESampler(seed=seed + i, n_startup_trials=max(population, 8)),
+        pruner=PRUNERS[pruner](population))
+        for i, s in enumerate(spaces)}
+    rows = [t.user_attrs["row"] for study in studies.values() for t in study.trials if "row" in t.user_attrs]
+    rows.sort(key=lambda r: r["trial"])
+    started, stopped_by, runs = time.monotonic(), "trials", {}
+    pool = split.train.append(split.validation) if folds else None
+    if goal_test and any(goal_test[1](r.get(goal_test[0])) for r in rows):
+        stopped_by = "goal"
+    while len(rows) < trials and stopped_by == "trials":
+        if timeout is not None and time.monotonic() - started > timeout:
+            stopped_by = "timeout"
+            break
+        s = spaces[len(rows) // population % len(spaces)]   # candidates take turns, a batch each
+        study = studies[s.candidate]
+        asked = _ask_batch(study, s, min(population, trials - len(rows)), seed)
+        settings = [s.settings(t, seed) for t in asked]
+
+        def report(member: int, epoch: int, val_loss: float, val_metric: float, run_folds=folds) -> bool:
+            if pruner is None or run_folds:   # with folds, a trial is several members: no per-member pruning
+                return False
+            trial = asked[member]
+            trial.report(val_loss if math.isfinite(val_loss) else 1e300, epoch)
+            return trial.should_prune()
+
+        run = _train(split, pool, settings, folds, report, progress)
+        # each member is scored on its own validation rows: the split's, or its fold's
+        validation = ([split.validation] if not run.fold_rows else
+                      [pool.take(va) for _, va in run.fold_rows])
+        for i, trial in enumerate(asked):
+            row = _trial_row(len(rows), s, trial, run, i, validation, split.task, metric)
+            trial.set_user_attr("row", row)
+            trial.set_user_attr("settings", {k: _plain(v) for k, v in settings[i].items()})
+            if row["status"] == "complete":
+                study.tell(trial, sign * row[metric])
+            else:
+                study.tell(trial, state=optuna.trial.TrialState.PRUNED if row["status"] == "pruned"
+                           else optuna.trial.TrialState.FAIL)
+            rows.append(row)
+            runs[row["trial"]] = (run, i)
+        if goal_test and any(goal_test[1](r.get(goal_test[0])) for r in rows):
+            stopped_by = "goal"
+        if progress is not None:
+            progress.batch(dict(_state(rows, trials, metric, started, timeout), batch=len(asked),
+                                candidate=s.candidate))
+
+    board = pd.DataFrame(rows)
+    complete = board[board["status"] == "complete"] if len(board) else board
+    if len(complete) == 0:
+        raise ConfigError(f"None of the {len(board)} trials completed (all diverged, failed or were pruned). Widen "
+                          "the search space toward smaller learning rates, or give more trials.")
+    best = complete.loc[(sign * complete[metric]).idxmin()].to_dict()
+    best_settings = _settings_of(studies, best)
+    best_model = None
+    if best["trial"] in runs and not folds:
+        run, config = runs[best["trial"]]
+        best_model = run.models[run.config_index.index(config)]
+    board = board.sort_values(metric, ascending=sign > 0, na_position="last").reset_index(drop=True)
+    return Search(leaderboard=board, metric=metric, stopped_by=stopped_by, best=best, best_settings=best_settings,
+                  best_model=best_model, folds=folds, studies=studies)
+
+
+def _train(split: Split, pool, settings: list[dict], folds: int | None, prune, progress) -> Run:
+    """One batch of trials as one population, on the training rows (or on folds of the pool)."""
+    parts = None if not folds else folding.assign(pool, folds, split.strategy, split.seed)
+    train, validation = (split.train, split.validation) if parts is None else (pool, None)
+    return train_population(train, validation, settings, seed=split.seed, folds=parts, summary=split.summary(),
+                            prune=prune, on_epoch=None if progress is None else progress.epoch)
+
+
+def _ask_batch(study, s: Space, k: int, seed: int) -> list:
+    """K trials sharing the first one's shape settings (batch size, width, depth, optimizer, epochs,
+    ...), so that the batch trains as one population; Optuna samples the rest per trial."""
+    first = study.ask()
+    s.settings(first, seed)
+    shape = {name: value for name, value in first.params.items() if name not in PER_MEMBER}
+    trials = [first]
+    for _ in range(k - 1):
+        study.enqueue_trial(shape, skip_if_exists=False)
+        trials.append(study.ask())
+    return trials
+
+
+def _trial_row(number: int, s: Space, trial, run: Run, config: int, validation: list, task: str, metric: str):
+    """One leaderboard row: candidate, hyperparameters, validation metrics (mean over folds), status."""
+    members = [k for k, c in enumerate(run.config_index) if c == config]
+    statuses = [run.members[k].status for k in members]
+    row = {"trial": number, "candidate": s.candidate, **{k: _plain(v) for k, v in trial.params.items()}}
+    status = ("diverged" if "diverged" in statuses else "pruned" if "pruned" in statuses else "complete")
+    scores = []
+    if status == "complete":
+        for k in members:
+            scores.append(run.models[k].score(validation[run.members[k].fold or 0]))
+        for name in task.metrics:
+            row[name] = float(np.mean([sc[name] for sc in scores]))
+    else:
+        row[metric] = float("nan")
+    row.update(status=status, best_epoch=float(np.median([run.members[k].best_epoch for k in members])),
+               epochs=int(max(run.members[k].history["epoch"][-1] for k in members)),
+               seconds=round(float(sum(sum(run.members[k].epoch_seconds) for k in members)) / max(1, len(members)), 3))
+    return row
+
+
+def _settings_of(studies: dict, best: dict) -> dict:
+    for study in studies.values():
+        for t in study.trials:
+            if t.user_attrs.get("row", {}).get("trial") == best["trial"]:
+                settings = dict(t.user_attrs["settings"])
+                if "hidden" in settings:
+                    settings["hidden"] = tuple(settings["hidden"])
+                return settings
+    raise ConfigError(f"Trial {best['trial']} is not in the study storage.")
+
+
+def _state(rows: list[dict], trials: int, metric: str, started: float, timeout) -> dict:
+    complete = [r for r in rows if r["status"] == "complete"]
+    sign = -1.0 if metrics.HIGHER_IS_BETTER[metric] else 1.0
+    best = min(complete, key=lambda r: sign * r[metric]) if complete else None
+    elapsed = time.monotonic() - started
+    return {"trials": len(rows), "budget": trials, "metric": metric, "best": best[metric] if best else None,
+            "best_candidate": best["candidate"] if best else None,
+            "pruned": sum(r["status"] == "pruned" for r in rows),
+            "diverged": sum(r["status"] == "diverged" for r in rows), "elapsed": elapsed,
+            "time_left": None if timeout is None else max(0.0, timeout - elapsed)}
+
+
+def _plain(value):
+    if isinstance(value, tuple):
+        return list(value)
+    if isinstance(value, np.generic):
+        return value.item()
+    return value

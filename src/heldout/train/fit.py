@@ -1,0 +1,61 @@
+"""``fit()``: train on ``split.train``, watch ``split.validation`` every epoch, return a ``Run``.
+
+Settings given as lists expand to a grid; every configuration (times every fold, with
+``folds=F``) is a member, and members that can share one batched computation train together as
+a population. A single configuration is a population of one.
+
+>>> import heldout
+>>> split = heldout.split(heldout.datasets.load("diabetes"), seed=0)
+>>> run = heldout.fit(split, model="linear", loss="mse", optimizer="gd", lr=0.1)
+>>> run.status, run.history.columns.tolist()
+('converged', ['epoch', 'lr', 'train_loss', 'val_loss', 'val_metric'])
+>>> round(float(run.history["val_metric"][run.best_epoch]), 1)  # validation rmse at the best epoch
+54.2
+>>> sweep = heldout.fit(split, optimizer="gd", lr=[0.01, 0.1], seed=[0, 1])
+>>> sweep.table()[["lr", "seed", "status"]].values.tolist()
+[[0.01, 0, 'converged'], [0.01, 1, 'converged'], [0.1, 0, 'converged'], [0.1, 1, 'converged']]
+"""
+
+from __future__ import annotations
+
+import inspect
+
+from ..seal import folds as folding
+from ..seal.guard import training_split
+from ..seal.split import Split
+from . import grid
+from .config import parameters
+from .population import train_population
+from .result import Run
+
+
+def fit(split: Split, *, folds: int | None = None, memory_budget: int | None = None, progress=None,
+        **settings) -> Run:
+    """Train every configuration of the grid on ``split.train``, evaluating ``split.validation``
+    every epoch; with ``folds=F``, each configuration F times on folds of the training and
+    validation rows pooled, each fold validating on its own rows.
+
+    ``settings`` are the fields of :class:`~heldout.train.config.TrainConfig` (``model``, ``loss``,
+    ``optimizer``, ``lr``, ``epochs``, ``hidden``, ``momentum``, ``l2``, ...); any of them may be a
+    list. ``memory_budget`` caps the bytes a population may use (default: half the available
+    memory); larger populations train in chunks. ``progress`` is a reporter from
+    :mod:`heldout.report.progress`.
+    """
+    split = training_split(split, "fit")
+    combos, axes = grid.expand(settings)
+    train, validation, parts = split.train, split.validation, None
+    if folds is not None:   # folds cut the training and validation rows pooled
+        train, validation = split.train.append(split.validation), None
+        parts = folding.assign(train, folds, split.strategy, split.seed)
+    return train_population(train, validation, combos, seed=split.seed, folds=parts, summary=split.summary(),
+                            axes=axes, memory_budget=memory_budget,
+                            on_epoch=None if progress is None else progress.epoch)
+
+
+# help(fit) and editors show every setting with its declared default
+fit.__signature__ = inspect.Signature([
+    inspect.Parameter("split", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Split),
+    *parameters(),
+    *(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None)
+      for name in ("folds", "memory_budget", "progress")),
+])

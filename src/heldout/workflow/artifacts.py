@@ -1,0 +1,194 @@
+"""The run directory as a declared format: every file `heldout train`, `tune` and `run` leave.
+
+:class:`Artifacts` is the one place that writes and reads a run directory; the CLI, the report,
+tracking and the evaluation all go through it. ``config.json`` carries the format version
+(:data:`FORMAT`) and typed fields (:class:`RunConfig`); a folder without it, or written in
+another format, gets an error that says so instead of a ``KeyError`` deep inside.
+
+================== ==========================================================================
+file               what it holds
+================== ==========================================================================
+config.json        the format, the data spec, the split, and the training config(s)
+history.csv        one member's curves (epoch, lr, train_loss, val_loss, val_metric)
+histories.csv      a population's curves, with a ``member`` column
+members.csv        a population: one row per member
+model.safetensors  the bundle (:mod:`heldout.model.bundle`)
+leakage.json       the leakage check's findings, and whether errors were allowed
+leaderboard.csv    a search: one row per trial
+study.journal      the search's Optuna study
+summary.json       the selection (and, after the look, the test metrics)
+evaluation.json    the one look at the test set
+descent.json       the descent picture (:mod:`heldout.report.descent`)
+report.json/.html  the report (:mod:`heldout.report`)
+================== ==========================================================================
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+import pandas as pd
+
+from .._util.files import atomic_write, write_json
+from ..errors import DataError
+from .spec import DataSpec
+
+FORMAT = "heldout-run/1"
+
+
+@dataclass
+class RunConfig:
+    """``config.json``: how a run directory came to be."""
+
+    data: DataSpec
+    split: dict                        # the split's summary (sizes, fingerprints, task)
+    train: dict | list | None = None   # one training config, one per configuration, or None for a search
+    status: str | None = None          # a single trained member: its status, best epoch and message
+    best_epoch: int | None = None
+    message: str | None = None
+    members: int | None = None         # a population: its size, folds and grid axes
+    folds: int | None = None
+    axes: list = field(default_factory=list)
+
+    @property
+    def is_population(self) -> bool:
+        return self.members is not None
+
+    def to_dict(self) -> dict:
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        return dict(out, data=self.data.to_dict(), format=FORMAT)
+
+
+@dataclass(frozen=True)
+class Artifacts:
+    """A run directory at ``path``: typed reads and atomic writes of each of its files."""
+
+    path: Path
+
+    @classmethod
+    def create(cls, path) -> "Artifacts":
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        return cls(path)
+
+    @classmethod
+    def open(cls, path) -> "Artifacts":
+        """An existing run directory, its format checked."""
+        artifacts = cls(Path(path))
+        artifacts.config()
+        return artifacts
+
+    @staticmethod
+    def default_path(spec: DataSpec) -> Path:
+        return Path("runs") / f"{spec.name}-{_dt.datetime.now().strftime('%Y%m%d-%H%M%S')}"
+
+    # -- config.json -------------------------------------------------------------------------
+
+    def has_config(self) -> bool:
+        return (self.path / "config.json").is_file()
+
+    def config(self) -> RunConfig:
+        where = str(self.path)
+        if not self.has_config():
+            raise DataError(f"{where!r} is not a heldout run directory (no config.json). Give a folder written by "
+                            "`heldout train`, `tune` or `run` (their --out).")
+        try:
+            raw = json.loads((self.path / "config.json").read_text())
+        except ValueError as exc:
+            raise DataError(f"{where!r} has an unreadable config.json ({exc}). Run the command again into a new "
+                            "--out folder.") from None
+        found = raw.pop("format", None) if isinstance(raw, dict) else None
+        if found != FORMAT:
+            raise DataError(f"{where!r} is a run directory of format {found!r}, and this heldout reads {FORMAT!r} "
+                            "(a folder from an older heldout, or not heldout's). Run the command again into a new "
+                            "--out folder.")
+        known = {f.name for f in fields(RunConfig)}
+        return RunConfig(**{k: v for k, v in raw.items() if k in known} | {"data": DataSpec.from_dict(raw["data"])})
+
+    def write_config(self, config: RunConfig) -> None:
+        write_json(self.path / "config.json", config.to_dict())
+
+    # -- JSON files ----------------------------------------------------------------------------
+
+    def _json(self, name: str) -> dict | None:
+        path = self.path / name
+        return json.loads(path.read_text()) if path.is_file() else None
+
+    def summary(self) -> dict | None:
+        return self._json("summary.json")
+
+    def write_summary(self, summary: dict) -> None:
+        write_json(self.path / "summary.json", summary)
+
+    def evaluation(self) -> dict | None:
+        return self._json("evaluation.json")
+
+    def write_evaluation(self, evaluation: dict) -> None:
+        write_json(self.path / "evaluation.json", evaluation)
+
+    def leakage(self) -> dict | None:
+        return self._json("leakage.json")
+
+    def write_leakage(self, leakage: dict) -> None:
+        write_json(self.path / "leakage.json", leakage)
+
+    def descent(self) -> dict | None:
+        return self._json("descent.json")
+
+    def write_descent(self, picture: dict | None) -> None:
+        if picture is None:
+            (self.path / "descent.json").unlink(missing_ok=True)
+        else:
+            write_json(self.path / "descent.json", picture)
+
+    # -- tables ----------------------------------------------------------------------------------
+
+    def _csv(self, name: str) -> pd.DataFrame | None:
+        path = self.path / name
+        return pd.read_csv(path) if path.is_file() else None
+
+    def _write_csv(self, name: str, frame: pd.DataFrame) -> None:
+        atomic_write(self.path / name, frame.to_csv(index=False))
+
+    def history(self) -> pd.DataFrame | None:
+        """Every member's curves with a ``member`` column (a single member is member 0)."""
+        many = self._csv("histories.csv")
+        if many is not None:
+            return many
+        one = self._csv("history.csv")
+        return None if one is None else one.assign(member=0)
+
+    def write_history(self, history: pd.DataFrame) -> None:
+        self._write_csv("history.csv", history)
+
+    def write_histories(self, histories: pd.DataFrame) -> None:
+        self._write_csv("histories.csv", histories)
+
+    def members(self) -> pd.DataFrame | None:
+        return self._csv("members.csv")
+
+    def write_members(self, members: pd.DataFrame) -> None:
+        self._write_csv("members.csv", members)
+
+    def leaderboard(self) -> pd.DataFrame | None:
+        return self._csv("leaderboard.csv")
+
+    def write_leaderboard(self, board: pd.DataFrame) -> None:
+        self._write_csv("leaderboard.csv", board)
+
+    # -- other files -----------------------------------------------------------------------------
+
+    @property
+    def model_path(self) -> Path:
+        return self.path / "model.safetensors"
+
+    @property
+    def study_path(self) -> Path:
+        return self.path / "study.journal"
+
+    def write_report(self, content: dict, page: str) -> None:
+        write_json(self.path / "report.json", content)
+        atomic_write(self.path / "report.html", page)
