@@ -16,7 +16,7 @@ import torch
 os.environ.setdefault("HELDOUT_HOME", tempfile.mkdtemp(prefix="heldout-bench-"))
 
 import heldout  # noqa: E402  (after HELDOUT_HOME: benchmark splits go to a scratch ledger)
-from heldout.versions import versions  # noqa: E402
+from heldout._util.versions import versions  # noqa: E402
 
 
 def header(title: str) -> None:

@@ -21,7 +21,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
 from _common import classification_table, finish, header, heldout, split_table, timed
-from heldout import folds as folding
+from heldout.seal import folds as folding
 
 FEATURES, HIDDEN, BATCH, EPOCHS, FOLDS = 50, 64, 256, 5, 5
 RATES = [float(r) for r in np.logspace(-3, -0.5, 16)]

@@ -11,7 +11,7 @@ import time
 import torch
 
 import heldout
-from heldout.versions import versions
+from heldout._util.versions import versions
 
 os.environ.setdefault("HELDOUT_HOME", tempfile.mkdtemp())
 print(json.dumps(versions()), "threads", torch.get_num_threads(), "cuda", torch.cuda.is_available())

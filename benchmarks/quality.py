@@ -23,14 +23,16 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.neural_network import MLPClassifier
 
 from _common import finish, header, heldout
-from heldout import losses, metrics, procedure
-from heldout.rundir import DataSpec
+from heldout.nn import metrics
+from heldout.nn.task import get as get_task
+from heldout.workflow.procedures import run_procedure
+from heldout.workflow.spec import DataSpec
 
 DATASETS = ("diabetes", "breast_cancer", "wine", "digits")
 
 
-def references(task: str):
-    if task == "regression":
+def references(task):
+    if not task.has_classes:
         return {"RidgeCV": RidgeCV(alphas=np.logspace(-3, 3, 13))}
     mlp = GridSearchCV(MLPClassifier(max_iter=300, random_state=0),
                        {"hidden_layer_sizes": [(32,), (64,), (128,)], "alpha": [1e-4, 1e-2],
@@ -44,10 +46,10 @@ def main() -> None:
     for name in DATASETS:
         spec = DataSpec(dataset=name, seed=0)
         start = time.perf_counter()
-        summary = procedure.run(spec, out=tempfile.mkdtemp(prefix=f"quality-{name}-"))
+        summary = run_procedure(spec, out=tempfile.mkdtemp(prefix=f"quality-{name}-"))
         seconds = time.perf_counter() - start
-        task = summary["split"]["task"]
-        main_metric = "rmse" if task == "regression" else "accuracy"
+        task = get_task(summary["split"]["task"])
+        main_metric = task.monitor   # rmse or accuracy
         ours, ci = summary["test"][main_metric], summary["test"]["interval_95"][main_metric]
         print(f"{name}: heldout {summary['candidate']} {main_metric} {ours:.4f} 95% [{ci[0]:.4f}, {ci[1]:.4f}] "
               f"in {seconds:.1f} s ({summary['trials']} trials)")
@@ -56,7 +58,7 @@ def main() -> None:
         pooled = split.train.append(split.validation)
         features = heldout.Features().fit(pooled.features)
         X = features.transform(pooled.features)
-        y = losses.encode_target(pooled.target, task, pooled.classes).numpy()
+        y = task.encode(pooled.target, pooled.classes).numpy()
         refs = {}
         for ref_name, estimator in references(task).items():
             start = time.perf_counter()
@@ -67,11 +69,11 @@ def main() -> None:
 
             def score(rows, estimator=estimator):
                 Xt = features.transform(rows.features)
-                yt = losses.encode_target(rows.target, task, pooled.classes).numpy()
-                if task == "regression":
-                    return metrics.score(task, yt, estimator.predict(Xt))
+                yt = task.encode(rows.target, pooled.classes).numpy()
+                if not task.has_classes:
+                    return task.score(yt, estimator.predict(Xt))
                 p = estimator.predict_proba(Xt)
-                return metrics.score(task, yt, p[:, 1] if task == "binary" else p)
+                return task.score(yt, p[:, 1] if p.shape[1] == 2 else p)   # binary scores P(class 1)
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", heldout.HeldoutWarning)   # the reference's own, recorded look
                 scores, _ = split.test.unseal(score, model=f"sklearn:{ref_name}", info={"benchmark": "quality"})

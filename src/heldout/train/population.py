@@ -29,17 +29,22 @@ from .batches import Block, Tensors
 from .config import TrainConfig
 from .result import Run
 from .scoring import EVAL_ELEMENTS
+from .state import PopulationState
 
 
 def train_population(train: Dataset, validation: Dataset | None, settings: list[dict], *, seed: int = 0,
                      folds: list | None = None, summary: dict | None = None, axes: list[str] = (),
-                     memory_budget: int | None = None, prune=None, on_epoch=None, trace=None) -> Run:
+                     memory_budget: int | None = None, prune=None, on_epoch=None, trace=None,
+                     checkpoint=None, resume: dict | None = None) -> Run:
     """Train one configuration per dict of ``settings`` (times every fold), each population as one
     computation. ``folds`` are (training, validation) positions within ``train``; ``seed`` orders
     the batches unless a configuration gives ``shuffle_seed``; ``summary`` describes the rows
     (the split's summary) for the models' manifests. ``prune(member, epoch, val_loss, val_metric)``
     may stop members early; ``trace(epoch, members, params)`` sees every member's parameters after
-    every epoch."""
+    every epoch. ``checkpoint(key, state)`` sees each chunk's
+    :class:`~heldout.train.state.PopulationState` after every epoch (``key`` names the chunk:
+    population and chunk number); ``resume`` maps such keys to ``state.to_bytes()``, and those
+    chunks go on from there exactly as if they had not stopped."""
     for part, rows in (("training", train), ("validation", validation)):
         if isinstance(rows, Sealed):
             raise LeakageError(f"The sealed test set was handed to training as its {part} rows. The test set is "
@@ -58,7 +63,7 @@ def train_population(train: Dataset, validation: Dataset | None, settings: list[
 
     prepared: dict = {}
     results, families, chunk_sizes = {}, {}, []
-    for ks in populations.values():
+    for p, ks in enumerate(populations.values()):
         c0 = configs[member_specs[ks[0]][0]]
         family = make_family(c0.model, hidden=c0.hidden, activation=c0.activation, init=c0.init)
         if c0.device not in prepared:
@@ -66,16 +71,21 @@ def train_population(train: Dataset, validation: Dataset | None, settings: list[
         data, features = prepared[c0.device]
         n_out = task.n_outputs(train.classes)
         shuffle_seed = c0.shuffle_seed if c0.shuffle_seed is not None else seed
-        for chunk in _chunks(family, c0, data, n_out, len(ks), memory_budget):
+        for c, chunk in enumerate(_chunks(family, c0, data, n_out, len(ks), memory_budget)):
             chosen = [ks[j] for j in chunk]
+            chunk_configs = [configs[member_specs[k][0]] for k in chosen]
+            key = f"{p}.{c}"
+            state = None if not resume or key not in resume else PopulationState.from_bytes(
+                resume[key], chunk_configs, optim.get(c0.optimizer).init)
             member_folds = None if folds is None else [member_specs[k][1] for k in chosen]
             fold_index = None if folds is None else torch.tensor(member_folds, device=data.train.X.device)
             local_prune = None if prune is None else (lambda j, *values, chosen=chosen: prune(chosen[j], *values))
             local_trace = None if trace is None else (
                 lambda epoch, js, params, chosen=chosen: trace(epoch, [chosen[j] for j in js], params))
-            trained = engine.train(family, [configs[member_specs[k][0]] for k in chosen],
-                                   replace(data, fold=fold_index), task, n_out, shuffle_seed, member_folds,
-                                   prune=local_prune, on_epoch=on_epoch, trace=local_trace)
+            trained = engine.train(family, chunk_configs, replace(data, fold=fold_index), task, n_out, shuffle_seed,
+                                   member_folds, prune=local_prune, on_epoch=on_epoch, trace=local_trace,
+                                   resume=state, checkpoint=None if checkpoint is None else (
+                                       lambda s, key=key: checkpoint(key, s)))
             results.update(zip(chosen, trained))
             chunk_sizes.append(len(chosen))
         families.update({k: family for k in ks})

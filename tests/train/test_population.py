@@ -1,59 +1,23 @@
-"""The population contract, over every family and optimiser: a member of a population trains
-exactly as the same configuration trained alone; one member's fate never touches another's;
-cross-validation members equal separately trained folds."""
+"""Populations beyond the contract suite (which checks every family × optimiser): float32 over long
+runs, members that stop early, cross-validation members equal separately trained folds, grids,
+chunks and the errors of bad populations."""
 
 import dataclasses
 
 import numpy as np
 import pandas as pd
 import pytest
-from torch import nn
 
 import heldout
+from contracts import assert_same_member, small_net
 from heldout.seal import folds as folding
 from heldout.errors import BudgetError, ConfigError, DataError, HeldoutWarning
-
-
-def small_net(n_in, n_out):
-    return nn.Sequential(nn.Linear(n_in, 8), nn.Tanh(), nn.Linear(8, n_out))
-
-
-FAMILIES = {"linear": {"model": "linear"}, "mlp": {"model": "mlp", "hidden": (6,)}, "module": {"model": small_net}}
-OPTIMIZERS = ["gd", "sgd", "momentum", "nesterov", "adam", "adamw"]
-RATES = {"gd": [0.05, 0.2, 0.5], "sgd": [0.005, 0.02, 0.05], "momentum": [0.002, 0.01, 0.02],
-         "nesterov": [0.002, 0.01, 0.02], "adam": [0.001, 0.005, 0.02], "adamw": [0.001, 0.005, 0.02]}
 
 
 @pytest.fixture(scope="module")
 def cancer():
     data = heldout.datasets.load("breast_cancer")
     return heldout.split(data.take(np.arange(240)), seed=3)
-
-
-def close(a, b, rtol=1e-5):
-    scale = max(float(b.abs().max()), 1e-6)
-    return float((a - b).abs().max()) <= rtol * scale
-
-
-def assert_same_member(m, alone, rtol=1e-5):
-    assert m.best_epoch == alone.best_epoch and m.status == alone.status
-    assert m.history["epoch"] == alone.history["epoch"]
-    for a, b in zip(m.params, alone.params):
-        assert close(a, b, rtol), float((a - b).abs().max())
-    assert np.allclose(m.history["val_loss"], alone.history["val_loss"], rtol=rtol, atol=1e-7)
-
-
-@pytest.mark.parametrize("family", list(FAMILIES))
-@pytest.mark.parametrize("optimizer", OPTIMIZERS)
-def test_population_member_equals_the_configuration_trained_alone(cancer, family, optimizer):
-    settings = dict(FAMILIES[family], optimizer=optimizer, epochs=40 if optimizer == "gd" else 4, batch_size=16,
-                    weight_decay=0.01, l2=0.001, patience=2 if optimizer == "gd" else 1)
-    seeds = [0, 1, 2]
-    together = heldout.fit(cancer, lr=RATES[optimizer], seed=seeds, **settings)
-    assert len(together.members) == 9
-    for m in together.members:
-        alone = heldout.fit(cancer, lr=m.config.lr, seed=m.config.seed, **settings)
-        assert_same_member(m, alone.members[0])
 
 
 def test_members_in_float32_over_long_runs_agree_to_plotting_precision(cancer):

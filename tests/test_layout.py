@@ -1,0 +1,175 @@
+"""The package's shape: no import cycle, small modules, a top level of sub-packages, each default
+written once, and no import-time side effects on other libraries."""
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+PACKAGE = Path(__file__).parents[1] / "src" / "heldout"
+TOP_LEVEL = {"__init__.py", "__main__.py", "errors.py", "sklearn.py"}
+SUB_PACKAGES = {"_util", "data", "seal", "leakage", "nn", "model", "train", "search", "report", "workflow", "cli"}
+
+
+def _modules() -> dict[str, Path]:
+    out = {}
+    for path in PACKAGE.rglob("*.py"):
+        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
+        out[".".join(parts[:-1] if parts[-1] == "__init__" else parts)] = path
+    return out
+
+
+def _imports(name: str, path: Path, modules: dict) -> set[str]:
+    """Every heldout module ``name`` imports, at any depth of its code (lazy imports count too)."""
+    package = name if path.name == "__init__.py" else name.rsplit(".", 1)[0]
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.Import):
+            found |= {a.name for a in node.names if a.name.startswith("heldout")}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                anchor = package.split(".")
+                anchor = anchor[:len(anchor) - node.level + 1]
+                base = ".".join(anchor + ([base] if base else []))
+            if not base.startswith("heldout"):
+                continue
+            for alias in node.names:   # `from pkg import module` imports the module
+                found.add(f"{base}.{alias.name}" if f"{base}.{alias.name}" in modules else base)
+    return {m for m in found if m in modules and m != name}
+
+
+def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected components with more than one module (Tarjan)."""
+    index, low, stack, on_stack, out, counter = {}, {}, [], set(), [], [0]
+
+    def visit(v):
+        index[v] = low[v] = counter[0]
+        counter[0] += 1
+        stack.append(v)
+        on_stack.add(v)
+        for w in graph[v]:
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                out.append(sorted(component))
+
+    for v in graph:
+        if v not in index:
+            visit(v)
+    return out
+
+
+def test_no_import_cycle_anywhere_in_the_package():
+    modules = _modules()
+    graph = {name: _imports(name, path, modules) for name, path in modules.items()}
+    assert graph["heldout.train.fit"] >= {"heldout.train.population", "heldout.seal.guard"}   # the walk sees edges
+    assert _cycles(graph) == []
+
+
+def test_the_cycle_finder_finds_a_cycle():
+    assert _cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+
+
+def test_no_module_is_over_300_lines():
+    long = {str(p.relative_to(PACKAGE)): n for p in PACKAGE.rglob("*.py")
+            if (n := len(p.read_text().splitlines())) > 300}
+    assert long == {}
+
+
+def test_the_top_level_holds_the_sub_packages_and_a_few_modules():
+    entries = {p.name for p in PACKAGE.iterdir() if p.name != "__pycache__"}
+    assert entries == TOP_LEVEL | SUB_PACKAGES
+
+
+def _defaults_written(name: str) -> list[str]:
+    """Places in the source that write a literal default for setting ``name``: a parameter default,
+    a declared field, a dict entry, or a CLI option's ``default=``."""
+    places = []
+    for path in PACKAGE.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            values = []
+            if isinstance(node, ast.arguments):
+                args = node.posonlyargs + node.args
+                values += [d for a, d in zip(args[len(args) - len(node.defaults):], node.defaults) if a.arg == name]
+                values += [d for a, d in zip(node.kwonlyargs, node.kw_defaults) if a.arg == name and d is not None]
+            elif isinstance(node, ast.Call):
+                named = any(isinstance(a, ast.Constant) and str(a.value).strip("-").replace("-", "_") == name
+                            for a in node.args)
+                values += [k.value for k in node.keywords if named and k.arg == "default"]
+            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.target.id == name:
+                value = node.value
+                if isinstance(value, ast.Call) and len(value.args) > 1:   # setting(kind, default, ...)
+                    value = value.args[1]
+                values.append(value)
+            elif isinstance(node, ast.Dict):
+                values += [v for k, v in zip(node.keys, node.values) if isinstance(k, ast.Constant) and k.value == name]
+            for value in values:
+                if isinstance(value, (ast.Constant, ast.Tuple)) and ast.literal_eval(value) is not None:
+                    places.append(f"{path.relative_to(PACKAGE)}:{value.lineno}")
+    return places
+
+
+@pytest.mark.parametrize("name", ["batch_size", "optimizer", "hidden"])
+def test_each_default_is_written_in_one_place(name):
+    assert _defaults_written(name) == ["train/config.py:" + str(_declared_line(name))]
+
+
+def test_the_learning_rate_default_is_each_rules_own():
+    assert _defaults_written("lr") == []   # no literal lr default anywhere: each rule's default_lr holds it
+    from heldout.nn import optim
+    assert {name: rule.default_lr for name, rule in optim.OPTIMIZERS.items()} == {
+        "gd": 0.1, "sgd": 0.01, "momentum": 0.01, "nesterov": 0.01, "adam": 0.01, "adamw": 0.01}
+
+
+def _declared_line(name: str) -> int:
+    for node in ast.walk(ast.parse((PACKAGE / "train" / "config.py").read_text())):
+        if isinstance(node, ast.AnnAssign) and node.target.id == name:
+            return node.value.args[1].lineno
+    raise AssertionError(name)
+
+
+def test_derived_signatures_carry_the_declared_defaults():
+    import inspect
+
+    import heldout
+    from heldout.sklearn import HeldoutClassifier
+    from heldout.train.config import SETTINGS
+    for name in ("batch_size", "optimizer", "hidden", "lr", "momentum"):
+        assert inspect.signature(heldout.fit).parameters[name].default == SETTINGS[name].default
+        assert HeldoutClassifier().get_params()[name] == SETTINGS[name].default
+
+
+def test_importing_heldout_leaves_other_libraries_as_they_were():
+    code = """
+import logging, pkgutil, importlib
+import matplotlib, optuna
+before = (optuna.logging.get_verbosity(), dict.__getitem__(matplotlib.rcParams, "backend"),
+          logging.getLogger().level)
+import heldout
+for info in pkgutil.walk_packages(heldout.__path__, "heldout."):
+    if info.name != "heldout.__main__":
+        importlib.import_module(info.name)
+after = (optuna.logging.get_verbosity(), dict.__getitem__(matplotlib.rcParams, "backend"),
+         logging.getLogger().level)
+assert before == after, (before, after)
+split = heldout.split(heldout.datasets.load("diabetes"), seed=0)
+heldout.tune(split, candidates=["linear+mse"], trials=2, population=2)
+assert optuna.logging.get_verbosity() == before[0]
+print("unchanged")
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0 and "unchanged" in done.stdout, done.stderr[-2000:]
