@@ -14,7 +14,7 @@ import click
 
 from ..errors import HeldoutError, HeldoutWarning
 from . import check, datasets, evaluate, ledger, predict, report, run, train, tune
-from .output import err_console
+from ._output import err_console
 
 EXIT_ERROR = 2
 

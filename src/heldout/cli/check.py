@@ -7,8 +7,8 @@ import sys
 import click
 
 from ..leakage import check
-from .options import data_options
-from .output import console, emit_json, table
+from ._options import data_options
+from ._output import console, emit_json, table
 
 EXIT_FINDINGS = 1
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..data import datasets as _datasets
-from .output import console, emit_json, table
+from ._output import console, emit_json, table
 
 
 @click.command("datasets")

@@ -6,7 +6,7 @@ import click
 
 from ..report.page import report
 from ..workflow.procedures import evaluate_run
-from .output import console, emit_json, table
+from ._output import console, emit_json, table
 
 
 @click.command("evaluate")

@@ -7,7 +7,7 @@ import sys
 import click
 
 from ..seal.ledger import Ledger
-from .output import console, emit_json, err_console, table
+from ._output import console, emit_json, err_console, table
 
 
 @click.command("ledger")

@@ -8,7 +8,7 @@ import pandas as pd
 from .._util.files import atomic_write
 from ..data.dataset import table as read_table
 from ..model.model import Model
-from .output import console
+from ._output import console
 
 
 @click.command("predict")

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from ..report.page import report
-from .output import console
+from ._output import console
 
 
 @click.command("report")

@@ -8,8 +8,8 @@ import click
 
 from ..workflow.procedures import run_procedure
 from ..workflow.tracking import log_run
-from .options import tune_options, data_options, search_options
-from .output import console, emit_json, err_console, table
+from ._options import tune_options, data_options, search_options
+from ._output import console, emit_json, err_console, table
 
 
 @click.command("run")

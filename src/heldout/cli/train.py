@@ -16,8 +16,8 @@ from ..train.config import SETTINGS
 from ..train.settings import SHARED
 from ..workflow.procedures import train_procedure
 from ..workflow.tracking import log_run
-from .options import data_options
-from .output import console, emit_json, err_console, table
+from ._options import data_options
+from ._output import console, emit_json, err_console, table
 
 EXIT_DIVERGED = 1
 

@@ -27,7 +27,7 @@ import torch
 
 from ..errors import ConfigError
 from . import losses
-from .chunks import over_chunks
+from ._chunks import over_chunks
 
 ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
     "relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid,
@@ -171,7 +171,7 @@ class Dense:
 
     def full_batch_loss_and_grads(self, params, X, y, loss: str):
         """:meth:`loss_and_grads` over all rows of a shared ``X``, reading ``X`` once
-        (:func:`~heldout.nn.chunks.over_chunks`). A linear model with one output and mse or
+        (:func:`~heldout.nn._chunks.over_chunks`). A linear model with one output and mse or
         logistic loss runs a five-kernel pass per chunk; anything else sums chunk means."""
         n, row_bytes = len(y), X.shape[1] * X.element_size()
         if not self.hidden and params[0].shape[-1] == 1 and loss in ("mse", "log_loss", "cross_entropy"):

@@ -28,6 +28,7 @@ from typing import Callable, NamedTuple
 
 import torch
 
+from .._util.tree import map_tensors
 from ..errors import ConfigError
 
 Params = list[torch.Tensor]
@@ -60,13 +61,7 @@ def per_member(h: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
 
 def select(mask: torch.Tensor, new, old):
     """``new`` for the members in ``mask`` and ``old`` for the rest, through lists and states."""
-    if isinstance(new, torch.Tensor):
-        return torch.where(per_member(mask, new), new, old)
-    if isinstance(new, tuple) and hasattr(new, "_fields"):
-        return type(new)(*(select(mask, a, b) for a, b in zip(new, old)))
-    if isinstance(new, (list, tuple)):
-        return type(new)(select(mask, a, b) for a, b in zip(new, old))
-    return new
+    return map_tensors(lambda a, b: torch.where(per_member(mask, a), a, b), new, old)
 
 
 def _decayed(grads: Params, params: Params, hparams: dict) -> Params:

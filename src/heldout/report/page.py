@@ -7,7 +7,7 @@ of a population, the descent (``descent.json``, :mod:`heldout.report.descent`), 
 their bootstrap intervals and the generalisation gap, residuals or confusion matrix and ROC on
 the test rows, the ledger lines of its test set, and a manifest — and writes it twice: as JSON,
 and as HTML with the plots embedded as PNG data (no network, no scripts; figures in
-:mod:`heldout.report.plots`). Every string from the user's data is escaped.
+:mod:`heldout.report._plots`). Every string from the user's data is escaped.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from .._util.versions import versions
 from ..nn import metrics
 from ..seal.ledger import Ledger
 from ..workflow.artifacts import Artifacts
-from . import plots
+from . import _plots as plots
 
 
 class Page(dict):

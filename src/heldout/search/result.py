@@ -10,7 +10,7 @@ import pandas as pd
 from .._util import display
 from ..data.fingerprint import set_fingerprint
 from ..model.model import Model
-from ..seal.guard import training_split
+from ..seal._guard import training_split
 from ..seal.split import Split
 from ..train.population import train_population
 from ..train.result import Run

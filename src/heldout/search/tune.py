@@ -32,7 +32,7 @@ from ..errors import ConfigError
 from ..nn import metrics
 from ..nn.task import get as get_task
 from ..seal import folds as folding
-from ..seal.guard import training_split
+from ..seal._guard import training_split
 from ..seal.split import Split
 from ..train.config import PER_MEMBER
 from ..train.population import train_population

@@ -21,9 +21,9 @@ from __future__ import annotations
 import inspect
 
 from ..seal import folds as folding
-from ..seal.guard import training_split
+from ..seal._guard import training_split
 from ..seal.split import Split
-from . import grid
+from . import _grid as grid
 from .config import parameters
 from .population import train_population
 from .result import Run

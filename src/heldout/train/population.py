@@ -21,14 +21,14 @@ from ..data.features import Features
 from ..errors import ConfigError, HeldoutWarning, LeakageError
 from ..model.model import Model
 from ..nn import losses, optim
-from ..nn.chunks import STREAM_MIN_ROWS
+from ..nn._chunks import STREAM_MIN_ROWS
 from ..nn.family import make_family
 from ..seal.sealed import Sealed
-from . import engine, grid, memory
-from .batches import Block, Tensors
+from . import _engine as engine, _grid as grid, _memory as memory
+from ._batches import Block, Tensors
 from .config import TrainConfig
 from .result import Run
-from .scoring import EVAL_ELEMENTS
+from ._scoring import EVAL_ELEMENTS
 from .state import PopulationState
 
 

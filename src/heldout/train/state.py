@@ -20,6 +20,7 @@ from typing import Any
 
 import torch
 
+from .._util.tree import leaves, map_tensors, rebuild
 from .config import TrainConfig
 
 FORMAT = "heldout-population/1"
@@ -74,7 +75,7 @@ class PopulationState:
     def to_bytes(self) -> bytes:
         value = {
             "format": FORMAT, "epoch": self.epoch, "alive": self.alive, "params": self.params,
-            "best_params": self.best_params, "optimizer": _leaves(self.optimizer),
+            "best_params": self.best_params, "optimizer": leaves(self.optimizer),
             "hyperparameters": self.hyperparameters, "best_val": self.best_val, "steps": self.steps,
             "fold": self.fold, "generators": [g.get_state() for g in self.generators],
             "torch_rng": torch.get_rng_state(),   # user modules may draw from it (dropout)
@@ -103,7 +104,7 @@ class PopulationState:
         for record, config in zip(value["members"], configs):
             record = {k: v for k, v in record.items() if k != "config"}
             members.append(Member(config=config, **record))
-        optimizer = _rebuild(init_optimizer(value["params"]), value["optimizer"])
+        optimizer = rebuild(init_optimizer(value["params"]), value["optimizer"])
         return cls(epoch=value["epoch"], alive=value["alive"], params=value["params"],
                    best_params=value["best_params"], optimizer=optimizer, hyperparameters=value["hyperparameters"],
                    best_val=value["best_val"], steps=value["steps"], fold=value["fold"], generators=generators,
@@ -111,37 +112,5 @@ class PopulationState:
 
 
 def _take(index: torch.Tensor, tree):
-    """The members at ``index`` of every tensor in ``tree`` (lists, named tuples, dicts)."""
-    if isinstance(tree, torch.Tensor):
-        return tree.index_select(0, index)
-    if isinstance(tree, tuple) and hasattr(tree, "_fields"):
-        return type(tree)(*(_take(index, t) for t in tree))
-    if isinstance(tree, (list, tuple)):
-        return type(tree)(_take(index, t) for t in tree)
-    if isinstance(tree, dict):
-        return {k: _take(index, v) for k, v in tree.items()}
-    return tree
-
-
-def _leaves(tree) -> list:
-    if isinstance(tree, torch.Tensor):
-        return [tree]
-    if isinstance(tree, (list, tuple)):
-        return [leaf for t in tree for leaf in _leaves(t)]
-    return []
-
-
-def _rebuild(template, leaves: list):
-    """``template``'s structure with its tensors replaced, in order, by ``leaves``."""
-    it = iter(leaves)
-
-    def fill(t):
-        if isinstance(t, torch.Tensor):
-            return next(it)
-        if isinstance(t, tuple) and hasattr(t, "_fields"):
-            return type(t)(*(fill(x) for x in t))
-        if isinstance(t, (list, tuple)):
-            return type(t)(fill(x) for x in t)
-        return t
-
-    return fill(template)
+    """The members at ``index`` of every tensor in ``tree``."""
+    return map_tensors(lambda t: t.index_select(0, index), tree)

@@ -22,9 +22,9 @@ import torch
 
 from .._util import allocator
 from ..nn import optim
-from .batches import Tensors
+from ._batches import Tensors
 from .config import MEMBER_TENSORS, TrainConfig
-from .scoring import score_rows
+from ._scoring import score_rows
 from .state import Member, PopulationState
 
 EPOCH0_ROWS = 8192       # the initial training loss is measured on at most this many rows (per fold)

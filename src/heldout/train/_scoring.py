@@ -9,8 +9,8 @@ from __future__ import annotations
 import torch
 
 from ..nn import losses
-from ..nn.chunks import over_chunks
-from .batches import Block
+from ..nn._chunks import over_chunks
+from ._batches import Block
 
 EVAL_ELEMENTS = 1 << 21  # outputs and activations held at once when scoring rows without gradients
 
