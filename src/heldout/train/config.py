@@ -30,18 +30,18 @@ class TrainConfig:
     # what is trained
     model: str | Callable = setting(object, "linear", "model family, or a factory f(n_inputs, n_outputs) -> "
                                     "nn.Module", choices=lambda: FAMILIES)
-    loss: str | None = setting(str, None, "loss (None: the task's default: mse, log_loss or cross_entropy)",
+    loss: str | None = setting(str, None, "loss (default: the task's default: mse, log_loss or cross_entropy)",
                                choices=lambda: losses.LOSSES)
     hidden: tuple = setting(tuple, (64,), "mlp hidden layer sizes")
     activation: str = setting(str, "relu", "mlp activation", choices=lambda: ACTIVATIONS)
-    init: str | None = setting(str, None, "initialisation (None: the family's default)", choices=lambda: INITS)
+    init: str | None = setting(str, None, "initialisation (default: the family's default)", choices=lambda: INITS)
     # how it is trained; the default search draws these in this order
-    lr: float | None = setting(float, None, "learning rate η in θ ← θ − η∇L (None: the optimizer's default)",
+    lr: float | None = setting(float, None, "learning rate η in θ ← θ − η∇L (default: the optimizer's default)",
                                low=0, low_open=True, hint="The learning rate scales each step; try 0.01.",
                                role=TENSOR, search=(1e-3, 0.1, "log"))
     batch_size: int = setting(int, 32, "rows per minibatch step (ignored by gd, which uses all rows)", low=1,
                               hint="Try batch_size=32.", search=[16, 32, 64, 128])
-    epochs: int | None = setting(int, None, "passes over the training rows (None: 100, or 1000 full-batch steps "
+    epochs: int | None = setting(int, None, "passes over the training rows (default: 100, or 1000 full-batch steps "
                                  "for gd, unless iterations is set)", low=1, hint="Try epochs=100.", search=(20, 150))
     weight_decay: float = setting(float, 0.0, "the optimizer's weight decay (decoupled for adamw)", low=0,
                                   hint="Try 0 or 1e-4.", role=TENSOR, search=(1e-6, 1e-2, "log"))
@@ -57,7 +57,7 @@ class TrainConfig:
                                      hint="Try iterations=1000.")
     seed: int = setting(int, 0, "seed of the random initialisation", low=0, hint="Use a non-negative integer.",
                         role=MEMBER, cli=False)   # the CLI's --seed seeds the split and the initialisation
-    shuffle_seed: int | None = setting(int, None, "seed of the batch order (None: the split's seed)", low=0,
+    shuffle_seed: int | None = setting(int, None, "seed of the batch order (default: the split's seed)", low=0,
                                        hint="Use a non-negative integer.")
     beta1: float = setting(float, 0.9, "Adam's first-moment decay", low=0, high=1, high_open=True, hint="Try 0.9.",
                            role=TENSOR)
@@ -66,7 +66,7 @@ class TrainConfig:
     eps: float = setting(float, 1e-8, "Adam's denominator guard", low=0, low_open=True, hint="Try 1e-8.", role=TENSOR)
     l2: float = setting(float, 0.0, "L2 penalty (l2/2)·‖W‖² on weights, added to the loss", low=0,
                         hint="Try 0 or 1e-3.", role=TENSOR)
-    step_size: int | None = setting(int, None, "epochs between decays of the step schedule (None: a third of the "
+    step_size: int | None = setting(int, None, "epochs between decays of the step schedule (default: a third of the "
                                     "epochs)", low=1, hint="Try 30.", role=MEMBER)
     gamma: float = setting(float, 0.1, "factor of the step schedule", low=0, high=1, low_open=True, hint="Try 0.1.",
                            role=MEMBER)
@@ -74,13 +74,13 @@ class TrainConfig:
     early_stopping: bool = setting(bool, True, "stop when validation loss stalls, and keep the best weights",
                                    role=MEMBER)
     patience: int | None = setting(int, None, "epochs without validation improvement before early stopping "
-                                   "(None: 20, or 200 steps for gd)",
+                                   "(default: 20, or 200 steps for gd)",
                                    low=1, hint="Try 20, or None to turn early stopping off.", role=MEMBER)
     tol: float = setting(float, 1e-4, "converged when the best training loss improves by less than this share "
                          "over n_iter_no_change epochs", low=0,
                          hint="Try 1e-4, or 0 to turn convergence stopping off.", role=MEMBER)
     n_iter_no_change: int | None = setting(int, None, "the window of epochs over which convergence is judged "
-                                           "(None: 10, or 100 steps for gd)", low=1, hint="Try 10.", role=MEMBER)
+                                           "(default: 10, or 100 steps for gd)", low=1, hint="Try 10.", role=MEMBER)
     diverge_factor: float = setting(float, 1e4, "training loss above this multiple of the initial loss counts as "
                                     "divergence", low=1, low_open=True, hint="Try 1e4.", role=MEMBER)
     device: str = setting(str, "cpu", "torch device of the computation")
