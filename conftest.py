@@ -1,6 +1,14 @@
 """Every test and doctest gets its own working directory and its own ledger."""
 
+import os
+import tempfile
+
 import pytest
+
+
+def pytest_configure(config):
+    # fixtures wider than a test (module-scoped splits) get a scratch ledger too, never the project's
+    os.environ["HELDOUT_HOME"] = tempfile.mkdtemp(prefix="heldout-tests-")
 
 
 @pytest.fixture(autouse=True)

@@ -5,8 +5,9 @@ References: ``RidgeCV`` for regression; ``LogisticRegressionCV`` and ``GridSearc
 ``MLPClassifier`` for classification. They are fitted on the training + validation rows (as
 heldout's refit is), preprocessed by heldout's ``Features`` fitted on those rows, and scored
 through the sealed test set's one gate (each look recorded in the ledger under the reference's
-name). heldout's 95% interval is the percentile bootstrap over the test rows that ``evaluate``
-reports. Main metric: rmse for regression, accuracy for classification.
+name). heldout's 95% interval is the one ``evaluate`` reports: exact (Clopper–Pearson) for
+accuracy, a BCa bootstrap over the test rows for rmse. Main metric: rmse for regression,
+accuracy for classification.
 
     python3 benchmarks/quality.py          # about 3 minutes on 2 cores
 """

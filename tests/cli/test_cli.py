@@ -34,7 +34,7 @@ def test_train_evaluate_predict_ledger_from_a_csv(tmp_path):
     assert trained["split"]["test"] == 40 and trained["status"] in {"max_epochs", "early_stopped", "converged"}
     run_dir = tmp_path / "run"
     assert {p.name for p in run_dir.iterdir()} == {"config.json", "descent.json", "history.csv", "model.safetensors",
-                                                   "report.html", "report.json"}
+                                                   "leakage.json", "report.html", "report.json"}
     history = pd.read_csv(run_dir / "history.csv")
     assert list(history.columns) == ["epoch", "lr", "train_loss", "val_loss", "val_metric"]
 
@@ -51,8 +51,42 @@ def test_train_evaluate_predict_ledger_from_a_csv(tmp_path):
     assert len(predictions) == 7 and set(predictions.columns) == {"prediction", "p_no", "p_yes"}
 
     ledger = json.loads(heldout("ledger", "--json", "--verify").stdout)
-    assert [e["kind"] for e in ledger["entries"]] == ["seal", "unseal", "unseal"]
+    assert [e["kind"] for e in ledger["entries"]] == ["seal", "audit", "unseal", "unseal"]   # audit: the leakage check before training
     assert ledger["verified"]["ok"]
+
+
+def test_the_look_is_counted_in_the_ledger_the_run_was_sealed_in_from_any_directory(tmp_path):
+    """HELDOUT_HOME unset: the project's ledger is .heldout at its git root, and `evaluate` from
+    another project counts the look there, not in a ledger of its own."""
+    project, elsewhere = tmp_path / "project", tmp_path / "elsewhere"
+    for root in (project, elsewhere):
+        (root / ".git").mkdir(parents=True)      # fake git work trees: nothing reaches outside tmp_path
+    (project / "src").mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "HELDOUT_HOME"}
+    env.update(COLUMNS="120", XDG_DATA_HOME=str(tmp_path / "user-data"))
+
+    def cli(cwd, *args):
+        out = subprocess.run([sys.executable, "-m", "heldout", *args], capture_output=True, text=True, cwd=cwd, env=env)
+        assert out.returncode == 0, out.stderr
+        return out
+
+    run_dir = project / "runs" / "a"
+    cli(project / "src", "train", "--dataset", "iris", "--epochs", "3", "--out", str(run_dir), "--quiet")
+    ledger = (project / ".heldout").resolve()
+    assert (ledger / "ledger.sqlite").is_file()
+    assert Path(json.loads((run_dir / "config.json").read_text())["ledger"]).resolve() == ledger
+
+    first = json.loads(cli(elsewhere, "evaluate", str(run_dir), "--json").stdout)
+    assert first["ledger_count"] == 1 and first["models"] == 1 and Path(first["ledger"]).resolve() == ledger
+    again = cli(elsewhere, "evaluate", str(run_dir))
+    assert f"Recorded in the ledger at {first['ledger']}: evaluation 2 of this test set, 1 distinct model(s)" in (
+        again.stdout)
+    assert "evaluated 2 times, by 1 model" in again.stderr
+    assert not (elsewhere / ".heldout").exists() and not (tmp_path / "user-data").exists()
+    assert json.loads((run_dir / "report.json").read_text())["ledger_folder"] == first["ledger"]
+    listed = json.loads(cli(project, "ledger", "--json").stdout)
+    assert [e["kind"] for e in listed["entries"] if e["kind"] != "audit"] == ["seal", "unseal", "unseal"]
+    assert listed["fingerprint_version"] == 2
 
 
 def test_run_on_a_bundled_dataset_ends_with_one_final_evaluation(tmp_path):
@@ -137,6 +171,8 @@ def test_tune_then_run_resumes_the_study_and_looks_once(tmp_path):
     assert "Searched 8 trials" in shown.stdout and "trials 8/8 (last batch: 4 linear+mse): best rmse" in shown.stderr
     summary = json.loads((tmp_path / "r" / "summary.json").read_text())
     assert summary["ledger_count"] == 1 and len(pd.read_csv(tmp_path / "r" / "leaderboard.csv")) == 8
+    assert summary["ledger"] == os.environ["HELDOUT_HOME"] and summary["models"] == 1
+    assert f"Ledger at {os.environ['HELDOUT_HOME']}: evaluation 1 of this test set, 1 distinct model(s)" in shown.stdout
     bad = heldout("run", "--dataset", "wine", "--goal", "rmse<=3", check=False)
     assert bad.returncode == 2 and "does not fit a multiclass task" in bad.stderr
 

@@ -41,19 +41,61 @@ def test_exact_duplicates_across_parts_are_counted():
     base = table(300)
     frame = pd.concat([base, base.iloc[:60]], ignore_index=True)   # 60 rows copied
     report = heldout.check(heldout.split(heldout.load(frame, target="y"), seed=0))
-    dup = [f for f in found(report, "duplicates") if "exactly" in f.message]
+    dup = [f for f in found(report, "duplicates") if "chance does not explain" in f.message]
     assert dup and all(f.severity == "error" for f in dup)
     assert sum(f.count for f in dup) > 10
     assert report.errors
 
 
-def test_conflicting_twins_are_information_only():
+def test_twins_with_other_labels_count_in_the_same_finding():
     base = table(300)
     twins = base.iloc[:40].assign(y=base["y"].iloc[:40] + 100.0)   # same features, other labels
     report = heldout.check(heldout.split(heldout.load(pd.concat([base, twins], ignore_index=True), target="y"),
                                          seed=0))
-    conflicting = [f for f in found(report, "duplicates") if "another label" in f.message]
-    assert conflicting and all(f.severity == "info" for f in conflicting) and not report.errors
+    test = [f for f in found(report, "duplicates") if f.message.split()[1] == "test"]
+    assert len(test) == 1 and "with another" in test[0].message and test[0].severity != "info"
+    twins_in_all = int(test[0].message.split(" twins in all")[0].split("; ")[-1])
+    assert twins_in_all == test[0].count   # every twin here is improbable: continuous features
+
+
+def _panel(people=150, years=4, seed=0):
+    """The same people over several years: their continuous covariates repeat exactly."""
+    rng = np.random.default_rng(seed)
+    person = pd.DataFrame({"height": rng.normal(170, 10, people).round(1), "income": rng.lognormal(10, 1, people),
+                           "education": rng.integers(8, 20, people)})
+    rows = pd.concat([person.assign(year_effect=rng.normal(size=people)) for _ in range(years)], ignore_index=True)
+    rows["y"] = 0.01 * rows["height"] + 0.3 * np.log(rows["income"]) + rows.pop("year_effect")
+    return rows
+
+
+def test_entity_recurrence_in_a_panel_is_an_error():
+    report = heldout.check(heldout.split(heldout.load(_panel(), target="y"), seed=0))
+    dup = [f for f in found(report, "duplicates") if f.message.split()[1] == "test"]
+    assert dup and dup[0].severity == "error" and "entity recurrence" in dup[0].message
+
+
+def test_a_small_share_of_copied_measurements_warns_without_stopping():
+    base = table(1290, seed=3)
+    frame = pd.concat([base, base.iloc[:9]], ignore_index=True)   # a handful of repeated measurements
+    split = heldout.split(heldout.load(frame, target="y"), seed=0)
+    report = heldout.check(split)
+    dup = [f for f in found(report, "duplicates") if f.message.split()[1] == "test"]
+    assert dup and dup[0].severity == "warning" and "less than the test set's own uncertainty" in dup[0].message
+    assert not report.errors
+
+
+def test_test_rows_twinned_in_the_validation_part_count_too(tmp_path):
+    base = table(400, seed=4)
+    official_test = base.iloc[:80]
+    training = pd.concat([base.iloc[80:], official_test.iloc[:12]], ignore_index=True)
+    training.to_csv(tmp_path / "train.csv", index=False)
+    official_test.to_csv(tmp_path / "test.csv", index=False)
+    data = heldout.load(tmp_path / "train.csv", target="y")
+    split = heldout.split(data, test=tmp_path / "test.csv", validation=0.5, seed=0)
+    in_validation = np.isin(split.validation.fingerprints, data.fingerprints[-12:]).sum()
+    assert in_validation > 0
+    dup = [f for f in found(heldout.check(split), "duplicates") if f.message.split()[1] == "test"]
+    assert dup and dup[0].count == 12 and "training or validation" in dup[0].message
 
 
 def test_legitimate_repetition_in_survey_answers_is_not_an_error():
@@ -158,3 +200,37 @@ def test_close_neighbours_by_chance_in_few_dimensions_are_not_near_duplicates():
     one_feature = pd.DataFrame({"x": rng.standard_normal(600)})
     one_feature["y"] = 2 * one_feature["x"] + rng.standard_normal(600)
     assert not found(heldout.check(heldout.split(heldout.load(one_feature, target="y"), seed=0)), "near_duplicates")
+
+
+def _repeated_measures(column="Subject", subjects=24, days=8, seed=0):
+    rng = np.random.default_rng(seed)
+    subject_effect = rng.normal(0, 40, subjects)
+    rows = pd.DataFrame({column: np.repeat(np.arange(300, 300 + subjects), days),
+                         "Days": np.tile(np.arange(days), subjects),
+                         "age": np.repeat(rng.integers(20, 60, subjects), days)})   # an attribute of the subject
+    rows["Reaction"] = 250 + 10 * rows["Days"] + subject_effect[rows[column] - 300] + rng.normal(0, 20, len(rows))
+    return rows
+
+
+@pytest.mark.parametrize("column", ["Subject", "patient_id", "PacienteID", "haushalt", "k"])
+def test_an_entity_code_column_is_reported_with_the_fix(column):
+    report = heldout.check(heldout.split(heldout.load(_repeated_measures(column), target="Reaction"), seed=0))
+    entity = [f for f in found(report, "entities") if repr(column) in f.message]
+    assert entity and entity[0].severity == "warning" and f"--groups {column}" in entity[0].message
+
+
+def test_calendar_codes_and_categories_are_not_entities():
+    rng = np.random.default_rng(2)
+    n = 310
+    frame = pd.DataFrame({"Day": np.tile(np.arange(1, 32), 10), "Month": np.repeat(np.arange(1, 11), 31),
+                          "colour": rng.choice(["red", "green", "blue"], n), "x": rng.normal(size=n)})
+    frame["y"] = frame["x"] + rng.normal(size=n)
+    report = heldout.check(heldout.split(heldout.load(frame, target="y"), seed=0))
+    assert not found(report, "entities")
+
+
+def test_exact_copies_are_not_counted_again_as_near_duplicates():
+    base = table(600, seed=5)
+    frame = pd.concat([base, base.iloc[:150]], ignore_index=True)   # exact copies only
+    report = heldout.check(heldout.split(heldout.load(frame, target="y"), seed=0))
+    assert found(report, "duplicates") and not found(report, "near_duplicates")

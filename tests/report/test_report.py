@@ -18,7 +18,8 @@ def test_a_run_writes_a_self_contained_report_with_every_section(tmp_path):
     procedures.run_procedure(DataSpec(dataset="diabetes"), out=tmp_path / "r", trials=8, population=4)
     page = (tmp_path / "r" / "report.html").read_text()
     for section in ("Data and split", "Leakage check", "Selected on validation", "Training and validation curves",
-                    "Learning-rate sweep", "Candidates compared on validation", "Leaderboard", "The descent", "Test set, evaluated once", "Generalisation gap",
+                    "Learning-rate sweep", "Candidates compared on validation", "Leaderboard", "The descent", "Test set, evaluated once",
+                    "Compared with baselines", "predicts the mean of the training targets", "Generalisation gap",
                     "Residuals on the test rows",
                     "Ledger lines for this test set", "Reproducibility"):
         assert section in page
@@ -26,8 +27,24 @@ def test_a_run_writes_a_self_contained_report_with_every_section(tmp_path):
     assert page.count("data:image/png;base64,") == 5
     content = json.loads((tmp_path / "r" / "report.json").read_text())
     assert content["test"]["interval_95"] and content["ledger"][-1]["kind"] == "unseal"
+    assert set(content["test"]["versus"]["baseline"]) == {"rmse", "mae", "r2"}
     assert [p["factor"] for p in content["descent"]["paths"]] == [0.1, 1.0, 3.0, 10.0]
     assert content["descent"]["paths"][1]["lr"] == content["selected"]["hyperparameters"]["lr"]
+
+
+def test_the_test_table_sets_the_rows_without_twins_beside_all_rows_and_baseline_names_are_escaped():
+    from heldout.report import page
+    test = {"loss": 2.0, "loss_name": "mse", "rmse": 1.5, "interval_95": {"rmse": [1.0, 2.0]},
+            "without_twins": {"rows": 30, "twins": 6, "loss": 3.0, "rmse": 1.7, "interval_95": {"rmse": [1.1, 2.4]}},
+            "versus": {"<b>old</b>": {"rmse": {"value": 2.5, "difference": -1.0, "interval_95": [-1.5, -0.5],
+                                               "verdict": "better"}}}}
+    rows = page.metric_rows(test)
+    assert [r["metric"] for r in rows] == ["loss", "rmse"]
+    assert rows[1] == {"metric": "rmse", "test": 1.5, "95% interval": [1.0, 2.0], "without twins (30 of 36 rows)": 1.7,
+                       "95% interval, without twins": [1.1, 2.4]}
+    table = page._table(page.versus_rows(test))
+    assert "&lt;b&gt;old&lt;/b&gt;" in table and "<b>" not in table and "better" in table
+    assert "&lt;b&gt;old&lt;/b&gt;" in page._versus_caption("regression", test["versus"])
 
 
 def test_user_text_is_escaped(tmp_path):

@@ -1,11 +1,13 @@
+import os
 import sqlite3
 import warnings
 
 import pytest
 
 import heldout
-from heldout import HeldoutWarning, SealedError
-from heldout.seal.ledger import Ledger
+from heldout import HeldoutWarning, LedgerError, SealedError
+from heldout.data.fingerprint import FINGERPRINT_VERSION
+from heldout.seal.ledger import Ledger, home
 
 
 def _evaluated_twice():
@@ -73,3 +75,76 @@ def test_ledger_location_follows_the_environment(tmp_path, monkeypatch):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert Ledger().verify().ok
+
+
+def test_repeated_looks_at_one_model_are_told_apart_from_other_models():
+    split = heldout.split(heldout.datasets.load("iris"), seed=0)
+    first, second = heldout.fit(split, epochs=2).model, heldout.fit(split, epochs=3).model
+    assert heldout.evaluate(first, split).models == 1
+    with pytest.warns(HeldoutWarning, match="evaluated 2 times, by 1 model "):
+        again = heldout.evaluate(first, split)
+    assert (again.unsealings, again.models) == (2, 1)
+    with pytest.warns(HeldoutWarning, match="evaluated 3 times, by 2 distinct models"):
+        other = heldout.evaluate(second, split)
+    assert (other.unsealings, other.models) == (3, 2)
+    assert other.to_dict()["models"] == 2 and other.to_dict()["ledger_count"] == 3
+    assert other.ledger == other.to_dict()["ledger"] == str(Ledger().folder) == os.environ["HELDOUT_HOME"]
+    with pytest.raises(SealedError, match="already evaluated 3 time.*by 2 distinct models"):
+        heldout.evaluate(second, split, strict=True)
+
+
+def _nested(root, *, git: bool):
+    if git:
+        (root / ".git").mkdir(parents=True)
+    (root / "a" / "b").mkdir(parents=True)
+    return root / "a" / "b"
+
+
+def test_the_default_ledger_is_the_project_s_then_the_user_s(tmp_path, monkeypatch):
+    monkeypatch.delenv("HELDOUT_HOME")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    monkeypatch.chdir(_nested(tmp_path / "project", git=True))
+    assert home() == tmp_path / "project" / ".heldout"
+    (tmp_path / "worktree").mkdir()
+    (tmp_path / "worktree" / ".git").write_text("gitdir: /elsewhere\n")   # a git worktree's .git is a file
+    monkeypatch.chdir(tmp_path / "worktree")
+    assert home() == tmp_path / "worktree" / ".heldout"
+
+    outside = _nested(tmp_path / "plain", git=False)
+    if any((p / ".git").exists() for p in (outside, *outside.parents)):
+        pytest.skip("the temporary folder lies inside a git work tree")
+    monkeypatch.chdir(outside)
+    assert home() == tmp_path / "xdg" / "heldout"
+    monkeypatch.delenv("XDG_DATA_HOME")
+    monkeypatch.setenv("HOME", str(tmp_path / "me"))
+    assert home() == tmp_path / "me" / ".local" / "share" / "heldout"
+    monkeypatch.setenv("HELDOUT_HOME", "relative/led")
+    assert home() == outside / "relative" / "led" and Ledger().folder.is_absolute()
+
+
+def test_a_new_ledger_records_its_fingerprint_version():
+    heldout.split(heldout.datasets.load("iris"), seed=0)
+    db = sqlite3.connect(Ledger().path)
+    assert db.execute("SELECT value FROM meta WHERE key = 'fingerprint_version'").fetchone() == (
+        str(FINGERPRINT_VERSION),)
+    db.close()
+    assert Ledger().fingerprint_version() == FINGERPRINT_VERSION
+
+
+@pytest.mark.parametrize("older", ["no meta table", "version 1"])
+def test_a_ledger_of_another_fingerprint_version_is_refused_with_the_fix(older):
+    split = heldout.split(heldout.datasets.load("iris"), seed=0)
+    db = sqlite3.connect(Ledger().path)
+    if older == "no meta table":    # a ledger from before versions were recorded holds version 1
+        db.execute("DROP TABLE meta")
+    else:
+        db.execute("UPDATE meta SET value = '1' WHERE key = 'fingerprint_version'")
+    db.commit()
+    db.close()
+    expected = f"version 1, and this heldout computes version {FINGERPRINT_VERSION}.*HELDOUT_HOME.*split again"
+    with pytest.raises(LedgerError, match=expected):
+        heldout.split(heldout.datasets.load("iris"), seed=1)
+    with pytest.raises(LedgerError, match=expected):
+        heldout.fit(split, epochs=1)
+    assert [e["kind"] for e in Ledger().entries()] == ["seal"]   # the record itself stays readable
+    assert Ledger().fingerprint_version() == 1

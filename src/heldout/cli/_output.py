@@ -9,8 +9,9 @@ import click
 from rich.console import Console
 
 from .._util.display import fmt, table  # the CLI's tables are the library's
+from ..report.page import metric_rows, versus_rows   # ... and the report's rows
 
-__all__ = ["console", "err_console", "emit_json", "fmt", "table"]
+__all__ = ["console", "err_console", "emit_json", "fmt", "print_look", "table"]
 
 console = Console(highlight=False)
 err_console = Console(stderr=True, highlight=False)
@@ -19,6 +20,18 @@ err_console = Console(stderr=True, highlight=False)
 def emit_json(value) -> None:
     """One JSON object on stdout (NaN becomes null so any JSON reader accepts it)."""
     click.echo(json.dumps(_finite(value), indent=None, sort_keys=True, default=str))
+
+
+def print_look(title: str, metrics: dict) -> None:
+    """The metrics of the look at the test set with their 95% intervals (and on the rows without
+    a twin in training or validation, when some have one), then the comparison with baselines."""
+    rows = metric_rows(metrics)
+    console.print(table(title, list(rows[0]), [list(r.values()) for r in rows]))
+    compared = versus_rows(metrics)
+    if compared:
+        console.print(table("Compared with baselines on the same test rows (baseline: learned from the training "
+                            "rows; an interval that excludes 0 says which is better)", list(compared[0]),
+                            [list(r.values()) for r in compared]))
 
 
 def _finite(value):

@@ -6,7 +6,7 @@ import click
 
 from ..report.page import report
 from ..workflow.procedures import evaluate_run
-from ._output import console, emit_json, table
+from ._output import console, emit_json, print_look
 
 
 @click.command("evaluate")
@@ -20,8 +20,7 @@ def command(run_dir: str, strict: bool, as_json: bool) -> None:
     if as_json:
         emit_json({k: v for k, v in result.to_dict().items() if k != "diagnostics"})
         return
-    metrics = {k: v for k, v in result.metrics.items() if k not in ("loss_name", "interval_95")}
-    console.print(table(f"Test set {result.test_fingerprint} ({result.rows} rows)", list(metrics),
-                        [list(metrics.values())]))
-    console.print(f"Recorded in the ledger: evaluation {result.unsealings} of this test set "
-                  f"(model {result.model_fingerprint}, loss = {result.metrics['loss_name']}).")
+    print_look(f"Test set {result.test_fingerprint} ({result.rows} rows)", result.metrics)
+    console.print(f"Recorded in the ledger at {result.ledger}: evaluation {result.unsealings} of this test set, "
+                  f"{result.models} distinct model(s) (model {result.model_fingerprint}, "
+                  f"loss = {result.metrics['loss_name']}).", soft_wrap=True)

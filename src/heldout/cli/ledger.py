@@ -16,7 +16,8 @@ from ._output import console, emit_json, err_console, table
 @click.option("--reason", default="", help="Why a test set is retired; recorded in the ledger.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
 def command(verify: bool, retire: str | None, reason: str, as_json: bool) -> None:
-    """Show the ledger (default folder .heldout, or $HELDOUT_HOME)."""
+    """Show the ledger: $HELDOUT_HOME if set, else .heldout at the root of the enclosing git work
+    tree, else $XDG_DATA_HOME/heldout (~/.local/share/heldout)."""
     led = Ledger()
     if retire:
         led.retire(retire, reason)
@@ -25,7 +26,7 @@ def command(verify: bool, retire: str | None, reason: str, as_json: bool) -> Non
     entries = led.entries()
     check = led.verify() if verify else None
     if as_json:
-        out = {"path": str(led.path), "entries": entries}
+        out = {"path": str(led.path), "fingerprint_version": led.fingerprint_version(), "entries": entries}
         if check is not None:
             out["verified"] = {"ok": check.ok, "entries": check.entries, "problems": check.problems}
         emit_json(out)

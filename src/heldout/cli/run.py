@@ -9,7 +9,7 @@ import click
 from ..workflow.procedures import run_procedure
 from ..workflow.tracking import log_run
 from ._options import tune_options, data_options, search_options
-from ._output import console, emit_json, err_console, table
+from ._output import console, emit_json, err_console, print_look
 
 
 @click.command("run")
@@ -45,8 +45,6 @@ def command(spec, trials, candidates, goal, timeout, folds, metric, population, 
                   f"{summary['selection_metric']} {summary['validation'][summary['selection_metric']]:.4g}; "
                   f"{'refit on training + validation rows' if summary['refit'] else 'trained on training rows'} "
                   f"for {summary['epochs']} epochs.")
-    test = {k: v for k, v in summary["test"].items() if k not in ("loss_name", "interval_95")}
-    console.print(table("Test set, evaluated once", list(test), [list(test.values())]))
-    console.print("95% bootstrap intervals over the test rows: " + ", ".join(
-        f"{k} [{lo:.4g}, {hi:.4g}]" for k, (lo, hi) in summary["test"]["interval_95"].items()))
-    console.print(f"Ledger count for this test set: {summary['ledger_count']}. Run directory: {summary['run_dir']}")
+    print_look("Test set, evaluated once", summary["test"])
+    console.print(f"Ledger at {summary['ledger']}: evaluation {summary['ledger_count']} of this test set, "
+                  f"{summary['models']} distinct model(s). Run directory: {summary['run_dir']}", soft_wrap=True)

@@ -97,7 +97,8 @@ def _shown(value) -> str:
 @click.option("--mlflow", "mlflow_uri", help="Also log the run directory to this MLflow tracking URI.")
 @click.option("--no-descent", "no_descent", is_flag=True, help="Leave the descent picture out of the report (it "
               "trains the best configuration again at four learning rates).")
-def command(spec, out, as_json, quiet, mlflow_uri, no_descent, **settings) -> None:
+@click.option("--allow-leakage", is_flag=True, help="Go on despite error findings of the leakage check (recorded).")
+def command(spec, out, as_json, quiet, mlflow_uri, no_descent, allow_leakage, **settings) -> None:
     """Train a model on DATA (or --dataset NAME); the test set stays sealed.
 
     Comma-separated values (--lr 0.001,0.01,0.1) and --folds train many members as one
@@ -106,7 +107,8 @@ def command(spec, out, as_json, quiet, mlflow_uri, no_descent, **settings) -> No
     given = {k: v for k, v in settings.items() if v is not None}
     reporter = progress.make("quiet" if quiet or as_json else "auto")
     try:
-        artifacts, run = train_procedure(spec, out, progress=reporter, draw_descent=not no_descent, **given)
+        artifacts, run = train_procedure(spec, out, progress=reporter, draw_descent=not no_descent,
+                                         allow_leakage=allow_leakage, **given)
     finally:
         reporter.close()
     run_dir = artifacts.path

@@ -3,11 +3,19 @@
 Rows are hashed with pandas' ``hash_pandas_object`` after canonicalisation, so the same row gets
 the same fingerprint in every process and whatever its dtypes: integers and floats of equal value
 agree, ``-0.0`` equals ``0.0``, every NaN is one NaN, and a missing category is one missing value.
-Column names take part, so equal numbers under different columns do not collide.
+Column names take part, so equal numbers under different columns do not collide; column *order*
+does not: the per-column hashes are combined in sorted column-name order, so a table whose columns
+were reordered has the same row fingerprints. Rows of a table with extra columns are recognised
+by fingerprinting them over the columns they share (``row_fingerprints(frame[columns], ...)``).
+
+The definition is versioned (:data:`FINGERPRINT_VERSION`): the ledger stores fingerprints of
+sealed rows, so a change here is a new version, and a ledger written under another one is
+refused rather than silently failing to recognise its rows. ``tests/data/test_fingerprint.py``
+pins the current definition with golden values.
 
 >>> import pandas as pd
->>> a = row_fingerprints(pd.DataFrame({"x": [1, 2]}), pd.Series([0, 1]))
->>> b = row_fingerprints(pd.DataFrame({"x": [1.0, 2.0]}), pd.Series([0.0, 1.0]))
+>>> a = row_fingerprints(pd.DataFrame({"x": [1, 2], "c": ["u", "v"]}), pd.Series([0, 1]))
+>>> b = row_fingerprints(pd.DataFrame({"c": ["u", "v"], "x": [1.0, 2.0]}), pd.Series([0.0, 1.0]))
 >>> bool((a == b).all())
 True
 """
@@ -19,19 +27,24 @@ import hashlib
 import numpy as np
 import pandas as pd
 
+# 1: columns combined in table order. 2: combined in sorted column-name order (order-independent).
+FINGERPRINT_VERSION = 2
+
 _MISSING = "\x00<missing>"
-_MIX = np.uint64(0x9E3779B97F4A7C15)  # odd constant: keeps column order significant when combining
+_TARGET = "\x00target"                # the target's key: its column name does not take part
+_MIX = np.uint64(0x9E3779B97F4A7C15)  # odd constant: keeps the combination sensitive to which column is which
 
 
 def row_fingerprints(features: pd.DataFrame, target: pd.Series | None = None) -> np.ndarray:
-    """One uint64 per row over the feature columns (and the target, when given)."""
-    columns = [(str(c), features[c]) for c in features.columns]
+    """One uint64 per row over the feature columns (and the target, when given), independent of
+    the order of the columns."""
+    columns = {str(c): features[c] for c in features.columns}
     if target is not None:
-        columns.append(("\x00target", target))
+        columns[_TARGET] = target
     out = np.zeros(len(features), dtype=np.uint64)
     with np.errstate(over="ignore"):
-        for name, column in columns:
-            hashed = pd.util.hash_pandas_object(_canonical(column), index=False).to_numpy()
+        for name in sorted(columns):
+            hashed = pd.util.hash_pandas_object(_canonical(columns[name]), index=False).to_numpy()
             out = out * _MIX + (hashed ^ _name_hash(name))
     return out
 

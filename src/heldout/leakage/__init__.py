@@ -35,7 +35,8 @@ import time
 from .._util import allocator
 from ..data.dataset import Dataset
 from ..seal.split import Split
-from .columns import entities, target_proxies, time_order
+from .columns import target_proxies, time_order
+from .entities import entities
 from .finding import SEVERITIES, Finding, Report
 from .rows import duplicates, near_duplicates
 from .split_checks import resplit, too_little

@@ -1,4 +1,4 @@
-"""Checks over columns: entities on both sides, time order, and features that are the label in disguise."""
+"""Checks over columns: time order, and features that are the label in disguise."""
 
 from __future__ import annotations
 
@@ -13,49 +13,6 @@ from ..data.features import Features
 from .finding import Finding
 
 PROXY_ROWS, PROXY_WARNING, PROXY_ERROR = 20_000, 0.9, 0.98
-
-
-def entities(parts: dict[str, Dataset]) -> list[Finding]:
-    train = parts["train"]
-    out = []
-    if train.groups is not None:
-        seen = set(train.groups.tolist())
-        for name in ("validation", "test"):
-            shared = parts[name].groups.isin(seen).to_numpy()
-            if shared.any():
-                out.append(Finding(
-                    "entities", "error", "non-independence between train and test", int(shared.sum()),
-                    f"{int(shared.sum())} {name} row(s) ({shared.mean():.1%}) belong to groups that also have "
-                    "training rows. Split with strategy='group'.", np.flatnonzero(shared)[:5].tolist()))
-        return out
-    for column in train.features.columns:
-        values = train.features[column]
-        if _id_like(values):
-            out.append(Finding(
-                "entities", "warning", "non-independence between train and test", len(values),
-                f"Column {column!r} looks like an identifier (about one value per row). If rows of one entity "
-                f"repeat, load with groups={column!r} and split with strategy='group'; if it is a row number, "
-                "drop it.", [column]))
-    return out
-
-
-def _id_like(values: pd.Series) -> bool:
-    if len(values) < 50:
-        return False
-    kind = values.dtype.kind
-    if kind in "fc":
-        v = values.dropna()
-        if not (v == v.round()).all():
-            return False   # measurements are unique because they are continuous, not identifiers
-    elif kind not in "iuOSU" and not pd.api.types.is_string_dtype(values):
-        return False
-    unique = values.nunique(dropna=True) / len(values)
-    if unique >= 0.95:
-        return True
-    if kind in "iu":
-        diffs = np.diff(np.sort(values.to_numpy()))
-        return unique >= 0.5 and len(diffs) > 0 and (diffs == 1).mean() > 0.9
-    return False
 
 
 def time_order(parts: dict[str, Dataset], strategy: str) -> list[Finding]:
@@ -82,8 +39,10 @@ def time_order(parts: dict[str, Dataset], strategy: str) -> list[Finding]:
 def _as_time(values: pd.Series, force: bool = False):
     if pd.api.types.is_datetime64_any_dtype(values):
         return values
-    if values.dtype.kind in "iu":
+    if values.dtype.kind in "iuf":
         v = values.dropna()
+        if values.dtype.kind == "f" and not (v == v.round()).all():
+            return None
         if len(v) and v.between(1900, 2100).all() and v.nunique() > 1 and (force or "year" in str(values.name).lower()
                                                                          or v.nunique() <= 200):
             return v

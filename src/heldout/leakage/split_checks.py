@@ -10,7 +10,8 @@ from .finding import Finding
 def resplit(parts: dict[str, Dataset], sealed) -> list[Finding]:
     out = []
     for name, rows in parts.items():
-        for found in sealed.ledger.sealed_overlap(rows.fingerprints, own_seal=sealed.seal, evaluated_only=True):
+        for found in sealed.ledger.sealed_overlap(rows.features, rows.target, fingerprints=rows.fingerprints,
+                                                  own_seal=sealed.seal, evaluated_only=True):
             out.append(Finding(
                 "resplit", "error", "re-split after unsealing", len(found["positions"]),
                 f"{len(found['positions'])} {name} row(s) were in test set {found['seal']}, which has already been "

@@ -75,12 +75,16 @@ class Model:
             raise DataError(f"predict_proba needs a classification model; this one does {self.task}. Use predict.")
         return self.task.probabilities(self.task.predictions(self.outputs(_frame(source))))
 
-    def score(self, rows: "_data.Dataset", intervals: bool = False, diagnostics: bool = False) -> dict:
+    def score(self, rows: "_data.Dataset", intervals: bool = False, diagnostics: bool = False,
+              baselines: dict[str, np.ndarray] | None = None) -> dict:
         """The model's loss and the task's metrics on ``rows`` (a Dataset with targets); with
-        ``intervals``, percentile-bootstrap 95% intervals of the main metrics under ``interval_95``;
-        with ``diagnostics``, what the report draws under ``diagnostics``: predictions and residuals
-        (regression), or the confusion matrix and ROC curves (one-vs-rest for each class of a
-        multiclass model). The rows are transformed and the model run once for all of it."""
+        ``intervals``, 95% intervals of the metrics under ``interval_95`` (exact for accuracy,
+        bootstrap for the others: :func:`heldout.nn.metrics.intervals`), and for each of
+        ``baselines`` (name: its :meth:`predictions` of the same rows) the difference model minus
+        baseline with a paired interval under ``versus``; with ``diagnostics``, what the report
+        draws under ``diagnostics``: predictions and residuals (regression), or the confusion
+        matrix and ROC curves (one-vs-rest for each class of a multiclass model). The rows are
+        transformed and the model run once for all of it."""
         out = self.outputs(rows.features)
         y = self.task.encode(rows.target, self.classes)
         loss_name = self.config.get("loss")
@@ -88,10 +92,17 @@ class Model:
         prediction = self.task.predictions(out)
         result.update(self.task.score(y.numpy(), prediction))
         if intervals:
-            result["interval_95"] = metrics.bootstrap_intervals(self.task, y.numpy(), prediction)
+            result["interval_95"], versus = metrics.intervals(self.task, y.numpy(), prediction, baselines)
+            if baselines:
+                result["versus"] = versus
         if diagnostics:
             result["diagnostics"] = self.task.diagnostics(y.numpy(), prediction, self.classes)
         return result
+
+    def predictions(self, source: Any) -> np.ndarray:
+        """What the task's metrics score, one per row: values (regression), P(second class)
+        (binary) or class probabilities (multiclass)."""
+        return self.task.predictions(self.outputs(_frame(source)))
 
     def predict(self, source: Any) -> np.ndarray:
         """Predicted values (regression) or class labels (classification), one per row."""

@@ -3,9 +3,10 @@
 A :class:`Task` is its own name (it compares equal to ``"regression"``, prints and serialises as
 that string), and it owns what differs between tasks: the losses that fit it (its default
 first), the metric watched every epoch, the metric candidates are compared on, the metrics of
-the final look with their bootstrap draws, the link from a model's outputs to predictions, the
-encoding of labels, the default split strategy and the default search candidates. Code outside
-this module asks the task; it never branches on the task's name.
+the final look (and the same metrics of resampled rows, from row weights, for their intervals),
+the baseline the final look is compared with, the link from a model's outputs to predictions,
+the encoding of labels, the default split strategy and the default search candidates. Code
+outside this module asks the task; it never branches on the task's name.
 
 >>> t = get("binary")
 >>> t == "binary", t.losses[0], t.monitor, t.selection, t.n_outputs(("no", "yes"))
@@ -16,12 +17,15 @@ this module asks the task; it never branches on the task's name.
 
 from __future__ import annotations
 
+from typing import Callable
+
 import numpy as np
 import pandas as pd
 import torch
 from sklearn import metrics as sk
 
 from ..errors import ConfigError, DataError
+from . import _weighted
 
 
 class Task(str):
@@ -31,7 +35,8 @@ class Task(str):
     monitor: str = ""                  # the validation metric of every epoch (rmse, accuracy)
     selection: str = ""                # the metric candidates are compared on (lower is better here)
     metrics: tuple[str, ...] = ()      # the metrics of a look, computed by scikit-learn
-    interval_metrics: tuple[str, ...] = ()  # the metrics given bootstrap intervals
+    proportions: tuple[str, ...] = ()  # those that are a share of the rows: exact binomial intervals
+    baseline_name: str = ""            # what the baseline of a look predicts, in words
     candidates: tuple[str, ...] = ()   # the default search candidates, family+loss
     has_classes: bool = False
     default_strategy: str = "random"
@@ -83,8 +88,14 @@ class Task(str):
     def score(self, y: np.ndarray, prediction: np.ndarray) -> dict[str, float]:
         raise NotImplementedError
 
-    def draws(self, y: np.ndarray, prediction: np.ndarray, picks: np.ndarray) -> dict[str, np.ndarray]:
-        """Each interval metric over the row resamples ``picks[resample, row]``."""
+    def weighted(self, y: np.ndarray, prediction: np.ndarray) -> Callable[[np.ndarray], dict[str, np.ndarray]]:
+        """Each metric of :meth:`score` as a function of row weights ``w[resample, row]`` (how often
+        a resample drew each row; :mod:`heldout.nn._weighted`). With ``w`` all ones it is ``score``."""
+        raise NotImplementedError
+
+    def baseline(self, y_train: np.ndarray, classes: tuple | None, rows: int) -> np.ndarray:
+        """What a model that ignores the features predicts for ``rows`` rows (as :meth:`predictions`
+        gives it), learned from the encoded training targets ``y_train``."""
         raise NotImplementedError
 
     def diagnostics(self, y: np.ndarray, prediction: np.ndarray, classes: tuple | None) -> dict:
@@ -95,7 +106,8 @@ class Task(str):
 class Regression(Task):
     losses = ("mse", "mae", "huber")
     monitor, selection = "rmse", "rmse"
-    metrics, interval_metrics = ("rmse", "mae", "r2"), ("rmse", "mae")
+    metrics = ("rmse", "mae", "r2")
+    baseline_name = "the mean of the training targets"
     candidates = ("linear+mse", "linear+huber", "mlp+mse")
 
     def check_target(self, y, name):
@@ -121,9 +133,22 @@ class Regression(Task):
                 "mae": float(sk.mean_absolute_error(y, prediction)),
                 "r2": float(sk.r2_score(y, prediction))}
 
-    def draws(self, y, prediction, picks):
-        error = np.asarray(prediction, dtype=float) - np.asarray(y, dtype=float)
-        return {"rmse": np.sqrt((error[picks] ** 2).mean(1)), "mae": np.abs(error)[picks].mean(1)}
+    def weighted(self, y, prediction):
+        y = np.asarray(y, dtype=float)
+        error = np.asarray(prediction, dtype=float) - y
+        centred = y - y.mean()   # r2's spread around the resample's mean, without cancellation
+        columns = np.stack([error ** 2, np.abs(error), centred, centred ** 2], axis=1)
+
+        def of(w):
+            s, total = w @ columns, w.sum(1)
+            squares, spread = s[:, 0], s[:, 3] - s[:, 2] ** 2 / total
+            with np.errstate(invalid="ignore", divide="ignore"):   # as scikit-learn: 1 if all exact, else 0
+                r2 = np.where(spread > 0, 1 - squares / spread, np.where(squares == 0, 1.0, 0.0))
+            return {"rmse": np.sqrt(squares / total), "mae": s[:, 1] / total, "r2": r2}
+        return of
+
+    def baseline(self, y_train, classes, rows):
+        return np.full(rows, float(np.mean(y_train)))
 
     def diagnostics(self, y, prediction, classes):
         return {"predicted": prediction.tolist(), "residual": (y - prediction).tolist()}
@@ -131,7 +156,8 @@ class Regression(Task):
 
 class _Classification(Task):
     monitor, selection = "accuracy", "log_loss"
-    metrics, interval_metrics = ("accuracy", "log_loss", "roc_auc", "f1"), ("accuracy", "log_loss")
+    metrics, proportions = ("accuracy", "log_loss", "roc_auc", "f1"), ("accuracy",)
+    baseline_name = "the training class frequencies (so always the majority class)"
     has_classes = True
     default_strategy = "stratified"
 
@@ -147,18 +173,30 @@ class _Classification(Task):
         predicted = (out[..., 0] > 0).to(out.dtype) if out.shape[-1] == 1 else out.argmax(-1)
         return (predicted == y).to(out.dtype)
 
-    def draws(self, y, prediction, picks):
-        y = y.astype(int)
-        p = np.clip(self.probabilities(prediction), 1e-15, 1.0)
-        p = p / p.sum(1, keepdims=True)
-        correct = (p.argmax(1) == y).astype(float)
-        row_loss = -np.log(p[np.arange(len(y)), y])
-        return {"accuracy": correct[picks].mean(1), "log_loss": row_loss[picks].mean(1)}
+    def weighted(self, y, prediction):
+        y, p = y.astype(int), self.probabilities(prediction)
+        label, scored, eps = p.argmax(1), self._one_vs_rest(p.shape[1]), np.finfo(float).eps
+        columns = [label == y, -np.log(np.clip(p[np.arange(len(y)), y], eps, 1 - eps))]   # as scikit-learn clips
+        for k in scored:   # f1's true positives, false positives, false negatives of each scored class
+            columns += [(label == k) & (y == k), (label == k) & (y != k), (label != k) & (y == k)]
+        columns = np.stack(columns, axis=1).astype(float)
+        aucs = [_weighted.auc(p[:, k], y == k) for k in scored]
+
+        def of(w):
+            s, total = w @ columns, w.sum(1)
+            return {"accuracy": s[:, 0] / total, "log_loss": s[:, 1] / total,
+                    "roc_auc": np.mean([auc(w) for auc in aucs], axis=0),
+                    "f1": _weighted.f1(s[:, 2:].reshape(len(w), len(scored), 3)).mean(1)}
+        return of
+
+    def baseline(self, y_train, classes, rows):
+        shares = np.bincount(y_train.astype(int), minlength=len(classes)) / len(y_train)
+        return self._from_probabilities(np.tile(shares, (rows, 1)))
 
     def diagnostics(self, y, prediction, classes):
         p, y = self.probabilities(prediction), y.astype(int)
         curves = {}
-        for k in self._roc_classes(len(classes)):
+        for k in self._one_vs_rest(len(classes)):
             if 0 < (y == k).sum() < len(y):
                 fpr, tpr, _ = sk.roc_curve(y == k, p[:, k])
                 curves[str(classes[k])] = {"fpr": fpr.tolist(), "tpr": tpr.tolist()}
@@ -184,6 +222,9 @@ class Binary(_Classification):
     def probabilities(self, prediction):
         return np.stack([1 - prediction, prediction], axis=1)
 
+    def _from_probabilities(self, p):
+        return p[:, 1]
+
     def score(self, y, prediction):
         y, label = y.astype(int), (prediction > 0.5).astype(int)
         return {"accuracy": float(sk.accuracy_score(y, label)),
@@ -191,8 +232,8 @@ class Binary(_Classification):
                 "roc_auc": _auc(lambda: sk.roc_auc_score(y, prediction)),
                 "f1": float(sk.f1_score(y, label, zero_division=0))}
 
-    def _roc_classes(self, n_classes: int) -> range:
-        return range(1, 2)   # one curve: the larger class against the other
+    def _one_vs_rest(self, n_classes: int) -> range:
+        return range(1, 2)   # ROC and f1 of one class: the larger against the other
 
 
 class Multiclass(_Classification):
@@ -211,6 +252,9 @@ class Multiclass(_Classification):
     def probabilities(self, prediction):
         return prediction
 
+    def _from_probabilities(self, p):
+        return p
+
     def score(self, y, prediction):
         y, labels, label = y.astype(int), list(range(prediction.shape[1])), prediction.argmax(1)
         return {"accuracy": float(sk.accuracy_score(y, label)),
@@ -218,8 +262,8 @@ class Multiclass(_Classification):
                 "roc_auc": _auc(lambda: sk.roc_auc_score(y, prediction, multi_class="ovr", labels=labels)),
                 "f1": float(sk.f1_score(y, label, average="macro", labels=labels, zero_division=0))}
 
-    def _roc_classes(self, n_classes: int) -> range:
-        return range(n_classes)   # one-vs-rest, every class
+    def _one_vs_rest(self, n_classes: int) -> range:
+        return range(n_classes)   # one-vs-rest, every class (macro averages)
 
 
 TASKS: dict[str, Task] = {t: cls(t) for t, cls in (("regression", Regression), ("binary", Binary),

@@ -4,8 +4,9 @@ The report gathers what the run directory holds — the data and split, the leak
 training and validation curves (every member, best epoch marked), the learning-rate sweep, the
 candidates compared and the leaderboard of a search (diverged members marked) or the members
 of a population, the descent (``descent.json``, :mod:`heldout.report.descent`), the test metrics with
-their bootstrap intervals and the generalisation gap, residuals or confusion matrix and ROC on
-the test rows, the ledger lines of its test set, and a manifest — and writes it twice: as JSON,
+their 95% intervals (beside them, the same on the test rows without a twin in training or
+validation), the comparison with baselines on the same rows (difference and paired interval),
+the generalisation gap, residuals or confusion matrix and ROC on the test rows, the ledger lines of its test set, and a manifest — and writes it twice: as JSON,
 and as HTML with the plots embedded as PNG data (no network, no scripts; figures in
 :mod:`heldout.report._plots`). Every string from the user's data is escaped.
 """
@@ -23,6 +24,7 @@ from rich.console import Group
 from .._util import display
 from .._util.versions import versions
 from ..nn import metrics
+from ..nn.task import get as get_task
 from ..seal.ledger import Ledger
 from ..workflow.artifacts import Artifacts
 from . import _plots as plots
@@ -49,9 +51,10 @@ class Page(dict):
         if self["members"]:
             parts.append(display.frame("Members", pd.DataFrame(self["members"])))
         if self["test"]:
-            columns = ["metric", "test", "95% interval"]
-            parts.append(display.table("Test set, evaluated once", columns,
-                                       [[row[c] for c in columns] for row in _test_rows(self["test"])]))
+            for title, rows in (("Test set, evaluated once", metric_rows(self["test"])),
+                                ("Compared with baselines on the same test rows", versus_rows(self["test"]))):
+                if rows:
+                    parts.append(display.table(title, list(rows[0]), [list(row.values()) for row in rows]))
         findings = [f for f in self["leakage"] if f.get("severity") != "info"]
         if findings:
             parts.append(display.table("Leakage findings", ["severity", "kind", "message"],
@@ -78,7 +81,8 @@ def _gather(artifacts: Artifacts) -> dict:
     evaluation = artifacts.evaluation() or {}
     split = summary.get("split") or config.split
     seal = split.get("test_fingerprint")
-    ledger = [e for e in Ledger().entries() if e["seal"] == seal] if seal else []
+    at = Ledger(config.ledger)   # the ledger the run recorded (None, from older folders: the default one)
+    ledger = [e for e in at.entries() if e["seal"] == seal] if seal else []
     history, board, members = artifacts.history(), artifacts.leaderboard(), artifacts.members()
     return {
         "run_dir": str(artifacts.path), "data": config.data.to_dict(), "split": split,
@@ -94,6 +98,7 @@ def _gather(artifacts: Artifacts) -> dict:
         "descent": artifacts.descent(),
         "ledger": [{k: e[k] for k in ("seq", "time", "kind")} | {"model": e["payload"].get("model")}
                    for e in ledger],
+        "ledger_folder": str(at.folder),
         "manifest": {"seed": config.data.seed, "versions": versions(),
                      "command": " ".join(["heldout", *sys.argv[1:]]) if "heldout" in sys.argv[0] else None},
     }
@@ -111,11 +116,35 @@ def _table(rows: list[dict], columns: list[str] | None = None, limit: int = 30) 
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
-def _test_rows(test: dict) -> list[dict]:
-    """The test metrics, one row each with its bootstrap interval (None where there is none)."""
-    intervals = test.get("interval_95", {})
-    return [{"metric": k, "test": v, "95% interval": intervals.get(k)} for k, v in test.items()
-            if k not in ("interval_95", "loss_name")]
+def metric_rows(test: dict) -> list[dict]:
+    """The test metrics, one row each with its 95% interval (None where there is none), and beside
+    them the same on the test rows without a twin, when some rows have one."""
+    intervals, alone = test.get("interval_95", {}), test.get("without_twins")
+    rows = []
+    for k, v in test.items():
+        if isinstance(v, (int, float)):
+            row = {"metric": k, "test": v, "95% interval": intervals.get(k)}
+            if alone is not None:
+                row[f"without twins ({alone['rows']} of {alone['rows'] + alone['twins']} rows)"] = alone.get(k)
+                row["95% interval, without twins"] = alone.get("interval_95", {}).get(k)
+            rows.append(row)
+    return rows
+
+
+def versus_rows(test: dict) -> list[dict]:
+    """One row per baseline and metric: the baseline's value, the difference model minus baseline
+    on the same rows, its paired 95% interval, and whether the interval says the model is better."""
+    return [{"baseline": name, "metric": metric, "its value": c["value"], "model - baseline": c["difference"],
+             "95% interval": c["interval_95"], "model is": c["verdict"]}
+            for name, compared in test.get("versus", {}).items() for metric, c in compared.items()]
+
+
+def _versus_caption(task: str | None, names) -> str:
+    said = {"baseline": f"predicts {get_task(task).baseline_name}, learned from the training rows" if task else
+            "the task's baseline, learned from the training rows",
+            "best linear": "the best linear candidate of the search, trained as the selected one was"}
+    return "<p>" + "; ".join(html.escape(f"{n}: {said.get(n, 'a model given to evaluate()')}") for n in names) + (
+        ". A difference whose interval excludes 0 says which is better; one that includes 0 does not tell.</p>")
 
 
 def _descent_caption(d: dict) -> str:
@@ -162,7 +191,10 @@ def _html(content: dict, run_dir: Path) -> str:
         parts.append("<h2>The descent</h2>" + _descent_caption(content["descent"]) + plots.descent(content["descent"]))
     test = content["test"]
     if test:
-        parts.append("<h2>Test set, evaluated once</h2>" + _table(_test_rows(test)))
+        parts.append("<h2>Test set, evaluated once</h2>" + _table(metric_rows(test)))
+        if test.get("versus"):
+            parts.append("<h2>Compared with baselines</h2>" + _versus_caption(content["split"].get("task"),
+                                                                            test["versus"]) + _table(versus_rows(test)))
         if len(history) and "loss" in test:
             last = history.groupby("member").last().iloc[0]
             parts.append("<h2>Generalisation gap (loss)</h2>" + _table(
@@ -172,7 +204,8 @@ def _html(content: dict, run_dir: Path) -> str:
         parts.append("<h2>Residuals on the test rows</h2>" + plots.residuals(diagnostics))
     elif "confusion" in diagnostics:
         parts.append("<h2>Confusion matrix and ROC on the test rows</h2>" + plots.classification(diagnostics))
-    parts.append("<h2>Ledger lines for this test set</h2>" + _table(content["ledger"]))
+    parts.append("<h2>Ledger lines for this test set</h2>"
+                 f"<p>ledger: {html.escape(str(content.get('ledger_folder')))}</p>" + _table(content["ledger"]))
     parts.append("<h2>Reproducibility</h2>" + _table([{"seed": content["manifest"]["seed"],
                                                        "command": content["manifest"]["command"],
                                                        **content["manifest"]["versions"]}]))

@@ -1,18 +1,29 @@
 """``evaluate()``: the one final look at the sealed test set (step 6 of the procedure).
 
-It computes the model's loss on the test rows and the task's metrics, writes them to the ledger
-with the test set's and the model's fingerprints, and only then returns them. A second look at
-the same test rows warns with the count; ``strict=True`` refuses it.
+It computes the model's loss on the test rows and the task's metrics with their 95% intervals,
+writes them to the ledger with the test set's and the model's fingerprints, and only then
+returns them. The same look compares the model with baselines on the same rows (``versus``: each
+metric's difference model minus baseline, with a paired interval) — given a Split, the task's
+baseline learned from the training rows (the mean target, or the class frequencies), and any
+``baselines`` models — and scores the test rows that have no exact feature twin among the
+training and validation rows (``without_twins``): a twin's score says little about new data.
+A second look at the same test rows warns with the counts — looks, and distinct models among them; ``strict=True``
+refuses it. The result names the ledger that counted the look.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from ..errors import ConfigError
+from ..leakage.twins import twin_mask   # the leakage check's own definition of a twin
 from ..model.model import Model
 from .sealed import Sealed
 from .split import Split
+
+BASELINE = "baseline"   # the name of the task's own baseline under ``versus``
 
 
 @dataclass(frozen=True)
@@ -23,15 +34,22 @@ class Evaluation:
     unsealings: int          # how many evaluations this test set has had, this one included
     rows: int
     diagnostics: dict = None  # for the report: residuals (regression), or confusion matrix and ROC curve
+    models: int = 1          # distinct models evaluated on this test set, this one included
+    ledger: str | None = None  # the folder of the ledger that counted the look (absolute)
 
     def to_dict(self) -> dict:
         return {"metrics": self.metrics, "test_fingerprint": self.test_fingerprint,
-                "model_fingerprint": self.model_fingerprint, "ledger_count": self.unsealings, "rows": self.rows,
-                "diagnostics": self.diagnostics}
+                "model_fingerprint": self.model_fingerprint, "ledger_count": self.unsealings,
+                "models": self.models, "ledger": self.ledger, "rows": self.rows, "diagnostics": self.diagnostics}
 
 
-def evaluate(model: Model, split: Split | Sealed, *, strict: bool = False) -> Evaluation:
-    """Evaluate ``model`` once on the sealed test set of ``split``, recording the look in the ledger."""
+def evaluate(model: Model, split: Split | Sealed, *, strict: bool = False,
+             baselines: dict[str, Model] | None = None) -> Evaluation:
+    """Evaluate ``model`` once on the sealed test set of ``split``, recording the look in the ledger.
+
+    ``baselines`` (name: Model) are scored on the same rows in the same look; given a Split (not
+    its sealed test set alone), the task's baseline (``"baseline"``) and the rows without twins
+    come along."""
     sealed = split.test if isinstance(split, Split) else split
     if not isinstance(sealed, Sealed):
         raise ConfigError(f"evaluate() needs the Split (or its sealed test set), got {type(split).__name__}.")
@@ -40,16 +58,54 @@ def evaluate(model: Model, split: Split | Sealed, *, strict: bool = False) -> Ev
                           f"got {type(model).__name__}.")
     if model.task != sealed.task:
         raise ConfigError(f"The model does {model.task} but the test set's task is {sealed.task}.")
+    predictors = {name: _predictor(model, name, other) for name, other in (baselines or {}).items()}
+    seen = None   # the rows a test row may be a twin of
+    if isinstance(split, Split):
+        # learned from the training rows only: the baseline never sees a test row
+        prior = model.task.baseline(model.task.encode(split.train.target, model.classes).numpy(), model.classes, 1)
+        predictors[BASELINE] = lambda rows: np.repeat(prior, len(rows), axis=0)
+        seen = [split.train.features, split.validation.features]
 
     diagnostics = {}
 
     def look(rows):
-        # the same single look also keeps what the report draws; the ledger records the metrics
-        scores = model.score(rows, intervals=True, diagnostics=True)
+        # one look: the metrics, the baselines on the same rows, the rows without twins, and what the
+        # report draws; the ledger records all but the last
+        scores = model.score(rows, intervals=True, diagnostics=True,
+                             baselines={name: predict(rows) for name, predict in predictors.items()})
         diagnostics.update(scores.pop("diagnostics"))
+        if seen is not None:
+            twin = twin_mask(rows.features, seen)
+            if twin.any():
+                scores["without_twins"] = _without(model, rows, twin)
         return scores
 
-    scores, count = sealed.unseal(look, model=model.fingerprint, strict=strict,
-                                  info={"rows": len(sealed), "model_config": model.config.get("model")})
+    scores, looks = sealed.unseal(look, model=model.fingerprint, strict=strict,
+                                  info={"rows": len(sealed), "model_config": model.config.get("model"),
+                                        "baselines": sorted(predictors)})
     return Evaluation(metrics=scores, test_fingerprint=sealed.seal, model_fingerprint=model.fingerprint,
-                      unsealings=count, rows=len(sealed), diagnostics=diagnostics)
+                      unsealings=looks.unsealings, rows=len(sealed), diagnostics=diagnostics, models=looks.models,
+                      ledger=str(sealed.ledger.folder))
+
+
+def _predictor(model: Model, name: str, other):
+    """A baseline model's predictions of the rows, once it is known to score like ``model``."""
+    if name == BASELINE:
+        raise ConfigError(f"The baseline name {name!r} is taken by the task's own baseline "
+                          f"({model.task.baseline_name}); give your model another name, e.g. "
+                          "baselines={'previous': model}.")
+    if not isinstance(other, Model) or other.task != model.task or other.classes != model.classes:
+        got = (f"a {other.task} model with classes {other.classes}" if isinstance(other, Model)
+               else type(other).__name__)
+        raise ConfigError(f"Baseline {name!r} must be a trained Model of the same task and classes as the model "
+                          f"({model.task}, classes {model.classes}), got {got}.")
+    return other.predictions
+
+
+def _without(model: Model, rows, twin: np.ndarray) -> dict:
+    """The metrics on the rows whose features appear in no training or validation row."""
+    counts = {"rows": int((~twin).sum()), "twins": int(twin.sum())}
+    if not counts["rows"]:
+        return counts
+    scores = model.score(rows.take(np.flatnonzero(~twin)), intervals=True)
+    return {**counts, **{k: v for k, v in scores.items() if k != "loss_name"}}

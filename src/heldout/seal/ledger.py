@@ -1,22 +1,37 @@
 """The ledger: an append-only, hash-chained record of every sealing and unsealing of a test set.
 
-It lives in SQLite (standard library) at ``$HELDOUT_HOME/ledger.sqlite``, where ``HELDOUT_HOME``
-defaults to ``.heldout`` in the working directory. Each entry stores the hash of the entry before
+It lives in SQLite (standard library) at ``FOLDER/ledger.sqlite``. The folder, when none is
+given (:func:`home`), is, in this order:
+
+1. ``$HELDOUT_HOME``, when set;
+2. ``.heldout`` at the root of the git work tree that holds the working directory (the nearest
+   folder above it, or itself, with a ``.git``), so every directory of a project shares one ledger;
+3. a folder for the user: ``$XDG_DATA_HOME/heldout``, else ``~/.local/share/heldout``.
+
+A run directory records the ledger its test set was sealed in, and ``heldout evaluate`` counts
+the look there, from whatever directory it is run. Each entry stores the hash of the entry before
 it, and a head file beside the database holds the newest hash and the entry count, so
-:meth:`Ledger.verify` notices an edited entry, a deleted entry and a truncated tail.
+:meth:`Ledger.verify` notices an edited entry, a deleted entry and a truncated tail. A ``meta``
+table records the row-fingerprint definition the ledger was written with
+(:data:`~heldout.data.fingerprint.FINGERPRINT_VERSION`; a ledger without one used version 1);
+a ledger of another version is refused, since its sealed rows would no longer be recognised.
 
-Three kinds of entry:
+Four kinds of entry:
 
-- ``seal``: a split made a test set; its row fingerprints are stored so that, in any later
-  process, training on those rows is refused (:meth:`Ledger.sealed_overlap`).
-- ``unseal``: a final evaluation looked at the test set; written before any number is returned.
+- ``seal``: a split made a test set; its row fingerprints and column names are stored so that,
+  in any later process, training on those rows is refused (:meth:`Ledger.sealed_overlap`).
+- ``unseal``: a final evaluation looked at the test set, with the model's fingerprint; written
+  before any number is returned.
+- ``audit``: a leakage check read the test rows (counts, no scores).
 - ``retire``: the user deliberately released a test set's rows (e.g. to re-split), with a reason.
 
 >>> import tempfile, numpy as np
 >>> led = Ledger(tempfile.mkdtemp())
->>> led.seal("abc", np.array([1, 2, 3], dtype=np.uint64), {"dataset": "toy"})
+>>> led.seal("abc", np.array([1, 2, 3], dtype=np.uint64), {"dataset": "toy"}, columns=["x"])
 >>> led.record_unsealing("abc", model="m1", metrics={"rmse": 1.5})
-1
+Looks(unsealings=1, models=1)
+>>> led.record_unsealing("abc", model="m1", metrics={"rmse": 1.5})
+Looks(unsealings=2, models=1)
 >>> led.verify().ok
 True
 """
@@ -30,17 +45,35 @@ import os
 import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple, Sequence
 
 import numpy as np
+import pandas as pd
 
+from ..data.fingerprint import FINGERPRINT_VERSION, row_fingerprints
 from ..errors import LedgerError
-
-GENESIS = "0" * 64
+from . import _store
 
 
 def home() -> Path:
-    """The folder holding the ledger: ``$HELDOUT_HOME``, else ``./.heldout``."""
-    return Path(os.environ.get("HELDOUT_HOME", ".heldout"))
+    """The folder holding the ledger when none is given (absolute): ``$HELDOUT_HOME``; else
+    ``.heldout`` at the root of the enclosing git work tree; else ``$XDG_DATA_HOME/heldout``
+    (default ``~/.local/share/heldout``)."""
+    if os.environ.get("HELDOUT_HOME"):
+        return Path(os.environ["HELDOUT_HOME"]).expanduser().absolute()
+    here = Path.cwd().absolute()
+    for folder in (here, *here.parents):
+        if (folder / ".git").exists():   # a folder in a plain clone, a file in a worktree or submodule
+            return folder / ".heldout"
+    data = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
+    return Path(data).expanduser().absolute() / "heldout"
+
+
+class Looks(NamedTuple):
+    """The looks at one test set, as the ledger counts them."""
+
+    unsealings: int   # evaluations, repeated looks at the same model included
+    models: int       # distinct models evaluated
 
 
 @dataclass
@@ -51,30 +84,40 @@ class Verification:
 
 
 class Ledger:
-    """Append-only, hash-chained record kept in ``folder`` (default: :func:`home`)."""
+    """Append-only, hash-chained record kept in ``folder`` (default: :func:`home`), an absolute path."""
 
     def __init__(self, folder: str | Path | None = None):
-        self.folder = Path(folder) if folder is not None else home()
+        self.folder = Path(folder).expanduser().absolute() if folder is not None else home()
         self.path = self.folder / "ledger.sqlite"
         self.head_path = self.folder / "ledger.head"
 
+    def __repr__(self) -> str:
+        return f"Ledger({str(self.folder)!r})"
+
+    def exists(self) -> bool:
+        return self.path.is_file()
+
     # -- writing -----------------------------------------------------------------------------
 
-    def seal(self, seal: str, fingerprints: np.ndarray, info: dict) -> None:
-        """Record a new sealed test set and its rows; a seal already recorded is left as it is."""
+    def seal(self, seal: str, fingerprints: np.ndarray, info: dict, *, columns: Sequence[str] | None = None) -> None:
+        """Record a new sealed test set, its rows' fingerprints and its feature ``columns`` (whose
+        values, with the target's, the fingerprints cover); a seal already recorded is left as it is."""
         blob = np.sort(np.asarray(fingerprints, dtype=np.uint64)).tobytes()
         with self._transaction() as db:
             if db.execute("SELECT 1 FROM sealed_rows WHERE seal = ?", (seal,)).fetchone():
                 return
             db.execute("INSERT INTO sealed_rows (seal, fingerprints) VALUES (?, ?)", (seal, blob))
             payload = dict(info, rows=int(len(fingerprints)), rows_sha256=hashlib.sha256(blob).hexdigest())
+            if columns is not None:
+                payload["columns"] = sorted(map(str, columns))
             self._append(db, "seal", seal, payload)
 
-    def record_unsealing(self, seal: str, *, model: str, metrics: dict, info: dict | None = None) -> int:
-        """Record one look at a sealed test set; returns how many looks it has had, this one included."""
+    def record_unsealing(self, seal: str, *, model: str, metrics: dict, info: dict | None = None) -> Looks:
+        """Record one look at a sealed test set by ``model`` (its fingerprint); returns the looks it
+        has had and the distinct models among them, this one included."""
         with self._transaction() as db:
             self._append(db, "unseal", seal, dict(info or {}, model=model, metrics=metrics))
-            return self._count(db, "unseal", seal)
+            return self._looks(db, seal)
 
     def record_audit(self, seal: str, info: dict) -> None:
         """A leakage check read the test rows (not an evaluation: no model, no metrics)."""
@@ -95,24 +138,42 @@ class Ledger:
 
     def unsealings(self, seal: str) -> int:
         """How many times the test set ``seal`` has been evaluated."""
+        return self.looks(seal).unsealings
+
+    def looks(self, seal: str) -> Looks:
+        """How many times the test set ``seal`` has been evaluated, and by how many distinct models."""
         if not self.path.exists():
-            return 0
+            return Looks(0, 0)
         with self._transaction() as db:
-            return self._count(db, "unseal", seal)
+            return self._looks(db, seal)
+
+    def fingerprint_version(self) -> int:
+        """The row-fingerprint definition this ledger was written with (this heldout's, when new)."""
+        if not self.path.exists():
+            return FINGERPRINT_VERSION
+        with self._transaction(versioned=False) as db:
+            return _store.stored_version(db)
 
     def entries(self) -> list[dict]:
         """Every entry, oldest first, with its payload decoded."""
         if not self.path.exists():
             return []
-        with self._transaction() as db:
+        with self._transaction(versioned=False) as db:   # the record stays readable whatever its version
             rows = db.execute("SELECT seq, time, kind, seal, payload, prev, hash FROM entries ORDER BY seq").fetchall()
         return [dict(seq=r[0], time=r[1], kind=r[2], seal=r[3], payload=json.loads(r[4]), prev=r[5], hash=r[6])
                 for r in rows]
 
-    def sealed_overlap(self, fingerprints: np.ndarray, *, own_seal: str | None = None,
-                       evaluated_only: bool = False) -> list[dict]:
-        """Sealed test sets (other than ``own_seal``) that share rows with ``fingerprints``: those
-        not retired, or with ``evaluated_only`` those already evaluated at least once, retired or not.
+    def sealed_overlap(self, features: pd.DataFrame, target: pd.Series, *, fingerprints: np.ndarray | None = None,
+                       own_seal: str | None = None, evaluated_only: bool = False) -> list[dict]:
+        """Sealed test sets (other than ``own_seal``) that share rows with the table ``features`` +
+        ``target``: those not retired, or with ``evaluated_only`` those already evaluated at least
+        once, retired or not.
+
+        Rows are compared on each sealed set's columns, whatever their order in the table. The
+        table's own ``fingerprints`` (computed here when not given) serve every sealed set with
+        the table's columns; rows of a table with extra columns are fingerprinted again over a
+        sealed set's columns, once per distinct set of columns. A sealed set with a column the
+        table lacks cannot share its rows and is passed over.
 
         Each finding: the seal, its recorded info, and the positions of the shared rows.
         """
@@ -123,12 +184,21 @@ class Ledger:
             evaluated = {r[0] for r in db.execute("SELECT seal FROM entries WHERE kind = 'unseal'")}
             sealed = db.execute("SELECT seal, fingerprints FROM sealed_rows").fetchall()
             info = {r[0]: json.loads(r[1]) for r in db.execute("SELECT seal, payload FROM entries WHERE kind='seal'")}
+        table = tuple(sorted(map(str, features.columns)))
+        hashed = {} if fingerprints is None else {table: fingerprints}   # by sorted column names
+
+        def rows_over(columns: tuple) -> np.ndarray:
+            if columns not in hashed:
+                hashed[columns] = row_fingerprints(features[list(columns)], target)
+            return hashed[columns]
+
         findings = []
         for seal, blob in sealed:
             skip = seal not in evaluated if evaluated_only else seal in retired
-            if seal == own_seal or skip:
+            columns = tuple(info.get(seal, {}).get("columns") or table)
+            if seal == own_seal or skip or not set(columns) <= set(table):
                 continue
-            shared = np.flatnonzero(np.isin(fingerprints, np.frombuffer(blob, dtype=np.uint64)))
+            shared = np.flatnonzero(np.isin(rows_over(columns), np.frombuffer(blob, dtype=np.uint64)))
             if len(shared):
                 findings.append({"seal": seal, "info": info.get(seal, {}), "positions": shared})
         return findings
@@ -137,13 +207,13 @@ class Ledger:
         """Recompute the chain; report every entry whose hash, link or stored rows do not match."""
         entries = self.entries()
         problems: list[str] = []
-        prev = GENESIS
+        prev = _store.GENESIS
         for expected_seq, e in enumerate(entries, start=1):
             if e["seq"] != expected_seq:
                 problems.append(f"entry {expected_seq} is missing (next entry is {e['seq']}): deleted")
             if e["prev"] != prev:
                 problems.append(f"entry {e['seq']} does not link to the entry before it: an entry was deleted or edited")
-            if _hash(e["seq"], e["time"], e["kind"], e["seal"], e["payload"], e["prev"]) != e["hash"]:
+            if _store.entry_hash(e["seq"], e["time"], e["kind"], e["seal"], e["payload"], e["prev"]) != e["hash"]:
                 problems.append(f"entry {e['seq']} ({e['kind']} of {e['seal']}) was edited after it was written")
             prev = e["hash"]
         problems += self._check_sealed_rows(entries)
@@ -156,7 +226,7 @@ class Ledger:
     # -- internals ---------------------------------------------------------------------------
 
     def _check_sealed_rows(self, entries: list[dict]) -> list[str]:
-        with self._transaction() as db:
+        with self._transaction(versioned=False) as db:
             blobs = dict(db.execute("SELECT seal, fingerprints FROM sealed_rows").fetchall())
         problems = []
         for e in entries:
@@ -168,18 +238,20 @@ class Ledger:
 
     def _append(self, db: sqlite3.Connection, kind: str, seal: str, payload: dict) -> None:
         last = db.execute("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1").fetchone()
-        seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
+        seq, prev = (last[0] + 1, last[1]) if last else (1, _store.GENESIS)
         time = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="microseconds")
-        payload = json.loads(json.dumps(payload, default=_plain))  # what is stored is what is hashed
-        digest = _hash(seq, time, kind, seal, payload, prev)
+        payload = json.loads(json.dumps(payload, default=_store.plain))  # what is stored is what is hashed
+        digest = _store.entry_hash(seq, time, kind, seal, payload, prev)
         db.execute("INSERT INTO entries (seq, time, kind, seal, payload, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                   (seq, time, kind, seal, _canonical_json(payload), prev, digest))
+                   (seq, time, kind, seal, _store.canonical_json(payload), prev, digest))
         tmp = self.head_path.with_suffix(".head.tmp")
         tmp.write_text(json.dumps({"entries": seq, "hash": digest}))
         os.replace(tmp, self.head_path)
 
-    def _count(self, db: sqlite3.Connection, kind: str, seal: str) -> int:
-        return db.execute("SELECT COUNT(*) FROM entries WHERE kind = ? AND seal = ?", (kind, seal)).fetchone()[0]
+    def _looks(self, db: sqlite3.Connection, seal: str) -> Looks:
+        payloads = [json.loads(r[0]) for r in db.execute(
+            "SELECT payload FROM entries WHERE kind = 'unseal' AND seal = ?", (seal,))]
+        return Looks(len(payloads), len({p.get("model") for p in payloads}))
 
     def _read_head(self) -> dict | None:
         try:
@@ -187,47 +259,5 @@ class Ledger:
         except (OSError, ValueError):
             return None
 
-    def _transaction(self) -> "_Transaction":
-        return _Transaction(self)
-
-
-class _Transaction:
-    """One SQLite transaction, taken for writing at once so concurrent processes keep one chain."""
-
-    def __init__(self, ledger: Ledger):
-        self.ledger = ledger
-
-    def __enter__(self) -> sqlite3.Connection:
-        try:
-            self.ledger.folder.mkdir(parents=True, exist_ok=True)
-            self.db = sqlite3.connect(self.ledger.path, isolation_level=None, timeout=30)
-            self.db.execute("BEGIN IMMEDIATE")
-            self.db.execute("CREATE TABLE IF NOT EXISTS entries (seq INTEGER PRIMARY KEY, time TEXT, kind TEXT, "
-                            "seal TEXT, payload TEXT, prev TEXT, hash TEXT)")
-            self.db.execute("CREATE TABLE IF NOT EXISTS sealed_rows (seal TEXT PRIMARY KEY, fingerprints BLOB)")
-        except (sqlite3.Error, OSError) as exc:
-            raise LedgerError(f"Cannot open the ledger at {str(self.ledger.path)!r}: {exc}. Check that the folder "
-                              "is writable, or set HELDOUT_HOME to another folder.") from None
-        return self.db
-
-    def __exit__(self, exc_type, exc, tb) -> None:
-        self.db.execute("COMMIT" if exc_type is None else "ROLLBACK")
-        self.db.close()
-
-
-def _canonical_json(payload: dict) -> str:
-    return json.dumps(payload, sort_keys=True, separators=(",", ":"), default=_plain)
-
-
-def _hash(seq: int, time: str, kind: str, seal: str, payload: dict, prev: str) -> str:
-    body = _canonical_json({"seq": seq, "time": time, "kind": kind, "seal": seal, "payload": payload, "prev": prev})
-    return hashlib.sha256(body.encode()).hexdigest()
-
-
-def _plain(value):
-    """JSON for numpy scalars and arrays."""
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    raise TypeError(f"cannot record {type(value).__name__} in the ledger")
+    def _transaction(self, versioned: bool = True) -> _store.Transaction:
+        return _store.Transaction(self.path, versioned)

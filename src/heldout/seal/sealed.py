@@ -19,12 +19,18 @@ from __future__ import annotations
 import warnings
 from typing import Callable
 
+import numpy as np
+
 from ..data.dataset import Dataset
 from ..errors import HeldoutWarning, SealedError
-from .ledger import Ledger
+from .ledger import Ledger, Looks
 
 _CLOSED = ("The test set is sealed: it exposes no rows. Train and tune on split.train and split.validation; "
            "use heldout.evaluate(model, split) once, at the end, for the final evaluation.")
+
+
+def _models(n: int) -> str:
+    return "1 model" if n == 1 else f"{n} distinct models"
 
 
 class Sealed:
@@ -49,24 +55,32 @@ class Sealed:
         return self.ledger.unsealings(self.seal)
 
     def unseal(self, score: Callable[[Dataset], dict], *, model: str, strict: bool = False,
-               info: dict | None = None) -> tuple[dict, int]:
-        """Score the test rows, record the scores in the ledger, then return ``(scores, count)``.
+               info: dict | None = None) -> tuple[dict, Looks]:
+        """Score the test rows, record the scores in the ledger, then return ``(scores, looks)``.
 
-        ``count`` is how many evaluations this test set has had, this one included. A second look
-        warns; with ``strict=True`` it is refused before the rows are touched.
+        ``looks`` counts the evaluations this test set has had and the distinct models among them,
+        this one included. A second look warns; with ``strict=True`` it is refused before the rows
+        are touched.
         """
-        before = self.unsealings()
-        if before and strict:
-            raise SealedError(f"Test set {self.seal} was already evaluated {before} time(s); strict mode allows "
+        before = self.ledger.looks(self.seal)
+        if before.unsealings and strict:
+            raise SealedError(f"Test set {self.seal} was already evaluated {before.unsealings} time(s), by "
+                              f"{_models(before.models)} (ledger {str(self.ledger.folder)!r}); strict mode allows "
                               "one look. Every further look lets the test set influence your choices. Make "
                               "decisions on validation data, or split off a new test set from new data.")
         scores = score(self._rows)
-        count = self.ledger.record_unsealing(self.seal, model=model, metrics=scores, info=info)
-        if count > 1:
-            warnings.warn(f"Test set {self.seal} has now been evaluated {count} times. Each look that informs a "
-                          "choice makes its estimate optimistic; the ledger records every one.",
-                          HeldoutWarning, stacklevel=3)
-        return scores, count
+        looks = self.ledger.record_unsealing(self.seal, model=model, metrics=scores, info=info)
+        if looks.unsealings > 1:
+            warnings.warn(f"Test set {self.seal} has now been evaluated {looks.unsealings} times, by "
+                          f"{_models(looks.models)} (ledger {str(self.ledger.folder)!r}). Each look that informs a "
+                          "choice makes its estimate optimistic, and comparing models on it is a selection; the "
+                          "ledger records every one.", HeldoutWarning, stacklevel=3)
+        return scores, looks
+
+    def holds(self, fingerprints) -> "np.ndarray":
+        """Which of these row fingerprints (features and label) are rows of this test set: a
+        membership answer for the training gate, not a look (no values, no scores)."""
+        return np.isin(fingerprints, self._rows.fingerprints)
 
     def audit(self, check: Callable[[Dataset], object], *, purpose: str) -> object:
         """Run a leakage check over the test rows and record that it did (kind ``audit``). A check

@@ -20,6 +20,7 @@ import functools
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -44,6 +45,7 @@ class Split:
     test: Sealed
     seed: int
     strategy: str
+    test_given: bool = False   # the test set came as its own table, not as a share of this one
 
     def __repr__(self) -> str:
         return (f"Split({self.train.name!r}, strategy={self.strategy!r}, seed={self.seed}, train={len(self.train)}, "
@@ -68,11 +70,12 @@ class Split:
 
 
 def split(dataset: Dataset, test: Any = 0.2, validation: Any = 0.2, seed: int = 0, strategy: str | None = None,
-          *, ledger: Ledger | None = None) -> Split:
+          *, ledger: Ledger | str | Path | None = None) -> Split:
     """Split ``dataset`` into train, validation (a share of the non-test rows) and a sealed test set.
 
     ``test`` and ``validation`` are shares in (0, 1), or tables of their own (a path, a frame or a
-    Dataset with the same columns), which are then used as given.
+    Dataset with the same columns), which are then used as given. The test set is sealed in
+    ``ledger`` (a :class:`Ledger` or its folder; default: :func:`~heldout.seal.ledger.home`).
     """
     if not isinstance(dataset, Dataset):
         raise ConfigError(f"split() takes a Dataset, got {type(dataset).__name__}. Call heldout.load(...) first.")
@@ -92,12 +95,13 @@ def split(dataset: Dataset, test: Any = 0.2, validation: Any = 0.2, seed: int = 
         train, val = rest, _given(validation, dataset, "validation")
     _check_parts(train, val, test_rows)
 
-    ledger = ledger or Ledger()
+    ledger = ledger if isinstance(ledger, Ledger) else Ledger(ledger)
     seal = set_fingerprint(test_rows.fingerprints)
     ledger.seal(seal, test_rows.fingerprints, {"dataset": dataset.name, "strategy": strategy, "seed": int(seed),
-                                                "train": len(train), "validation": len(val)})
+                                                "train": len(train), "validation": len(val)},
+                columns=list(test_rows.features.columns))
     return Split(train=train, validation=val, test=Sealed(test_rows, seal, ledger), seed=int(seed),
-                 strategy=strategy)
+                 strategy=strategy, test_given=not _is_share(test, "test"))
 
 
 def _strategy(dataset: Dataset, strategy: str | None) -> str:

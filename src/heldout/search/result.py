@@ -9,7 +9,9 @@ import pandas as pd
 
 from .._util import display
 from ..data.fingerprint import set_fingerprint
+from ..errors import ConfigError
 from ..model.model import Model
+from ..nn import metrics
 from ..seal._guard import training_split
 from ..seal.split import Split
 from ..train.population import train_population
@@ -46,14 +48,40 @@ class Search:
     def __str__(self) -> str:
         return display.text(self.__rich__())
 
-    def refit(self, split: Split) -> Run:
-        """The selected configuration trained again on training + validation rows, for its
-        selected number of epochs (no early stopping: there are no held-out rows left to watch)."""
+    def best_of(self, family: str) -> dict | None:
+        """The leaderboard row of the best completed trial of ``family`` (``linear``, ``mlp``), or None."""
+        board = self.leaderboard
+        rows = board[(board["status"] == "complete") & board["candidate"].str.startswith(family + "+")]
+        rows = rows.sort_values(self.metric, ascending=not metrics.HIGHER_IS_BETTER[self.metric], kind="stable")
+        return None if len(rows) == 0 else rows.iloc[0].to_dict()
+
+    def settings(self, trial: int) -> dict:
+        """The training settings of leaderboard trial ``trial``, ready for fit()."""
+        return settings_of(self.studies, trial)
+
+    def refit(self, split: Split, trial: int | None = None) -> Run:
+        """The selected configuration (or that of leaderboard trial ``trial``) trained again on
+        training + validation rows, for its selected number of epochs (no early stopping: there
+        are no held-out rows left to watch)."""
+        row = self.best if trial is None else self.leaderboard.set_index("trial").loc[trial].to_dict()
+        best_settings = self.best_settings if trial is None else self.settings(trial)
         split = training_split(split, "refit")
         pooled = split.train.append(split.validation)
         digest = set_fingerprint(pooled.fingerprints)   # the refit trains on, and watches, the pooled rows
         summary = dict(split.summary(), train=len(pooled), validation=len(pooled), train_fingerprint=digest,
                        validation_fingerprint=digest)
-        epochs = max(1, int(round(float(self.best["best_epoch"]))))
-        settings = dict(self.best_settings, epochs=epochs, iterations=None, early_stopping=False, tol=0)
+        epochs = max(1, int(round(float(row["best_epoch"]))))
+        settings = dict(best_settings, epochs=epochs, iterations=None, early_stopping=False, tol=0)
         return train_population(pooled, None, [settings], seed=split.seed, summary=summary)
+
+
+def settings_of(studies: dict, trial: int) -> dict:
+    """The training settings recorded with leaderboard trial ``trial`` in the candidates' studies."""
+    for study in studies.values():
+        for t in study.trials:
+            if t.user_attrs.get("row", {}).get("trial") == trial:
+                settings = dict(t.user_attrs["settings"])
+                if "hidden" in settings:
+                    settings["hidden"] = tuple(settings["hidden"])
+                return settings
+    raise ConfigError(f"Trial {trial} is not in the study storage.")

@@ -37,7 +37,7 @@ from ..seal.split import Split
 from ..train.config import PER_MEMBER
 from ..train.population import train_population
 from ..train.result import Run
-from .result import Search
+from .result import Search, settings_of
 from .space import Space
 
 DEFAULT_TRIALS = 24
@@ -161,7 +161,7 @@ def _search(split, spaces, trials, folds, metric, goal_test, timeout, seed, popu
         raise ConfigError(f"None of the {len(board)} trials completed (all diverged, failed or were pruned). Widen "
                           "the search space toward smaller learning rates, or give more trials.")
     best = complete.loc[(sign * complete[metric]).idxmin()].to_dict()
-    best_settings = _settings_of(studies, best)
+    best_settings = settings_of(studies, best["trial"])
     best_model = None
     if best["trial"] in runs and not folds:
         run, config = runs[best["trial"]]
@@ -210,17 +210,6 @@ def _trial_row(number: int, s: Space, trial, run: Run, config: int, validation: 
                epochs=int(max(run.members[k].history["epoch"][-1] for k in members)),
                seconds=round(float(sum(sum(run.members[k].epoch_seconds) for k in members)) / max(1, len(members)), 3))
     return row
-
-
-def _settings_of(studies: dict, best: dict) -> dict:
-    for study in studies.values():
-        for t in study.trials:
-            if t.user_attrs.get("row", {}).get("trial") == best["trial"]:
-                settings = dict(t.user_attrs["settings"])
-                if "hidden" in settings:
-                    settings["hidden"] = tuple(settings["hidden"])
-                return settings
-    raise ConfigError(f"Trial {best['trial']} is not in the study storage.")
 
 
 def _state(rows: list[dict], trials: int, metric: str, started: float, timeout) -> dict:

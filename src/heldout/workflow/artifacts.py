@@ -8,7 +8,7 @@ another format, gets an error that says so instead of a ``KeyError`` deep inside
 ================== ==========================================================================
 file               what it holds
 ================== ==========================================================================
-config.json        the format, the data spec, the split, and the training config(s)
+config.json        the format, the data spec, the split, the ledger, and the training config(s)
 history.csv        one member's curves (epoch, lr, train_loss, val_loss, val_metric)
 histories.csv      a population's curves, with a ``member`` column
 members.csv        a population: one row per member
@@ -52,6 +52,8 @@ class RunConfig:
     members: int | None = None         # a population: its size, folds and grid axes
     folds: int | None = None
     axes: list = field(default_factory=list)
+    ledger: str | None = None          # the folder of the ledger the test set is sealed in (absolute);
+                                       # None in folders from before it was recorded: the default ledger
 
     @property
     def is_population(self) -> bool:

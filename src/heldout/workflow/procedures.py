@@ -7,6 +7,10 @@ the sealed test set once, and writes the run directory (:class:`~heldout.workflo
 Running it again on the same directory resumes the study: trials already told count toward the
 budget. ``tune_procedure`` stops before the refit and the test set; ``train_procedure`` trains
 given settings; ``evaluate_run`` is the later look at a trained run directory.
+
+A run directory records the ledger its test set was sealed in (``config.json``'s ``ledger``), and
+every later step on it — the look of ``evaluate_run``, a resumed ``run`` or ``tune`` — uses that
+ledger, from whatever working directory, so its counts are the ones recorded at training time.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ from pathlib import Path
 from optuna.storages import JournalStorage
 from optuna.storages.journal import JournalFileBackend
 
-from ..errors import ConfigError, DataError, LeakageError
+from ..errors import ConfigError, DataError, LeakageError, LedgerError
 from ..leakage import check
 from ..model.model import Model
 from ..report import descent
@@ -24,6 +28,7 @@ from ..report.page import report
 from ..search.result import Search
 from ..search.tune import DEFAULT_TRIALS, tune
 from ..seal.evaluate import Evaluation, evaluate
+from ..seal.ledger import Ledger
 from ..train.fit import fit
 from ..train.population import train_population
 from ..train.result import Run
@@ -32,12 +37,15 @@ from .spec import DataSpec
 
 
 def train_procedure(spec: DataSpec, out=None, *, progress=None, draw_descent: bool = True,
-                    **settings) -> tuple[Artifacts, Run]:
-    """Split, train ``settings`` (a grid, folds) with :func:`heldout.fit`, and write the run
-    directory; with ``draw_descent``, the best member's settings are traced for the report."""
+                    allow_leakage: bool = False, **settings) -> tuple[Artifacts, Run]:
+    """Split, check the split for leakage (as `heldout run` does: an error finding stops here unless
+    ``allow_leakage``), train ``settings`` (a grid, folds) with :func:`heldout.fit`, and write the
+    run directory; with ``draw_descent``, the best member's settings are traced for the report."""
     the_split = spec.split()
+    leakage = checked_for_leakage(the_split, allow_leakage)
     run = fit(the_split, seed=spec.seed, progress=progress, **settings)
-    artifacts = save_run(out or Artifacts.default_path(spec), spec, run)
+    artifacts = save_run(out or Artifacts.default_path(spec), spec, run, ledger=the_split.test.ledger)
+    artifacts.write_leakage(leakage)
     if draw_descent:
         best = run.table()["val_loss"].fillna(float("inf")).to_numpy().argmin()
         artifacts.write_descent(descent.trace(the_split, run.members[int(best)].config.to_dict()))
@@ -45,22 +53,38 @@ def train_procedure(spec: DataSpec, out=None, *, progress=None, draw_descent: bo
     return artifacts, run
 
 
-def save_run(out, spec: DataSpec, run: Run) -> Artifacts:
+def checked_for_leakage(the_split, allow_leakage: bool) -> dict:
+    """The leakage check every procedure runs before training: an ``error`` finding stops it unless
+    ``allow_leakage``, and then the override is recorded in the ledger (and in ``leakage.json``)."""
+    checked = check(the_split)
+    errors = checked.errors
+    if errors and not allow_leakage:
+        raise LeakageError("The leakage check found " + "; ".join(f.message for f in errors) + " To go on anyway, "
+                           "pass --allow-leakage (allow_leakage=True); the override is recorded.")
+    if errors:
+        the_split.test.ledger.record_audit(the_split.test.seal, {"override": "allow_leakage",
+                                                                 "findings": [f.kind for f in errors]})
+    return dict(checked.to_dict(), allowed=bool(errors) and allow_leakage)
+
+
+def save_run(out, spec: DataSpec, run: Run, *, ledger: Ledger | str | Path | None = None) -> Artifacts:
     """Write config, history and bundle of a single-member run; for a population, ``members.csv``
     and ``histories.csv`` instead of a bundle: which member deserves one is a selection, made on
-    validation scores by the caller."""
+    validation scores by the caller. ``ledger`` is the one the run's test set was sealed in (a
+    Ledger or its folder; default: the project's), recorded in ``config.json``."""
     artifacts = Artifacts.create(out)
+    folder = str((ledger if isinstance(ledger, Ledger) else Ledger(ledger)).folder)
     if len(run.members) > 1:
         artifacts.write_members(run.table())
         artifacts.write_histories(run.histories())
         artifacts.write_config(RunConfig(spec, run.split, [c.to_dict() for c in run.configs], members=len(run.members),
-                                         folds=run.folds, axes=run.axes))
+                                         folds=run.folds, axes=run.axes, ledger=folder))
         return artifacts
     artifacts.write_history(run.history)
     run.model.save(artifacts.model_path)
     # last: a run directory with a config is complete
     artifacts.write_config(RunConfig(spec, run.split, run.config.to_dict(), status=run.status,
-                                     best_epoch=run.best_epoch, message=run.message))
+                                     best_epoch=run.best_epoch, message=run.message, ledger=folder))
     return artifacts
 
 
@@ -72,17 +96,12 @@ def tune_procedure(spec: DataSpec | None = None, out=None, *, trials: int = DEFA
     override is recorded in the ledger and in ``out/leakage.json``. With ``draw_descent``, the
     selected settings are traced at a few learning rates for the report (``out/descent.json``)."""
     spec = spec or DataSpec()
-    the_split = spec.split()
-    checked = check(the_split)
-    errors = checked.errors
-    if errors and not allow_leakage:
-        raise LeakageError("The leakage check found " + "; ".join(f.message for f in errors) + " To go on anyway, "
-                           "pass --allow-leakage (allow_leakage=True); the override is recorded.")
+    resumed = Artifacts(Path(out)) if out is not None and (Path(out) / "config.json").is_file() else None
+    # a resumed run keeps the ledger it was sealed in, from whatever directory it is resumed
+    the_split = spec.split(recorded_ledger(resumed) if resumed else None)
+    leakage = checked_for_leakage(the_split, allow_leakage)
     artifacts = Artifacts.create(out if out is not None else Artifacts.default_path(spec))
-    if errors:
-        the_split.test.ledger.record_audit(the_split.test.seal, {"override": "allow_leakage",
-                                                                 "findings": [f.kind for f in errors]})
-    artifacts.write_leakage(dict(checked.to_dict(), allowed=bool(errors) and allow_leakage))
+    artifacts.write_leakage(leakage)
     storage = JournalStorage(JournalFileBackend(str(artifacts.study_path)))
     found = tune(the_split, trials=trials, seed=spec.seed, storage=storage, progress=progress, **tune_options)
     artifacts.write_leaderboard(found.leaderboard)
@@ -92,7 +111,7 @@ def tune_procedure(spec: DataSpec | None = None, out=None, *, trials: int = DEFA
     artifacts.write_descent(descent.trace(the_split, dict(found.best_settings, epochs=selection["epochs"]))
                             if draw_descent else None)
     if not artifacts.has_config():
-        artifacts.write_config(RunConfig(spec, the_split.summary()))
+        artifacts.write_config(RunConfig(spec, the_split.summary(), ledger=str(the_split.test.ledger.folder)))
     if write_report:
         report(artifacts.path)
     return artifacts.path, the_split, found
@@ -110,12 +129,12 @@ def run_procedure(spec: DataSpec | None = None, out=None, *, trials: int = DEFAU
     final = found.refit(the_split) if refit else train_population(
         the_split.train, the_split.validation, [found.best_settings], seed=the_split.seed,
         summary=the_split.summary())
-    save_run(out, spec, final)
-    result = evaluate(final.model, the_split)
+    save_run(out, spec, final, ledger=the_split.test.ledger)
+    result = evaluate(final.model, the_split, baselines=_best_linear(found, the_split, refit))
     artifacts.write_evaluation(result.to_dict())
     summary = {
         **_selection(found, spec, the_split), "run_dir": str(out), "refit": refit,
-        "test": result.metrics, "ledger_count": result.unsealings,
+        "test": result.metrics, "ledger_count": result.unsealings, "models": result.models, "ledger": result.ledger,
         "leakage": [{k: f[k] for k in ("kind", "severity", "category", "count", "message")}
                     for f in leakage["findings"] if f["severity"] != "info"],
         "leakage_allowed": leakage["allowed"],
@@ -126,14 +145,15 @@ def run_procedure(spec: DataSpec | None = None, out=None, *, trials: int = DEFAU
 
 
 def evaluate_run(run_dir, *, strict: bool = False) -> Evaluation:
-    """Re-create the run's split, check it is the one trained on, and evaluate the bundle once."""
+    """Re-create the run's split in the ledger the run recorded, check it is the one trained on, and
+    evaluate the bundle once (the look is counted in that ledger)."""
     artifacts = Artifacts.open(run_dir)
     config = artifacts.config()
     if config.is_population:
         raise ConfigError(f"{str(run_dir)!r} holds {config.members} members and no single model. Choose one "
                           "configuration on its validation scores (members.csv), train it alone with `heldout train` "
                           "and evaluate that run.")
-    the_split = config.data.split()
+    the_split = config.data.split(recorded_ledger(artifacts))
     recorded = config.split["test_fingerprint"]
     if the_split.test.seal != recorded:
         raise DataError(f"The data behind {str(run_dir)!r} changed since training: its test set is now "
@@ -142,6 +162,35 @@ def evaluate_run(run_dir, *, strict: bool = False) -> Evaluation:
     result = evaluate(Model.load(artifacts.model_path), the_split, strict=strict)
     artifacts.write_evaluation(result.to_dict())
     return result
+
+
+def recorded_ledger(artifacts: Artifacts) -> Ledger:
+    """The ledger a run directory's test set was sealed in (the default one for a folder from before
+    it was recorded). A recorded ledger that is gone is an error: a fresh one would count the next
+    look as the first."""
+    folder = artifacts.config().ledger
+    if folder is None:
+        return Ledger()
+    ledger = Ledger(folder)
+    if not ledger.exists():
+        raise LedgerError(f"The run directory {str(artifacts.path)!r} was sealed in the ledger at {folder!r}, but "
+                          f"there is no ledger there now (no {ledger.path.name}). Counting this look in a new ledger "
+                          "would report it as the first, whatever came before. Restore that folder; if the ledger "
+                          f"was moved, write its new folder as \"ledger\" in {str(artifacts.path / 'config.json')!r}.")
+    return ledger
+
+
+def _best_linear(found: Search, the_split, refit: bool) -> dict[str, Model]:
+    """When the selected candidate is not linear, the best linear one, trained as the selected one
+    was (refit, or on training rows), as the baseline "best linear": whether the extra machinery
+    pays becomes a difference with an interval, from the same look."""
+    linear = None if found.best["candidate"].startswith("linear+") else found.best_of("linear")
+    if linear is None:
+        return {}
+    trained = found.refit(the_split, trial=linear["trial"]) if refit else train_population(
+        the_split.train, the_split.validation, [found.settings(linear["trial"])], seed=the_split.seed,
+        summary=the_split.summary())
+    return {"best linear": trained.model}
 
 
 def _selection(found: Search, spec: DataSpec, the_split) -> dict:

@@ -12,6 +12,7 @@ from pathlib import Path
 from ..data import datasets
 from ..data.dataset import Dataset, load
 from ..errors import ConfigError
+from ..seal.ledger import Ledger
 from ..seal.split import Split, split
 
 
@@ -52,8 +53,11 @@ class DataSpec:
                                                      task=self.task, name=ds.name)
         return load(self.source, self.target, task=self.task, groups=self.groups, time=self.time)
 
-    def split(self) -> Split:
-        return split(self.load(), test=self.test, validation=self.validation, seed=self.seed, strategy=self.strategy)
+    def split(self, ledger: Ledger | str | Path | None = None) -> Split:
+        """The split, its test set sealed in ``ledger`` (a Ledger or its folder; default: the
+        project's, :func:`~heldout.seal.ledger.home`)."""
+        return split(self.load(), test=self.test, validation=self.validation, seed=self.seed, strategy=self.strategy,
+                     ledger=ledger)
 
     def to_dict(self) -> dict:
         return asdict(self)
