@@ -12,6 +12,7 @@ inferred from the target and can be overridden.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,12 @@ class Dataset:
 
     def __len__(self) -> int:
         return len(self.target)
+
+    @functools.cached_property
+    def feature_fingerprints(self) -> np.ndarray:
+        """One uint64 per row over the features alone (twins with another label share it); computed
+        once per Dataset, for the leakage checks and the one look."""
+        return row_fingerprints(self.features)
 
     def __repr__(self) -> str:
         return (f"Dataset({self.name!r}, rows={len(self)}, features={len(self.schema)}, "

@@ -65,3 +65,13 @@ def _canonical(column: pd.Series) -> pd.Series:
 
 def _name_hash(name: str) -> np.uint64:
     return np.uint64(int.from_bytes(hashlib.sha256(name.encode()).digest()[:8], "little"))
+
+
+def members(values: np.ndarray, pool: np.ndarray) -> np.ndarray:
+    """Which ``values`` occur in ``pool``: one sort and a binary search (several times faster than
+    ``np.isin`` on a million 64-bit fingerprints, which hashes both sides)."""
+    pool = np.sort(np.asarray(pool, dtype=np.uint64))
+    if len(pool) == 0:
+        return np.zeros(len(values), dtype=bool)
+    values = np.asarray(values, dtype=np.uint64)
+    return pool[np.searchsorted(pool, values).clip(max=len(pool) - 1)] == values

@@ -8,7 +8,7 @@ import torch
 
 from ..data.dataset import Dataset
 from ..data.features import Features
-from ..data.fingerprint import row_fingerprints
+from ..data.fingerprint import members
 from .finding import Finding
 from .twins import twin_mask, unexplained
 
@@ -22,12 +22,11 @@ def duplicates(parts: dict[str, Dataset]) -> list[Finding]:
     out = []
     for name, against in (("validation", ("train",)), ("test", ("train", "validation"))):
         rows, pools = parts[name], [parts[a] for a in against]
-        twins = twin_mask(rows.features, [p.features for p in pools])
+        twins = twin_mask(rows, pools)
         if not twins.any():
             continue
-        pool = pd.concat([p.features for p in pools], ignore_index=True)
-        same_label = np.isin(rows.fingerprints, np.concatenate([p.fingerprints for p in pools]))
-        suspicious, by_chance = unexplained(rows.features, twins, pool)
+        same_label = members(rows.fingerprints, np.concatenate([p.fingerprints for p in pools]))
+        suspicious, by_chance = unexplained(rows.features, twins, pools)
         out.append(_twin_finding(name, against, rows, twins, suspicious, by_chance, same_label, len(parts["test"])))
     return out
 
@@ -72,17 +71,21 @@ def near_duplicates(parts: dict[str, Dataset]) -> list[Finding]:
                                 for name, pick in picks.items()]
     own = np.concatenate([probe, -np.ones(sum(len(p) for p in picks.values()), dtype=np.int64)])
     query = torch.cat(queries)
-    nearest = _nearest(query, train, own)
-    # the winning distances again in float64: ‖a‖² + ‖b‖² − 2ab in float32 puts exact copies up to
-    # 1e-2 apart on standardised rows; exact twins (same fingerprint) are the duplicates check's
-    distance = (query.double() - train[nearest].double()).norm(dim=1).numpy()
-    train_fps = row_fingerprints(parts["train"].features)
+    distance = _nearest(query, train, own).sqrt().numpy()
+    train_fps = parts["train"].feature_fingerprints
     twin = np.concatenate([np.zeros(len(probe), dtype=bool)] + [
-        np.isin(row_fingerprints(parts[name].features.iloc[pick]), train_fps) for name, pick in picks.items()])
+        members(parts[name].feature_fingerprints[pick], train_fps) for name, pick in picks.items()])
     probe_distance = distance[:len(probe)]
     typical = float(np.median(probe_distance[probe_distance > 0])) if (probe_distance > 0).any() else 0.0
     if typical == 0:
         return []
+    # the distances that decide, again in float64: ‖a‖² + ‖b‖² − 2ab in float32 puts exact copies
+    # up to 1e-2 apart on standardised rows (exact twins, same fingerprint, are the twins check's)
+    near = np.flatnonzero((distance < 2 * NEAR_FACTOR * typical) & ~twin)
+    if len(near):
+        index = torch.from_numpy(near)
+        closest = _nearest(query[index], train, own[near], keep_index=True)
+        distance[near] = (query[index].double() - train[closest].double()).norm(dim=1).numpy()
     # rows scattered at random in d dimensions fall this close by chance with probability
     # 1 - exp(-ln2 * factor^d) (nearest-neighbour distances of a Poisson process, median-scaled):
     # sizeable in one or two dimensions, negligible in many
@@ -103,9 +106,10 @@ def near_duplicates(parts: dict[str, Dataset]) -> list[Finding]:
     return out
 
 
-def _nearest(query: torch.Tensor, pool: torch.Tensor, own: np.ndarray) -> torch.Tensor:
-    """Each query row's nearest pool row (its index), excluding pool row ``own[i]`` (-1: none), in
-    blocks of pool rows (no N×N matrix)."""
+def _nearest(query: torch.Tensor, pool: torch.Tensor, own: np.ndarray, keep_index: bool = False) -> torch.Tensor:
+    """Each query row's squared Euclidean distance to its nearest pool row (with ``keep_index``: that
+    row's index instead), excluding pool row ``own[i]`` (-1: none), in blocks of pool rows (no N×N
+    matrix)."""
     best = torch.full((len(query),), float("inf"))
     where = torch.zeros(len(query), dtype=torch.long)
     q2 = (query * query).sum(1, keepdim=True)
@@ -117,7 +121,10 @@ def _nearest(query: torch.Tensor, pool: torch.Tensor, own: np.ndarray) -> torch.
         inside = (own >= start) & (own < start + len(part))
         if inside.any():   # a training row is not its own neighbour
             d2[torch.nonzero(inside).flatten(), own[inside] - start] = float("inf")
+        if not keep_index:
+            best = torch.minimum(best, d2.min(1).values)
+            continue
         value, index = d2.min(1)
         better = value < best
         best, where = torch.where(better, value, best), torch.where(better, index + start, where)
-    return where
+    return where if keep_index else best

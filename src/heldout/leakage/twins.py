@@ -23,26 +23,40 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..data.fingerprint import row_fingerprints
+from ..data.fingerprint import members
+
 
 DISCRETE_LEVELS = 50     # columns with at most this many distinct values are discrete (iris: 22 to 43)
 IMPROBABLE = 0.05        # fewer expected chance matches than this: the twin is not chance
-FREQUENCY_ROWS = 200_000  # value frequencies are estimated on at most this many pool rows
+FREQUENCY_ROWS = 50_000   # value frequencies are estimated on at most this many pool rows
 
 
-def twin_mask(rows: pd.DataFrame, pools: list[pd.DataFrame]) -> np.ndarray:
-    """Which of ``rows`` have the same feature values as some row of the ``pools``."""
-    mine = row_fingerprints(rows)
-    theirs = np.concatenate([row_fingerprints(p) for p in pools]) if pools else np.zeros(0, np.uint64)
-    return np.isin(mine, theirs)
+def twin_mask(rows, pools: list) -> np.ndarray:
+    """Which of ``rows`` (a Dataset) have the same feature values as some row of the ``pools``."""
+    theirs = np.concatenate([p.feature_fingerprints for p in pools]) if pools else np.zeros(0, np.uint64)
+    return members(rows.feature_fingerprints, theirs)
 
 
-def expected_chance_matches(rows: pd.DataFrame, pool: pd.DataFrame, seed: int = 0) -> np.ndarray:
-    """For each of ``rows``, how many ``pool`` rows would share its values on the pool's
-    many-valued columns by chance (see the module docstring)."""
-    sample = pool if len(pool) <= FREQUENCY_ROWS else pool.sample(FREQUENCY_ROWS, random_state=seed)
-    log_expected = np.full(len(rows), np.log(max(len(pool), 1)))
-    for column in pool.columns:
+def pool_sample(pools: list, seed: int = 0) -> tuple[pd.DataFrame, int]:
+    """At most ``FREQUENCY_ROWS`` feature rows drawn from the pools (Datasets) in proportion to their
+    sizes, and the pools' total row count: value frequencies without copying every row."""
+    total = sum(len(p) for p in pools)
+    rng = np.random.default_rng(seed)
+    parts = []
+    for p in pools:
+        share = len(p) if total <= FREQUENCY_ROWS else int(round(FREQUENCY_ROWS * len(p) / total))
+        pick = np.arange(len(p)) if share >= len(p) else np.sort(rng.choice(len(p), share, replace=False))
+        parts.append(p.features.iloc[pick])
+    return pd.concat(parts, ignore_index=True), total
+
+
+def expected_chance_matches(rows: pd.DataFrame, sample: pd.DataFrame, n_pool: int | None = None) -> np.ndarray:
+    """For each of ``rows``, how many of ``n_pool`` rows (value frequencies from ``sample``, by
+    default the whole pool) would share its values on the many-valued columns by chance (see the
+    module docstring)."""
+    n_pool = len(sample) if n_pool is None else n_pool
+    log_expected = np.full(len(rows), np.log(max(n_pool, 1)))
+    for column in sample.columns:
         values = _canonical(sample[column])
         frequencies = values.value_counts(normalize=True, dropna=False)
         if len(frequencies) <= DISCRETE_LEVELS:
@@ -52,14 +66,15 @@ def expected_chance_matches(rows: pd.DataFrame, pool: pd.DataFrame, seed: int = 
     return np.exp(log_expected)
 
 
-def unexplained(rows: pd.DataFrame, twins: np.ndarray, pool: pd.DataFrame) -> tuple[np.ndarray, float]:
-    """The twins that chance does not explain (a mask over ``rows``), and how many twinned rows
-    chance would give among them."""
+def unexplained(rows: pd.DataFrame, twins: np.ndarray, pools: list) -> tuple[np.ndarray, float]:
+    """The twins that chance does not explain (a mask over ``rows``' features) given the ``pools``
+    (Datasets) they were found in, and how many twinned rows chance would give among them."""
     out = np.zeros(len(rows), dtype=bool)
     if not twins.any():
         return out, 0.0
     where = np.flatnonzero(twins)
-    expected = expected_chance_matches(rows.iloc[where], pool)
+    sample, n_pool = pool_sample(pools)
+    expected = expected_chance_matches(rows.iloc[where], sample, n_pool)
     out[where[expected < IMPROBABLE]] = True
     return out, float((1 - np.exp(-expected[expected < IMPROBABLE])).sum())
 
@@ -75,11 +90,10 @@ def copied_test_rows(train, validation, sealed) -> dict[str, np.ndarray]:
     """Positions of training and validation rows identical (features and label) to rows of the
     split's own test set that chance does not explain — copies, not legitimate repetition."""
     out = {}
-    pool = pd.concat([train.features, validation.features], ignore_index=True)
     for part, rows in (("training", train), ("validation", validation)):
         same = sealed.holds(rows.fingerprints)
         if same.any():
-            copies, _ = unexplained(rows.features, same, pool)
+            copies, _ = unexplained(rows.features, same, [train, validation])
             if copies.any():
                 out[part] = np.flatnonzero(copies)
     return out

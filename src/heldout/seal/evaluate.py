@@ -64,7 +64,7 @@ def evaluate(model: Model, split: Split | Sealed, *, strict: bool = False,
         # learned from the training rows only: the baseline never sees a test row
         prior = model.task.baseline(model.task.encode(split.train.target, model.classes).numpy(), model.classes, 1)
         predictors[BASELINE] = lambda rows: np.repeat(prior, len(rows), axis=0)
-        seen = [split.train.features, split.validation.features]
+        seen = [split.train, split.validation]
 
     diagnostics = {}
 
@@ -75,7 +75,7 @@ def evaluate(model: Model, split: Split | Sealed, *, strict: bool = False,
                              baselines={name: predict(rows) for name, predict in predictors.items()})
         diagnostics.update(scores.pop("diagnostics"))
         if seen is not None:
-            twin = twin_mask(rows.features, seen)
+            twin = twin_mask(rows, seen)
             if twin.any():
                 scores["without_twins"] = _without(model, rows, twin)
         return scores
