@@ -1,7 +1,9 @@
 """The package's shape: no import cycle, small modules, a top level of sub-packages, each default
-written once, and no import-time side effects on other libraries."""
+written once, no import-time side effects on other libraries, and an `import heldout` that imports
+only what is used."""
 
 import ast
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -173,3 +175,46 @@ print("unchanged")
 """
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0 and "unchanged" in done.stdout, done.stderr[-2000:]
+
+
+def test_importing_heldout_imports_neither_optuna_nor_matplotlib_nor_mlflow():
+    """The public names are imported when first used: only `tune` pays for Optuna, none for matplotlib."""
+    code = """
+import json, sys
+import heldout
+loaded = lambda: sorted(m for m in ("matplotlib", "optuna", "mlflow") if m in sys.modules)
+on_import = loaded()
+for name in heldout.__all__:
+    if name != "tune":
+        getattr(heldout, name)
+print(json.dumps([on_import, loaded()]))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout) == [[], []]
+
+
+def test_the_public_names_resolve_to_the_objects_where_they_live():
+    import heldout
+    from heldout.data import datasets
+    from heldout.model.model import Model
+    from heldout.search.tune import tune
+    from heldout.seal.split import split
+    assert (heldout.datasets, heldout.tune, heldout.split, heldout.load_model) == (datasets, tune, split, Model.load)
+    assert set(heldout.__all__) <= set(dir(heldout)) and heldout.report.report.__module__ == "heldout.report.page"
+    namespace = {}
+    exec("from heldout import *", namespace)
+    assert {name: namespace[name] for name in heldout.__all__} == {name: getattr(heldout, name) for name in heldout.__all__}
+    with pytest.raises(AttributeError, match="no attribute 'fitt'"):
+        heldout.fitt
+
+
+def test_documented_module_paths_work_after_import_heldout_alone():
+    code = """
+import heldout
+print(heldout.report.descent.trace.__module__, heldout.workflow.tracking.log_run.__module__,
+      heldout.seal.folds.assign.__module__)
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split() == ["heldout.report.descent", "heldout.workflow.tracking", "heldout.seal.folds"]

@@ -4,10 +4,13 @@ as plain text for ``print`` (no colour codes when the output is not a terminal).
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
-import pandas as pd
 from rich.console import Console
 from rich.table import Table
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def table(title: str, columns: list[str], rows: list[list]) -> Table:

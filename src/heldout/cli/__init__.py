@@ -2,10 +2,15 @@
 
 Library errors become one-paragraph messages and a non-zero exit code here, in one place; the
 traceback is shown only when ``HELDOUT_DEBUG=1``.
+
+A command's module is imported when the command is named (``heldout --help`` imports them all for
+their one-line help), and it imports the library inside the command, when it runs: the help and
+``heldout datasets`` answer without importing torch, scikit-learn, Optuna, matplotlib or pandas.
 """
 
 from __future__ import annotations
 
+import importlib
 import os
 import sys
 import warnings
@@ -13,13 +18,26 @@ import warnings
 import click
 
 from ..errors import HeldoutError, HeldoutWarning
-from . import check, datasets, evaluate, ledger, predict, report, run, train, tune
 from ._output import err_console
 
 EXIT_ERROR = 2
+COMMANDS = ("check", "datasets", "evaluate", "ledger", "predict", "report", "run", "train", "tune")  # cli/NAME.py
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+class _LazyGroup(click.Group):
+    """A group whose commands are the ``command`` of the module ``heldout.cli.NAME``, imported when
+    first asked for (click's lazy-loading pattern)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *COMMANDS])
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in COMMANDS:
+            return importlib.import_module(f".{name}", __name__).command
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(package_name="heldout")
 def cli() -> None:
     """Train models by gradient descent without fooling yourself.
@@ -27,11 +45,6 @@ def cli() -> None:
     The test set is sealed when the data is split; it is opened once, by `heldout evaluate`
     (or at the end of `heldout run`), and every opening is recorded in the ledger.
     """
-
-
-for command in (run.command, tune.command, check.command, report.command, datasets.command, train.command,
-                evaluate.command, predict.command, ledger.command):
-    cli.add_command(command)
 
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:

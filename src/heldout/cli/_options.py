@@ -7,11 +7,12 @@ import functools
 
 import click
 
-from ..nn.task import TASKS
-from ..report import progress
-from ..search.tune import DEFAULT_TRIALS
-from ..seal.split import STRATEGIES
-from ..workflow.spec import DataSpec
+# What the options' help shows, written here so that `--help` imports neither torch (the tasks),
+# scikit-learn (the split) nor Optuna (the search); tests/cli/test_help.py holds them equal to
+# heldout.nn.task.TASKS, heldout.seal.split.STRATEGIES and heldout.search.tune.DEFAULT_TRIALS.
+TASKS = ("regression", "binary", "multiclass")
+STRATEGIES = ("random", "stratified", "group", "time")
+DEFAULT_TRIALS = 24
 
 
 def data_options(fn):
@@ -35,6 +36,7 @@ def data_options(fn):
 
     @functools.wraps(fn)
     def wrapper(data, dataset, target, task, test, validation, seed, strategy, groups, time_col, **kwargs):
+        from ..workflow.spec import DataSpec
         spec = DataSpec(source=data, dataset=dataset, target=target, task=task, groups=groups, time=time_col,
                         test=_share_or_file(test), validation=_share_or_file(validation), seed=seed,
                         strategy=strategy)
@@ -78,6 +80,7 @@ def search_options(fn):
 
 
 def tune_options(candidates, goal, timeout, folds, metric, population, quiet, verbose) -> dict:
+    from ..report import progress
     return {"candidates": candidates.split(",") if candidates else None, "goal": goal, "timeout": timeout,
             "folds": folds, "metric": metric, "population": population,
             "progress": progress.make("quiet" if quiet else "auto", epochs=verbose)}

@@ -9,7 +9,6 @@ import click
 from rich.console import Console
 
 from .._util.display import fmt, table  # the CLI's tables are the library's
-from ..report.page import metric_rows, versus_rows   # ... and the report's rows
 
 __all__ = ["console", "err_console", "emit_json", "fmt", "print_look", "table"]
 
@@ -25,6 +24,7 @@ def emit_json(value) -> None:
 def print_look(title: str, metrics: dict) -> None:
     """The metrics of the look at the test set with their 95% intervals (and on the rows without
     a twin in training or validation, when some have one), then the comparison with baselines."""
+    from ..report.page import metric_rows, versus_rows   # the report's rows
     rows = metric_rows(metrics)
     console.print(table(title, list(rows[0]), [list(r.values()) for r in rows]))
     compared = versus_rows(metrics)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ..data import datasets as _datasets
+from ..data import datasets as _datasets   # a table: it imports neither scikit-learn nor pandas
 from ._output import console, emit_json, table
 
 

@@ -6,7 +6,6 @@ import sys
 
 import click
 
-from ..seal.ledger import Ledger
 from ._output import console, emit_json, err_console, table
 
 
@@ -18,6 +17,7 @@ from ._output import console, emit_json, err_console, table
 def command(verify: bool, retire: str | None, reason: str, as_json: bool) -> None:
     """Show the ledger: $HELDOUT_HOME if set, else .heldout at the root of the enclosing git work
     tree, else $XDG_DATA_HOME/heldout (~/.local/share/heldout)."""
+    from ..seal.ledger import Ledger
     led = Ledger()
     if retire:
         led.retire(retire, reason)

@@ -3,11 +3,7 @@
 from __future__ import annotations
 
 import click
-import pandas as pd
 
-from .._util.files import atomic_write
-from ..data.dataset import table as read_table
-from ..model.model import Model
 from ._output import console
 
 
@@ -17,6 +13,11 @@ from ._output import console
 @click.option("-o", "--output", required=True, type=click.Path(dir_okay=False), help="CSV file to write.")
 def command(bundle: str, data: str, output: str) -> None:
     """Predict DATA's rows with the model in BUNDLE; write one prediction per row to OUTPUT."""
+    import pandas as pd
+
+    from .._util.files import atomic_write
+    from ..data.dataset import table as read_table
+    from ..model.model import Model
     model = Model.load(bundle)
     rows = read_table(data)
     out = pd.DataFrame({"prediction": model.predict(rows)})

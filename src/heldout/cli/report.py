@@ -6,7 +6,6 @@ from pathlib import Path
 
 import click
 
-from ..report.page import report
 from ._output import console
 
 
@@ -15,5 +14,6 @@ from ._output import console
 def command(run_dir: str) -> None:
     """Write RUN_DIR/report.html (self-contained, offline) and RUN_DIR/report.json, and print
     its tables."""
+    from ..report.page import report
     console.print(report(run_dir))
     console.print(f"Report written: {Path(run_dir) / 'report.html'}")

@@ -6,8 +6,6 @@ import contextlib
 
 import click
 
-from ..workflow.procedures import run_procedure
-from ..workflow.tracking import log_run
 from ._options import tune_options, data_options, search_options
 from ._output import console, emit_json, err_console, print_look
 
@@ -21,6 +19,8 @@ def command(spec, trials, candidates, goal, timeout, folds, metric, population, 
             mlflow_uri, verbose: bool, no_descent: bool, no_refit: bool, allow_leakage: bool) -> None:
     """The procedure on DATA, --dataset NAME, or (with neither) the default bundled dataset: split,
     search on validation, refit, one look at the test set, bundle."""
+    from ..workflow.procedures import run_procedure
+    from ..workflow.tracking import log_run
     if spec.source is None and spec.dataset is None and not as_json:
         console.print(f"No data given: using the bundled dataset {spec.name!r} (`heldout datasets` lists others).")
     options = tune_options(candidates, goal, timeout, folds, metric, population, quiet or as_json, verbose)

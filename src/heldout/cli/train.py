@@ -11,11 +11,8 @@ import sys
 
 import click
 
-from ..report import progress
-from ..train.config import SETTINGS
+from ..train.config import SETTINGS   # the declarations alone: no torch until a choice is listed or checked
 from ..train.settings import SHARED
-from ..workflow.procedures import train_procedure
-from ..workflow.tracking import log_run
 from ._options import data_options
 from ._output import console, emit_json, err_console, table
 
@@ -54,6 +51,18 @@ class Sizes(click.ParamType):
             self.fail(f"{value!r} is not a comma-separated list of layer sizes", param, ctx)
 
 
+class Names(click.Choice):
+    """A choice among the names of a registry, looked up when they are listed (`heldout train --help`)
+    or a value is checked, not when the option is declared: the registries live beside torch."""
+
+    def __init__(self, names):
+        self.names, self.case_sensitive = names, True
+
+    @property
+    def choices(self) -> tuple:
+        return tuple(self.names())
+
+
 def setting_options(fn):
     """One option per declared training setting that the CLI offers."""
     for name, declared in reversed(list(SETTINGS.items())):
@@ -70,7 +79,7 @@ def _option(name: str, declared):
     if declared.kind is tuple:
         return click.option(flag, name, type=Sizes(), default=None, help=help_text)
     if declared.choices is not None:
-        return click.option(flag, name, type=click.Choice(list(declared.choices())), default=None, help=help_text)
+        return click.option(flag, name, type=Names(declared.choices), default=None, help=help_text)
     if declared.kind in (int, float):
         many = declared.role != SHARED
         kind = Numbers(declared.kind) if many else declared.kind
@@ -104,6 +113,9 @@ def command(spec, out, as_json, quiet, mlflow_uri, no_descent, allow_leakage, **
     Comma-separated values (--lr 0.001,0.01,0.1) and --folds train many members as one
     population and print one row per configuration.
     """
+    from ..report import progress
+    from ..workflow.procedures import train_procedure
+    from ..workflow.tracking import log_run
     given = {k: v for k, v in settings.items() if v is not None}
     reporter = progress.make("quiet" if quiet or as_json else "auto")
     try:

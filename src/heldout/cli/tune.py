@@ -6,8 +6,6 @@ import contextlib
 
 import click
 
-from ..workflow.procedures import tune_procedure
-from ..workflow.tracking import log_run
 from ._options import tune_options, data_options, search_options
 from ._output import console, emit_json, table
 
@@ -18,6 +16,8 @@ from ._output import console, emit_json, table
 def command(spec, trials, candidates, goal, timeout, folds, metric, population, out, as_json: bool,
                  quiet: bool, mlflow_uri, verbose: bool, no_descent: bool) -> None:
     """Search candidates and hyperparameters on validation data; the test set stays sealed."""
+    from ..workflow.procedures import tune_procedure
+    from ..workflow.tracking import log_run
     options = tune_options(candidates, goal, timeout, folds, metric, population, quiet or as_json, verbose)
     with contextlib.closing(options["progress"]):
         out, _, found = tune_procedure(spec, out=out, trials=trials, draw_descent=not no_descent, **options)

@@ -9,28 +9,50 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import TYPE_CHECKING, Callable, NamedTuple
 
-import pandas as pd
-from sklearn import datasets as _sk
-
-from . import dataset as data
 from ..errors import DataError
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from .dataset import Dataset
 
 DEFAULT = "breast_cancer"
 
-# name -> (loader returning a frame with a "target" column, one-line description)
-_REGISTRY: dict[str, tuple[Callable[[], pd.DataFrame], str]] = {
-    "breast_cancer": (lambda: _sk.load_breast_cancer(as_frame=True).frame,
-                      "Wisconsin diagnostic breast cancer: malignant (0) or benign (1) from 30 cell-nucleus measurements"),
-    "diabetes": (lambda: _sk.load_diabetes(as_frame=True, scaled=False).frame,
-                 "Diabetes progression one year after baseline, from age, sex, BMI, blood pressure and 6 serum values"),
-    "digits": (lambda: _sk.load_digits(as_frame=True).frame,
-               "Handwritten digits 0-9 as 8x8 images of pixel intensities"),
-    "iris": (lambda: _sk.load_iris(as_frame=True).frame,
-             "Iris species from sepal and petal lengths and widths"),
-    "wine": (lambda: _sk.load_wine(as_frame=True).frame,
-             "Wine cultivar from 13 chemical measurements"),
+
+class Bundled(NamedTuple):
+    """A bundled dataset: its loader, and what `heldout datasets` lists without loading it (scikit-learn
+    and pandas take a second to import; tests/data/test_datasets.py holds the shape equal to the
+    loaded Dataset's)."""
+
+    frame: Callable[[], pd.DataFrame]   # reads it as a frame with a "target" column
+    rows: int
+    features: int
+    task: str
+    classes: int | None
+    description: str
+
+
+def _sklearn(loader: str, **options) -> Callable[[], pd.DataFrame]:
+    def read() -> pd.DataFrame:
+        from sklearn import datasets   # imported when a dataset is loaded, not when they are listed
+        return getattr(datasets, loader)(as_frame=True, **options).frame
+    return read
+
+
+_REGISTRY: dict[str, Bundled] = {
+    "breast_cancer": Bundled(_sklearn("load_breast_cancer"), 569, 30, "binary", 2,
+                             "Wisconsin diagnostic breast cancer: malignant (0) or benign (1) from 30 cell-nucleus "
+                             "measurements"),
+    "diabetes": Bundled(_sklearn("load_diabetes", scaled=False), 442, 10, "regression", None,
+                        "Diabetes progression one year after baseline, from age, sex, BMI, blood pressure and 6 "
+                        "serum values"),
+    "digits": Bundled(_sklearn("load_digits"), 1797, 64, "multiclass", 10,
+                      "Handwritten digits 0-9 as 8x8 images of pixel intensities"),
+    "iris": Bundled(_sklearn("load_iris"), 150, 4, "multiclass", 3,
+                    "Iris species from sepal and petal lengths and widths"),
+    "wine": Bundled(_sklearn("load_wine"), 178, 13, "multiclass", 3, "Wine cultivar from 13 chemical measurements"),
 }
 
 
@@ -39,21 +61,17 @@ def names() -> list[str]:
     return sorted(_REGISTRY)
 
 
-def load(name: str) -> data.Dataset:
+def load(name: str) -> Dataset:
     """The bundled dataset ``name`` as a Dataset whose target column is ``target``."""
     if name not in _REGISTRY:
         raise DataError(f"Unknown dataset {name!r}. The bundled datasets are: {names()} "
                         "(`heldout datasets` lists them).")
-    frame = _REGISTRY[name][0]()
-    return data.load(frame, target="target", name=name)
+    from . import dataset   # pandas and torch: imported to load, not to list
+    return dataset.load(_REGISTRY[name].frame(), target="target", name=name)
 
 
 def catalog() -> list[dict]:
-    """One record per bundled dataset: name, rows, features, task, classes, description."""
-    out = []
-    for name in names():
-        ds = load(name)
-        out.append({"name": name, "rows": len(ds), "features": len(ds.schema), "task": ds.task,
-                    "classes": None if ds.classes is None else len(ds.classes),
-                    "description": _REGISTRY[name][1]})
-    return out
+    """One record per bundled dataset: name, rows, features, task, classes, description (as declared
+    above, without loading any)."""
+    return [{"name": name, **{k: v for k, v in _REGISTRY[name]._asdict().items() if k != "frame"}}
+            for name in names()]

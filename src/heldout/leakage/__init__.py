@@ -68,3 +68,8 @@ def check(split: Split) -> Report:
     timed("resplit", resplit, parts, split.test)
     order = {s: i for i, s in enumerate(SEVERITIES)}
     return Report(sorted(findings, key=lambda f: order[f.severity]), seconds)
+
+
+def __getattr__(name: str):   # PEP 562: each module is an attribute before anything imports it
+    from .._util.lazy import submodule
+    return submodule(__name__, name)

@@ -15,6 +15,8 @@ from typing import Callable
 
 import torch
 
+from .._util.threads import CORES
+
 STREAM_MIN_ROWS = 65_536   # full-batch steps over fewer rows run as one piece
 CHUNK_BYTES = 1_500_000    # rows per streamed chunk: about this many bytes of X (fits a core's L2)
 _POOL: ThreadPoolExecutor | None = None
@@ -47,7 +49,7 @@ def over_chunks(n: int, row_bytes: int, zeros: Callable[[], list[torch.Tensor]],
         return sums
     rows = max(256, CHUNK_BYTES // max(1, row_bytes))
     rows = min(rows, max_rows) if max_rows else rows
-    workers = max(1, torch.get_num_threads())
+    workers = max(1, CORES)   # fixed, whatever the engine's thread choice: the sums' order stays the same
     starts = list(range(0, n, rows))
 
     def work(first: int):

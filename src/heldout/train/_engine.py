@@ -20,7 +20,7 @@ from typing import Any
 
 import torch
 
-from .._util import allocator
+from .._util import allocator, threads
 from ..nn import optim
 from ._batches import Tensors
 from .config import MEMBER_TENSORS, TrainConfig
@@ -73,16 +73,22 @@ def train(family, configs: list[TrainConfig], data: Tensors, task, n_out: int, s
     started_at = time.perf_counter()
     allocator.tune()
     plan = Plan.of(family, configs, data, task, n_out, shuffle_seed)
+    # one thread for a small step, or beside busy cores: a team of threads costs more than it saves
+    n_params, _ = family.size(data.train.n_features, n_out)
+    choice = threads.Choice(len(configs) * min(plan.batch, max(data.train.counts)) * n_params)
     if resume is not None:   # a family learns its parameters' names and shapes when it initialises
         family.init(data.train.n_features, n_out, [configs[0].seed], data.train.X.device)
-    state = resume if resume is not None else start(plan, folds, trace)
+    with threads.intra_op(choice.threads()):
+        state = resume if resume is not None else start(plan, folds, trace)
     while state.alive and state.epoch < plan.epochs:
         started = time.perf_counter()
         state.epoch += 1
-        # forward / backward / update over this epoch's batches, every live member in one computation
-        lr, train_loss = run_epoch(plan, state)
-        # evaluate on validation rows
-        val_loss, val_metric = score_rows(family, state.params, data.validation, state.fold, task, plan.loss)
+        with threads.intra_op(choice.threads()):
+            # forward / backward / update over this epoch's batches, every live member in one computation
+            lr, train_loss = run_epoch(plan, state)
+            # evaluate on validation rows
+            val_loss, val_metric = score_rows(family, state.params, data.validation, state.fold, task, plan.loss)
+        choice.observe()
         now = _record(state, lr, train_loss, val_loss, val_metric)
         for k in state.alive:
             state.members[k].epoch_seconds.append(time.perf_counter() - started)

@@ -19,22 +19,29 @@ from dataclasses import dataclass, fields, replace
 from typing import Callable
 
 from ..errors import ConfigError
-from ..nn import losses, optim
-from ..nn.dense import ACTIVATIONS, INITS
-from ..nn.family import FAMILIES
 from .settings import MEMBER, TENSOR, Setting, setting
+
+
+def _registries() -> dict[str, dict]:
+    """The registries the named settings choose from, looked up when a value is checked or the choices
+    are listed, not when the settings are declared: reading the declarations (the CLI builds its
+    options from them) imports no torch."""
+    from ..nn import dense, family, losses, optim
+    return {"model": family.FAMILIES, "loss": losses.LOSSES, "activation": dense.ACTIVATIONS, "init": dense.INITS,
+            "optimizer": optim.OPTIMIZERS, "schedule": optim.SCHEDULES}
 
 
 @dataclass(frozen=True)
 class TrainConfig:
     # what is trained
     model: str | Callable = setting(object, "linear", "model family, or a factory f(n_inputs, n_outputs) -> "
-                                    "nn.Module", choices=lambda: FAMILIES)
+                                    "nn.Module", choices=lambda: _registries()["model"])
     loss: str | None = setting(str, None, "loss (default: the task's default: mse, log_loss or cross_entropy)",
-                               choices=lambda: losses.LOSSES)
+                               choices=lambda: _registries()["loss"])
     hidden: tuple = setting(tuple, (64,), "mlp hidden layer sizes")
-    activation: str = setting(str, "relu", "mlp activation", choices=lambda: ACTIVATIONS)
-    init: str | None = setting(str, None, "initialisation (default: the family's default)", choices=lambda: INITS)
+    activation: str = setting(str, "relu", "mlp activation", choices=lambda: _registries()["activation"])
+    init: str | None = setting(str, None, "initialisation (default: the family's default)",
+                               choices=lambda: _registries()["init"])
     # how it is trained; the default search draws these in this order
     lr: float | None = setting(float, None, "learning rate η in θ ← θ − η∇L (default: the optimizer's default)",
                                low=0, low_open=True, hint="The learning rate scales each step; try 0.01.",
@@ -45,14 +52,14 @@ class TrainConfig:
                                  "for gd, unless iterations is set)", low=1, hint="Try epochs=100.", search=(20, 150))
     weight_decay: float = setting(float, 0.0, "the optimizer's weight decay (decoupled for adamw)", low=0,
                                   hint="Try 0 or 1e-4.", role=TENSOR, search=(1e-6, 1e-2, "log"))
-    optimizer: str = setting(str, "adam", "update rule", choices=lambda: optim.OPTIMIZERS,
+    optimizer: str = setting(str, "adam", "update rule", choices=lambda: _registries()["optimizer"],
                              search=["adam", "momentum"])
     momentum: float = setting(float, 0.9, "momentum coefficient (momentum, nesterov)", low=0, high=1,
                               high_open=True, hint="Try 0.9.", role=TENSOR, search=(0.5, 0.95))
     # a cosine schedule ends every trial with small steps, so its final weights (which the refit
     # keeps, having no rows left to choose an epoch on) are settled rather than noisy
     schedule: str = setting(str, "constant", "learning-rate schedule, a factor per epoch",
-                            choices=lambda: optim.SCHEDULES, role=MEMBER, search=["cosine"])
+                            choices=lambda: _registries()["schedule"], role=MEMBER, search=["cosine"])
     iterations: int | None = setting(int, None, "optimizer steps in total (instead of epochs)", low=1,
                                      hint="Try iterations=1000.")
     seed: int = setting(int, 0, "seed of the random initialisation", low=0, hint="Use a non-negative integer.",
@@ -89,6 +96,7 @@ class TrainConfig:
         """This config with defaults filled in, or a ConfigError naming the first bad setting."""
         for name, declared in SETTINGS.items():
             declared.check(name, getattr(self, name))
+        from ..nn import optim
         optimizer = optim.get(self.optimizer)
         if self.epochs is not None and self.iterations is not None:
             raise ConfigError(f"Give epochs or iterations, not both (got epochs={self.epochs}, "

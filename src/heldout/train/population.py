@@ -15,6 +15,7 @@ from dataclasses import replace
 
 import torch
 
+from .._util import threads
 from .._util.versions import versions
 from ..data.dataset import Dataset
 from ..data.features import Features
@@ -136,7 +137,7 @@ def _chunks(family, config: TrainConfig, data: Tensors, n_out: int, n_members: i
     optimizer = optim.get(config.optimizer)
     rows = max(data.train.counts) if optimizer.full_batch else min(config.batch_size, max(data.train.counts))
     if optimizer.full_batch and data.train.is_shared and rows >= STREAM_MIN_ROWS:
-        rows = 4096 * torch.get_num_threads()  # streamed in cache-sized chunks
+        rows = 4096 * threads.CORES  # streamed in cache-sized chunks, one worker per core
     n_params, widths = family.size(d, n_out)
     need = memory.member_bytes(n_params, widths, optimizer.state_slots, rows, d, not data.train.is_shared)
     device = data.train.X.device

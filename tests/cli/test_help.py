@@ -1,0 +1,58 @@
+"""The help and `heldout datasets` answer at once: they import none of the heavy libraries (the
+wall times are measured by hand and quoted in the README, not asserted here)."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from heldout.cli import COMMANDS, _options
+
+HEAVY = ("torch", "sklearn", "optuna", "matplotlib", "pandas", "mlflow")
+
+# Command lines run one after another in one fresh process; after each, the heavy libraries imported so far.
+_PROBE = """
+import json, sys
+from heldout.cli import main
+imported = []
+for argv in json.loads(sys.argv[1]):
+    try:
+        main(argv)
+    except SystemExit as exc:
+        assert not exc.code, (argv, exc.code)
+    imported.append([argv, sorted({m.split(".")[0] for m in sys.modules} & set(json.loads(sys.argv[2])))])
+print(json.dumps(imported), file=sys.stderr)
+"""
+
+
+def _imported(*argvs: list[str]) -> dict[str, list[str]]:
+    """The heavy libraries each command line imported, run one after another in one process."""
+    done = subprocess.run([sys.executable, "-c", _PROBE, json.dumps(argvs), json.dumps(HEAVY)], capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    return {" ".join(argv): modules for argv, modules in json.loads(done.stderr.splitlines()[-1])}
+
+
+def test_help_version_and_datasets_import_no_heavy_library():
+    argvs = [["--help"], ["--version"], ["datasets"], ["datasets", "--json"]]
+    argvs += [[name, "--help"] for name in COMMANDS if name != "train"]
+    assert _imported(*argvs) == {" ".join(argv): [] for argv in argvs}
+
+
+def test_train_help_pays_only_for_torch_which_holds_the_registries_it_lists():
+    """`heldout train --help` lists the families, losses, optimisers... that torch modules register."""
+    assert _imported(["train", "--help"]) == {"train --help": ["torch"]}
+
+
+def test_the_help_lists_every_command_module():
+    modules = {p.stem for p in (Path(_options.__file__).parent).glob("*.py") if not p.stem.startswith("_")}
+    assert set(COMMANDS) == modules
+    listed = subprocess.run([sys.executable, "-m", "heldout", "--help"], capture_output=True, text=True).stdout
+    assert all(f"  {name}  " in listed for name in COMMANDS)
+
+
+def test_the_choices_the_help_shows_are_the_librarys():
+    from heldout.nn.task import TASKS
+    from heldout.search.tune import DEFAULT_TRIALS
+    from heldout.seal.split import STRATEGIES
+    assert (_options.TASKS, _options.STRATEGIES, _options.DEFAULT_TRIALS) == (tuple(TASKS), STRATEGIES, DEFAULT_TRIALS)
