@@ -69,7 +69,8 @@ def tune(split: Split, candidates: list[str] | None = None, space: dict | None =
          pruner: str | None = "median", progress=None) -> Search:
     """Search ``candidates`` × ``space`` for ``trials`` trials on validation data; return the
     leaderboard and the selected trial. ``pruner`` is ``"median"``, ``"halving"`` (successive
-    halving) or ``None``; with ``folds`` a trial is several members and is not pruned.
+    halving) or ``None``; with ``folds`` a trial's folds train side by side and it is pruned on
+    their mean validation curve.
     ``progress`` is a reporter from :mod:`heldout.progress`: it hears every epoch of every
     population and every batch of trials."""
     split = training_split(split, "tune")
@@ -127,13 +128,7 @@ def _search(split, spaces, trials, folds, metric, goal_test, timeout, seed, popu
         asked = _ask_batch(study, s, min(population, trials - len(rows)), seed)
         settings = [s.settings(t, seed) for t in asked]
 
-        def report(member: int, epoch: int, val_loss: float, val_metric: float, run_folds=folds) -> bool:
-            if pruner is None or run_folds:   # with folds, a trial is several members: no per-member pruning
-                return False
-            trial = asked[member]
-            trial.report(val_loss if math.isfinite(val_loss) else 1e300, epoch)
-            return trial.should_prune()
-
+        report = None if pruner is None else _Pruning(asked, folds).report
         run = _train(split, pool, settings, folds, report, progress)
         # each member is scored on its own validation rows: the split's, or its fold's
         validation = ([split.validation] if not run.fold_rows else
@@ -169,6 +164,33 @@ def _search(split, spaces, trials, folds, metric, goal_test, timeout, seed, popu
     board = board.sort_values(metric, ascending=sign > 0, na_position="last").reset_index(drop=True)
     return Search(leaderboard=board, metric=metric, stopped_by=stopped_by, best=best, best_settings=best_settings,
                   best_model=best_model, folds=folds, studies=studies)
+
+
+class _Pruning:
+    """The engine's ``prune`` hook for one batch of trials. Without folds, each member is a trial and
+    reports its validation loss; with folds, a trial is F members trained side by side (member k is
+    trial k // F), so the trial reports the mean over its folds once all F have reported the epoch,
+    and a pruned trial stops every fold (the others at their next report)."""
+
+    def __init__(self, trials: list, folds: int | None):
+        self.trials, self.folds = trials, folds or 1
+        self.curves: dict[int, dict[int, list[float]]] = {}
+        self.pruned: set[int] = set()
+
+    def report(self, member: int, epoch: int, val_loss: float, val_metric: float) -> bool:
+        number = member // self.folds
+        if number in self.pruned:
+            return True
+        losses = self.curves.setdefault(number, {}).setdefault(epoch, [])
+        losses.append(val_loss if math.isfinite(val_loss) else 1e300)
+        if len(losses) < self.folds:   # a fold that stopped early leaves later epochs unreported
+            return False
+        trial = self.trials[number]
+        trial.report(float(np.mean(losses)), epoch)
+        if trial.should_prune():
+            self.pruned.add(number)
+            return True
+        return False
 
 
 def _train(split: Split, pool, settings: list[dict], folds: int | None, prune, progress) -> Run:
