@@ -63,3 +63,18 @@ def test_a_resumed_search_keeps_the_ledger_it_was_sealed_in(tmp_path, monkeypatc
     _, again, _ = procedures.tune_procedure(DataSpec(dataset="diabetes"), tmp_path / "t", **dict(options, trials=4))
     assert str(again.test.ledger.folder) == sealed_in and again.test.seal == first.test.seal
     assert not (tmp_path / "another").exists()
+
+
+def test_a_time_budget_bounds_the_run_and_says_what_it_left_out(tmp_path):
+    from heldout.workflow.procedures import run_procedure
+    spec = DataSpec(dataset="diabetes")
+    tight = run_procedure(spec, out=tmp_path / "tight", trials=24, population=4, time_budget=1e-3)
+    assert tight["trials"] == 4 and tight["stopped_by"] == "timeout"   # one batch of trials, at least
+    assert tight["time_budget"]["left_out"][:2] == ["descent", "refit"]
+    assert tight["refit"] is False and "rmse" in tight["test"]           # the one look happened
+    assert (tmp_path / "tight" / "model.safetensors").is_file() and (tmp_path / "tight" / "report.html").is_file()
+    assert not (tmp_path / "tight" / "descent.json").exists()
+    roomy = run_procedure(spec, out=tmp_path / "roomy", trials=4, population=4, time_budget=3600)
+    assert roomy["time_budget"]["left_out"] == [] and roomy["refit"] is True
+    with pytest.raises(heldout.ConfigError, match="time budget must be a positive number"):
+        run_procedure(spec, out=tmp_path / "bad", time_budget=0)

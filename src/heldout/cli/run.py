@@ -15,8 +15,11 @@ from ._output import console, emit_json, err_console, print_look
 @search_options
 @click.option("--no-refit", is_flag=True, help="Keep the selected model trained on training rows only.")
 @click.option("--allow-leakage", is_flag=True, help="Go on despite error findings of the leakage check (recorded).")
+@click.option("--time-budget", "time_budget", type=float, help="Seconds for the whole run: the search takes a share, "
+              "and the refit, the descent and the best-linear baseline are left out (and listed) when they would not "
+              "fit; the one look and the report always happen.")
 def command(spec, trials, candidates, goal, timeout, folds, metric, population, out, as_json: bool, quiet: bool,
-            mlflow_uri, verbose: bool, no_descent: bool, no_refit: bool, allow_leakage: bool) -> None:
+            mlflow_uri, verbose: bool, no_descent: bool, no_refit: bool, allow_leakage: bool, time_budget) -> None:
     """The procedure on DATA, --dataset NAME, or (with neither) the default bundled dataset: split,
     search on validation, refit, one look at the test set, bundle."""
     from ..workflow.procedures import run_procedure
@@ -26,7 +29,7 @@ def command(spec, trials, candidates, goal, timeout, folds, metric, population, 
     options = tune_options(candidates, goal, timeout, folds, metric, population, quiet or as_json, verbose)
     with contextlib.closing(options["progress"]):
         summary = run_procedure(spec, out=out, trials=trials, refit=not no_refit, allow_leakage=allow_leakage,
-                                draw_descent=not no_descent, **options)
+                                draw_descent=not no_descent, time_budget=time_budget, **options)
     if mlflow_uri:
         summary["mlflow_run_id"] = log_run(summary["run_dir"], mlflow_uri)
     if as_json:

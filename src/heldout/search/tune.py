@@ -120,7 +120,7 @@ def _search(split, spaces, trials, folds, metric, goal_test, timeout, seed, popu
     if goal_test and any(goal_test[1](r.get(goal_test[0])) for r in rows):
         stopped_by = "goal"
     while len(rows) < trials and stopped_by == "trials":
-        if timeout is not None and time.monotonic() - started > timeout:
+        if timeout is not None and rows and time.monotonic() - started > timeout:   # one batch at least
             stopped_by = "timeout"
             break
         s = spaces[len(rows) // population % len(spaces)]   # candidates take turns, a batch each

@@ -15,6 +15,7 @@ ledger, from whatever working directory, so its counts are the ones recorded at 
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from optuna.storages import JournalStorage
@@ -88,14 +89,20 @@ def save_run(out, spec: DataSpec, run: Run, *, ledger: Ledger | str | Path | Non
     return artifacts
 
 
+SEARCH_SHARE = 0.6   # of the time left after the leakage check, the search's; the rest: refit, look, report
+
+
 def tune_procedure(spec: DataSpec | None = None, out=None, *, trials: int = DEFAULT_TRIALS, progress=None,
                    allow_leakage: bool = False, write_report: bool = True, draw_descent: bool = True,
-                   **tune_options) -> tuple[Path, object, Search]:
+                   deadline: Deadline | None = None, **tune_options) -> tuple[Path, object, Search]:
     """Split, check the split for leakage, and search on validation data, keeping the study in
     ``out/study.journal``. An ``error`` finding stops here unless ``allow_leakage``, and the
     override is recorded in the ledger and in ``out/leakage.json``. With ``draw_descent``, the
-    selected settings are traced at a few learning rates for the report (``out/descent.json``)."""
+    selected settings are traced at a few learning rates for the report (``out/descent.json``).
+    With a ``deadline``, the search gets :data:`SEARCH_SHARE` of the time left after the check
+    (one batch of trials at least), and the descent is drawn only if its estimate fits."""
     spec = spec or DataSpec()
+    deadline = deadline or Deadline(None)
     resumed = Artifacts(Path(out)) if out is not None and (Path(out) / "config.json").is_file() else None
     # a resumed run keeps the ledger it was sealed in, from whatever directory it is resumed
     the_split = spec.split(recorded_ledger(resumed) if resumed else None)
@@ -103,11 +110,17 @@ def tune_procedure(spec: DataSpec | None = None, out=None, *, trials: int = DEFA
     artifacts = Artifacts.create(out if out is not None else Artifacts.default_path(spec))
     artifacts.write_leakage(leakage)
     storage = JournalStorage(JournalFileBackend(str(artifacts.study_path)))
+    if deadline.seconds is not None:
+        share = SEARCH_SHARE * deadline.left()
+        given = tune_options.get("timeout")
+        tune_options["timeout"] = share if given is None else min(given, share)
     found = tune(the_split, trials=trials, seed=spec.seed, storage=storage, progress=progress, **tune_options)
     artifacts.write_leaderboard(found.leaderboard)
     selection = _selection(found, spec, the_split)
     artifacts.write_summary(selection)
     # the picture of the descent: the selected settings at a few learning rates, on training rows
+    # (four rates trained together: about twice one trial's training, by the leaderboard's seconds)
+    draw_descent = draw_descent and deadline.fits("descent", 2 * _trial_seconds(found))
     artifacts.write_descent(descent.trace(the_split, dict(found.best_settings, epochs=selection["epochs"]))
                             if draw_descent else None)
     if not artifacts.has_config():
@@ -118,19 +131,37 @@ def tune_procedure(spec: DataSpec | None = None, out=None, *, trials: int = DEFA
 
 
 def run_procedure(spec: DataSpec | None = None, out=None, *, trials: int = DEFAULT_TRIALS, refit: bool = True,
-                  progress=None, allow_leakage: bool = False, draw_descent: bool = True, **tune_options) -> dict:
-    """Carry out the procedure on ``spec`` (default: the default bundled dataset); return the summary."""
+                  progress=None, allow_leakage: bool = False, draw_descent: bool = True,
+                  time_budget: float | None = None, **tune_options) -> dict:
+    """Carry out the procedure on ``spec`` (default: the default bundled dataset); return the summary.
+
+    ``time_budget`` (seconds) bounds the whole run: the search takes a share of it, and the refit,
+    the descent picture and the best-linear baseline are left out (and listed in the summary)
+    when their estimate — from the leaderboard's training seconds — would not fit; the one look
+    and the report always happen."""
     spec = spec or DataSpec()
+    deadline = Deadline(time_budget)
     out, the_split, found = tune_procedure(spec, out, trials=trials, progress=progress, allow_leakage=allow_leakage,
-                                           write_report=False, draw_descent=draw_descent, **tune_options)
+                                           write_report=False, draw_descent=draw_descent, deadline=deadline,
+                                           **tune_options)
     artifacts = Artifacts(out)
     leakage = artifacts.leakage()
     # the selected configuration, refit on training + validation rows (or as trained on training rows)
-    final = found.refit(the_split) if refit else train_population(
-        the_split.train, the_split.validation, [found.best_settings], seed=the_split.seed,
-        summary=the_split.summary())
-    save_run(out, spec, final, ledger=the_split.test.ledger)
-    result = evaluate(final.model, the_split, baselines=_best_linear(found, the_split, refit))
+    pooled = (len(the_split.train) + len(the_split.validation)) / max(len(the_split.train), 1)
+    wanted, refit = refit, refit and deadline.fits("refit", _trial_seconds(found) * pooled)
+    if not refit and wanted and found.best_model is not None:
+        final_model = found.best_model   # the budget left the refit out: the selected trial's own model
+        _save_model(out, spec, the_split, final_model)
+    else:
+        final = found.refit(the_split) if refit else train_population(
+            the_split.train, the_split.validation, [found.best_settings], seed=the_split.seed,
+            summary=the_split.summary())
+        save_run(out, spec, final, ledger=the_split.test.ledger)
+        final_model = final.model
+    with_linear = found.best["candidate"].startswith("linear+") or deadline.fits("best linear",
+                                                                                _trial_seconds(found) * pooled)
+    result = evaluate(final_model, the_split,
+                      baselines=_best_linear(found, the_split, refit) if with_linear else {})
     artifacts.write_evaluation(result.to_dict())
     summary = {
         **_selection(found, spec, the_split), "run_dir": str(out), "refit": refit,
@@ -139,6 +170,9 @@ def run_procedure(spec: DataSpec | None = None, out=None, *, trials: int = DEFAU
                     for f in leakage["findings"] if f["severity"] != "info"],
         "leakage_allowed": leakage["allowed"],
     }
+    if time_budget is not None:
+        summary["time_budget"] = {"seconds": time_budget, "used": round(deadline.used(), 2),
+                                  "left_out": deadline.left_out}
     artifacts.write_summary(summary)
     report(out)
     return summary
@@ -178,6 +212,47 @@ def recorded_ledger(artifacts: Artifacts) -> Ledger:
                           "would report it as the first, whatever came before. Restore that folder; if the ledger "
                           f"was moved, write its new folder as \"ledger\" in {str(artifacts.path / 'config.json')!r}.")
     return ledger
+
+
+class Deadline:
+    """A time budget for a whole run: what is left, and what was left out to keep it."""
+
+    def __init__(self, seconds: float | None):
+        if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, (int, float))
+                                    or seconds <= 0):
+            raise ConfigError(f"The time budget must be a positive number of seconds, got {seconds!r}. "
+                              "Try --time-budget 60.")
+        self.seconds, self.started, self.left_out = seconds, time.monotonic(), []
+
+    def used(self) -> float:
+        return time.monotonic() - self.started
+
+    def left(self) -> float:
+        return float("inf") if self.seconds is None else max(0.0, self.seconds - self.used())
+
+    def fits(self, part: str, estimate: float) -> bool:
+        """Whether ``part``, estimated at ``estimate`` seconds, fits what is left (else it is noted)."""
+        if estimate <= self.left():
+            return True
+        self.left_out.append(part)
+        return False
+
+
+def _trial_seconds(found: Search) -> float:
+    """One trial's training time, by the leaderboard (its slowest completed trial, to be safe)."""
+    board = found.leaderboard
+    done = board[board["status"] == "complete"] if "seconds" in board else board.iloc[:0]
+    return float(done["seconds"].max()) if len(done) else 0.0
+
+
+def _save_model(out, spec: DataSpec, the_split, model: Model) -> None:
+    """The selected trial's model, trained on training rows, as the run directory's bundle."""
+    artifacts = Artifacts.create(out)
+    model.save(artifacts.model_path)
+    artifacts.write_config(RunConfig(spec, the_split.summary(), model.config, status=model.manifest.get("status"),
+                                     best_epoch=model.manifest.get("best_epoch"),
+                                     message="trained on training rows: the time budget left the refit out",
+                                     ledger=str(the_split.test.ledger.folder)))
 
 
 def _best_linear(found: Search, the_split, refit: bool) -> dict[str, Model]:
