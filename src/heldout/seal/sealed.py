@@ -22,6 +22,7 @@ from typing import Callable
 import numpy as np
 
 from ..data.dataset import Dataset
+from ..data.fingerprint import members
 from ..errors import HeldoutWarning, SealedError
 from .ledger import Ledger, Looks
 
@@ -77,10 +78,10 @@ class Sealed:
                           "ledger records every one.", HeldoutWarning, stacklevel=3)
         return scores, looks
 
-    def holds(self, fingerprints) -> "np.ndarray":
+    def holds(self, fingerprints) -> np.ndarray:
         """Which of these row fingerprints (features and label) are rows of this test set: a
         membership answer for the training gate, not a look (no values, no scores)."""
-        return np.isin(fingerprints, self._rows.fingerprints)
+        return members(fingerprints, self._rows.fingerprints)
 
     def audit(self, check: Callable[[Dataset], object], *, purpose: str) -> object:
         """Run a leakage check over the test rows and record that it did (kind ``audit``). A check
