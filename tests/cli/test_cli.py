@@ -188,3 +188,15 @@ def test_check_prints_findings_as_json_and_exits_1_on_an_error(tmp_path):
     assert out.returncode == 1
     assert {"kind", "severity", "category", "count"} <= set(findings[0])
     assert any(f["kind"] == "target_proxy" and f["severity"] == "error" for f in findings)
+
+
+def test_tune_takes_a_step_budget_and_a_pruner(tmp_path):
+    out = tmp_path / "r"
+    heldout("tune", "--dataset", "digits", "--trials", "4", "--population", "4", "--candidates",
+            "linear+cross_entropy", "--max-steps", "40", "--pruner", "none", "--out", str(out), "--json",
+            "--no-descent")
+    board = pd.read_csv(out / "leaderboard.csv")
+    # 1,149 training rows: a batch of 16 takes 72 steps an epoch, so 40 steps leave one epoch
+    assert (board["epochs"] * -(-1149 // board["batch_size"]) <= 72).all() and (board["status"] != "pruned").all()
+    bad = heldout("tune", "--dataset", "diabetes", "--max-steps", "lots", check=False)
+    assert bad.returncode == 2 and "'lots' is not 'auto', 'none' or a whole number of steps" in bad.stderr

@@ -18,11 +18,6 @@ from heldout.workflow.spec import DataSpec
 QUICK = dict(trials=8, population=4, space={"epochs": (10, 30)})
 
 
-@pytest.fixture(scope="module")
-def diabetes():
-    return heldout.datasets.load("diabetes")
-
-
 def test_the_same_seed_gives_the_same_study(diabetes):
     split = heldout.split(diabetes, seed=0)
     a = heldout.tune(split, candidates=["linear+mse"], seed=1, **QUICK).leaderboard
@@ -154,32 +149,10 @@ def test_searches_and_runs_print_as_tables_in_the_terminal(diabetes):
 
 def test_cross_validated_trials_are_pruned_on_their_folds_mean_curve(diabetes):
     split = heldout.split(diabetes, seed=0)
-    found = heldout.tune(split, candidates=["linear+mse"], trials=12, population=4, folds=3,
+    found = heldout.tune(split, candidates=["linear+mse"], trials=12, population=4, folds=3, pruner="median",
                          space={"epochs": 30, "lr": (1e-5, 0.3, "log"), "optimizer": ["momentum"]})
     study = found.studies["linear+mse"]
     reported = [t for t in study.trials if t.intermediate_values]
     assert len(reported) == len(study.trials)   # every trial reported its fold-mean curve
     assert (found.leaderboard["status"] == "pruned").any()
     assert (found.leaderboard["status"] == "complete").any()
-
-
-def test_the_fold_mean_is_reported_once_every_fold_has_reported():
-    from heldout.search.tune import _Pruning
-
-    class Trial:
-        def __init__(self):
-            self.values, self.prune = {}, False
-
-        def report(self, value, step):
-            self.values[step] = value
-
-        def should_prune(self):
-            return self.prune
-
-    trials = [Trial(), Trial()]
-    hook = _Pruning(trials, folds=2).report
-    assert hook(0, 1, 1.0, 0.0) is False and trials[0].values == {}   # one fold of trial 0 so far
-    assert hook(1, 1, 3.0, 0.0) is False and trials[0].values == {1: 2.0}
-    trials[1].prune = True
-    assert hook(2, 1, 5.0, 0.0) is False and hook(3, 1, 7.0, 0.0) is True   # trial 1's mean 6.0, pruned
-    assert trials[1].values == {1: 6.0} and hook(2, 2, 5.0, 0.0) is True     # its other fold stops next

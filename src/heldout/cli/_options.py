@@ -66,6 +66,12 @@ def search_options(fn):
         click.option("--folds", type=int, help="Cross-validate every trial over this many folds."),
         click.option("--metric", help="Selection metric (default: rmse for regression, log_loss otherwise)."),
         click.option("--population", default=8, show_default=True, type=int, help="Trials trained together."),
+        click.option("--max-steps", "max_steps", default="auto", show_default=True,
+                     help="Optimizer steps a trial takes at most: 'auto' (3,000, more on tables beyond 16,000 "
+                     "training rows), a number, or 'none' (the epochs as drawn)."),
+        click.option("--pruner", type=click.Choice(["halving", "median", "none"]), default="halving",
+                     show_default=True, help="How trailing trials stop: successive halving over each batch's "
+                     "epochs, Optuna's median rule, or not at all."),
         click.option("--out", type=click.Path(file_okay=False),
                      help="Run directory (default: runs/NAME-TIME); an existing one resumes its study."),
         click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object."),
@@ -79,8 +85,21 @@ def search_options(fn):
     return fn
 
 
-def tune_options(candidates, goal, timeout, folds, metric, population, quiet, verbose) -> dict:
+def tune_options(candidates, goal, timeout, folds, metric, population, quiet, verbose, max_steps="auto",
+                 pruner="halving") -> dict:
     from ..report import progress
     return {"candidates": candidates.split(",") if candidates else None, "goal": goal, "timeout": timeout,
-            "folds": folds, "metric": metric, "population": population,
+            "folds": folds, "metric": metric, "population": population, "max_steps": _steps(max_steps),
+            "pruner": None if pruner == "none" else pruner,
             "progress": progress.make("quiet" if quiet else "auto", epochs=verbose)}
+
+
+def _steps(value: str):
+    """``--max-steps``: 'auto', 'none' or a positive whole number."""
+    if value in ("auto", "none"):
+        return None if value == "none" else "auto"
+    try:
+        return int(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not 'auto', 'none' or a whole number of steps. Try --max-steps 3000.",
+                                 param_hint="--max-steps") from None

@@ -18,7 +18,7 @@ from ._output import console, emit_json, err_console, print_look
 @click.option("--time-budget", "time_budget", type=float, help="Seconds for the whole run: the search takes a share, "
               "and the refit, the descent and the best-linear baseline are left out (and listed) when they would not "
               "fit; the one look and the report always happen.")
-def command(spec, trials, candidates, goal, timeout, folds, metric, population, out, as_json: bool, quiet: bool,
+def command(spec, trials, candidates, goal, timeout, folds, metric, population, max_steps, pruner, out, as_json: bool, quiet: bool,
             mlflow_uri, verbose: bool, no_descent: bool, no_refit: bool, allow_leakage: bool, time_budget) -> None:
     """The procedure on DATA, --dataset NAME, or (with neither) the default bundled dataset: split,
     search on validation, refit, one look at the test set, bundle."""
@@ -26,7 +26,8 @@ def command(spec, trials, candidates, goal, timeout, folds, metric, population, 
     from ..workflow.tracking import log_run
     if spec.source is None and spec.dataset is None and not as_json:
         console.print(f"No data given: using the bundled dataset {spec.name!r} (`heldout datasets` lists others).")
-    options = tune_options(candidates, goal, timeout, folds, metric, population, quiet or as_json, verbose)
+    options = tune_options(candidates, goal, timeout, folds, metric, population, quiet or as_json, verbose,
+                           max_steps, pruner)
     with contextlib.closing(options["progress"]):
         summary = run_procedure(spec, out=out, trials=trials, refit=not no_refit, allow_leakage=allow_leakage,
                                 draw_descent=not no_descent, time_budget=time_budget, **options)

@@ -16,9 +16,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from ..errors import ConfigError
+from ..nn import optim
 from ..nn.family import FAMILIES
 from ..nn.task import get as get_task
 from ..train.config import SEARCHED, SETTINGS
+from . import budget
 
 
 @dataclass(frozen=True)
@@ -74,17 +76,27 @@ def _names() -> list[str]:
 
 @dataclass
 class Space:
-    """The dimensions searched for one candidate."""
+    """The dimensions searched for one candidate. Given the training ``rows`` a trial sees, the
+    default batch sizes follow the table's size and a trial's epochs are cut to ``max_steps``
+    optimizer steps (:mod:`heldout.search.budget`); a user's ``batch_size`` or ``epochs`` stays."""
 
     candidate: str
     model: str
     loss: str
     params: dict[str, Param] = field(default_factory=dict)
+    rows: int | None = None
+    max_steps: int | None = None
 
     @classmethod
-    def for_candidate(cls, candidate: str, task: str, overrides: dict | None = None) -> "Space":
+    def for_candidate(cls, candidate: str, task: str, overrides: dict | None = None, *, rows: int | None = None,
+                      max_steps: int | str | None = "auto") -> "Space":
         model, loss = parse_candidate(candidate, task)
         params = _default(model)
+        if rows is not None:
+            params["batch_size"] = Param("choice", choices=budget.batch_sizes(rows))
+            max_steps = budget.steps_for(rows) if max_steps == "auto" else max_steps
+        if "epochs" in (overrides or {}) or "iterations" in (overrides or {}):
+            max_steps = None   # the user's epochs are the user's
         own = set(FAMILIES[model].search)
         others = {name for entry in FAMILIES.values() for name in entry.search} - own
         for name, value in (overrides or {}).items():
@@ -92,7 +104,7 @@ class Space:
                 raise ConfigError(f"Unknown search parameter {name!r}. Valid names: {_names()}.")
             if name not in others:   # another family's dimension means nothing to this one
                 params[name] = Param.parse(name, value)
-        return cls(candidate, model, loss, params)
+        return cls(candidate, model, loss, params, rows, max_steps if rows is not None else None)
 
     def settings(self, trial, seed: int) -> dict:
         """The training settings of one trial, drawn by Optuna's define-by-run API."""
@@ -104,6 +116,11 @@ class Space:
         entry = FAMILIES[self.model]
         out = {"model": self.model, "loss": self.loss, "seed": seed}
         out.update(entry.settings(**{name: values.pop(name) for name in entry.search if name in values}))
+        if self.max_steps is not None and "epochs" in values:
+            values["epochs"] = budget.capped_epochs(
+                values["epochs"], batch_size=values.get("batch_size", SETTINGS["batch_size"].default), rows=self.rows,
+                full_batch=optim.get(values.get("optimizer", SETTINGS["optimizer"].default)).full_batch,
+                max_steps=self.max_steps)
         out.update(values)
         return out
 

@@ -37,15 +37,13 @@ from ..seal.split import Split
 from ..train.config import PER_MEMBER
 from ..train.population import train_population
 from ..train.result import Run
+from .pruning import PRUNERS
 from .result import Search, settings_of
 from .space import Space
 
 DEFAULT_TRIALS = 24
 GOAL = re.compile(r"^\s*([a-z_0-9]+)\s*(<=|>=|<|>)\s*([-+0-9.eE]+)\s*$")
 COMPARE = {"<=": operator.le, ">=": operator.ge, "<": operator.lt, ">": operator.gt}
-PRUNERS = {"median": lambda population: optuna.pruners.MedianPruner(n_startup_trials=population, n_warmup_steps=10),
-           "halving": lambda population: optuna.pruners.SuccessiveHalvingPruner(min_resource=5),
-           None: lambda population: optuna.pruners.NopPruner()}
 
 
 def parse_goal(goal: str | None, task: str):
@@ -66,17 +64,25 @@ def parse_goal(goal: str | None, task: str):
 def tune(split: Split, candidates: list[str] | None = None, space: dict | None = None, trials: int = DEFAULT_TRIALS,
          folds: int | None = None, metric: str | None = None, goal: str | None = None, timeout: float | None = None,
          seed: int = 0, population: int = 8, storage=None, study_name: str = "heldout",
-         pruner: str | None = "median", progress=None) -> Search:
+         pruner: str | None = "halving", max_steps: int | str | None = "auto", progress=None) -> Search:
     """Search ``candidates`` × ``space`` for ``trials`` trials on validation data; return the
-    leaderboard and the selected trial. ``pruner`` is ``"median"``, ``"halving"`` (successive
-    halving) or ``None``; with ``folds`` a trial's folds train side by side and it is pruned on
-    their mean validation curve.
+    leaderboard and the selected trial. ``pruner`` is ``"halving"`` (successive halving over each
+    batch's epochs), ``"median"`` or ``None`` (:mod:`heldout.search.pruning`); with ``folds`` a
+    trial's folds train side by side and it is pruned on their mean validation curve. A trial
+    takes at most ``max_steps`` optimizer steps (``"auto"``: by the table's size; ``None``: epochs
+    as drawn), and the default batch sizes follow the table's size (:mod:`heldout.search.budget`).
     ``progress`` is a reporter from :mod:`heldout.progress`: it hears every epoch of every
     population and every batch of trials."""
     split = training_split(split, "tune")
     task = split.task
     candidates = list(candidates or task.candidates)
-    spaces = [Space.for_candidate(c, task, space) for c in candidates]
+    if max_steps not in (None, "auto") and (isinstance(max_steps, bool) or not isinstance(max_steps, int)
+                                            or max_steps < 1):
+        raise ConfigError(f"max_steps must be a positive integer, 'auto' or None, got {max_steps!r}. "
+                          "Try max_steps=3000.")
+    # the rows one trial trains on: the training rows, or (with folds) all but one fold of the pool
+    rows = len(split.train) if not folds else (len(split.train) + len(split.validation)) * (folds - 1) // folds
+    spaces = [Space.for_candidate(c, task, space, rows=rows, max_steps=max_steps) for c in candidates]
     metric = metric or task.selection
     if metric not in task.metrics:
         raise ConfigError(f"The selection metric {metric!r} does not fit a {task} task. Use one of "
@@ -111,7 +117,7 @@ def _search(split, spaces, trials, folds, metric, goal_test, timeout, seed, popu
     studies = {s.candidate: optuna.create_study(
         study_name=f"{study_name}/{s.candidate}", storage=storage, direction="minimize", load_if_exists=True,
         sampler=optuna.samplers.TPESampler(seed=seed + i, n_startup_trials=max(population, 8)),
-        pruner=PRUNERS[pruner](population))
+        pruner=PRUNERS[pruner].STUDY_PRUNER(population) if pruner else optuna.pruners.NopPruner())
         for i, s in enumerate(spaces)}
     rows = [t.user_attrs["row"] for study in studies.values() for t in study.trials if "row" in t.user_attrs]
     rows.sort(key=lambda r: r["trial"])
@@ -128,7 +134,8 @@ def _search(split, spaces, trials, folds, metric, goal_test, timeout, seed, popu
         asked = _ask_batch(study, s, min(population, trials - len(rows)), seed)
         settings = [s.settings(t, seed) for t in asked]
 
-        report = None if pruner is None else _Pruning(asked, folds).report
+        pruning = None if pruner is None else PRUNERS[pruner](asked, folds, settings[0].get("epochs") or 0)
+        report = None if pruning is None else pruning.report
         run = _train(split, pool, settings, folds, report, progress)
         # each member is scored on its own validation rows: the split's, or its fold's
         validation = ([split.validation] if not run.fold_rows else
@@ -164,33 +171,6 @@ def _search(split, spaces, trials, folds, metric, goal_test, timeout, seed, popu
     board = board.sort_values(metric, ascending=sign > 0, na_position="last").reset_index(drop=True)
     return Search(leaderboard=board, metric=metric, stopped_by=stopped_by, best=best, best_settings=best_settings,
                   best_model=best_model, folds=folds, studies=studies)
-
-
-class _Pruning:
-    """The engine's ``prune`` hook for one batch of trials. Without folds, each member is a trial and
-    reports its validation loss; with folds, a trial is F members trained side by side (member k is
-    trial k // F), so the trial reports the mean over its folds once all F have reported the epoch,
-    and a pruned trial stops every fold (the others at their next report)."""
-
-    def __init__(self, trials: list, folds: int | None):
-        self.trials, self.folds = trials, folds or 1
-        self.curves: dict[int, dict[int, list[float]]] = {}
-        self.pruned: set[int] = set()
-
-    def report(self, member: int, epoch: int, val_loss: float, val_metric: float) -> bool:
-        number = member // self.folds
-        if number in self.pruned:
-            return True
-        losses = self.curves.setdefault(number, {}).setdefault(epoch, [])
-        losses.append(val_loss if math.isfinite(val_loss) else 1e300)
-        if len(losses) < self.folds:   # a fold that stopped early leaves later epochs unreported
-            return False
-        trial = self.trials[number]
-        trial.report(float(np.mean(losses)), epoch)
-        if trial.should_prune():
-            self.pruned.add(number)
-            return True
-        return False
 
 
 def _train(split: Split, pool, settings: list[dict], folds: int | None, prune, progress) -> Run:

@@ -1,0 +1,7 @@
+import heldout
+import pytest
+
+
+@pytest.fixture(scope="module")
+def diabetes():
+    return heldout.datasets.load("diabetes")
