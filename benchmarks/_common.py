@@ -3,9 +3,12 @@ figures as one JSON line last. Timings are best-of-``repeat`` wall-clock seconds
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import platform
+import subprocess
+import sys
 import tempfile
 import time
 
@@ -33,6 +36,19 @@ def timed(fn, repeat: int = 1):
         result = fn()
         best = min(best, time.perf_counter() - start)
     return best, result
+
+
+@contextlib.contextmanager
+def busy_core(busy: bool = True):
+    """With ``busy``, another process keeps one core busy while the block runs (and is killed after)."""
+    hog = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if busy else None
+    try:
+        time.sleep(0.5 if busy else 0)
+        yield
+    finally:
+        if hog is not None:
+            hog.kill()
+            hog.wait()
 
 
 def classification_table(n_rows: int, n_features: int, seed: int = 0) -> pd.DataFrame:

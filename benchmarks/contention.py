@@ -14,14 +14,12 @@ and 32, on 10,000 × 20 rows.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
 
 import numpy as np
 import pandas as pd
 
-from _common import header, heldout
+from _common import busy_core, header, heldout
 from heldout._util import threads
 
 RATES = [0.0005 * 2 ** i for i in range(8)]
@@ -59,18 +57,14 @@ def main() -> None:
     blind = (0, lambda: 0, lambda: None)   # every step on all threads, whatever else runs
     times = {}
     for busy in (False, True):
-        hog = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if busy else None
-        try:
-            time.sleep(0.5)
-            for name, settings in CASES.items():
-                for policy, rule in (("heldout", chosen), ("all threads", blind)):
-                    threads.SMALL_STEP, threads._others_running, threads._sample = rule
-                    times[(name, policy, busy)] = seconds(data[settings["loss"]], settings)
-        finally:
-            threads.SMALL_STEP, threads._others_running, threads._sample = chosen
-            if hog is not None:
-                hog.kill()
-                hog.wait()
+        with busy_core(busy):
+            try:
+                for name, settings in CASES.items():
+                    for policy, rule in (("heldout", chosen), ("all threads", blind)):
+                        threads.SMALL_STEP, threads._others_running, threads._sample = rule
+                        times[(name, policy, busy)] = seconds(data[settings["loss"]], settings)
+            finally:
+                threads.SMALL_STEP, threads._others_running, threads._sample = chosen
     out = {}
     for name in CASES:
         for policy in ("heldout", "all threads"):

@@ -1,7 +1,9 @@
+import json
 import os
 import sqlite3
 import warnings
 
+import numpy as np
 import pytest
 
 import heldout
@@ -64,8 +66,23 @@ def test_verify_detects_edited_deleted_and_truncated_entries():
 
     db.execute("DELETE FROM entries WHERE seq >= 2")
     db.commit()
-    assert any("head records" in p for p in led.verify().problems)
+    assert any("head records 3" in p and "deleted from the end" in p for p in led.verify().problems)
     db.close()
+    with pytest.raises(LedgerError, match="fails verification: its head records 3 entries and it holds 1"):
+        led.record_audit("x", {})   # appending would hide the loss
+
+
+def test_a_head_behind_the_entries_is_not_tampering_and_the_next_entry_repairs_it(tmp_path):
+    led = Ledger(tmp_path)
+    led.seal("abc", np.array([1, 2], dtype=np.uint64), {})
+    behind = led.head_path.read_text()
+    led.record_audit("abc", {})
+    led.head_path.write_text(behind)   # as if the writer died between its commit and the head
+    assert led.verify().ok
+    led.record_audit("abc", {})
+    assert json.loads(led.head_path.read_text())["entries"] == 3 and led.verify().ok
+    led.head_path.write_text(json.dumps({"entries": 2, "hash": "f" * 64}))
+    assert any("entry 2 is not the one the head records" in p for p in led.verify().problems)
 
 
 def test_ledger_location_follows_the_environment(tmp_path, monkeypatch):

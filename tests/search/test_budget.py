@@ -42,7 +42,7 @@ def test_a_space_for_a_large_table_searches_larger_batches_and_fewer_epochs():
     space = Space.for_candidate("mlp+mse", "regression", rows=64_000)
     assert space.params["batch_size"].choices == (256, 512, 1024, 2048)
     settings = space.settings(Fixed(), seed=0)
-    assert settings["batch_size"] == 256 and settings["epochs"] == 6000 // 250   # 250 steps an epoch
+    assert settings["batch_size"] == 256 and settings["epochs"] == 12000 // 250   # 250 steps an epoch
 
 
 def test_the_users_batch_sizes_and_epochs_are_kept():
@@ -69,7 +69,7 @@ def test_max_steps_must_be_a_positive_integer(diabetes):
         heldout.tune(split, max_steps=0)
 
 
-def test_the_default_step_budget_grows_with_the_square_root_of_the_rows_up_to_four_times():
+def test_the_default_step_budget_grows_with_the_rows_up_to_eight_times():
     assert budget.steps_for(300) == budget.steps_for(16_000) == 3000
-    assert budget.steps_for(64_000) == 6000
-    assert budget.steps_for(10**8) == 12000
+    assert budget.steps_for(64_000) == 12000
+    assert budget.steps_for(10**8) == 24000

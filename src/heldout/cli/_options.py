@@ -67,8 +67,8 @@ def search_options(fn):
         click.option("--metric", help="Selection metric (default: rmse for regression, log_loss otherwise)."),
         click.option("--population", default=8, show_default=True, type=int, help="Trials trained together."),
         click.option("--max-steps", "max_steps", default="auto", show_default=True,
-                     help="Optimizer steps a trial takes at most: 'auto' (3,000, more on tables beyond 16,000 "
-                     "training rows), a number, or 'none' (the epochs as drawn)."),
+                     help="Optimizer steps a trial takes at most: 'auto' (3,000; on tables beyond 16,000 training rows "
+                     "3,000 per 16,000 rows, up to 24,000), a number, or 'none' (the epochs as drawn)."),
         click.option("--pruner", type=click.Choice(["halving", "median", "none"]), default="halving",
                      show_default=True, help="How trailing trials stop: successive halving over each batch's "
                      "epochs, Optuna's median rule, or not at all."),

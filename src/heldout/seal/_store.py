@@ -28,6 +28,9 @@ class Transaction:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
+            # WAL: readers see the last commit while a writer appends; a kill leaves the last commit intact
+            self.db.execute("PRAGMA journal_mode=WAL")
+            self.db.execute("PRAGMA synchronous=FULL")
             self.db.execute("BEGIN IMMEDIATE")
             if not _has_table(self.db, "entries"):
                 _create(self.db)

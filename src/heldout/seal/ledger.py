@@ -10,8 +10,12 @@ given (:func:`home`), is, in this order:
 
 A run directory records the ledger its test set was sealed in, and ``heldout evaluate`` counts
 the look there, from whatever directory it is run. Each entry stores the hash of the entry before
-it, and a head file beside the database holds the newest hash and the entry count, so
-:meth:`Ledger.verify` notices an edited entry, a deleted entry and a truncated tail. A ``meta``
+it, and a head file beside the database holds a recent hash and its entry count, so
+:meth:`Ledger.verify` notices an edited entry, a deleted entry and a truncated tail. The head is
+written after the entry's transaction commits (never before), and only forward: a process
+killed in between leaves the head one entry behind, which the next entry repairs and which is
+not a sign of tampering — entries past the head are allowed, a head past the entries is not.
+The database runs in WAL mode, so readers see a consistent snapshot while a writer appends. A ``meta``
 table records the row-fingerprint definition the ledger was written with
 (:data:`~heldout.data.fingerprint.FINGERPRINT_VERSION`; a ledger without one used version 1);
 a ledger of another version is refused, since its sealed rows would no longer be recognised.
@@ -38,7 +42,9 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
+import fcntl
 import hashlib
 import json
 import os
@@ -110,19 +116,23 @@ class Ledger:
             payload = dict(info, rows=int(len(fingerprints)), rows_sha256=hashlib.sha256(blob).hexdigest())
             if columns is not None:
                 payload["columns"] = sorted(map(str, columns))
-            self._append(db, "seal", seal, payload)
+            head = self._append(db, "seal", seal, payload)
+        self._advance_head(head)
 
     def record_unsealing(self, seal: str, *, model: str, metrics: dict, info: dict | None = None) -> Looks:
         """Record one look at a sealed test set by ``model`` (its fingerprint); returns the looks it
         has had and the distinct models among them, this one included."""
         with self._transaction() as db:
-            self._append(db, "unseal", seal, dict(info or {}, model=model, metrics=metrics))
-            return self._looks(db, seal)
+            head = self._append(db, "unseal", seal, dict(info or {}, model=model, metrics=metrics))
+            looks = self._looks(db, seal)
+        self._advance_head(head)
+        return looks
 
     def record_audit(self, seal: str, info: dict) -> None:
         """A leakage check read the test rows (not an evaluation: no model, no metrics)."""
         with self._transaction() as db:
-            self._append(db, "audit", seal, {"info": info})
+            head = self._append(db, "audit", seal, {"info": info})
+        self._advance_head(head)
 
     def retire(self, seal: str, reason: str) -> None:
         """Release a sealed test set's rows for training, leaving the reason on record."""
@@ -132,7 +142,8 @@ class Ledger:
             if not db.execute("SELECT 1 FROM sealed_rows WHERE seal = ?", (seal,)).fetchone():
                 known = [r[0] for r in db.execute("SELECT seal FROM sealed_rows")]
                 raise LedgerError(f"No sealed test set {seal!r} in {str(self.path)!r}. Known: {known[:10]}.")
-            self._append(db, "retire", seal, {"reason": reason})
+            head = self._append(db, "retire", seal, {"reason": reason})
+        self._advance_head(head)
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -204,7 +215,9 @@ class Ledger:
         return findings
 
     def verify(self) -> Verification:
-        """Recompute the chain; report every entry whose hash, link or stored rows do not match."""
+        """Recompute the chain; report every entry whose hash, link or stored rows do not match, and a
+        head that names an entry the ledger does not hold."""
+        head = self._read_head()   # before the entries: a head read now names entries committed by now
         entries = self.entries()
         problems: list[str] = []
         prev = _store.GENESIS
@@ -217,10 +230,9 @@ class Ledger:
                 problems.append(f"entry {e['seq']} ({e['kind']} of {e['seal']}) was edited after it was written")
             prev = e["hash"]
         problems += self._check_sealed_rows(entries)
-        head = self._read_head()
-        if head is not None and (head.get("entries") != len(entries) or head.get("hash") != prev):
-            problems.append(f"the ledger holds {len(entries)} entries but its head records {head.get('entries')}: "
-                            "entries were deleted from the end or the head was replaced")
+        problem = _head_problem(head, entries)
+        if problem:
+            problems.append(problem)
         return Verification(ok=not problems, entries=len(entries), problems=problems)
 
     # -- internals ---------------------------------------------------------------------------
@@ -236,17 +248,47 @@ class Ledger:
                     problems.append(f"the stored rows of sealed test set {e['seal']} were changed or removed")
         return problems
 
-    def _append(self, db: sqlite3.Connection, kind: str, seal: str, payload: dict) -> None:
+    def _append(self, db: sqlite3.Connection, kind: str, seal: str, payload: dict) -> tuple[int, str]:
+        """Insert one entry in the open transaction; returns its (seq, hash) for the head. A ledger
+        whose head names more entries than it holds is refused: appending would hide the loss."""
         last = db.execute("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1").fetchone()
         seq, prev = (last[0] + 1, last[1]) if last else (1, _store.GENESIS)
+        head = self._read_head()
+        if head is not None and isinstance(head.get("entries"), int) and head["entries"] > seq - 1:
+            raise LedgerError(f"The ledger at {str(self.path)!r} fails verification: its head records "
+                              f"{head['entries']} entries and it holds {seq - 1}, so entries were deleted from its "
+                              "end. Nothing more is written to it. Run `heldout ledger --verify` to see the record; "
+                              "restore the ledger from a copy, or start a new one (another HELDOUT_HOME).")
         time = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="microseconds")
         payload = json.loads(json.dumps(payload, default=_store.plain))  # what is stored is what is hashed
         digest = _store.entry_hash(seq, time, kind, seal, payload, prev)
         db.execute("INSERT INTO entries (seq, time, kind, seal, payload, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
                    (seq, time, kind, seal, _store.canonical_json(payload), prev, digest))
-        tmp = self.head_path.with_suffix(".head.tmp")
-        tmp.write_text(json.dumps({"entries": seq, "hash": digest}))
-        os.replace(tmp, self.head_path)
+        return seq, digest
+
+    def _advance_head(self, head: tuple[int, str]) -> None:
+        """After the commit: move the head file to entry ``seq`` unless it already names a later one
+        (writers finishing out of order never move it back)."""
+        seq, digest = head
+        with self._head_lock():
+            current = self._read_head()
+            if current is not None and isinstance(current.get("entries"), int) and current["entries"] >= seq:
+                return
+            tmp = self.head_path.with_name(f".{self.head_path.name}.{os.getpid()}.tmp")
+            with open(tmp, "w") as f:
+                f.write(json.dumps({"entries": seq, "hash": digest}))
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, self.head_path)
+
+    @contextlib.contextmanager
+    def _head_lock(self):
+        with open(self.folder / "ledger.head.lock", "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
 
     def _looks(self, db: sqlite3.Connection, seal: str) -> Looks:
         payloads = [json.loads(r[0]) for r in db.execute(
@@ -261,3 +303,19 @@ class Ledger:
 
     def _transaction(self, versioned: bool = True) -> _store.Transaction:
         return _store.Transaction(self.path, versioned)
+
+
+def _head_problem(head: dict | None, entries: list[dict]) -> str | None:
+    """What is wrong with the head against the entries: none when it names one of them by its hash
+    (entries after it were appended since, or a writer died between its commit and the head)."""
+    if head is None:
+        return None
+    count = head.get("entries")
+    if not isinstance(count, int) or count < 0:
+        return f"the head file is not a head (it reads {head!r}): it was replaced"
+    if count > len(entries):
+        return (f"the ledger holds {len(entries)} entries but its head records {count}: entries were deleted from "
+                "the end")
+    if count and entries[count - 1]["hash"] != head.get("hash"):
+        return f"entry {count} is not the one the head records: entries were replaced"
+    return None

@@ -9,9 +9,9 @@ growing gently with the table:
 - the batch sizes searched grow with the training rows: ``(16, 32, 64, 128)`` up to
   :data:`BASE_ROWS` rows, doubled for each doubling beyond (at most ×32: 512 to 4,096 rows);
 - a trial's epochs are cut so that it takes at most ``max_steps`` optimizer steps: by default
-  :data:`STEPS`, and on a table beyond :data:`STEPS_ROWS` training rows STEPS × √(rows /
-  STEPS_ROWS), up to 4 × STEPS (a larger table has more to learn from, and its larger batches
-  make each step worth more). On a small table nothing changes; on a large one a trial sees the
+  :data:`STEPS`, and on a table beyond :data:`STEPS_ROWS` training rows STEPS × rows /
+  STEPS_ROWS, up to 8 × STEPS (a larger table has more to learn from; its steps read larger
+  batches, and early stopping and halving end most trials well before the budget). On a small table nothing changes; on a large one a trial sees the
   rows a few times, or once.
 
 A search space that names ``batch_size`` or ``epochs`` keeps the user's values: the rules only
@@ -20,7 +20,7 @@ shape the defaults. ``max_steps=None`` turns the cut off.
 >>> batch_sizes(1_000), batch_sizes(64_000), batch_sizes(10_000_000)
 ((16, 32, 64, 128), (256, 512, 1024, 2048), (512, 1024, 2048, 4096))
 >>> steps_for(6_400), steps_for(64_000), steps_for(640_000)
-(3000, 6000, 12000)
+(3000, 12000, 24000)
 >>> capped_epochs(150, batch_size=32, rows=6_400, full_batch=False, max_steps=steps_for(6_400))   # 200 an epoch
 15
 """
@@ -34,7 +34,7 @@ BASE_ROWS = 4_000        # training rows up to which the base batch sizes are se
 MAX_SCALE = 32           # the batch sizes grow at most this many times
 STEPS = 3_000            # optimizer steps a trial takes at most, by default, on a table up to STEPS_ROWS rows
 STEPS_ROWS = 16_000
-MAX_STEPS_SCALE = 4
+MAX_STEPS_SCALE = 8
 
 
 def batch_sizes(rows: int) -> tuple[int, ...]:
@@ -46,7 +46,7 @@ def batch_sizes(rows: int) -> tuple[int, ...]:
 
 def steps_for(rows: int) -> int:
     """The default step budget of a trial on ``rows`` training rows."""
-    return int(STEPS * min(MAX_STEPS_SCALE, max(1.0, math.sqrt(rows / STEPS_ROWS))))
+    return int(STEPS * min(MAX_STEPS_SCALE, max(1.0, rows / STEPS_ROWS)))
 
 
 def capped_epochs(epochs: int, *, batch_size: int, rows: int, full_batch: bool, max_steps: int | None) -> int:
