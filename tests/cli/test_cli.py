@@ -34,7 +34,7 @@ def test_train_evaluate_predict_ledger_from_a_csv(tmp_path):
     assert trained["split"]["test"] == 40 and trained["status"] in {"max_epochs", "early_stopped", "converged"}
     run_dir = tmp_path / "run"
     assert {p.name for p in run_dir.iterdir()} == {"config.json", "descent.json", "history.csv", "model.safetensors",
-                                                   "leakage.json", "report.html", "report.json"}
+                                                   "leakage.json", "report.html", "report.json", ".lock"}
     history = pd.read_csv(run_dir / "history.csv")
     assert list(history.columns) == ["epoch", "lr", "train_loss", "val_loss", "val_metric"]
 

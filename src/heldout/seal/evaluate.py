@@ -20,6 +20,7 @@ import numpy as np
 from ..errors import ConfigError
 from ..leakage.twins import twin_mask   # the leakage check's own definition of a twin
 from ..model.model import Model
+from .ledger import Looks
 from .sealed import Sealed
 from .split import Split
 
@@ -42,14 +43,22 @@ class Evaluation:
                 "model_fingerprint": self.model_fingerprint, "ledger_count": self.unsealings,
                 "models": self.models, "ledger": self.ledger, "rows": self.rows, "diagnostics": self.diagnostics}
 
+    @classmethod
+    def from_dict(cls, d: dict) -> "Evaluation":
+        return cls(metrics=d["metrics"], test_fingerprint=d["test_fingerprint"], model_fingerprint=d["model_fingerprint"],
+                   unsealings=d["ledger_count"], rows=d["rows"], diagnostics=d.get("diagnostics"),
+                   models=d.get("models", 1), ledger=d.get("ledger"))
+
 
 def evaluate(model: Model, split: Split | Sealed, *, strict: bool = False,
-             baselines: dict[str, Model] | None = None) -> Evaluation:
+             baselines: dict[str, Model] | None = None, look: str | None = None, on_scored=None) -> Evaluation:
     """Evaluate ``model`` once on the sealed test set of ``split``, recording the look in the ledger.
 
     ``baselines`` (name: Model) are scored on the same rows in the same look; given a Split (not
     its sealed test set alone), the task's baseline (``"baseline"``) and the rows without twins
-    come along."""
+    come along. ``look`` names the look in its ledger entry, and ``on_scored(evaluation)`` hears
+    the result before the ledger records it: together they let :func:`finish_look` complete, in
+    another process, a look whose process died in between."""
     sealed = split.test if isinstance(split, Split) else split
     if not isinstance(sealed, Sealed):
         raise ConfigError(f"evaluate() needs the Split (or its sealed test set), got {type(split).__name__}.")
@@ -68,7 +77,7 @@ def evaluate(model: Model, split: Split | Sealed, *, strict: bool = False,
 
     diagnostics = {}
 
-    def look(rows):
+    def look_at(rows):
         # one look: the metrics, the baselines on the same rows, the rows without twins, and what the
         # report draws; the ledger records all but the last
         scores = model.score(rows, intervals=True, diagnostics=True,
@@ -80,12 +89,37 @@ def evaluate(model: Model, split: Split | Sealed, *, strict: bool = False,
                 scores["without_twins"] = _without(model, rows, twin)
         return scores
 
-    scores, looks = sealed.unseal(look, model=model.fingerprint, strict=strict,
-                                  info={"rows": len(sealed), "model_config": model.config.get("model"),
-                                        "baselines": sorted(predictors)})
+    info = {"rows": len(sealed), "model_config": model.config.get("model"), "baselines": sorted(predictors)}
+    if look is not None:
+        info["look"] = look
+
+    def scored(scores):
+        if on_scored is not None:
+            on_scored({"look": look, "info": info, "evaluation": Evaluation(
+                metrics=scores, test_fingerprint=sealed.seal, model_fingerprint=model.fingerprint, unsealings=0,
+                rows=len(sealed), diagnostics=diagnostics, ledger=str(sealed.ledger.folder)).to_dict()})
+
+    scores, looks = sealed.unseal(look_at, model=model.fingerprint, strict=strict, info=info, on_scored=scored)
     return Evaluation(metrics=scores, test_fingerprint=sealed.seal, model_fingerprint=model.fingerprint,
                       unsealings=looks.unsealings, rows=len(sealed), diagnostics=diagnostics, models=looks.models,
                       ledger=str(sealed.ledger.folder))
+
+
+def finish_look(pending: dict, ledger) -> Evaluation:
+    """The look ``pending`` (what ``on_scored`` heard) of a process that died before it finished:
+    recorded in ``ledger`` now unless it already was (its entry names the look), never scored again."""
+    done = pending["evaluation"]
+    seal, model = done["test_fingerprint"], done["model_fingerprint"]
+    entries = [e for e in ledger.entries() if e["kind"] == "unseal" and e["seal"] == seal]
+    mine = [k for k, e in enumerate(entries) if e["payload"].get("look") == pending["look"]]
+    if mine:
+        before = entries[:mine[0] + 1]
+        looks = Looks(len(before), len({e["payload"].get("model") for e in before}))
+    else:
+        looks = ledger.record_unsealing(seal, model=model, metrics=done["metrics"], info=pending["info"])
+    return Evaluation(metrics=done["metrics"], test_fingerprint=seal, model_fingerprint=model,
+                      unsealings=looks.unsealings, rows=done["rows"], diagnostics=done["diagnostics"],
+                      models=looks.models, ledger=done["ledger"])
 
 
 def _predictor(model: Model, name: str, other):

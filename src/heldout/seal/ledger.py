@@ -42,9 +42,7 @@ True
 
 from __future__ import annotations
 
-import contextlib
 import datetime as _dt
-import fcntl
 import hashlib
 import json
 import os
@@ -58,7 +56,7 @@ import pandas as pd
 
 from ..data.fingerprint import FINGERPRINT_VERSION, row_fingerprints
 from ..errors import LedgerError
-from . import _store
+from . import _head, _store
 
 
 def home() -> Path:
@@ -96,6 +94,7 @@ class Ledger:
         self.folder = Path(folder).expanduser().absolute() if folder is not None else home()
         self.path = self.folder / "ledger.sqlite"
         self.head_path = self.folder / "ledger.head"
+        self.head = _head.Head(self.head_path)
 
     def __repr__(self) -> str:
         return f"Ledger({str(self.folder)!r})"
@@ -117,7 +116,7 @@ class Ledger:
             if columns is not None:
                 payload["columns"] = sorted(map(str, columns))
             head = self._append(db, "seal", seal, payload)
-        self._advance_head(head)
+        self.head.advance(*head)
 
     def record_unsealing(self, seal: str, *, model: str, metrics: dict, info: dict | None = None) -> Looks:
         """Record one look at a sealed test set by ``model`` (its fingerprint); returns the looks it
@@ -125,14 +124,14 @@ class Ledger:
         with self._transaction() as db:
             head = self._append(db, "unseal", seal, dict(info or {}, model=model, metrics=metrics))
             looks = self._looks(db, seal)
-        self._advance_head(head)
+        self.head.advance(*head)
         return looks
 
     def record_audit(self, seal: str, info: dict) -> None:
         """A leakage check read the test rows (not an evaluation: no model, no metrics)."""
         with self._transaction() as db:
             head = self._append(db, "audit", seal, {"info": info})
-        self._advance_head(head)
+        self.head.advance(*head)
 
     def retire(self, seal: str, reason: str) -> None:
         """Release a sealed test set's rows for training, leaving the reason on record."""
@@ -143,7 +142,7 @@ class Ledger:
                 known = [r[0] for r in db.execute("SELECT seal FROM sealed_rows")]
                 raise LedgerError(f"No sealed test set {seal!r} in {str(self.path)!r}. Known: {known[:10]}.")
             head = self._append(db, "retire", seal, {"reason": reason})
-        self._advance_head(head)
+        self.head.advance(*head)
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -217,7 +216,7 @@ class Ledger:
     def verify(self) -> Verification:
         """Recompute the chain; report every entry whose hash, link or stored rows do not match, and a
         head that names an entry the ledger does not hold."""
-        head = self._read_head()   # before the entries: a head read now names entries committed by now
+        head = self.head.read()   # before the entries: a head read now names entries committed by now
         entries = self.entries()
         problems: list[str] = []
         prev = _store.GENESIS
@@ -230,7 +229,7 @@ class Ledger:
                 problems.append(f"entry {e['seq']} ({e['kind']} of {e['seal']}) was edited after it was written")
             prev = e["hash"]
         problems += self._check_sealed_rows(entries)
-        problem = _head_problem(head, entries)
+        problem = _head.problem(head, entries)
         if problem:
             problems.append(problem)
         return Verification(ok=not problems, entries=len(entries), problems=problems)
@@ -253,7 +252,7 @@ class Ledger:
         whose head names more entries than it holds is refused: appending would hide the loss."""
         last = db.execute("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1").fetchone()
         seq, prev = (last[0] + 1, last[1]) if last else (1, _store.GENESIS)
-        head = self._read_head()
+        head = self.head.read()
         if head is not None and isinstance(head.get("entries"), int) and head["entries"] > seq - 1:
             raise LedgerError(f"The ledger at {str(self.path)!r} fails verification: its head records "
                               f"{head['entries']} entries and it holds {seq - 1}, so entries were deleted from its "
@@ -266,56 +265,11 @@ class Ledger:
                    (seq, time, kind, seal, _store.canonical_json(payload), prev, digest))
         return seq, digest
 
-    def _advance_head(self, head: tuple[int, str]) -> None:
-        """After the commit: move the head file to entry ``seq`` unless it already names a later one
-        (writers finishing out of order never move it back)."""
-        seq, digest = head
-        with self._head_lock():
-            current = self._read_head()
-            if current is not None and isinstance(current.get("entries"), int) and current["entries"] >= seq:
-                return
-            tmp = self.head_path.with_name(f".{self.head_path.name}.{os.getpid()}.tmp")
-            with open(tmp, "w") as f:
-                f.write(json.dumps({"entries": seq, "hash": digest}))
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.head_path)
-
-    @contextlib.contextmanager
-    def _head_lock(self):
-        with open(self.folder / "ledger.head.lock", "a") as lock:
-            fcntl.flock(lock, fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock, fcntl.LOCK_UN)
-
     def _looks(self, db: sqlite3.Connection, seal: str) -> Looks:
         payloads = [json.loads(r[0]) for r in db.execute(
             "SELECT payload FROM entries WHERE kind = 'unseal' AND seal = ?", (seal,))]
         return Looks(len(payloads), len({p.get("model") for p in payloads}))
 
-    def _read_head(self) -> dict | None:
-        try:
-            return json.loads(self.head_path.read_text())
-        except (OSError, ValueError):
-            return None
-
     def _transaction(self, versioned: bool = True) -> _store.Transaction:
         return _store.Transaction(self.path, versioned)
 
-
-def _head_problem(head: dict | None, entries: list[dict]) -> str | None:
-    """What is wrong with the head against the entries: none when it names one of them by its hash
-    (entries after it were appended since, or a writer died between its commit and the head)."""
-    if head is None:
-        return None
-    count = head.get("entries")
-    if not isinstance(count, int) or count < 0:
-        return f"the head file is not a head (it reads {head!r}): it was replaced"
-    if count > len(entries):
-        return (f"the ledger holds {len(entries)} entries but its head records {count}: entries were deleted from "
-                "the end")
-    if count and entries[count - 1]["hash"] != head.get("hash"):
-        return f"entry {count} is not the one the head records: entries were replaced"
-    return None

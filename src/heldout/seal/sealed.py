@@ -56,8 +56,10 @@ class Sealed:
         return self.ledger.unsealings(self.seal)
 
     def unseal(self, score: Callable[[Dataset], dict], *, model: str, strict: bool = False,
-               info: dict | None = None) -> tuple[dict, Looks]:
+               info: dict | None = None, on_scored: Callable[[dict], None] | None = None) -> tuple[dict, Looks]:
         """Score the test rows, record the scores in the ledger, then return ``(scores, looks)``.
+        ``on_scored(scores)`` hears the scores before they are recorded (a run directory keeps them
+        there, so that a process killed between the two never makes a second look necessary).
 
         ``looks`` counts the evaluations this test set has had and the distinct models among them,
         this one included. A second look warns; with ``strict=True`` it is refused before the rows
@@ -70,6 +72,8 @@ class Sealed:
                               "one look. Every further look lets the test set influence your choices. Make "
                               "decisions on validation data, or split off a new test set from new data.")
         scores = score(self._rows)
+        if on_scored is not None:
+            on_scored(scores)
         looks = self.ledger.record_unsealing(self.seal, model=model, metrics=scores, info=info)
         if looks.unsealings > 1:
             warnings.warn(f"Test set {self.seal} has now been evaluated {looks.unsealings} times, by "

@@ -13,12 +13,15 @@ once every fold has reported it; a pruned trial stops every fold, the others at 
   every epoch after the tenth (it needs a batch of completed trials before it prunes any).
 
 Each trial's curve is reported to its Optuna trial (every epoch for the median rule, at the rungs
-for halving), so a study's storage shows what each decision saw.
+for halving), so a study's storage shows what each decision saw. A hook's state is a plain value
+(:meth:`_Curves.snapshot`), kept in a batch's checkpoint: a batch resumed in another process
+decides exactly as the uninterrupted batch would.
 """
 
 from __future__ import annotations
 
 import math
+import warnings
 
 import numpy as np
 import optuna
@@ -34,6 +37,7 @@ class _Curves:
         self.trials, self.folds = trials, folds or 1
         self.losses: dict[int, dict[int, list[float]]] = {}
         self.pruned: set[int] = set()
+        self.reported: dict[int, dict[int, float]] = {}   # what each trial was told, by epoch
 
     def report(self, member: int, epoch: int, val_loss: float, val_metric: float) -> bool:
         number = member // self.folds
@@ -49,6 +53,27 @@ class _Curves:
     def before(self, epoch: int) -> None:
         """Called with every report, before it is counted."""
 
+    def tell(self, number: int, epoch: int, value: float) -> None:
+        self.reported.setdefault(number, {})[epoch] = value
+        with warnings.catch_warnings():   # a resumed batch repeats the epochs since its checkpoint
+            warnings.filterwarnings("ignore", message="The reported value is ignored")
+            self.trials[number].report(value, epoch)
+
+    def snapshot(self) -> dict:
+        """The hook's state as plain values (JSON)."""
+        return {"losses": [[n, e, v] for n, by in self.losses.items() for e, v in by.items()],
+                "pruned": sorted(self.pruned),
+                "reported": [[n, e, v] for n, by in self.reported.items() for e, v in by.items()]}
+
+    def restore(self, snapshot: dict) -> None:
+        """Go on from ``snapshot`` (the trials are the same: their storage holds what they were told)."""
+        self.losses, self.reported = {}, {}
+        for n, e, v in snapshot["losses"]:
+            self.losses.setdefault(n, {})[e] = list(v)
+        for n, e, v in snapshot["reported"]:
+            self.reported.setdefault(n, {})[e] = v
+        self.pruned = set(snapshot["pruned"])
+
     def heard(self, number: int, epoch: int, value: float) -> None:
         raise NotImplementedError
 
@@ -61,7 +86,7 @@ class Median(_Curves):
 
     def heard(self, number, epoch, value):
         trial = self.trials[number]
-        trial.report(value, epoch)
+        self.tell(number, epoch, value)
         if trial.should_prune():
             self.pruned.add(number)
 
@@ -79,7 +104,7 @@ class Halving(_Curves):
     def heard(self, number, epoch, value):
         if epoch in self.at_rung:
             self.at_rung[epoch][number] = value
-            self.trials[number].report(value, epoch)
+            self.tell(number, epoch, value)
 
     def before(self, epoch):
         # every live member reports epoch e before any reports e + 1: a rung below this epoch is complete
@@ -88,6 +113,16 @@ class Halving(_Curves):
             keep = math.ceil(len(values) / ETA)
             ranked = sorted(values, key=lambda number: (values[number], number))
             self.pruned.update(ranked[keep:])
+
+    def snapshot(self) -> dict:
+        return dict(super().snapshot(), at_rung=[[r, n, v] for r, by in self.at_rung.items() for n, v in by.items()],
+                    rungs_open=sorted(self.at_rung))
+
+    def restore(self, snapshot: dict) -> None:
+        super().restore(snapshot)
+        self.at_rung = {r: {} for r in snapshot["rungs_open"]}
+        for r, n, v in snapshot["at_rung"]:
+            self.at_rung[r][n] = v
 
 
 def rungs(epochs: int) -> list[int]:

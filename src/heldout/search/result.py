@@ -14,6 +14,7 @@ from ..model.model import Model
 from ..nn import metrics
 from ..seal._guard import training_split
 from ..seal.split import Split
+from ..train.checkpoints import resumable
 from ..train.population import train_population
 from ..train.result import Run
 
@@ -59,10 +60,11 @@ class Search:
         """The training settings of leaderboard trial ``trial``, ready for fit()."""
         return settings_of(self.studies, trial)
 
-    def refit(self, split: Split, trial: int | None = None) -> Run:
+    def refit(self, split: Split, trial: int | None = None, checkpoints=None) -> Run:
         """The selected configuration (or that of leaderboard trial ``trial``) trained again on
         training + validation rows, for its selected number of epochs (no early stopping: there
-        are no held-out rows left to watch)."""
+        are no held-out rows left to watch). With ``checkpoints``, a refit a killed process began
+        goes on from its last checkpoint."""
         row = self.best if trial is None else self.leaderboard.set_index("trial").loc[trial].to_dict()
         best_settings = self.best_settings if trial is None else self.settings(trial)
         split = training_split(split, "refit")
@@ -72,7 +74,10 @@ class Search:
                        validation_fingerprint=digest)
         epochs = max(1, int(round(float(row["best_epoch"]))))
         settings = dict(best_settings, epochs=epochs, iterations=None, early_stopping=False, tol=0)
-        return train_population(pooled, None, [settings], seed=split.seed, summary=summary)
+        hook, resume = resumable(checkpoints, "refit" if trial is None else f"refit-{trial}",
+                                 {"settings": settings, "rows": digest})
+        return train_population(pooled, None, [settings], seed=split.seed, summary=summary, checkpoint=hook,
+                                resume=resume)
 
 
 def settings_of(studies: dict, trial: int) -> dict:

@@ -34,9 +34,9 @@ from ..nn.task import get as get_task
 from ..seal import folds as folding
 from ..seal._guard import training_split
 from ..seal.split import Split
-from ..train.config import PER_MEMBER
 from ..train.population import train_population
 from ..train.result import Run
+from . import batches
 from .pruning import PRUNERS
 from .result import Search, settings_of
 from .space import Space
@@ -64,13 +64,17 @@ def parse_goal(goal: str | None, task: str):
 def tune(split: Split, candidates: list[str] | None = None, space: dict | None = None, trials: int = DEFAULT_TRIALS,
          folds: int | None = None, metric: str | None = None, goal: str | None = None, timeout: float | None = None,
          seed: int = 0, population: int = 8, storage=None, study_name: str = "heldout",
-         pruner: str | None = "halving", max_steps: int | str | None = "auto", progress=None) -> Search:
+         pruner: str | None = "halving", max_steps: int | str | None = "auto", progress=None,
+         checkpoints=None) -> Search:
     """Search ``candidates`` × ``space`` for ``trials`` trials on validation data; return the
     leaderboard and the selected trial. ``pruner`` is ``"halving"`` (successive halving over each
     batch's epochs), ``"median"`` or ``None`` (:mod:`heldout.search.pruning`); with ``folds`` a
     trial's folds train side by side and it is pruned on their mean validation curve. A trial
     takes at most ``max_steps`` optimizer steps (``"auto"``: by the table's size; ``None``: epochs
     as drawn), and the default batch sizes follow the table's size (:mod:`heldout.search.budget`).
+    ``checkpoints`` (a :class:`~heldout.train.checkpoints.Checkpoints` beside a ``storage`` that
+    this process alone uses, as in a run directory) keeps each batch while it trains; a search
+    started again goes on with the batch a dead process left (:mod:`heldout.search.batches`).
     ``progress`` is a reporter from :mod:`heldout.progress`: it hears every epoch of every
     population and every batch of trials."""
     split = training_split(split, "tune")
@@ -97,7 +101,7 @@ def tune(split: Split, candidates: list[str] | None = None, space: dict | None =
 
     with _quiet_optuna():
         return _search(split, spaces, trials, folds, metric, goal_test, timeout, seed, population, storage, study_name,
-                       pruner, progress)
+                       pruner, progress, checkpoints)
 
 
 @contextlib.contextmanager
@@ -112,50 +116,54 @@ def _quiet_optuna():
 
 
 def _search(split, spaces, trials, folds, metric, goal_test, timeout, seed, population, storage, study_name, pruner,
-            progress) -> Search:
+            progress, checkpoints) -> Search:
     sign = 1.0 if not metrics.HIGHER_IS_BETTER[metric] else -1.0   # studies minimise sign * metric
     studies = {s.candidate: optuna.create_study(
         study_name=f"{study_name}/{s.candidate}", storage=storage, direction="minimize", load_if_exists=True,
-        sampler=optuna.samplers.TPESampler(seed=seed + i, n_startup_trials=max(population, 8)),
+        sampler=batches.sampler(seed, i, 0, population),
         pruner=PRUNERS[pruner].STUDY_PRUNER(population) if pruner else optuna.pruners.NopPruner())
         for i, s in enumerate(spaces)}
+    # a run directory's study, held by this process: what a dead one left goes on, or is failed
+    resumed = batches.recover(studies, spaces, checkpoints.load(batches.STAGE)) if checkpoints else None
     rows = [t.user_attrs["row"] for study in studies.values() for t in study.trials if "row" in t.user_attrs]
     rows.sort(key=lambda r: r["trial"])
     started, stopped_by, runs = time.monotonic(), "trials", {}
     pool = split.train.append(split.validation) if folds else None
-    if goal_test and any(goal_test[1](r.get(goal_test[0])) for r in rows):
+    if goal_test and any(goal_test[1](r.get(goal_test[0])) for r in rows) and resumed is None:
         stopped_by = "goal"
-    while len(rows) < trials and stopped_by == "trials":
-        if timeout is not None and rows and time.monotonic() - started > timeout:   # one batch at least
-            stopped_by = "timeout"
+    while (len(rows) < trials and stopped_by == "trials") or resumed is not None:
+        if resumed is None and timeout is not None and rows and time.monotonic() - started > timeout:
+            stopped_by = "timeout"   # one batch at least
             break
-        s = spaces[len(rows) // population % len(spaces)]   # candidates take turns, a batch each
-        study = studies[s.candidate]
-        asked = _ask_batch(study, s, min(population, trials - len(rows)), seed)
-        settings = [s.settings(t, seed) for t in asked]
-
-        pruning = None if pruner is None else PRUNERS[pruner](asked, folds, settings[0].get("epochs") or 0)
-        report = None if pruning is None else pruning.report
-        run = _train(split, pool, settings, folds, report, progress)
-        # each member is scored on its own validation rows: the split's, or its fold's
-        validation = ([split.validation] if not run.fold_rows else
-                      [pool.take(va) for _, va in run.fold_rows])
-        for i, trial in enumerate(asked):
-            row = _trial_row(len(rows), s, trial, run, i, validation, split.task, metric)
+        batch, resumed = resumed, None
+        if batch is None:
+            i = len(rows) // population % len(spaces)   # candidates take turns, a batch each
+            s = spaces[i]
+            studies[s.candidate].sampler = batches.sampler(seed, i, len(rows), population)
+            batch = batches.ask(studies[s.candidate], s, min(population, trials - len(rows)), seed, len(rows))
+        _train_batch(batch, split, pool, folds, pruner, progress, checkpoints)
+        for i, trial in enumerate(batch.trials):
+            if i in batch.told:
+                continue   # told before its process died
+            row = _trial_row(batch.first_row + i, batch.space, trial, batch.run, i, batch.validation, split.task,
+                             metric)
             trial.set_user_attr("row", row)
-            trial.set_user_attr("settings", {k: _plain(v) for k, v in settings[i].items()})
+            trial.set_user_attr("settings", {k: _plain(v) for k, v in batch.settings[i].items()})
             if row["status"] == "complete":
-                study.tell(trial, sign * row[metric])
+                batch.study.tell(trial, sign * row[metric])
             else:
-                study.tell(trial, state=optuna.trial.TrialState.PRUNED if row["status"] == "pruned"
-                           else optuna.trial.TrialState.FAIL)
+                batch.study.tell(trial, state=optuna.trial.TrialState.PRUNED if row["status"] == "pruned"
+                                 else optuna.trial.TrialState.FAIL)
             rows.append(row)
-            runs[row["trial"]] = (run, i)
+            runs[row["trial"]] = (batch.run, i)
+        rows.sort(key=lambda r: r["trial"])
+        if checkpoints:
+            checkpoints.clear(batches.STAGE)
         if goal_test and any(goal_test[1](r.get(goal_test[0])) for r in rows):
             stopped_by = "goal"
         if progress is not None:
-            progress.batch(dict(_state(rows, trials, metric, started, timeout), batch=len(asked),
-                                candidate=s.candidate))
+            progress.batch(dict(_state(rows, trials, metric, started, timeout), batch=len(batch.trials),
+                                candidate=batch.space.candidate))
 
     board = pd.DataFrame(rows)
     complete = board[board["status"] == "complete"] if len(board) else board
@@ -173,25 +181,27 @@ def _search(split, spaces, trials, folds, metric, goal_test, timeout, seed, popu
                   best_model=best_model, folds=folds, studies=studies)
 
 
-def _train(split: Split, pool, settings: list[dict], folds: int | None, prune, progress) -> Run:
-    """One batch of trials as one population, on the training rows (or on folds of the pool)."""
+def _train_batch(batch, split: Split, pool, folds: int | None, pruner, progress, checkpoints) -> None:
+    """Train one batch of trials as one population, on the training rows (or on folds of the pool),
+    checkpointed when a store is given; sets ``batch.run`` and ``batch.validation``."""
+    pruning = None if pruner is None else PRUNERS[pruner](batch.trials, folds, batch.settings[0].get("epochs") or 0)
+    if pruning is not None and batch.pruning is not None:
+        pruning.restore(batch.pruning)
+    hook = None
+    if checkpoints:
+        def extra():
+            return dict(batch.record(), pruning=None if pruning is None else pruning.snapshot())
+        hook = checkpoints.hook(batches.STAGE, extra, resumed=batch.states)
+        if batch.states is None:
+            hook.write()   # the batch's record, before it trains
     parts = None if not folds else folding.assign(pool, folds, split.strategy, split.seed)
     train, validation = (split.train, split.validation) if parts is None else (pool, None)
-    return train_population(train, validation, settings, seed=split.seed, folds=parts, summary=split.summary(),
-                            prune=prune, on_epoch=None if progress is None else progress.epoch)
-
-
-def _ask_batch(study, s: Space, k: int, seed: int) -> list:
-    """K trials sharing the first one's shape settings (batch size, width, depth, optimizer, epochs,
-    ...), so that the batch trains as one population; Optuna samples the rest per trial."""
-    first = study.ask()
-    s.settings(first, seed)
-    shape = {name: value for name, value in first.params.items() if name not in PER_MEMBER}
-    trials = [first]
-    for _ in range(k - 1):
-        study.enqueue_trial(shape, skip_if_exists=False)
-        trials.append(study.ask())
-    return trials
+    batch.run = train_population(train, validation, batch.settings, seed=split.seed, folds=parts,
+                                 summary=split.summary(), prune=None if pruning is None else pruning.report,
+                                 on_epoch=None if progress is None else progress.epoch, checkpoint=hook,
+                                 resume=batch.states)
+    # each member is scored on its own validation rows: the split's, or its fold's
+    batch.validation = [split.validation] if not batch.run.fold_rows else [pool.take(va) for _, va in batch.run.fold_rows]
 
 
 def _trial_row(number: int, s: Space, trial, run: Run, config: int, validation: list, task: str, metric: str):

@@ -24,13 +24,14 @@ from ..seal import folds as folding
 from ..seal._guard import training_split
 from ..seal.split import Split
 from . import _grid as grid
+from .checkpoints import resumable
 from .config import parameters
 from .population import train_population
 from .result import Run
 
 
 def fit(split: Split, *, folds: int | None = None, memory_budget: int | None = None, progress=None,
-        **settings) -> Run:
+        checkpoints=None, **settings) -> Run:
     """Train every configuration of the grid on ``split.train``, evaluating ``split.validation``
     every epoch; with ``folds=F``, each configuration F times on folds of the training and
     validation rows pooled, each fold validating on its own rows.
@@ -39,7 +40,9 @@ def fit(split: Split, *, folds: int | None = None, memory_budget: int | None = N
     ``optimizer``, ``lr``, ``epochs``, ``hidden``, ``momentum``, ``l2``, ...); any of them may be a
     list. ``memory_budget`` caps the bytes a population may use (default: half the available
     memory); larger populations train in chunks. ``progress`` is a reporter from
-    :mod:`heldout.report.progress`.
+    :mod:`heldout.report.progress`. ``checkpoints`` (a
+    :class:`~heldout.train.checkpoints.Checkpoints`) keeps the training while it runs; the same
+    call after a kill goes on from the last checkpoint and ends as if it had not stopped.
     """
     split = training_split(split, "fit")
     combos, axes = grid.expand(settings)
@@ -47,9 +50,11 @@ def fit(split: Split, *, folds: int | None = None, memory_budget: int | None = N
     if folds is not None:   # folds cut the training and validation rows pooled
         train, validation = split.train.append(split.validation), None
         parts = folding.assign(train, folds, split.strategy, split.seed)
-    return train_population(train, validation, combos, seed=split.seed, folds=parts, summary=split.summary(),
-                            axes=axes, memory_budget=memory_budget,
-                            on_epoch=None if progress is None else progress.epoch)
+    hook, resume = resumable(checkpoints, "train", {"settings": combos, "split": split.summary(), "folds": folds})
+    run = train_population(train, validation, combos, seed=split.seed, folds=parts, summary=split.summary(),
+                           axes=axes, memory_budget=memory_budget, on_epoch=None if progress is None else progress.epoch,
+                           checkpoint=hook, resume=resume)
+    return run
 
 
 # help(fit) and editors show every setting with its declared default
@@ -57,5 +62,5 @@ fit.__signature__ = inspect.Signature([
     inspect.Parameter("split", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Split),
     *parameters(),
     *(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None)
-      for name in ("folds", "memory_budget", "progress")),
+      for name in ("folds", "memory_budget", "progress", "checkpoints")),
 ])

@@ -18,6 +18,10 @@ leaderboard.csv    a search: one row per trial
 study.journal      the search's Optuna study
 summary.json       the selection (and, after the look, the test metrics)
 evaluation.json    the one look at the test set
+look.json          a look scored and not yet known to be recorded (while it happens; see
+                   :func:`~heldout.seal.evaluate.finish_look`)
+checkpoint-*.pt    training in progress (:mod:`heldout.train.checkpoints`), removed when the run ends
+.lock              the process writing here (:mod:`heldout.workflow.lock`)
 descent.json       the descent picture (:mod:`heldout.report.descent`)
 report.json/.html  the report (:mod:`heldout.report`)
 ================== ==========================================================================
@@ -127,6 +131,23 @@ class Artifacts:
 
     def evaluation(self) -> dict | None:
         return self._json("evaluation.json")
+
+    def pending_look(self) -> dict | None:
+        return self._json("look.json")
+
+    def write_pending_look(self, pending: dict) -> None:
+        write_json(self.path / "look.json", pending)
+
+    def clear_pending_look(self) -> None:
+        (self.path / "look.json").unlink(missing_ok=True)
+
+    def checkpoints(self):
+        from ..train.checkpoints import Checkpoints
+        return Checkpoints(self.path)
+
+    def clear_checkpoints(self) -> None:
+        for path in self.path.glob("checkpoint-*.pt"):
+            path.unlink(missing_ok=True)
 
     def write_evaluation(self, evaluation: dict) -> None:
         write_json(self.path / "evaluation.json", evaluation)

@@ -15,7 +15,6 @@ ledger, from whatever working directory, so its counts are the ones recorded at 
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from optuna.storages import JournalStorage
@@ -34,6 +33,9 @@ from ..train.fit import fit
 from ..train.population import train_population
 from ..train.result import Run
 from .artifacts import Artifacts, RunConfig
+from .deadline import Deadline
+from .lock import RunLock
+from .look import look_once
 from .spec import DataSpec
 
 
@@ -42,15 +44,19 @@ def train_procedure(spec: DataSpec, out=None, *, progress=None, draw_descent: bo
     """Split, check the split for leakage (as `heldout run` does: an error finding stops here unless
     ``allow_leakage``), train ``settings`` (a grid, folds) with :func:`heldout.fit`, and write the
     run directory; with ``draw_descent``, the best member's settings are traced for the report."""
-    the_split = spec.split()
-    leakage = checked_for_leakage(the_split, allow_leakage)
-    run = fit(the_split, seed=spec.seed, progress=progress, **settings)
-    artifacts = save_run(out or Artifacts.default_path(spec), spec, run, ledger=the_split.test.ledger)
-    artifacts.write_leakage(leakage)
-    if draw_descent:
-        best = run.table()["val_loss"].fillna(float("inf")).to_numpy().argmin()
-        artifacts.write_descent(descent.trace(the_split, run.members[int(best)].config.to_dict()))
-    report(artifacts.path)
+    out = Path(out) if out is not None else Artifacts.default_path(spec)
+    with RunLock(out):
+        the_split = spec.split()
+        leakage = checked_for_leakage(the_split, allow_leakage)
+        store = Artifacts.create(out).checkpoints()
+        run = fit(the_split, seed=spec.seed, progress=progress, checkpoints=store, **settings)
+        artifacts = save_run(out, spec, run, ledger=the_split.test.ledger)
+        artifacts.write_leakage(leakage)
+        if draw_descent:
+            best = run.table()["val_loss"].fillna(float("inf")).to_numpy().argmin()
+            artifacts.write_descent(descent.trace(the_split, run.members[int(best)].config.to_dict()))
+        report(artifacts.path)
+        artifacts.clear_checkpoints()
     return artifacts, run
 
 
@@ -102,19 +108,30 @@ def tune_procedure(spec: DataSpec | None = None, out=None, *, trials: int = DEFA
     With a ``deadline``, the search gets :data:`SEARCH_SHARE` of the time left after the check
     (one batch of trials at least), and the descent is drawn only if its estimate fits."""
     spec = spec or DataSpec()
-    deadline = deadline or Deadline(None)
-    resumed = Artifacts(Path(out)) if out is not None and (Path(out) / "config.json").is_file() else None
+    out = Path(out) if out is not None else Artifacts.default_path(spec)
+    with RunLock(out):
+        return _tune(spec, out, trials, progress, allow_leakage, write_report, draw_descent, deadline or Deadline(None),
+                     tune_options)
+
+
+def _tune(spec, out: Path, trials, progress, allow_leakage, write_report, draw_descent, deadline, tune_options):
+    resumed = Artifacts(out) if (out / "config.json").is_file() else None
     # a resumed run keeps the ledger it was sealed in, from whatever directory it is resumed
     the_split = spec.split(recorded_ledger(resumed) if resumed else None)
     leakage = checked_for_leakage(the_split, allow_leakage)
-    artifacts = Artifacts.create(out if out is not None else Artifacts.default_path(spec))
+    artifacts = Artifacts.create(out)
     artifacts.write_leakage(leakage)
-    storage = JournalStorage(JournalFileBackend(str(artifacts.study_path)))
+    # an absolute path (Optuna's lock is a symlink to it), and no lock left by a killed process: this
+    # process holds the run directory, so no other uses the journal
+    journal = artifacts.study_path.resolve()
+    Path(f"{journal}.lock").unlink(missing_ok=True)
+    storage = JournalStorage(JournalFileBackend(str(journal)))
     if deadline.seconds is not None:
         share = SEARCH_SHARE * deadline.left()
         given = tune_options.get("timeout")
         tune_options["timeout"] = share if given is None else min(given, share)
-    found = tune(the_split, trials=trials, seed=spec.seed, storage=storage, progress=progress, **tune_options)
+    found = tune(the_split, trials=trials, seed=spec.seed, storage=storage, progress=progress,
+                 checkpoints=artifacts.checkpoints(), **tune_options)
     artifacts.write_leaderboard(found.leaderboard)
     selection = _selection(found, spec, the_split)
     artifacts.write_summary(selection)
@@ -140,11 +157,18 @@ def run_procedure(spec: DataSpec | None = None, out=None, *, trials: int = DEFAU
     when their estimate — from the leaderboard's training seconds — would not fit; the one look
     and the report always happen."""
     spec = spec or DataSpec()
+    out = Path(out) if out is not None else Artifacts.default_path(spec)
+    with RunLock(out):
+        return _run(spec, out, trials, refit, progress, allow_leakage, draw_descent, time_budget, tune_options)
+
+
+def _run(spec, out: Path, trials, refit, progress, allow_leakage, draw_descent, time_budget, tune_options) -> dict:
     deadline = Deadline(time_budget)
     out, the_split, found = tune_procedure(spec, out, trials=trials, progress=progress, allow_leakage=allow_leakage,
                                            write_report=False, draw_descent=draw_descent, deadline=deadline,
                                            **tune_options)
     artifacts = Artifacts(out)
+    store = artifacts.checkpoints()
     leakage = artifacts.leakage()
     # the selected configuration, refit on training + validation rows (or as trained on training rows)
     pooled = (len(the_split.train) + len(the_split.validation)) / max(len(the_split.train), 1)
@@ -153,16 +177,15 @@ def run_procedure(spec: DataSpec | None = None, out=None, *, trials: int = DEFAU
         final_model = found.best_model   # the budget left the refit out: the selected trial's own model
         _save_model(out, spec, the_split, final_model)
     else:
-        final = found.refit(the_split) if refit else train_population(
+        final = found.refit(the_split, checkpoints=store) if refit else train_population(
             the_split.train, the_split.validation, [found.best_settings], seed=the_split.seed,
             summary=the_split.summary())
         save_run(out, spec, final, ledger=the_split.test.ledger)
         final_model = final.model
     with_linear = found.best["candidate"].startswith("linear+") or deadline.fits("best linear",
                                                                                 _trial_seconds(found) * pooled)
-    result = evaluate(final_model, the_split,
-                      baselines=_best_linear(found, the_split, refit) if with_linear else {})
-    artifacts.write_evaluation(result.to_dict())
+    result = look_once(artifacts, final_model, the_split,
+                       lambda: _best_linear(found, the_split, refit, store) if with_linear else {})
     summary = {
         **_selection(found, spec, the_split), "run_dir": str(out), "refit": refit,
         "test": result.metrics, "ledger_count": result.unsealings, "models": result.models, "ledger": result.ledger,
@@ -175,6 +198,7 @@ def run_procedure(spec: DataSpec | None = None, out=None, *, trials: int = DEFAU
                                   "left_out": deadline.left_out}
     artifacts.write_summary(summary)
     report(out)
+    artifacts.clear_checkpoints()
     return summary
 
 
@@ -214,30 +238,6 @@ def recorded_ledger(artifacts: Artifacts) -> Ledger:
     return ledger
 
 
-class Deadline:
-    """A time budget for a whole run: what is left, and what was left out to keep it."""
-
-    def __init__(self, seconds: float | None):
-        if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, (int, float))
-                                    or seconds <= 0):
-            raise ConfigError(f"The time budget must be a positive number of seconds, got {seconds!r}. "
-                              "Try --time-budget 60.")
-        self.seconds, self.started, self.left_out = seconds, time.monotonic(), []
-
-    def used(self) -> float:
-        return time.monotonic() - self.started
-
-    def left(self) -> float:
-        return float("inf") if self.seconds is None else max(0.0, self.seconds - self.used())
-
-    def fits(self, part: str, estimate: float) -> bool:
-        """Whether ``part``, estimated at ``estimate`` seconds, fits what is left (else it is noted)."""
-        if estimate <= self.left():
-            return True
-        self.left_out.append(part)
-        return False
-
-
 def _trial_seconds(found: Search) -> float:
     """One trial's training time, by the leaderboard (its slowest completed trial, to be safe)."""
     board = found.leaderboard
@@ -255,14 +255,14 @@ def _save_model(out, spec: DataSpec, the_split, model: Model) -> None:
                                      ledger=str(the_split.test.ledger.folder)))
 
 
-def _best_linear(found: Search, the_split, refit: bool) -> dict[str, Model]:
+def _best_linear(found: Search, the_split, refit: bool, store=None) -> dict[str, Model]:
     """When the selected candidate is not linear, the best linear one, trained as the selected one
     was (refit, or on training rows), as the baseline "best linear": whether the extra machinery
     pays becomes a difference with an interval, from the same look."""
     linear = None if found.best["candidate"].startswith("linear+") else found.best_of("linear")
     if linear is None:
         return {}
-    trained = found.refit(the_split, trial=linear["trial"]) if refit else train_population(
+    trained = found.refit(the_split, trial=linear["trial"], checkpoints=store) if refit else train_population(
         the_split.train, the_split.validation, [found.settings(linear["trial"])], seed=the_split.seed,
         summary=the_split.summary())
     return {"best linear": trained.model}

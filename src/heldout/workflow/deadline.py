@@ -1,0 +1,31 @@
+"""A time budget for a whole run (`heldout run --time-budget`)."""
+
+from __future__ import annotations
+
+import time
+
+from ..errors import ConfigError
+
+
+class Deadline:
+    """A time budget for a whole run: what is left, and what was left out to keep it."""
+
+    def __init__(self, seconds: float | None):
+        if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, (int, float))
+                                    or seconds <= 0):
+            raise ConfigError(f"The time budget must be a positive number of seconds, got {seconds!r}. "
+                              "Try --time-budget 60.")
+        self.seconds, self.started, self.left_out = seconds, time.monotonic(), []
+
+    def used(self) -> float:
+        return time.monotonic() - self.started
+
+    def left(self) -> float:
+        return float("inf") if self.seconds is None else max(0.0, self.seconds - self.used())
+
+    def fits(self, part: str, estimate: float) -> bool:
+        """Whether ``part``, estimated at ``estimate`` seconds, fits what is left (else it is noted)."""
+        if estimate <= self.left():
+            return True
+        self.left_out.append(part)
+        return False

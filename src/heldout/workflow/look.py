@@ -1,0 +1,31 @@
+"""The run's one look at its test set, which a kill at any instant cannot make a second."""
+
+from __future__ import annotations
+
+import uuid
+
+from ..model.model import Model
+from ..seal.evaluate import Evaluation, evaluate, finish_look
+from .artifacts import Artifacts
+
+
+def look_once(artifacts: Artifacts, model: Model, the_split, baselines) -> Evaluation:
+    """The run's one look at its test set. A process killed after the look — while it was being
+    recorded, or while the summary or the report were written — leaves it in the run directory
+    (``evaluation.json``, or ``look.json`` before the ledger has it), and the run started again
+    finishes from there: the test set is scored once and the look counted once, whatever the
+    instant of the kill. ``baselines()`` gives the models compared in the same look."""
+    done = artifacts.evaluation()
+    if done and done.get("model_fingerprint") == model.fingerprint and \
+            done.get("test_fingerprint") == the_split.test.seal:
+        return Evaluation.from_dict(done)
+    pending = artifacts.pending_look()
+    if pending and pending["evaluation"]["model_fingerprint"] == model.fingerprint and \
+            pending["evaluation"]["test_fingerprint"] == the_split.test.seal:
+        result = finish_look(pending, the_split.test.ledger)
+    else:
+        result = evaluate(model, the_split, baselines=baselines(), look=uuid.uuid4().hex,
+                          on_scored=artifacts.write_pending_look)
+    artifacts.write_evaluation(result.to_dict())
+    artifacts.clear_pending_look()
+    return result
