@@ -156,3 +156,46 @@ def test_cross_validated_trials_are_pruned_on_their_folds_mean_curve(diabetes):
     assert len(reported) == len(study.trials)   # every trial reported its fold-mean curve
     assert (found.leaderboard["status"] == "pruned").any()
     assert (found.leaderboard["status"] == "complete").any()
+
+
+class _Crash(Exception):
+    pass
+
+
+class _Epochs:
+    """A progress reporter that counts epochs, and crashes the search at epoch ``crash_at``."""
+
+    def __init__(self, crash_at=None):
+        self.seen, self.crash_at = 0, crash_at
+
+    def epoch(self, progress):
+        self.seen += 1
+        if self.seen == self.crash_at:
+            raise _Crash()
+
+    def batch(self, state):
+        pass
+
+
+def test_a_search_that_crashed_mid_batch_goes_on_from_its_checkpoint_and_ends_as_if_uninterrupted(diabetes, tmp_path):
+    from optuna.storages import JournalStorage
+    from optuna.storages.journal import JournalFileBackend
+    from heldout.train.checkpoints import Checkpoints
+
+    split = heldout.split(diabetes, seed=0)
+    options = dict(candidates=["linear+mse", "mlp+mse"], trials=8, population=4, space={"epochs": 30})
+    whole = _Epochs()
+    expected = heldout.tune(split, progress=whole, **options).leaderboard
+
+    def storage():
+        return JournalStorage(JournalFileBackend(str(tmp_path / "study.journal")))
+    store = Checkpoints(tmp_path, interval=0)
+    first = _Epochs(crash_at=whole.seen - 10)   # in the second batch
+    with pytest.raises(_Crash):
+        heldout.tune(split, progress=first, storage=storage(), checkpoints=store, **options)
+    assert store.path("batch").is_file()
+    second = _Epochs()
+    found = heldout.tune(split, progress=second, storage=storage(), checkpoints=store, **options)
+    assert second.seen == 11   # the epochs after the last checkpoint (the crash came before its epoch's)
+    pd.testing.assert_frame_equal(found.leaderboard.drop(columns="seconds"), expected.drop(columns="seconds"))
+    assert not store.path("batch").exists()
