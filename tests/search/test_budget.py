@@ -73,3 +73,11 @@ def test_the_default_step_budget_grows_with_the_rows_up_to_eight_times():
     assert budget.steps_for(300) == budget.steps_for(16_000) == 3000
     assert budget.steps_for(64_000) == 12000
     assert budget.steps_for(10**8) == 24000
+
+
+def test_a_large_model_is_given_fewer_steps_than_a_small_one_on_the_same_table():
+    wide = Space.for_candidate("mlp+mse", "regression", {"width": [128], "depth": [2], "batch_size": [1024]},
+                               rows=64_000, shape=(20, 1))
+    small = Space.for_candidate("linear+mse", "regression", {"batch_size": [1024]}, rows=64_000, shape=(20, 1))
+    assert wide.settings(Fixed(), seed=0)["epochs"] == budget.WORK // (3 * 1024 * 19_201) // 63   # 27
+    assert small.settings(Fixed(), seed=0)["epochs"] == 150   # 12,000 steps allow all of them (63 an epoch)

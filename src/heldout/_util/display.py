@@ -8,17 +8,19 @@ from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 if TYPE_CHECKING:
     import pandas as pd
 
 
 def table(title: str, columns: list[str], rows: list[list]) -> Table:
-    t = Table(title=title, title_justify="left")
+    """Every title, header and cell is text as it is: a column named ``[/red]`` is printed, not read as markup."""
+    t = Table(title=Text(title), title_justify="left")
     for c in columns:
-        t.add_column(str(c), overflow="fold")
+        t.add_column(Text(str(c)), overflow="fold")
     for r in rows:
-        t.add_row(*[fmt(v) for v in r])
+        t.add_row(*[Text(fmt(v)) for v in r])
     return t
 
 

@@ -18,7 +18,8 @@ from ..errors import DataError
 
 
 def atomic_write(path, content: bytes | str) -> None:
-    """Write ``content`` to ``path`` through a temporary file in the same folder and an atomic rename."""
+    """Write ``content`` to ``path`` through a temporary file in the same folder and an atomic rename,
+    with the permissions the umask gives a new file (a temporary file's own are 0600)."""
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -28,10 +29,34 @@ def atomic_write(path, content: bytes | str) -> None:
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(content.encode() if isinstance(content, str) else content)
+        os.chmod(tmp, 0o666 & ~_umask())
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise DataError(f"Cannot write {str(path)!r}: {exc.strerror}. Free some space, or choose another location "
+                        "(--out).") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def make_folder(path) -> Path:
+    """``path`` as a folder (created with its parents), or the DataError that says why it cannot be."""
+    path = Path(path)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DataError(f"Cannot use {str(path)!r} as a run directory: {exc.strerror}. Give a writable folder as "
+                        "--out.") from None
+    if not os.access(path, os.W_OK | os.X_OK):
+        raise DataError(f"Cannot write in {str(path)!r} (permission denied). Give a writable folder as --out.")
+    return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)   # the only way to read it is to set it: set it back at once
+    os.umask(mask)
+    return mask
 
 
 def write_json(path, value) -> None:

@@ -18,7 +18,7 @@ import warnings
 import click
 
 from ..errors import HeldoutError, HeldoutWarning
-from ._output import err_console
+from ._output import err_console, styled
 
 EXIT_ERROR = 2
 COMMANDS = ("check", "datasets", "evaluate", "ledger", "predict", "report", "run", "train", "tune")  # cli/NAME.py
@@ -49,7 +49,7 @@ def cli() -> None:
 
 def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
     if issubclass(category, HeldoutWarning):
-        err_console.print(f"[yellow]warning:[/yellow] {message}", highlight=False)
+        err_console.print(styled("warning:", "yellow", message))
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> None:
     except HeldoutError as exc:
         if os.environ.get("HELDOUT_DEBUG"):
             raise
-        err_console.print(f"[red]error:[/red] {exc}", highlight=False)
+        err_console.print(styled("error:", "red", exc))
         sys.exit(EXIT_ERROR)
     except click.exceptions.Abort:
         err_console.print("aborted")

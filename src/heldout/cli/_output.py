@@ -7,13 +7,21 @@ import math
 
 import click
 from rich.console import Console
+from rich.text import Text
 
 from .._util.display import fmt, table  # the CLI's tables are the library's
 
-__all__ = ["console", "err_console", "emit_json", "fmt", "print_look", "table"]
+__all__ = ["console", "err_console", "emit_json", "fmt", "print_look", "styled", "table"]
 
-console = Console(highlight=False)
-err_console = Console(stderr=True, highlight=False)
+# user text (column names, values, paths, reasons) is printed as text, never read as markup: the
+# consoles read none, and the few styled words go through :func:`styled`
+console = Console(highlight=False, markup=False)
+err_console = Console(stderr=True, highlight=False, markup=False)
+
+
+def styled(label: str, style: str, text: str) -> Text:
+    """``label`` in ``style``, then ``text`` exactly as it is."""
+    return Text.assemble((label, style), " ", str(text))
 
 
 def emit_json(value) -> None:

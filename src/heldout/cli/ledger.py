@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from ._output import console, emit_json, err_console, table
+from ._output import console, emit_json, err_console, styled, table
 
 
 @click.command("ledger")
@@ -37,7 +37,7 @@ def command(verify: bool, retire: str | None, reason: str, as_json: bool) -> Non
             console.print(f"Verified: the hash chain of {check.entries} entries is intact.")
     if check is not None and not check.ok:
         for problem in check.problems:
-            err_console.print(f"[red]tampered:[/red] {problem}", highlight=False)
+            err_console.print(styled("tampered:", "red", problem))
         sys.exit(1)
 
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 import contextlib
 
 import click
+from rich.text import Text
 
 from ._options import tune_options, data_options, search_options
-from ._output import console, emit_json, err_console, print_look
+from ._output import console, emit_json, err_console, print_look, styled
 
 
 @click.command("run")
@@ -37,10 +38,10 @@ def command(spec, trials, candidates, goal, timeout, folds, metric, population, 
         emit_json(summary)
         return
     for finding in summary["leakage"]:
-        err_console.print(f"[yellow]{finding['severity']}:[/yellow] {finding['message']}", highlight=False)
+        err_console.print(styled(f"{finding['severity']}:", "yellow", finding["message"]))
     if summary["leakage_allowed"]:
-        err_console.print("[red]leakage errors allowed by --allow-leakage; recorded in the ledger and the summary"
-                          "[/red]", highlight=False)
+        err_console.print(Text("leakage errors allowed by --allow-leakage; recorded in the ledger and the summary",
+                               style="red"))
     split = summary["split"]
     console.print(f"Split {split['dataset']!r} ({split['strategy']}, seed {split['seed']}): {split['train']} train, "
                   f"{split['validation']} validation, {split['test']} test rows sealed as {split['test_fingerprint']}.")

@@ -14,7 +14,7 @@ import click
 from ..train.config import SETTINGS   # the declarations alone: no torch until a choice is listed or checked
 from ..train.settings import SHARED
 from ._options import data_options
-from ._output import console, emit_json, err_console, table
+from ._output import console, emit_json, err_console, styled, table
 
 EXIT_DIVERGED = 1
 
@@ -144,7 +144,7 @@ def command(spec, out, as_json, quiet, mlflow_uri, no_descent, allow_leakage, **
         console.print(f"The test set ({run.split['test']} rows, {run.split['test_fingerprint']}) is still sealed. "
                       f"Evaluate once, at the end: heldout evaluate {run_dir}")
     if run.status == "diverged":
-        err_console.print(f"[red]diverged:[/red] {run.message}", highlight=False)
+        err_console.print(styled("diverged:", "red", run.message))
         sys.exit(EXIT_DIVERGED)
 
 

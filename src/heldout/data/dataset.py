@@ -13,6 +13,7 @@ inferred from the target and can be overridden.
 from __future__ import annotations
 
 import functools
+import stat
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -169,8 +170,18 @@ def _as_frame(source: Any, target: Any) -> tuple[pd.DataFrame, str | None, str]:
 
 
 def _read_file(path: Path) -> pd.DataFrame:
-    if not path.exists():
-        raise DataError(f"Data file not found: {str(path)!r}. Check the path (relative to {str(Path.cwd())!r}).")
+    try:
+        mode = path.stat().st_mode   # follows links: a loop or a dangling link fails here
+    except FileNotFoundError:
+        raise DataError(f"Data file not found: {str(path)!r}. Check the path (relative to {str(Path.cwd())!r}).") \
+            from None
+    except OSError as exc:
+        raise DataError(f"Cannot open the data file {str(path)!r}: {exc.strerror}. Give the path of the file "
+                        "itself.") from None
+    if not stat.S_ISREG(mode):   # a FIFO or a device would block or never end; a folder is not a table
+        raise DataError(f"The data path {str(path)!r} is not a regular file (it is a "
+                        f"{'folder' if stat.S_ISDIR(mode) else 'pipe, socket or device'}). Give a .csv or "
+                        ".parquet file; copy streamed data to a file first.")
     suffix = path.suffix.lower()
     try:
         if suffix in (".parquet", ".pq"):

@@ -28,6 +28,9 @@ from ..errors import ConfigError, DataError
 from . import _weighted
 
 
+MAX_TARGET = 1e18   # a regression target beyond this overflows float32 once squared
+
+
 class Task(str):
     """One task: a string with behaviour. The three instances are :data:`TASKS`."""
 
@@ -114,7 +117,17 @@ class Regression(Task):
         if not (pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y)):
             raise DataError(f"A regression target must be numeric, but {name!r} holds {y.dtype} values such as "
                             f"{y.iloc[0]!r}. Use task='binary' or 'multiclass', or convert the column to numbers.")
-        return y.astype("float64")
+        values = y.astype("float64")
+        infinite = np.isinf(values.to_numpy())
+        if infinite.any():
+            raise DataError(f"The regression target {name!r} holds {int(infinite.sum())} infinite value(s) (first in row "
+                            f"{int(np.flatnonzero(infinite)[0])}). Drop those rows or replace the values.")
+        largest = float(np.nanmax(np.abs(values.to_numpy()))) if values.notna().any() else 0.0
+        if largest > MAX_TARGET:
+            raise DataError(f"The regression target {name!r} holds values as large as {largest:.3g}; training "
+                            f"computes in float32, where squared errors beyond {MAX_TARGET:.0e} overflow. Rescale the "
+                            "target (e.g. divide by a power of ten, or take its logarithm).")
+        return values
 
     def encode(self, target, classes, device="cpu"):
         return torch.tensor(target.to_numpy(dtype="float64"), dtype=torch.float32, device=device)

@@ -41,7 +41,7 @@ MAX_STEPS = 1_000                # optimizer steps per path at most (epochs are 
 MAX_POINTS = 100                 # recorded points per path (every n-th epoch when there are more)
 GRID = 31                        # grid points per axis
 GRID_ROWS = 1024                 # training rows the contour loss is evaluated on, at most
-GRID_WORK = 5e9                  # multiply-adds for the grid at most: large models get fewer rows (64 at least)
+GRID_WORK = 1e9                  # multiply-adds for the grid at most: large models get fewer rows (64 at least)
 GRID_NUMBERS = 2 ** 24           # parameters of the grid points evaluated at once
 MAX_BYTES = 200 * 2 ** 20        # recorded parameter vectors at most
 
@@ -206,14 +206,15 @@ def _window(coords, factors, middle, settled) -> tuple[tuple, tuple]:
 def _surface(family, shapes, origin, axes, grid_a, grid_b, X, y, task, config) -> np.ndarray:
     """The training loss (L2 term included) at every grid point, ``[len(grid_b), len(grid_a)]``,
     evaluated as populations of up to ``GRID_NUMBERS`` parameters without gradients."""
-    A, B = (g.reshape(-1, 1) for g in np.meshgrid(grid_a, grid_b))
+    A, B = (torch.from_numpy(g.reshape(-1, 1)).to(X.device, X.dtype) for g in np.meshgrid(grid_a, grid_b))
+    origin_t, axis_a, axis_b = (torch.from_numpy(np.asarray(v)).to(X.device, X.dtype) for v in (origin, *axes[:2]))
     weights = family.weight_mask()
     block = Block.shared(X, y)
     values = []
     at_once = max(1, min(len(A), GRID_NUMBERS // len(origin)))
     for start in range(0, len(A), at_once):  # the grid points' parameters, built a chunk at a time
         stop = start + at_once
-        flat = torch.from_numpy(origin + A[start:stop] * axes[0] + B[start:stop] * axes[1]).to(X.device, X.dtype)
+        flat = torch.addcmul(torch.addcmul(origin_t, A[start:stop], axis_a), B[start:stop], axis_b)
         params, offset = [], 0
         for shape in shapes:
             size = math.prod(shape)

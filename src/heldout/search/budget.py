@@ -14,6 +14,11 @@ growing gently with the table:
   batches, and early stopping and halving end most trials well before the budget). On a small table nothing changes; on a large one a trial sees the
   rows a few times, or once.
 
+- and a trial of a large model reads fewer: its steps are cut further so that they cost at most
+  :data:`WORK` multiply-adds (3 × batch size × parameters a step: the forward product and the
+  two of the backward pass), so a 128-128 network with batches of 1,024 is not given the steps
+  of a linear model.
+
 A search space that names ``batch_size`` or ``epochs`` keeps the user's values: the rules only
 shape the defaults. ``max_steps=None`` turns the cut off.
 
@@ -23,6 +28,8 @@ shape the defaults. ``max_steps=None`` turns the cut off.
 (3000, 12000, 24000)
 >>> capped_epochs(150, batch_size=32, rows=6_400, full_batch=False, max_steps=steps_for(6_400))   # 200 an epoch
 15
+>>> capped_epochs(150, batch_size=1024, rows=64_000, full_batch=False, max_steps=12_000, n_params=19_000)
+27
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ MAX_SCALE = 32           # the batch sizes grow at most this many times
 STEPS = 3_000            # optimizer steps a trial takes at most, by default, on a table up to STEPS_ROWS rows
 STEPS_ROWS = 16_000
 MAX_STEPS_SCALE = 8
+WORK = 1e11              # multiply-adds one trial's steps may cost at most (a few seconds on 2 cores)
 
 
 def batch_sizes(rows: int) -> tuple[int, ...]:
@@ -49,9 +57,14 @@ def steps_for(rows: int) -> int:
     return int(STEPS * min(MAX_STEPS_SCALE, max(1.0, rows / STEPS_ROWS)))
 
 
-def capped_epochs(epochs: int, *, batch_size: int, rows: int, full_batch: bool, max_steps: int | None) -> int:
-    """``epochs``, cut so that a trial takes at most ``max_steps`` optimizer steps (one epoch at least)."""
+def capped_epochs(epochs: int, *, batch_size: int, rows: int, full_batch: bool, max_steps: int | None,
+                  n_params: int | None = None) -> int:
+    """``epochs``, cut so that a trial takes at most ``max_steps`` optimizer steps, and steps of at
+    most :data:`WORK` multiply-adds in all for a model of ``n_params`` parameters (one epoch at least)."""
     if max_steps is None:
         return epochs
     per_epoch = 1 if full_batch else math.ceil(max(rows, 1) / batch_size)
+    step_rows = rows if full_batch else min(batch_size, rows)
+    if n_params:
+        max_steps = min(max_steps, int(WORK // (3 * step_rows * n_params)))
     return max(1, min(epochs, max_steps // per_epoch))

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 from ..errors import ConfigError
 from ..nn import optim
-from ..nn.family import FAMILIES
+from ..nn.family import FAMILIES, make_family
 from ..nn.task import get as get_task
 from ..train.config import SEARCHED, SETTINGS
 from . import budget
@@ -86,10 +86,11 @@ class Space:
     params: dict[str, Param] = field(default_factory=dict)
     rows: int | None = None
     max_steps: int | None = None
+    shape: tuple[int, int] | None = None   # the model's inputs and outputs, for the work a step costs
 
     @classmethod
     def for_candidate(cls, candidate: str, task: str, overrides: dict | None = None, *, rows: int | None = None,
-                      max_steps: int | str | None = "auto") -> "Space":
+                      max_steps: int | str | None = "auto", shape: tuple[int, int] | None = None) -> "Space":
         model, loss = parse_candidate(candidate, task)
         params = _default(model)
         if rows is not None:
@@ -104,7 +105,7 @@ class Space:
                 raise ConfigError(f"Unknown search parameter {name!r}. Valid names: {_names()}.")
             if name not in others:   # another family's dimension means nothing to this one
                 params[name] = Param.parse(name, value)
-        return cls(candidate, model, loss, params, rows, max_steps if rows is not None else None)
+        return cls(candidate, model, loss, params, rows, max_steps if rows is not None else None, shape)
 
     def settings(self, trial, seed: int) -> dict:
         """The training settings of one trial, drawn by Optuna's define-by-run API."""
@@ -116,13 +117,22 @@ class Space:
         entry = FAMILIES[self.model]
         out = {"model": self.model, "loss": self.loss, "seed": seed}
         out.update(entry.settings(**{name: values.pop(name) for name in entry.search if name in values}))
-        if self.max_steps is not None and "epochs" in values:
-            values["epochs"] = budget.capped_epochs(
-                values["epochs"], batch_size=values.get("batch_size", SETTINGS["batch_size"].default), rows=self.rows,
-                full_batch=optim.get(values.get("optimizer", SETTINGS["optimizer"].default)).full_batch,
-                max_steps=self.max_steps)
         out.update(values)
+        if self.max_steps is not None and "epochs" in values:
+            out["epochs"] = budget.capped_epochs(
+                values["epochs"], batch_size=out.get("batch_size", SETTINGS["batch_size"].default), rows=self.rows,
+                full_batch=optim.get(out.get("optimizer", SETTINGS["optimizer"].default)).full_batch,
+                max_steps=self.max_steps, n_params=self._n_params(out))
         return out
+
+    def _n_params(self, settings: dict) -> int | None:
+        """Parameters of one member with these settings (None without the model's inputs and outputs)."""
+        if self.shape is None:
+            return None
+        family = make_family(self.model, hidden=settings.get("hidden", SETTINGS["hidden"].default),
+                             activation=settings.get("activation", SETTINGS["activation"].default),
+                             init=settings.get("init"))
+        return family.size(*self.shape)[0]
 
 
 def parse_candidate(candidate: str, task: str) -> tuple[str, str]:

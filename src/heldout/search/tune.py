@@ -28,6 +28,7 @@ import numpy as np
 import optuna
 import pandas as pd
 
+from ..data.features import Features
 from ..errors import ConfigError
 from ..nn import metrics
 from ..nn.task import get as get_task
@@ -42,6 +43,7 @@ from .result import Search, settings_of
 from .space import Space
 
 DEFAULT_TRIALS = 24
+SHAPE_ROWS = 5_000   # rows the model's input width is estimated on (one-hot columns seen there)
 GOAL = re.compile(r"^\s*([a-z_0-9]+)\s*(<=|>=|<|>)\s*([-+0-9.eE]+)\s*$")
 COMPARE = {"<=": operator.le, ">=": operator.ge, "<": operator.lt, ">": operator.gt}
 
@@ -53,7 +55,13 @@ def parse_goal(goal: str | None, task: str):
     match = GOAL.match(goal) if isinstance(goal, str) else None
     if not match:
         raise ConfigError(f"A goal reads METRIC<=VALUE or METRIC>=VALUE (e.g. 'rmse<=55'), got {goal!r}.")
-    name, op, value = match.group(1), match.group(2), float(match.group(3))
+    try:
+        name, op, value = match.group(1), match.group(2), float(match.group(3))
+    except ValueError:
+        raise ConfigError(f"The goal {goal!r} does not end in a number. A goal reads METRIC<=VALUE or "
+                          "METRIC>=VALUE (e.g. 'rmse<=55').") from None
+    if not math.isfinite(value):
+        raise ConfigError(f"The goal {goal!r} needs a finite number, e.g. 'rmse<=55'.")
     task = get_task(task)
     if name not in task.metrics:
         raise ConfigError(f"The goal's metric {name!r} does not fit a {task} task. Use one of "
@@ -86,7 +94,9 @@ def tune(split: Split, candidates: list[str] | None = None, space: dict | None =
                           "Try max_steps=3000.")
     # the rows one trial trains on: the training rows, or (with folds) all but one fold of the pool
     rows = len(split.train) if not folds else (len(split.train) + len(split.validation)) * (folds - 1) // folds
-    spaces = [Space.for_candidate(c, task, space, rows=rows, max_steps=max_steps) for c in candidates]
+    shape = (len(Features().fit(split.train.features.head(SHAPE_ROWS)).output_names_),
+             task.n_outputs(split.train.classes))   # the model's inputs (estimated on a sample) and outputs
+    spaces = [Space.for_candidate(c, task, space, rows=rows, max_steps=max_steps, shape=shape) for c in candidates]
     metric = metric or task.selection
     if metric not in task.metrics:
         raise ConfigError(f"The selection metric {metric!r} does not fit a {task} task. Use one of "

@@ -31,12 +31,12 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
-from dataclasses import dataclass, field, fields
+from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 
 import pandas as pd
 
-from .._util.files import atomic_write, write_json
+from .._util.files import atomic_write, make_folder, write_json
 from ..errors import DataError
 from .spec import DataSpec
 
@@ -76,9 +76,7 @@ class Artifacts:
 
     @classmethod
     def create(cls, path) -> "Artifacts":
-        path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
-        return cls(path)
+        return cls(make_folder(path))
 
     @classmethod
     def open(cls, path) -> "Artifacts":
@@ -112,7 +110,16 @@ class Artifacts:
                             "(a folder from an older heldout, or not heldout's). Run the command again into a new "
                             "--out folder.")
         known = {f.name for f in fields(RunConfig)}
-        return RunConfig(**{k: v for k, v in raw.items() if k in known} | {"data": DataSpec.from_dict(raw["data"])})
+        missing = [f.name for f in fields(RunConfig) if f.name not in raw and f.default is MISSING
+                   and f.default_factory is MISSING]
+        if missing:
+            raise DataError(f"{where!r} has a damaged config.json: it lacks {missing}. Run the command again into a "
+                            "new --out folder.")
+        try:
+            return RunConfig(**{k: v for k, v in raw.items() if k in known} | {"data": DataSpec.from_dict(raw["data"])})
+        except (TypeError, KeyError, ValueError, AttributeError) as exc:
+            raise DataError(f"{where!r} has a damaged config.json ({exc}). Run the command again into a new --out "
+                            "folder.") from None
 
     def write_config(self, config: RunConfig) -> None:
         write_json(self.path / "config.json", config.to_dict())
@@ -121,7 +128,18 @@ class Artifacts:
 
     def _json(self, name: str) -> dict | None:
         path = self.path / name
-        return json.loads(path.read_text()) if path.is_file() else None
+        if not path.is_file():
+            return None
+        try:
+            value = json.loads(path.read_text())
+        except (ValueError, OSError) as exc:
+            raise DataError(f"{str(path)!r} is damaged ({exc}): it is not the JSON heldout wrote. Run the command "
+                            "that wrote it again (the same --out goes on from what is intact), or restore the "
+                            "file.") from None
+        if not isinstance(value, dict):
+            raise DataError(f"{str(path)!r} is damaged: it holds a {type(value).__name__}, not the object heldout "
+                            "wrote. Run the command that wrote it again, or restore the file.")
+        return value
 
     def summary(self) -> dict | None:
         return self._json("summary.json")

@@ -22,6 +22,7 @@ import socket
 import warnings
 from pathlib import Path
 
+from .._util.files import make_folder
 from ..errors import ConfigError, HeldoutWarning
 
 NAME = ".lock"
@@ -37,7 +38,7 @@ class RunLock:
         self.previous: dict | None = None
 
     def __enter__(self) -> "RunLock":
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        make_folder(self.path.parent)
         self.key = self.path.resolve()
         if self.key in _HELD:   # this process holds it already
             _HELD[self.key] += 1

@@ -1,0 +1,74 @@
+"""One writer per run directory: a second process is refused with the holder's pid; a directory
+left by a killed process is taken over with a notice. Real processes and SIGKILL."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import pytest
+
+from heldout.errors import ConfigError
+from heldout.workflow.lock import RunLock
+
+LONG = ["run", "--dataset", "diabetes", "--trials", "400", "--population", "4", "--quiet"]
+
+
+def _heldout(*args, **kwargs):
+    return subprocess.Popen([sys.executable, "-m", "heldout", *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, **kwargs)
+
+
+def _holder(out, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            holder = json.loads((out / ".lock").read_text() or "{}")
+            if holder.get("pid"):
+                return holder
+        except (OSError, ValueError):
+            pass
+        time.sleep(0.05)
+    raise AssertionError("the first process never took the run directory")
+
+
+def test_a_second_process_is_refused_and_a_dead_holder_is_taken_over(tmp_path):
+    out = tmp_path / "run"
+    first = _heldout(*LONG, "--out", str(out))
+    try:
+        holder = _holder(out)
+        assert holder["pid"] == first.pid
+        second = _heldout(*LONG, "--out", str(out))
+        _, err = second.communicate(timeout=120)
+        assert second.returncode == 2 and "Traceback" not in err
+        assert f"in use by process {first.pid}" in " ".join(err.split())
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait(timeout=30)
+    third = _heldout("run", "--dataset", "diabetes", "--trials", "4", "--population", "4", "--quiet", "--out",
+                     str(out))
+    _, err = third.communicate(timeout=180)
+    assert third.returncode == 0, err
+    assert f"Taking over the run directory" in err and f"from process {first.pid}" in " ".join(err.split())
+
+
+def test_the_lock_is_reentrant_in_one_process_and_released_in_order(tmp_path):
+    with RunLock(tmp_path) as outer:
+        with RunLock(tmp_path):
+            assert json.loads((tmp_path / ".lock").read_text())["pid"] == os.getpid()
+        assert outer.previous is None
+    assert (tmp_path / ".lock").read_text() == ""
+    with RunLock(tmp_path) as again:
+        assert again.previous is None   # released in order: nothing to take over
+
+
+def test_a_lock_held_by_another_open_file_is_refused(tmp_path):
+    import fcntl
+    with open(tmp_path / ".lock", "a+") as other:
+        fcntl.flock(other, fcntl.LOCK_EX)
+        other.write(json.dumps({"pid": 12345, "host": "elsewhere", "started": "then"}))
+        other.flush()
+        with pytest.raises(ConfigError, match="in use by process 12345 on 'elsewhere'"):
+            RunLock(tmp_path).__enter__()
