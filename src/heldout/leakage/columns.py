@@ -61,8 +61,9 @@ def target_proxies(train: Dataset) -> list[Finding]:
     least 10 rows a leaf, and for regression also a straight line)."""
     rows = train if len(train) <= PROXY_ROWS else train.take(np.random.default_rng(0).choice(len(train), PROXY_ROWS,
                                                                                               replace=False))
-    y = rows.target.to_numpy()
     regression = not train.task.has_classes
+    # class codes, not the labels: labels such as 0.5 / 1.5 read as a continuous target to scikit-learn
+    y = rows.target.to_numpy() if regression else pd.factorize(rows.target)[0]
     if not regression and pd.Series(y).value_counts().min() < 3:
         return []
     if regression:

@@ -37,8 +37,8 @@ class DataSpec:
                               f"--dataset {self.dataset!r}).")
         for name in ("source", "test", "validation"):
             value = getattr(self, name)
-            if isinstance(value, str):
-                object.__setattr__(self, name, str(Path(value).resolve()))
+            if isinstance(value, str):   # absolute, its links kept: reading it says what is wrong with them
+                object.__setattr__(self, name, str(Path(value).absolute()))
 
     @property
     def name(self) -> str:
