@@ -122,3 +122,62 @@ def test_report_refuses_a_damaged_summary(tmp_path, damage):
 ])
 def test_malformed_option_values_are_refused(args, fragment):
     refused(heldout(*args), fragment)
+
+
+@pytest.mark.parametrize("option, value", [("--lr", "nan"), ("--momentum", "nan"), ("--lr", "inf")])
+def test_non_finite_settings_are_refused(option, value):
+    refused(heldout("train", "--dataset", "iris", "--optimizer", "momentum", option, value), "finite")
+
+
+def test_a_negative_seed_and_a_nan_timeout_are_refused():
+    refused(heldout("train", "--dataset", "iris", "--seed", "-1"), "seed must be an integer from 0")
+    refused(heldout("tune", "--dataset", "iris", "--timeout", "nan"), "timeout must be a positive number")
+
+
+def test_repeated_csv_column_names_are_refused(tmp_path):
+    (tmp_path / "t.csv").write_text("a,a,y\n1,2,0\n3,4,1\n5,6,0\n")
+    refused(heldout("check", str(tmp_path / "t.csv"), "--target", "y"), "repeated column names ['a']")
+
+
+def test_predictions_that_look_like_formulas_are_quoted_and_outputs_follow_the_umask(tmp_path):
+    frame = mixed_table(200)
+    frame["label"] = frame["label"].map({"yes": "=1+1", "no": "@no"})
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    out = heldout("train", str(tmp_path / "t.csv"), "--target", "label", "--epochs", "2", "--out",
+                  str(tmp_path / "run"), "--no-descent")
+    assert out.returncode == 0, out.stderr[-2000:]
+    done = heldout("predict", str(tmp_path / "run" / "model.safetensors"), str(tmp_path / "t.csv"), "-o",
+                   str(tmp_path / "p.csv"))
+    assert done.returncode == 0, done.stderr[-2000:]
+    text = (tmp_path / "p.csv").read_text()
+    assert "\n=" not in text and "\n@" not in text and "'=1+1" in text and "p_'@no" in text
+    assert (tmp_path / "run" / "config.json").stat().st_mode & 0o777 == 0o666 & ~_umask()
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def test_a_retire_reason_with_markup_is_shown_as_text(tmp_path):
+    home = {"HELDOUT_HOME": str(tmp_path / "home")}
+    env = {**os.environ, **home, "COLUMNS": "200"}
+    assert subprocess.run([sys.executable, "-m", "heldout", "train", "--dataset", "iris", "--epochs", "2",
+                           "--no-descent", "--out", str(tmp_path / "r")], env=env, capture_output=True).returncode == 0
+    seal = json.loads((tmp_path / "r" / "config.json").read_text())["split"]["test_fingerprint"]
+    retire = subprocess.run([sys.executable, "-m", "heldout", "ledger", "--retire", seal, "--reason", "[/]"], env=env,
+                            capture_output=True, text=True)
+    assert retire.returncode == 0, retire.stderr
+    shown = subprocess.run([sys.executable, "-m", "heldout", "ledger"], env=env, capture_output=True, text=True)
+    assert shown.returncode == 0 and "[/]" in shown.stdout, shown.stderr
+
+
+def test_class_labels_that_read_as_mathtext_are_drawn_as_text(tmp_path):
+    frame = mixed_table(200)
+    frame["label"] = frame["label"].map({"yes": r"$\foo$", "no": "$x^$"})
+    frame.to_csv(tmp_path / "t.csv", index=False)
+    out = heldout("run", str(tmp_path / "t.csv"), "--target", "label", "--trials", "4", "--population", "4",
+                  "--candidates", "linear+log_loss", "--out", str(tmp_path / "run"), "--json")
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert (tmp_path / "run" / "report.html").is_file()

@@ -200,3 +200,12 @@ def test_tune_takes_a_step_budget_and_a_pruner(tmp_path):
     assert (board["epochs"] * -(-1149 // board["batch_size"]) <= 72).all() and (board["status"] != "pruned").all()
     bad = heldout("tune", "--dataset", "diabetes", "--max-steps", "lots", check=False)
     assert bad.returncode == 2 and "'lots' is not 'auto', 'none' or a whole number of steps" in bad.stderr
+
+
+def test_ledger_anchor_prints_the_head_hash_and_verify_checks_it():
+    heldout("train", "--dataset", "iris", "--epochs", "2", "--no-descent")
+    anchor = heldout("ledger", "--anchor").stdout.strip()
+    assert len(anchor) == 64 and int(anchor, 16) >= 0
+    assert "intact" in heldout("ledger", "--verify", "--anchor", anchor).stdout
+    bogus = heldout("ledger", "--verify", "--anchor", "f" * 64, check=False)
+    assert bogus.returncode == 1 and "is not the hash of any entry" in bogus.stderr

@@ -78,6 +78,6 @@ def test_a_failed_write_leaves_neither_a_partial_file_nor_a_temporary(trained, t
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", crash)
-    with pytest.raises(OSError):
+    with pytest.raises(DataError, match="Cannot write .*disk full"):
         model.save(target)
     assert not target.exists() and list((tmp_path / "out").iterdir()) == []

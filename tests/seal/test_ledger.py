@@ -165,3 +165,18 @@ def test_a_ledger_of_another_fingerprint_version_is_refused_with_the_fix(older):
         heldout.fit(split, epochs=1)
     assert [e["kind"] for e in Ledger().entries()] == ["seal"]   # the record itself stays readable
     assert Ledger().fingerprint_version() == 1
+
+
+def test_an_anchor_kept_elsewhere_shows_entries_deleted_with_the_head(tmp_path):
+    led = Ledger(tmp_path)
+    led.seal("abc", np.array([1, 2], dtype=np.uint64), {})
+    led.record_audit("abc", {})
+    anchor = led.anchor()
+    assert led.verify(anchor=anchor).ok
+    db = sqlite3.connect(led.path)
+    db.execute("DELETE FROM entries WHERE seq = 2")
+    db.commit()
+    db.close()
+    led.head_path.unlink()   # the files alone now look whole
+    assert led.verify().ok
+    assert any(f"the anchor {anchor} is not the hash of any entry" in p for p in led.verify(anchor=anchor).problems)

@@ -140,3 +140,21 @@ def test_a_population_killed_mid_training_resumes_bit_identical(tmp_path):
         frames = [pd.read_csv(d / name) for d in (whole, killed)]
         drop = [c for c in frames[0].columns if "seconds" in c]
         pd.testing.assert_frame_equal(frames[0].drop(columns=drop), frames[1].drop(columns=drop))
+
+
+def test_a_search_killed_with_a_relative_out_and_a_stale_journal_lock_resumes(tmp_path):
+    # the default --out is relative (runs/NAME-TIME); Optuna's journal lock is a symlink to the
+    # journal, which a relative path left dangling, and its lock loop then spun forever
+    home, log = tmp_path / "home", tmp_path / "log"
+    args = ["run", "--dataset", "diabetes", "--trials", "8", "--population", "4", "--json"]
+    with open(log, "ab") as sink:
+        first = subprocess.Popen([sys.executable, "-m", "heldout", *args, "--out", "rel"], cwd=tmp_path,
+                                 env=_env(home), stdout=sink, stderr=sink)
+    assert not _until(first, _written(tmp_path / "rel" / "checkpoint-batch.pt"))
+    lock = tmp_path / "rel" / "study.journal.lock"
+    if not lock.is_symlink():
+        os.symlink("rel/study.journal", lock)   # as a killed holder of the journal left it
+    done = subprocess.run([sys.executable, "-m", "heldout", *args, "--out", "rel"], cwd=tmp_path, env=_env(home),
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert json.loads(done.stdout)["trials"] == 8 and _looks(home) == 1

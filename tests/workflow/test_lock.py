@@ -72,3 +72,39 @@ def test_a_lock_held_by_another_open_file_is_refused(tmp_path):
         other.flush()
         with pytest.raises(ConfigError, match="in use by process 12345 on 'elsewhere'"):
             RunLock(tmp_path).__enter__()
+
+
+def _quick(*extra):
+    return ["run", "--trials", "4", "--population", "4", "--candidates", "linear+mse", "--quiet", "--json",
+            "--no-descent", *extra]
+
+
+def _done(*args):
+    done = subprocess.run([sys.executable, "-m", "heldout", *args], capture_output=True, text=True, timeout=180)
+    return done
+
+
+def test_a_run_directory_of_other_data_is_refused_unless_fresh(tmp_path):
+    out = str(tmp_path / "run")
+    assert _done(*_quick("--dataset", "diabetes", "--out", out)).returncode == 0
+    other = _done(*_quick("--dataset", "diabetes", "--seed", "1", "--out", out))
+    assert other.returncode == 2 and "holds a run on other rows" in " ".join(other.stderr.split())
+    assert "--fresh" in other.stderr and "Traceback" not in other.stderr
+    again = _done(*_quick("--dataset", "diabetes", "--seed", "1", "--out", out, "--fresh"))
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["split"]["seed"] == 1 and json.loads(again.stdout)["trials"] == 4
+
+
+def test_a_folder_of_the_users_own_files_is_refused_and_default_folders_are_unique(tmp_path, monkeypatch):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "notes.txt").write_text("mine")
+    refused = _done(*_quick("--dataset", "diabetes", "--out", str(mine)))
+    assert refused.returncode == 2 and "is not a heldout run directory" in " ".join(refused.stderr.split())
+    assert sorted(p.name for p in mine.iterdir()) == ["notes.txt"]   # nothing written there
+
+    from heldout.workflow.artifacts import Artifacts
+    from heldout.workflow.spec import DataSpec
+    monkeypatch.chdir(tmp_path)
+    paths = {Artifacts.default_path(DataSpec(dataset="wine")) for _ in range(3)}
+    assert len(paths) == 3 and all(p.is_dir() for p in paths)

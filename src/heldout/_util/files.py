@@ -33,8 +33,8 @@ def atomic_write(path, content: bytes | str) -> None:
         os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
-        raise DataError(f"Cannot write {str(path)!r}: {exc.strerror}. Free some space, or choose another location "
-                        "(--out).") from None
+        raise DataError(f"Cannot write {str(path)!r}: {exc.strerror or exc}. Free some space, or choose another "
+                        "location (--out).") from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -74,6 +74,8 @@ def search_options(fn):
                      "epochs, Optuna's median rule, or not at all."),
         click.option("--out", type=click.Path(file_okay=False),
                      help="Run directory (default: runs/NAME-TIME); an existing one resumes its study."),
+        click.option("--fresh", is_flag=True, help="Start the --out directory anew: remove what heldout wrote there "
+                     "(its study, checkpoints, results) instead of going on with it."),
         click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object."),
         click.option("--quiet", is_flag=True, help="No progress output."),
         click.option("--mlflow", "mlflow_uri", help="Also log the run directory to this MLflow tracking URI."),

@@ -13,8 +13,11 @@ from ._output import console, emit_json, err_console, styled, table
 @click.option("--verify", is_flag=True, help="Check the hash chain; exit 1 if an entry was edited or deleted.")
 @click.option("--retire", metavar="TEST_FINGERPRINT", help="Release a sealed test set's rows (needs --reason).")
 @click.option("--reason", default="", help="Why a test set is retired; recorded in the ledger.")
+@click.option("--anchor", "anchor", is_flag=False, flag_value="", default=None, metavar="[HASH]",
+              help="Alone: print the newest entry's hash, to keep elsewhere. With --verify HASH: check that the "
+              "ledger still holds the entry of that hash.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of a table.")
-def command(verify: bool, retire: str | None, reason: str, as_json: bool) -> None:
+def command(verify: bool, retire: str | None, reason: str, anchor: str | None, as_json: bool) -> None:
     """Show the ledger: $HELDOUT_HOME if set, else .heldout at the root of the enclosing git work
     tree, else $XDG_DATA_HOME/heldout (~/.local/share/heldout)."""
     from ..seal.ledger import Ledger
@@ -23,8 +26,14 @@ def command(verify: bool, retire: str | None, reason: str, as_json: bool) -> Non
         led.retire(retire, reason)
         console.print(f"Retired test set {retire}; its rows may now be trained on. Recorded with the reason.")
         return
+    if anchor == "" and not verify:
+        head = led.anchor()
+        emit_json({"anchor": head, "entries": len(led.entries())}) if as_json else click.echo(head)
+        return
+    if anchor is not None and verify and anchor == "":
+        raise click.UsageError("--verify --anchor needs the hash to check, e.g. --verify --anchor 3f2a....")
     entries = led.entries()
-    check = led.verify() if verify else None
+    check = led.verify(anchor=anchor or None) if verify else None
     if as_json:
         out = {"path": str(led.path), "fingerprint_version": led.fingerprint_version(), "entries": entries}
         if check is not None:

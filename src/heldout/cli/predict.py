@@ -22,7 +22,16 @@ def command(bundle: str, data: str, output: str) -> None:
     rows = read_table(data)
     out = pd.DataFrame({"prediction": model.predict(rows)})
     if model.task.has_classes:
+        out["prediction"] = out["prediction"].map(_not_a_formula)
         for label, column in zip(model.classes, model.predict_proba(rows).T):
-            out[f"p_{label}"] = column
+            out[_not_a_formula(f"p_{label}")] = column
     atomic_write(output, out.to_csv(index=False))
     console.print(f"Wrote {len(out)} predictions to {output}")
+
+
+def _not_a_formula(value):
+    """A label a spreadsheet would run as a formula (=, +, -, @ first) gets a leading quote (OWASP's
+    CSV-injection rule); numbers stay numbers."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value

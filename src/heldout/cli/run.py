@@ -19,7 +19,7 @@ from ._output import console, emit_json, err_console, print_look, styled
 @click.option("--time-budget", "time_budget", type=float, help="Seconds for the whole run: the search takes a share, "
               "and the refit, the descent and the best-linear baseline are left out (and listed) when they would not "
               "fit; the one look and the report always happen.")
-def command(spec, trials, candidates, goal, timeout, folds, metric, population, max_steps, pruner, out, as_json: bool, quiet: bool,
+def command(spec, trials, candidates, goal, timeout, folds, metric, population, max_steps, pruner, out, fresh, as_json: bool, quiet: bool,
             mlflow_uri, verbose: bool, no_descent: bool, no_refit: bool, allow_leakage: bool, time_budget) -> None:
     """The procedure on DATA, --dataset NAME, or (with neither) the default bundled dataset: split,
     search on validation, refit, one look at the test set, bundle."""
@@ -31,7 +31,7 @@ def command(spec, trials, candidates, goal, timeout, folds, metric, population, 
                            max_steps, pruner)
     with contextlib.closing(options["progress"]):
         summary = run_procedure(spec, out=out, trials=trials, refit=not no_refit, allow_leakage=allow_leakage,
-                                draw_descent=not no_descent, time_budget=time_budget, **options)
+                                draw_descent=not no_descent, time_budget=time_budget, fresh=fresh, **options)
     if mlflow_uri:
         summary["mlflow_run_id"] = log_run(summary["run_dir"], mlflow_uri)
     if as_json:

@@ -101,13 +101,14 @@ def _shown(value) -> str:
 @click.option("--memory-budget", "memory_budget", type=int, help="Bytes a population may use (default: half the "
               "available memory); larger populations train in chunks.")
 @click.option("--out", type=click.Path(file_okay=False), help="Run directory (default: runs/NAME-TIME).")
+@click.option("--fresh", is_flag=True, help="Start the --out directory anew: remove what heldout wrote there.")
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of tables.")
 @click.option("--quiet", is_flag=True, help="No progress output.")
 @click.option("--mlflow", "mlflow_uri", help="Also log the run directory to this MLflow tracking URI.")
 @click.option("--no-descent", "no_descent", is_flag=True, help="Leave the descent picture out of the report (it "
               "trains the best configuration again at four learning rates).")
 @click.option("--allow-leakage", is_flag=True, help="Go on despite error findings of the leakage check (recorded).")
-def command(spec, out, as_json, quiet, mlflow_uri, no_descent, allow_leakage, **settings) -> None:
+def command(spec, out, fresh, as_json, quiet, mlflow_uri, no_descent, allow_leakage, **settings) -> None:
     """Train a model on DATA (or --dataset NAME); the test set stays sealed.
 
     Comma-separated values (--lr 0.001,0.01,0.1) and --folds train many members as one
@@ -120,7 +121,7 @@ def command(spec, out, as_json, quiet, mlflow_uri, no_descent, allow_leakage, **
     reporter = progress.make("quiet" if quiet or as_json else "auto")
     try:
         artifacts, run = train_procedure(spec, out, progress=reporter, draw_descent=not no_descent,
-                                         allow_leakage=allow_leakage, **given)
+                                         allow_leakage=allow_leakage, fresh=fresh, **given)
     finally:
         reporter.close()
     run_dir = artifacts.path

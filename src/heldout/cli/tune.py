@@ -13,7 +13,7 @@ from ._output import console, emit_json, table
 @click.command("tune")
 @data_options
 @search_options
-def command(spec, trials, candidates, goal, timeout, folds, metric, population, max_steps, pruner, out, as_json: bool,
+def command(spec, trials, candidates, goal, timeout, folds, metric, population, max_steps, pruner, out, fresh, as_json: bool,
                  quiet: bool, mlflow_uri, verbose: bool, no_descent: bool) -> None:
     """Search candidates and hyperparameters on validation data; the test set stays sealed."""
     from ..workflow.procedures import tune_procedure
@@ -21,7 +21,8 @@ def command(spec, trials, candidates, goal, timeout, folds, metric, population, 
     options = tune_options(candidates, goal, timeout, folds, metric, population, quiet or as_json, verbose,
                            max_steps, pruner)
     with contextlib.closing(options["progress"]):
-        out, _, found = tune_procedure(spec, out=out, trials=trials, draw_descent=not no_descent, **options)
+        out, _, found = tune_procedure(spec, out=out, trials=trials, draw_descent=not no_descent, fresh=fresh,
+                                       **options)
     if mlflow_uri:
         log_run(out, mlflow_uri)
     board = found.leaderboard

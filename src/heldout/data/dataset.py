@@ -187,7 +187,15 @@ def _read_file(path: Path) -> pd.DataFrame:
         if suffix in (".parquet", ".pq"):
             return pd.read_parquet(path)
         if suffix in (".csv", ".txt", ".tsv", ".gz"):
-            return pd.read_csv(path, sep="\t" if suffix == ".tsv" else ",")
+            sep = "\t" if suffix == ".tsv" else ","
+            header = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str).iloc[0].tolist()
+            repeated = sorted({str(n) for n in header if header.count(n) > 1})
+            if repeated:   # pandas would rename them a, a.1: say so rather than guess which is which
+                raise DataError(f"The file {str(path)!r} has repeated column names {repeated}. Rename them so that "
+                                "each column has its own name.")
+            return pd.read_csv(path, sep=sep)
+    except DataError:
+        raise
     except pd.errors.EmptyDataError:
         raise DataError(f"The file {str(path)!r} is empty. Give a table with a header and rows.") from None
     except Exception as exc:  # pandas and pyarrow raise many types for unreadable files

@@ -6,6 +6,7 @@ chooses no backend and leaves the user's matplotlib state as it was."""
 from __future__ import annotations
 
 import base64
+import functools
 import io
 
 import matplotlib
@@ -15,6 +16,16 @@ from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 
 FAILED = ["diverged", "pruned"]  # trials and members with no validation score to plot
+
+
+def _as_text(plot):
+    """Draw ``plot`` with user text (class labels, column names) as text: a label such as ``$\\foo$``
+    is not read as mathtext, whose parser would stop the report."""
+    @functools.wraps(plot)
+    def drawn(*args, **kwargs):
+        with matplotlib.rc_context({"text.parse_math": False}):
+            return plot(*args, **kwargs)
+    return drawn
 
 
 def _figure(size, *grid, **options):
@@ -28,6 +39,7 @@ def _png(figure) -> str:
     return f'<img alt="plot" src="data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode()}">'
 
 
+@_as_text
 def curves(history: pd.DataFrame) -> str:
     figure, axes = _figure((10, 3.5), 1, 2, sharey=True)
     for member, rows in history.groupby("member"):
@@ -43,6 +55,7 @@ def curves(history: pd.DataFrame) -> str:
     return _png(figure)
 
 
+@_as_text
 def sweep(board: pd.DataFrame, metric: str) -> str:
     """Validation ``metric`` against the learning rate, one point per trial or member; diverged
     and pruned ones drawn at the top as red marks."""
@@ -64,6 +77,7 @@ def sweep(board: pd.DataFrame, metric: str) -> str:
     return _png(figure)
 
 
+@_as_text
 def candidates(board: pd.DataFrame, metric: str, higher_is_better: bool) -> str:
     """Each candidate's trials on the selection metric (one row of dots per candidate, its best
     ringed); trials that were pruned or diverged are counted in the row's label."""
@@ -85,6 +99,7 @@ def candidates(board: pd.DataFrame, metric: str, higher_is_better: bool) -> str:
     return _png(figure)
 
 
+@_as_text
 def residuals(d: dict) -> str:
     figure, ax = _figure((6, 3.5))
     ax.scatter(d["predicted"], d["residual"], s=10)
@@ -94,6 +109,7 @@ def residuals(d: dict) -> str:
     return _png(figure)
 
 
+@_as_text
 def classification(d: dict) -> str:
     figure, (left, right) = _figure((10, 4), 1, 2)
     matrix = d["confusion"]
@@ -116,6 +132,7 @@ def classification(d: dict) -> str:
     return _png(figure)
 
 
+@_as_text
 def descent(d: dict) -> str:
     """Loss contours over the slice, and each learning rate's path across it (start: star; end:
     dot, or a cross where the path diverged; a path leaving the frame keeps its direction)."""

@@ -213,9 +213,18 @@ class Ledger:
                 findings.append({"seal": seal, "info": info.get(seal, {}), "positions": shared})
         return findings
 
-    def verify(self) -> Verification:
-        """Recompute the chain; report every entry whose hash, link or stored rows do not match, and a
-        head that names an entry the ledger does not hold."""
+    def anchor(self) -> str:
+        """The newest entry's hash: kept elsewhere (a commit message, a paper's supplement), it lets
+        :meth:`verify` notice entries deleted from the end together with the head file, which the
+        files alone cannot show. (Whoever can rewrite the files can rewrite the record; an anchor
+        they cannot reach is what they cannot rewrite.)"""
+        entries = self.entries()
+        return entries[-1]["hash"] if entries else _store.GENESIS
+
+    def verify(self, anchor: str | None = None) -> Verification:
+        """Recompute the chain; report every entry whose hash, link or stored rows do not match, a
+        head that names an entry the ledger does not hold, and an ``anchor`` (a hash from
+        :meth:`anchor`) that is not in the chain."""
         head = self.head.read()   # before the entries: a head read now names entries committed by now
         entries = self.entries()
         problems: list[str] = []
@@ -232,6 +241,9 @@ class Ledger:
         problem = _head.problem(head, entries)
         if problem:
             problems.append(problem)
+        if anchor is not None and anchor != _store.GENESIS and all(e["hash"] != anchor for e in entries):
+            problems.append(f"the anchor {anchor} is not the hash of any entry: entries were deleted from the end or "
+                            "rewritten since it was taken")
         return Verification(ok=not problems, entries=len(entries), problems=problems)
 
     # -- internals ---------------------------------------------------------------------------

@@ -80,8 +80,8 @@ def split(dataset: Dataset, test: Any = 0.2, validation: Any = 0.2, seed: int = 
     if not isinstance(dataset, Dataset):
         raise ConfigError(f"split() takes a Dataset, got {type(dataset).__name__}. Call heldout.load(...) first.")
     strategy = _strategy(dataset, strategy)
-    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool):
-        raise ConfigError(f"seed must be an integer, got {seed!r}.")
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or not 0 <= seed < 2 ** 32:
+        raise ConfigError(f"seed must be an integer from 0 to 4294967295, got {seed!r}. Try --seed 0.")
 
     if _is_share(test, "test"):
         rest_idx, test_idx = _cut(dataset, test, seed, strategy, "test")

@@ -105,6 +105,9 @@ def tune(split: Split, candidates: list[str] | None = None, space: dict | None =
         raise ConfigError(f"trials must be a positive integer, got {trials!r}. Try trials=32.")
     if isinstance(population, bool) or not isinstance(population, int) or population < 1:
         raise ConfigError(f"population must be a positive integer, got {population!r}. Try population=8.")
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))
+                                or not math.isfinite(timeout) or timeout <= 0):
+        raise ConfigError(f"timeout must be a positive number of seconds, got {timeout!r}. Try --timeout 60.")
     if pruner not in PRUNERS:
         raise ConfigError(f"Unknown pruner {pruner!r}. Choose one of {list(PRUNERS)}.")
     goal_test = parse_goal(goal, task)

@@ -16,6 +16,7 @@ heldout.errors.ConfigError: share must be < 1, got 1.0. Try 0.5.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -59,6 +60,8 @@ class Setting:
             ok_type = float(value).is_integer()
         if not ok_type:
             raise ConfigError(f"{name} must be a{'n integer' if self.kind is int else ' number'}, got {value!r}.")
+        if not math.isfinite(value):   # every comparison with NaN is false: it would pass the bounds
+            raise ConfigError(f"{name} must be a finite number, got {value!r}. {self.hint}".rstrip())
         if self.low is not None and (value <= self.low if self.low_open else value < self.low):
             raise ConfigError(f"{name} must be {'>' if self.low_open else '>='} {self.low:g}, got {value!r}. {self.hint}")
         if self.high is not None and (value >= self.high if self.high_open else value > self.high):
@@ -77,6 +80,8 @@ class Setting:
             values.append(self.high if self.high_open else self.high + 1)
         if self.kind is int:
             values.append(1.5)
+        else:
+            values += [float("nan"), float("inf")]
         return values
 
 

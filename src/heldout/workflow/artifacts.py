@@ -41,6 +41,15 @@ from ..errors import DataError
 from .spec import DataSpec
 
 FORMAT = "heldout-run/1"
+FILES = {"config.json", "history.csv", "histories.csv", "members.csv", "model.safetensors", "leakage.json",
+         "leaderboard.csv", "study.journal", "study.journal.lock", "summary.json", "evaluation.json", "look.json",
+         "descent.json", "report.json", "report.html", ".lock"}
+
+
+def _written_by_heldout(name: str) -> bool:
+    """One of the files of the table above, a checkpoint, or a temporary file of an atomic write."""
+    return name in FILES or (name.startswith("checkpoint-") and name.endswith(".pt")) or \
+        (name.startswith(".") and name.endswith(".tmp"))
 
 
 @dataclass
@@ -87,7 +96,35 @@ class Artifacts:
 
     @staticmethod
     def default_path(spec: DataSpec) -> Path:
-        return Path("runs") / f"{spec.name}-{_dt.datetime.now().strftime('%Y%m%d-%H%M%S')}"
+        """A new folder ``runs/NAME-YYYYmmdd-HHMMSS`` (``-2``, ``-3``, ... when another run took that
+        second), created here so that two runs started together never share one."""
+        stem = Path("runs") / f"{spec.name}-{_dt.datetime.now().strftime('%Y%m%d-%H%M%S')}"
+        make_folder(stem.parent)
+        for k in range(1, 10_000):
+            path = stem if k == 1 else stem.with_name(f"{stem.name}-{k}")
+            try:
+                path.mkdir()
+                return path
+            except FileExistsError:
+                continue
+        raise DataError(f"Too many runs named {str(stem)!r}-*. Give --out.")
+
+    def check_claim(self) -> None:
+        """Refuse a folder that holds files heldout did not write: writing there would overwrite the
+        user's own (a run directory, or one a killed run left, is heldout's)."""
+        if not self.path.is_dir() or self.has_config():
+            return
+        foreign = sorted(p.name for p in self.path.iterdir() if not _written_by_heldout(p.name))
+        if foreign:
+            raise DataError(f"{str(self.path)!r} is not empty and is not a heldout run directory (it holds "
+                            f"{foreign[:5]}{' ...' if len(foreign) > 5 else ''}). Give a new or empty folder as --out; "
+                            "heldout does not write among other files.")
+
+    def clear(self) -> None:
+        """Remove what heldout wrote here (``--fresh``): the next command starts this run directory anew."""
+        for path in self.path.iterdir():
+            if _written_by_heldout(path.name) and path.name != ".lock" and path.is_file():
+                path.unlink(missing_ok=True)
 
     # -- config.json -------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import fcntl
 import json
@@ -88,3 +89,16 @@ def _read(path: Path) -> dict:
         return holder if isinstance(holder, dict) else {}
     except (OSError, ValueError):
         return {}
+
+
+@contextlib.contextmanager
+def claimed(out, fresh: bool = False):
+    """``out`` as this process's run directory: refused when it holds files heldout did not write,
+    locked while the block runs, and emptied of heldout's files first with ``fresh``."""
+    from .artifacts import Artifacts
+    artifacts = Artifacts(Path(out))
+    artifacts.check_claim()
+    with RunLock(out):
+        if fresh:
+            artifacts.clear()
+        yield artifacts

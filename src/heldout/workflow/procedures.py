@@ -29,24 +29,29 @@ from ..search.result import Search
 from ..search.tune import DEFAULT_TRIALS, tune
 from ..seal.evaluate import Evaluation, evaluate
 from ..seal.ledger import Ledger
+from ..train._grid import expand
+from ..train.config import TrainConfig
 from ..train.fit import fit
 from ..train.population import train_population
 from ..train.result import Run
 from .artifacts import Artifacts, RunConfig
 from .deadline import Deadline
-from .lock import RunLock
+from .lock import claimed
 from .look import look_once
 from .spec import DataSpec
 
 
 def train_procedure(spec: DataSpec, out=None, *, progress=None, draw_descent: bool = True,
-                    allow_leakage: bool = False, **settings) -> tuple[Artifacts, Run]:
+                    allow_leakage: bool = False, fresh: bool = False, **settings) -> tuple[Artifacts, Run]:
     """Split, check the split for leakage (as `heldout run` does: an error finding stops here unless
     ``allow_leakage``), train ``settings`` (a grid, folds) with :func:`heldout.fit`, and write the
     run directory; with ``draw_descent``, the best member's settings are traced for the report."""
+    for combo in expand(settings)[0]:   # a bad setting is refused before any work, and before --out is made
+        TrainConfig.from_dict(combo).validated()
     out = Path(out) if out is not None else Artifacts.default_path(spec)
-    with RunLock(out):
+    with claimed(out, fresh):
         the_split = spec.split()
+        same_data(Artifacts(out), the_split)
         leakage = checked_for_leakage(the_split, allow_leakage)
         store = Artifacts.create(out).checkpoints()
         run = fit(the_split, seed=spec.seed, progress=progress, checkpoints=store, **settings)
@@ -100,7 +105,7 @@ SEARCH_SHARE = 0.6   # of the time left after the leakage check, the search's; t
 
 def tune_procedure(spec: DataSpec | None = None, out=None, *, trials: int = DEFAULT_TRIALS, progress=None,
                    allow_leakage: bool = False, write_report: bool = True, draw_descent: bool = True,
-                   deadline: Deadline | None = None, **tune_options) -> tuple[Path, object, Search]:
+                   deadline: Deadline | None = None, fresh: bool = False, **tune_options) -> tuple[Path, object, Search]:
     """Split, check the split for leakage, and search on validation data, keeping the study in
     ``out/study.journal``. An ``error`` finding stops here unless ``allow_leakage``, and the
     override is recorded in the ledger and in ``out/leakage.json``. With ``draw_descent``, the
@@ -109,7 +114,7 @@ def tune_procedure(spec: DataSpec | None = None, out=None, *, trials: int = DEFA
     (one batch of trials at least), and the descent is drawn only if its estimate fits."""
     spec = spec or DataSpec()
     out = Path(out) if out is not None else Artifacts.default_path(spec)
-    with RunLock(out):
+    with claimed(out, fresh):
         return _tune(spec, out, trials, progress, allow_leakage, write_report, draw_descent, deadline or Deadline(None),
                      tune_options)
 
@@ -118,6 +123,7 @@ def _tune(spec, out: Path, trials, progress, allow_leakage, write_report, draw_d
     resumed = Artifacts(out) if (out / "config.json").is_file() else None
     # a resumed run keeps the ledger it was sealed in, from whatever directory it is resumed
     the_split = spec.split(recorded_ledger(resumed) if resumed else None)
+    same_data(Artifacts(out), the_split)
     leakage = checked_for_leakage(the_split, allow_leakage)
     artifacts = Artifacts.create(out)
     artifacts.write_leakage(leakage)
@@ -149,7 +155,7 @@ def _tune(spec, out: Path, trials, progress, allow_leakage, write_report, draw_d
 
 def run_procedure(spec: DataSpec | None = None, out=None, *, trials: int = DEFAULT_TRIALS, refit: bool = True,
                   progress=None, allow_leakage: bool = False, draw_descent: bool = True,
-                  time_budget: float | None = None, **tune_options) -> dict:
+                  time_budget: float | None = None, fresh: bool = False, **tune_options) -> dict:
     """Carry out the procedure on ``spec`` (default: the default bundled dataset); return the summary.
 
     ``time_budget`` (seconds) bounds the whole run: the search takes a share of it, and the refit,
@@ -158,7 +164,7 @@ def run_procedure(spec: DataSpec | None = None, out=None, *, trials: int = DEFAU
     and the report always happen."""
     spec = spec or DataSpec()
     out = Path(out) if out is not None else Artifacts.default_path(spec)
-    with RunLock(out):
+    with claimed(out, fresh):
         return _run(spec, out, trials, refit, progress, allow_leakage, draw_descent, time_budget, tune_options)
 
 
@@ -220,6 +226,21 @@ def evaluate_run(run_dir, *, strict: bool = False) -> Evaluation:
     result = evaluate(Model.load(artifacts.model_path), the_split, strict=strict)
     artifacts.write_evaluation(result.to_dict())
     return result
+
+
+def same_data(artifacts: Artifacts, the_split) -> None:
+    """Refuse to go on in a run directory of other data or another split: its study, checkpoints and
+    selection belong to those rows."""
+    if not artifacts.has_config():
+        return
+    recorded, now = artifacts.config().split, the_split.summary()
+    differ = [k for k in ("train_fingerprint", "validation_fingerprint", "test_fingerprint")
+              if recorded.get(k) != now.get(k)]
+    if differ:
+        raise ConfigError(f"The run directory {str(artifacts.path)!r} holds a run on other rows (its "
+                          f"{', '.join(k.replace('_fingerprint', '') for k in differ)} rows differ from this split's: "
+                          f"data {recorded.get('dataset')!r}, test set {recorded.get('test_fingerprint')}). Give "
+                          "another --out, or pass --fresh to start this directory anew.")
 
 
 def recorded_ledger(artifacts: Artifacts) -> Ledger:
