@@ -150,7 +150,7 @@ def test_predictions_that_look_like_formulas_are_quoted_and_outputs_follow_the_u
                    str(tmp_path / "p.csv"))
     assert done.returncode == 0, done.stderr[-2000:]
     text = (tmp_path / "p.csv").read_text()
-    assert "\n=" not in text and "\n@" not in text and "'=1+1" in text and "p_'@no" in text
+    assert "\n=" not in text and "\n@" not in text and "'=1+1" in text and "'@no" in text
     assert (tmp_path / "run" / "config.json").stat().st_mode & 0o777 == 0o666 & ~_umask()
 
 

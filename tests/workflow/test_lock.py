@@ -84,15 +84,27 @@ def _done(*args):
     return done
 
 
+def _regression_csv(path, seed):
+    import numpy as np
+    import pandas as pd
+    rng = np.random.default_rng(seed)
+    frame = pd.DataFrame(rng.standard_normal((300, 3)), columns=["a", "b", "c"])
+    frame["y"] = frame["a"] - frame["b"] + 0.1 * rng.standard_normal(300)
+    frame.to_csv(path, index=False)
+    return str(path)
+
+
 def test_a_run_directory_of_other_data_is_refused_unless_fresh(tmp_path):
     out = str(tmp_path / "run")
-    assert _done(*_quick("--dataset", "diabetes", "--out", out)).returncode == 0
-    other = _done(*_quick("--dataset", "diabetes", "--seed", "1", "--out", out))
+    first, second = _regression_csv(tmp_path / "a.csv", 0), _regression_csv(tmp_path / "b.csv", 1)
+    assert _done(*_quick(first, "--target", "y", "--out", out)).returncode == 0
+    other = _done(*_quick(second, "--target", "y", "--out", out))
     assert other.returncode == 2 and "holds a run on other rows" in " ".join(other.stderr.split())
     assert "--fresh" in other.stderr and "Traceback" not in other.stderr
-    again = _done(*_quick("--dataset", "diabetes", "--seed", "1", "--out", out, "--fresh"))
+    again = _done(*_quick(second, "--target", "y", "--out", out, "--fresh"))
     assert again.returncode == 0, again.stderr
-    assert json.loads(again.stdout)["split"]["seed"] == 1 and json.loads(again.stdout)["trials"] == 4
+    summary = json.loads(again.stdout)
+    assert summary["dataset"] == "b" and summary["trials"] == 4
 
 
 def test_a_folder_of_the_users_own_files_is_refused_and_default_folders_are_unique(tmp_path, monkeypatch):

@@ -24,7 +24,7 @@ def command(bundle: str, data: str, output: str) -> None:
     if model.task.has_classes:
         out["prediction"] = out["prediction"].map(_not_a_formula)
         for label, column in zip(model.classes, model.predict_proba(rows).T):
-            out[_not_a_formula(f"p_{label}")] = column
+            out[f"p_{label}"] = column   # starts with p_: never a formula
     atomic_write(output, out.to_csv(index=False))
     console.print(f"Wrote {len(out)} predictions to {output}")
 

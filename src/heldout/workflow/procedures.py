@@ -30,7 +30,7 @@ from ..search.tune import DEFAULT_TRIALS, tune
 from ..seal.evaluate import Evaluation, evaluate
 from ..seal.ledger import Ledger
 from ..train._grid import expand
-from ..train.config import TrainConfig
+from ..train.config import SETTINGS, TrainConfig
 from ..train.fit import fit
 from ..train.population import train_population
 from ..train.result import Run
@@ -46,7 +46,8 @@ def train_procedure(spec: DataSpec, out=None, *, progress=None, draw_descent: bo
     """Split, check the split for leakage (as `heldout run` does: an error finding stops here unless
     ``allow_leakage``), train ``settings`` (a grid, folds) with :func:`heldout.fit`, and write the
     run directory; with ``draw_descent``, the best member's settings are traced for the report."""
-    for combo in expand(settings)[0]:   # a bad setting is refused before any work, and before --out is made
+    declared = {k: v for k, v in settings.items() if k in SETTINGS}   # the training settings, not fit's own
+    for combo in expand(declared)[0]:   # a bad setting is refused before any work, and before --out is made
         TrainConfig.from_dict(combo).validated()
     out = Path(out) if out is not None else Artifacts.default_path(spec)
     with claimed(out, fresh):
@@ -133,7 +134,7 @@ def _tune(spec, out: Path, trials, progress, allow_leakage, write_report, draw_d
     Path(f"{journal}.lock").unlink(missing_ok=True)
     storage = JournalStorage(JournalFileBackend(str(journal)))
     if deadline.seconds is not None:
-        share = SEARCH_SHARE * deadline.left()
+        share = max(SEARCH_SHARE * deadline.left(), 1e-3)   # one batch runs whatever is left
         given = tune_options.get("timeout")
         tune_options["timeout"] = share if given is None else min(given, share)
     found = tune(the_split, trials=trials, seed=spec.seed, storage=storage, progress=progress,
@@ -233,14 +234,13 @@ def same_data(artifacts: Artifacts, the_split) -> None:
     selection belong to those rows."""
     if not artifacts.has_config():
         return
+    # the test set names the data and the split (the refit records its pooled rows as training rows)
     recorded, now = artifacts.config().split, the_split.summary()
-    differ = [k for k in ("train_fingerprint", "validation_fingerprint", "test_fingerprint")
-              if recorded.get(k) != now.get(k)]
-    if differ:
-        raise ConfigError(f"The run directory {str(artifacts.path)!r} holds a run on other rows (its "
-                          f"{', '.join(k.replace('_fingerprint', '') for k in differ)} rows differ from this split's: "
-                          f"data {recorded.get('dataset')!r}, test set {recorded.get('test_fingerprint')}). Give "
-                          "another --out, or pass --fresh to start this directory anew.")
+    if recorded.get("test_fingerprint") != now.get("test_fingerprint"):
+        raise ConfigError(f"The run directory {str(artifacts.path)!r} holds a run on other rows (data "
+                          f"{recorded.get('dataset')!r}, test set {recorded.get('test_fingerprint')}; this split's test "
+                          f"set is {now.get('test_fingerprint')}). Give another --out, or pass --fresh to start this "
+                          "directory anew.")
 
 
 def recorded_ledger(artifacts: Artifacts) -> Ledger:
