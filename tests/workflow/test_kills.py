@@ -100,7 +100,7 @@ def _looks(home: Path) -> int:
 
 
 def _without_paths(summary: dict) -> dict:
-    return {k: v for k, v in summary.items() if k not in ("run_dir", "ledger")}
+    return {k: v for k, v in summary.items() if k not in ("run_dir", "ledger", "recovered_trials")}
 
 
 def test_a_run_killed_at_twelve_points_and_rerun_equals_an_uninterrupted_run(tmp_path):
@@ -133,6 +133,8 @@ def test_a_run_killed_at_twelve_points_and_rerun_equals_an_uninterrupted_run(tmp
     journal = JournalStorage(JournalFileBackend(str(killed / "study.journal")))
     states = {t.state for s in journal.get_all_studies() for t in journal.get_all_trials(s._study_id)}
     assert not states & {TrialState.RUNNING, TrialState.WAITING}   # no zombie trials
+    recovered = b["recovered_trials"]
+    assert a["recovered_trials"] == {"continued": 0, "failed": 0} and recovered["continued"] + recovered["failed"] > 0
 
 
 def test_a_population_killed_mid_training_resumes_bit_identical(tmp_path):

@@ -59,8 +59,9 @@ def ask(study, space, k: int, seed: int, first_row: int) -> Batch:
 
 
 def recover(studies: dict, spaces: list, saved: dict | None) -> Batch | None:
-    """After a dead process: the recorded batch to go on with (None when there is none), every
-    other RUNNING trial marked failed, every WAITING one taken from the queue and marked failed."""
+    """After a dead process: the recorded batch to go on with (None when there is none; its
+    continued trials carry the user attribute ``resumed``), every other RUNNING trial marked
+    failed, every WAITING one taken from the queue and marked failed."""
     record = saved["extra"] if saved else None
     batch = None
     if record and record.get("candidate") in studies:
@@ -74,6 +75,9 @@ def recover(studies: dict, spaces: list, saved: dict | None) -> Batch | None:
             # the same trials, continued: Trial(study, id) is Optuna's handle on a stored trial
             trials = [optuna.trial.Trial(study, t._trial_id) for t in frozen]
             told = {i for i, t in enumerate(frozen) if t.state != TrialState.RUNNING}
+            for i, trial in enumerate(trials):
+                if i not in told:
+                    trial.set_user_attr("resumed", True)
             batch = Batch(study, space, trials, record["settings"], record["first_row"], told,
                           states=saved["states"], pruning=record.get("pruning"))
     kept = set(batch.record()["numbers"]) if batch else set()
@@ -84,3 +88,11 @@ def recover(studies: dict, spaces: list, saved: dict | None) -> Batch | None:
         for _ in study.get_trials(deepcopy=False, states=(TrialState.WAITING,)):
             study.tell(study.ask().number, state=TrialState.FAIL)
     return batch
+
+
+def recovered(studies: dict) -> dict:
+    """Over the whole study, across processes: trials continued after their process died, and
+    trials of dead processes failed (a trial failed in training has its leaderboard row)."""
+    trials = [t for study in studies.values() for t in study.get_trials(deepcopy=False)]
+    return {"continued": sum(bool(t.user_attrs.get("resumed")) for t in trials),
+            "failed": sum(t.state == TrialState.FAIL and "row" not in t.user_attrs for t in trials)}

@@ -31,6 +31,7 @@ class Search:
     best_model: Model | None = None      # its model trained on training rows (None when resumed or with folds)
     folds: int | None = None
     studies: dict = field(default_factory=dict)
+    recovered: dict = field(default_factory=dict)   # trials a dead process left: continued, failed
 
     def __repr__(self) -> str:
         return (f"Search({len(self.leaderboard)} trials, stopped by {self.stopped_by}; selected "

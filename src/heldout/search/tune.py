@@ -191,7 +191,7 @@ def _search(split, spaces, trials, folds, metric, goal_test, timeout, seed, popu
         best_model = run.models[run.config_index.index(config)]
     board = board.sort_values(metric, ascending=sign > 0, na_position="last").reset_index(drop=True)
     return Search(leaderboard=board, metric=metric, stopped_by=stopped_by, best=best, best_settings=best_settings,
-                  best_model=best_model, folds=folds, studies=studies)
+                  best_model=best_model, folds=folds, studies=studies, recovered=batches.recovered(studies))
 
 
 def _train_batch(batch, split: Split, pool, folds: int | None, pruner, progress, checkpoints) -> None:

@@ -296,4 +296,7 @@ def _selection(found: Search, spec: DataSpec, the_split) -> dict:
             "selection_metric": found.metric, "validation": {found.metric: best[found.metric]},
             "epochs": int(max(1, round(best["best_epoch"]))), "trials": len(found.leaderboard),
             "stopped_by": found.stopped_by, "pruned": int((found.leaderboard["status"] == "pruned").sum()),
-            "diverged": int((found.leaderboard["status"] == "diverged").sum())}
+            "diverged": int((found.leaderboard["status"] == "diverged").sum()),
+            # trials a killed process left in this run's study: continued from the checkpoint, or failed
+            "recovered_trials": {"continued": found.recovered.get("continued", 0),
+                                 "failed": found.recovered.get("failed", 0)}}
