@@ -37,7 +37,7 @@ from pathlib import Path
 import pandas as pd
 
 from .._util.files import atomic_write, make_folder, write_json
-from ..errors import DataError
+from ..errors import ConfigError, DataError
 from .spec import DataSpec
 
 FORMAT = "heldout-run/1"
@@ -119,6 +119,19 @@ class Artifacts:
             raise DataError(f"{str(self.path)!r} is not empty and is not a heldout run directory (it holds "
                             f"{foreign[:5]}{' ...' if len(foreign) > 5 else ''}). Give a new or empty folder as --out; "
                             "heldout does not write among other files.")
+
+    def check_same_data(self, the_split) -> None:
+        """Refuse to go on in a run directory of other data or another split: its study, checkpoints
+        and selection belong to those rows. The test set names the data and the split (a saved
+        refit records its pooled rows as training rows)."""
+        if not self.has_config():
+            return
+        recorded, now = self.config().split, the_split.summary()
+        if recorded.get("test_fingerprint") != now.get("test_fingerprint"):
+            raise ConfigError(f"The run directory {str(self.path)!r} holds a run on other rows (data "
+                              f"{recorded.get('dataset')!r}, test set {recorded.get('test_fingerprint')}; this split's "
+                              f"test set is {now.get('test_fingerprint')}). Give another --out, or pass --fresh to "
+                              "start this directory anew.")
 
     def clear(self) -> None:
         """Remove what heldout wrote here (``--fresh``): the next command starts this run directory anew."""

@@ -52,7 +52,7 @@ def train_procedure(spec: DataSpec, out=None, *, progress=None, draw_descent: bo
     out = Path(out) if out is not None else Artifacts.default_path(spec)
     with claimed(out, fresh):
         the_split = spec.split()
-        same_data(Artifacts(out), the_split)
+        Artifacts(out).check_same_data(the_split)
         leakage = checked_for_leakage(the_split, allow_leakage)
         store = Artifacts.create(out).checkpoints()
         run = fit(the_split, seed=spec.seed, progress=progress, checkpoints=store, **settings)
@@ -124,7 +124,7 @@ def _tune(spec, out: Path, trials, progress, allow_leakage, write_report, draw_d
     resumed = Artifacts(out) if (out / "config.json").is_file() else None
     # a resumed run keeps the ledger it was sealed in, from whatever directory it is resumed
     the_split = spec.split(recorded_ledger(resumed) if resumed else None)
-    same_data(Artifacts(out), the_split)
+    Artifacts(out).check_same_data(the_split)
     leakage = checked_for_leakage(the_split, allow_leakage)
     artifacts = Artifacts.create(out)
     artifacts.write_leakage(leakage)
@@ -227,20 +227,6 @@ def evaluate_run(run_dir, *, strict: bool = False) -> Evaluation:
     result = evaluate(Model.load(artifacts.model_path), the_split, strict=strict)
     artifacts.write_evaluation(result.to_dict())
     return result
-
-
-def same_data(artifacts: Artifacts, the_split) -> None:
-    """Refuse to go on in a run directory of other data or another split: its study, checkpoints and
-    selection belong to those rows."""
-    if not artifacts.has_config():
-        return
-    # the test set names the data and the split (the refit records its pooled rows as training rows)
-    recorded, now = artifacts.config().split, the_split.summary()
-    if recorded.get("test_fingerprint") != now.get("test_fingerprint"):
-        raise ConfigError(f"The run directory {str(artifacts.path)!r} holds a run on other rows (data "
-                          f"{recorded.get('dataset')!r}, test set {recorded.get('test_fingerprint')}; this split's test "
-                          f"set is {now.get('test_fingerprint')}). Give another --out, or pass --fresh to start this "
-                          "directory anew.")
 
 
 def recorded_ledger(artifacts: Artifacts) -> Ledger:
