@@ -7,8 +7,9 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
-import os
 from pathlib import Path
+
+from .._util.files import atomic_write
 
 
 class Head:
@@ -28,12 +29,7 @@ class Head:
             current = self.read()
             if current is not None and isinstance(current.get("entries"), int) and current["entries"] >= seq:
                 return
-            tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-            with open(tmp, "w") as f:
-                f.write(json.dumps({"entries": seq, "hash": digest}))
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, self.path)
+            atomic_write(self.path, json.dumps({"entries": seq, "hash": digest}))
 
     @contextlib.contextmanager
     def _lock(self):

@@ -37,7 +37,6 @@ class _Curves:
         self.trials, self.folds = trials, folds or 1
         self.losses: dict[int, dict[int, list[float]]] = {}
         self.pruned: set[int] = set()
-        self.reported: dict[int, dict[int, float]] = {}   # what each trial was told, by epoch
 
     def report(self, member: int, epoch: int, val_loss: float, val_metric: float) -> bool:
         number = member // self.folds
@@ -54,7 +53,6 @@ class _Curves:
         """Called with every report, before it is counted."""
 
     def tell(self, number: int, epoch: int, value: float) -> None:
-        self.reported.setdefault(number, {})[epoch] = value
         with warnings.catch_warnings():   # a resumed batch repeats the epochs since its checkpoint
             warnings.filterwarnings("ignore", message="The reported value is ignored")
             self.trials[number].report(value, epoch)
@@ -62,16 +60,13 @@ class _Curves:
     def snapshot(self) -> dict:
         """The hook's state as plain values (JSON)."""
         return {"losses": [[n, e, v] for n, by in self.losses.items() for e, v in by.items()],
-                "pruned": sorted(self.pruned),
-                "reported": [[n, e, v] for n, by in self.reported.items() for e, v in by.items()]}
+                "pruned": sorted(self.pruned)}
 
     def restore(self, snapshot: dict) -> None:
         """Go on from ``snapshot`` (the trials are the same: their storage holds what they were told)."""
-        self.losses, self.reported = {}, {}
+        self.losses = {}
         for n, e, v in snapshot["losses"]:
             self.losses.setdefault(n, {})[e] = list(v)
-        for n, e, v in snapshot["reported"]:
-            self.reported.setdefault(n, {})[e] = v
         self.pruned = set(snapshot["pruned"])
 
     def heard(self, number: int, epoch: int, value: float) -> None:

@@ -169,7 +169,6 @@ def _search(split, spaces, trials, folds, metric, goal_test, timeout, seed, popu
                                  else optuna.trial.TrialState.FAIL)
             rows.append(row)
             runs[row["trial"]] = (batch.run, i)
-        rows.sort(key=lambda r: r["trial"])
         if checkpoints:
             checkpoints.clear(batches.STAGE)
         if goal_test and any(goal_test[1](r.get(goal_test[0])) for r in rows):

@@ -51,10 +51,9 @@ def fit(split: Split, *, folds: int | None = None, memory_budget: int | None = N
         train, validation = split.train.append(split.validation), None
         parts = folding.assign(train, folds, split.strategy, split.seed)
     hook, resume = resumable(checkpoints, "train", {"settings": combos, "split": split.summary(), "folds": folds})
-    run = train_population(train, validation, combos, seed=split.seed, folds=parts, summary=split.summary(),
-                           axes=axes, memory_budget=memory_budget, on_epoch=None if progress is None else progress.epoch,
-                           checkpoint=hook, resume=resume)
-    return run
+    return train_population(train, validation, combos, seed=split.seed, folds=parts, summary=split.summary(),
+                            axes=axes, memory_budget=memory_budget,
+                            on_epoch=None if progress is None else progress.epoch, checkpoint=hook, resume=resume)
 
 
 # help(fit) and editors show every setting with its declared default

@@ -25,6 +25,7 @@ from pathlib import Path
 
 from .._util.files import make_folder
 from ..errors import ConfigError, HeldoutWarning
+from .artifacts import Artifacts
 
 NAME = ".lock"
 _HELD: dict[Path, int] = {}   # run directories this process holds, and how many times (a procedure calls another)
@@ -95,7 +96,6 @@ def _read(path: Path) -> dict:
 def claimed(out, fresh: bool = False):
     """``out`` as this process's run directory: refused when it holds files heldout did not write,
     locked while the block runs, and emptied of heldout's files first with ``fresh``."""
-    from .artifacts import Artifacts
     artifacts = Artifacts(Path(out))
     artifacts.check_claim()
     with RunLock(out):

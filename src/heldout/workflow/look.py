@@ -15,13 +15,15 @@ def look_once(artifacts: Artifacts, model: Model, the_split, baselines) -> Evalu
     (``evaluation.json``, or ``look.json`` before the ledger has it), and the run started again
     finishes from there: the test set is scored once and the look counted once, whatever the
     instant of the kill. ``baselines()`` gives the models compared in the same look."""
+    def ours(evaluation: dict | None) -> bool:
+        return bool(evaluation) and (evaluation.get("model_fingerprint"), evaluation.get("test_fingerprint")) == \
+            (model.fingerprint, the_split.test.seal)
+
     done = artifacts.evaluation()
-    if done and done.get("model_fingerprint") == model.fingerprint and \
-            done.get("test_fingerprint") == the_split.test.seal:
+    if ours(done):
         return Evaluation.from_dict(done)
     pending = artifacts.pending_look()
-    if pending and pending["evaluation"]["model_fingerprint"] == model.fingerprint and \
-            pending["evaluation"]["test_fingerprint"] == the_split.test.seal:
+    if pending and ours(pending["evaluation"]):
         result = finish_look(pending, the_split.test.ledger)
     else:
         result = evaluate(model, the_split, baselines=baselines(), look=uuid.uuid4().hex,

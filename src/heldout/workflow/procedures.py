@@ -50,12 +50,11 @@ def train_procedure(spec: DataSpec, out=None, *, progress=None, draw_descent: bo
     for combo in expand(declared)[0]:   # a bad setting is refused before any work, and before --out is made
         TrainConfig.from_dict(combo).validated()
     out = Path(out) if out is not None else Artifacts.default_path(spec)
-    with claimed(out, fresh):
+    with claimed(out, fresh) as claim:
         the_split = spec.split()
-        Artifacts(out).check_same_data(the_split)
+        claim.check_same_data(the_split)
         leakage = checked_for_leakage(the_split, allow_leakage)
-        store = Artifacts.create(out).checkpoints()
-        run = fit(the_split, seed=spec.seed, progress=progress, checkpoints=store, **settings)
+        run = fit(the_split, seed=spec.seed, progress=progress, checkpoints=claim.checkpoints(), **settings)
         artifacts = save_run(out, spec, run, ledger=the_split.test.ledger)
         artifacts.write_leakage(leakage)
         if draw_descent:
