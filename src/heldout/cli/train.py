@@ -11,7 +11,7 @@ import sys
 
 import click
 
-from ..train.config import SETTINGS   # the declarations alone: no torch until a choice is listed or checked
+from ..train.config import BUILT_IN_NAMES, SETTINGS   # the declarations alone: no torch until a choice is listed or checked
 from ..train.settings import SHARED
 from ._options import data_options
 from ._output import console, emit_json, err_console, styled, table
@@ -55,8 +55,12 @@ class Names(click.Choice):
     """A choice among the names of a registry, looked up when they are listed (`heldout train --help`)
     or a value is checked, not when the option is declared: the registries live beside torch."""
 
-    def __init__(self, names):
-        self.names, self.case_sensitive = names, True
+    def __init__(self, names, listed: tuple[str, ...]):
+        self.names, self.listed, self.case_sensitive = names, listed, True
+
+    def get_metavar(self, param, ctx) -> str:
+        # the built-in names: reading the registries would import torch just to print the help
+        return "[" + "|".join(self.listed) + "]"
 
     @property
     def choices(self) -> tuple:
@@ -79,7 +83,7 @@ def _option(name: str, declared):
     if declared.kind is tuple:
         return click.option(flag, name, type=Sizes(), default=None, help=help_text)
     if declared.choices is not None:
-        return click.option(flag, name, type=Names(declared.choices), default=None, help=help_text)
+        return click.option(flag, name, type=Names(declared.choices, BUILT_IN_NAMES.get(name, ())), default=None, help=help_text)
     if declared.kind in (int, float):
         many = declared.role != SHARED
         kind = Numbers(declared.kind) if many else declared.kind

@@ -31,6 +31,16 @@ def _registries() -> dict[str, dict]:
             "optimizer": optim.OPTIMIZERS, "schedule": optim.SCHEDULES}
 
 
+# The names each registry starts with, for listing them without importing torch (`heldout train
+# --help`); a test keeps them equal to the registries' own. Names registered later are accepted all
+# the same: values are checked against the registries.
+BUILT_IN_NAMES = {"model": ("linear", "mlp"), "loss": ("mse", "mae", "huber", "log_loss", "cross_entropy", "hinge"),
+                  "activation": ("relu", "tanh", "sigmoid", "gelu", "identity"),
+                  "init": ("zeros", "normal", "xavier", "kaiming"),
+                  "optimizer": ("gd", "sgd", "momentum", "nesterov", "adam", "adamw"),
+                  "schedule": ("constant", "step", "cosine")}
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     # what is trained
