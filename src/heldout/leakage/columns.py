@@ -5,7 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 from sklearn.linear_model import LinearRegression
-from sklearn.model_selection import cross_val_score
+from sklearn.base import clone
+from sklearn.metrics import get_scorer
+from sklearn.model_selection import check_cv
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 from ..data.dataset import Dataset
@@ -72,15 +74,22 @@ def target_proxies(train: Dataset) -> list[Finding]:
     else:
         naive = pd.Series(y).value_counts(normalize=True).max()
         model, scoring = DecisionTreeClassifier(min_samples_leaf=10, random_state=0), "accuracy"
+    # the folds and scores of cross_val_score(model, x, y, cv=3), cut once for every column
+    folds = list(check_cv(3, y, classifier=not regression).split(np.zeros((len(y), 1)), y))
+    scorer = get_scorer(scoring)
+
+    def cross_validated(estimator, x) -> float:
+        return float(np.mean([scorer(clone(estimator).fit(x[fit], y[fit]), x[held], y[held]) for fit, held in folds]))
+
     out = []
     for column in rows.features.columns:
         one = rows.features[[column]]
         if one[column].notna().sum() == 0:
             continue
         x = Features().fit(one).transform(one)
-        score = cross_val_score(model, x, y, cv=3, scoring=scoring).mean()
+        score = cross_validated(model, x)
         if regression:   # a tree's steps blur an exact linear proxy on few rows: take the better of both
-            score = max(score, cross_val_score(LinearRegression(), x, y, cv=3, scoring=scoring).mean())
+            score = max(score, cross_validated(LinearRegression(), x))
         power = 1 - (-score) / naive if regression else (score - naive) / max(1e-12, 1 - naive)
         if power >= PROXY_WARNING:
             out.append(Finding(

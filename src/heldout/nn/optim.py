@@ -59,6 +59,15 @@ def per_member(h: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
     return h.view(-1, *([1] * (p.dim() - 1)))
 
 
+def shaped(h: torch.Tensor, params: Params) -> list[torch.Tensor]:
+    """``per_member(h, p)`` for each of ``params``, one view per rank: a step pays for two views
+    (weights and biases), not one per parameter tensor and operation."""
+    views = {p.dim(): None for p in params}
+    for rank in views:
+        views[rank] = h.view(-1, *([1] * (rank - 1)))
+    return [views[p.dim()] for p in params]
+
+
 def select(mask: torch.Tensor, new, old):
     """``new`` for the members in ``mask`` and ``old`` for the rest, through lists and states."""
     return map_tensors(lambda a, b: torch.where(per_member(mask, a), a, b), new, old)
@@ -69,7 +78,7 @@ def _decayed(grads: Params, params: Params, hparams: dict) -> Params:
     decay = hparams.get("weight_decay")
     if decay is None:
         return grads
-    return [torch.addcmul(g, per_member(decay, p), p) for g, p in zip(grads, params)]
+    return [torch.addcmul(g, d, p) for g, d, p in zip(grads, shaped(decay, params), params)]
 
 
 def _plain(full_batch: bool) -> Optimizer:
@@ -78,7 +87,7 @@ def _plain(full_batch: bool) -> Optimizer:
 
     def update(grads, state, params, hparams):
         grads = _decayed(grads, params, hparams)
-        return [torch.addcmul(p, per_member(hparams["lr"], p), g, value=-1) for p, g in zip(params, grads)], state
+        return [torch.addcmul(p, lr, g, value=-1) for p, lr, g in zip(params, shaped(hparams["lr"], params), grads)], state
 
     return Optimizer(init, update, full_batch, ("weight_decay",), 0.1 if full_batch else 0.01, 0,
                      lambda p, h: torch.optim.SGD(p, lr=h["lr"], weight_decay=h["weight_decay"]))
@@ -91,11 +100,11 @@ def _heavy_ball(nesterov: bool) -> Optimizer:
     def update(grads, state, params, hparams):
         grads = _decayed(grads, params, hparams)
         new_params, buffers = [], []
-        for p, g, buf in zip(params, grads, state.buffers):
-            mu = per_member(hparams["momentum"], p)
+        for p, g, buf, mu, lr in zip(params, grads, state.buffers, shaped(hparams["momentum"], params),
+                                     shaped(hparams["lr"], params)):
             buf = torch.addcmul(g, mu, buf)  # torch.optim.SGD with dampening 0: the first step gives buf = g
             step = torch.addcmul(g, mu, buf) if nesterov else buf
-            new_params.append(torch.addcmul(p, per_member(hparams["lr"], p), step, value=-1))
+            new_params.append(torch.addcmul(p, lr, step, value=-1))
             buffers.append(buf)
         return new_params, MomentumState(buffers)
 
@@ -116,15 +125,17 @@ def _adam(decoupled: bool) -> Optimizer:
         root_correction = (1 - b2 ** count).sqrt()
         if decoupled:  # AdamW: θ ← θ(1 − ηλ) before the Adam step
             if hparams.get("weight_decay") is not None:
-                params = [p * (1 - per_member(hparams["lr"] * hparams["weight_decay"], p)) for p in params]
+                params = [p * (1 - d) for p, d in zip(params, shaped(hparams["lr"] * hparams["weight_decay"], params))]
         else:
             grads = _decayed(grads, params, hparams)
         new_params, mus, nus = [], [], []
-        for p, g, m, v in zip(params, grads, state.mu, state.nu):
-            m = torch.lerp(g, m, per_member(b1, p))        # β1 m + (1 − β1) g
-            v = torch.lerp(g * g, v, per_member(b2, p))    # β2 v + (1 − β2) g²
-            denom = (v.sqrt() / per_member(root_correction, p)).add_(per_member(hparams["eps"], p))
-            new_params.append(torch.addcdiv(p, per_member(step_size, p) * m, denom, value=-1))
+        for p, g, m, v, beta1, beta2, root, eps, size in zip(
+                params, grads, state.mu, state.nu, shaped(b1, params), shaped(b2, params),
+                shaped(root_correction, params), shaped(hparams["eps"], params), shaped(step_size, params)):
+            m = torch.lerp(g, m, beta1)        # β1 m + (1 − β1) g
+            v = torch.lerp(g * g, v, beta2)    # β2 v + (1 − β2) g²
+            denom = (v.sqrt() / root).add_(eps)
+            new_params.append(torch.addcdiv(p, size * m, denom, value=-1))
             mus.append(m)
             nus.append(v)
         return new_params, AdamState(count, mus, nus)

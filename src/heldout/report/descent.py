@@ -37,7 +37,7 @@ from ..train._scoring import score_rows
 
 FACTORS = (0.1, 1.0, 3.0, 10.0)  # learning rates drawn, as multiples of the chosen one
 ROWS = 20_000                    # training rows the paths are trained on (a seeded sample beyond this)
-MAX_STEPS = 1_000                # optimizer steps per path at most (epochs are cut to fit): a picture, not a fit
+MAX_STEPS = 500                  # optimizer steps per path at most (epochs are cut to fit): a picture, not a fit
 MAX_POINTS = 100                 # recorded points per path (every n-th epoch when there are more)
 GRID = 31                        # grid points per axis
 GRID_ROWS = 1024                 # training rows the contour loss is evaluated on, at most
