@@ -72,6 +72,12 @@ def search_options(fn):
         click.option("--pruner", type=click.Choice(["halving", "median", "none"]), default="halving",
                      show_default=True, help="How trailing trials stop: successive halving over each batch's "
                      "epochs, Optuna's median rule, or not at all."),
+        click.option("--storage", help="A database the study is kept in, shared by every process and host that "
+                     "names it, e.g. postgresql://USER@HOST/DB (default: a journal file in the run directory)."),
+        click.option("--study", "study_name", default="heldout", show_default=True,
+                     help="The study's name in --storage: processes giving the same name join one search."),
+        click.option("--workers", type=int, help="Search in this many local processes (this one and N-1 more) "
+                     "on the --storage study."),
         click.option("--out", type=click.Path(file_okay=False),
                      help="Run directory (default: runs/NAME-TIME); an existing one resumes its study."),
         click.option("--fresh", is_flag=True, help="Start the --out directory anew: remove what heldout wrote there "
@@ -88,11 +94,12 @@ def search_options(fn):
 
 
 def tune_options(candidates, goal, timeout, folds, metric, population, quiet, verbose, max_steps="auto",
-                 pruner="halving") -> dict:
+                 pruner="halving", storage=None, study_name="heldout", workers=None) -> dict:
     from ..report import progress
     return {"candidates": candidates.split(",") if candidates else None, "goal": goal, "timeout": timeout,
             "folds": folds, "metric": metric, "population": population, "max_steps": _steps(max_steps),
-            "pruner": None if pruner == "none" else pruner,
+            "pruner": None if pruner == "none" else pruner, "storage": storage, "study_name": study_name,
+            "workers": workers,
             "progress": progress.make("quiet" if quiet else "auto", epochs=verbose)}
 
 

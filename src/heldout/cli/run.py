@@ -19,7 +19,7 @@ from ._output import console, emit_json, err_console, print_look, styled
 @click.option("--time-budget", "time_budget", type=float, help="Seconds for the whole run: the search takes a share, "
               "and the refit, the descent and the best-linear baseline are left out (and listed) when they would not "
               "fit; the one look and the report always happen.")
-def command(spec, trials, candidates, goal, timeout, folds, metric, population, max_steps, pruner, out, fresh, as_json: bool, quiet: bool,
+def command(spec, trials, candidates, goal, timeout, folds, metric, population, max_steps, pruner, storage, study_name, workers, out, fresh, as_json: bool, quiet: bool,
             mlflow_uri, verbose: bool, no_descent: bool, no_refit: bool, allow_leakage: bool, time_budget) -> None:
     """The procedure on DATA, --dataset NAME, or (with neither) the default bundled dataset: split,
     search on validation, refit, one look at the test set, bundle."""
@@ -28,7 +28,7 @@ def command(spec, trials, candidates, goal, timeout, folds, metric, population, 
     if spec.source is None and spec.dataset is None and not as_json:
         console.print(f"No data given: using the bundled dataset {spec.name!r} (`heldout datasets` lists others).")
     options = tune_options(candidates, goal, timeout, folds, metric, population, quiet or as_json, verbose,
-                           max_steps, pruner)
+                           max_steps, pruner, storage, study_name, workers)
     with contextlib.closing(options["progress"]):
         summary = run_procedure(spec, out=out, trials=trials, refit=not no_refit, allow_leakage=allow_leakage,
                                 draw_descent=not no_descent, time_budget=time_budget, fresh=fresh, **options)

@@ -13,13 +13,13 @@ from ._output import console, emit_json, table
 @click.command("tune")
 @data_options
 @search_options
-def command(spec, trials, candidates, goal, timeout, folds, metric, population, max_steps, pruner, out, fresh, as_json: bool,
+def command(spec, trials, candidates, goal, timeout, folds, metric, population, max_steps, pruner, storage, study_name, workers, out, fresh, as_json: bool,
                  quiet: bool, mlflow_uri, verbose: bool, no_descent: bool) -> None:
     """Search candidates and hyperparameters on validation data; the test set stays sealed."""
     from ..workflow.procedures import tune_procedure
     from ..workflow.tracking import log_run
     options = tune_options(candidates, goal, timeout, folds, metric, population, quiet or as_json, verbose,
-                           max_steps, pruner)
+                           max_steps, pruner, storage, study_name, workers)
     with contextlib.closing(options["progress"]):
         out, _, found = tune_procedure(spec, out=out, trials=trials, draw_descent=not no_descent, fresh=fresh,
                                        **options)

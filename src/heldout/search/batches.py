@@ -12,56 +12,135 @@ row its first trial takes — is written as soon as it is asked, and its populat
 its pruning hook's state every few seconds while it trains. A search started again finds the
 trials the dead process left RUNNING: those of the recorded batch go on from the checkpoint (the
 same trials, so nothing is lost or counted twice); any other (killed while a batch was being
-asked) is marked failed, and so is every trial left waiting in the queue, so none stays a zombie.
+asked) is given back (:func:`~heldout.search.slots.release`), so none stays a zombie.
+
+On a storage that other processes share (:mod:`heldout.search.storage`), a batch is asked without
+taking anyone else's trials: its first trial is new (or a waiting retry of a dead worker's trial),
+and the others are new trials whose shape settings a per-batch ``PartialFixedSampler`` fixes to
+the first one's (or retries of that same shape) — never trials put in the shared queue, which
+another worker could take into a population of another shape. Only the recorded batch's trials are
+continued after a kill; the other RUNNING trials may be other workers' live ones, which heartbeats
+judge.
 """
 
 from __future__ import annotations
+
+import os
+import socket
 
 import optuna
 from optuna.trial import TrialState
 
 from ..train.config import PER_MEMBER
+from . import slots
+from .storage import quiet_experimental
 
-STAGE = "batch"   # the checkpoint's name
+STAGE = "batch"             # the checkpoint's name
+POPULATION = "population"   # the user attribute naming the batch a trial trained in
 
 
 class Batch:
-    """The trials of one batch, their settings and where it goes on from."""
+    """The trials of one batch, their settings, their leaderboard rows and where it goes on from.
+    A new batch names itself in each trial's user attribute ``population`` (host, process, first
+    trial), so the study shows which trials trained together."""
 
-    def __init__(self, study, space, trials: list, settings: list[dict], first_row: int, told: set[int] = frozenset(),
+    def __init__(self, study, space, trials: list, settings: list[dict], rows: list[int], told: set[int] = frozenset(),
                  states: dict | None = None, pruning: dict | None = None):
-        self.study, self.space, self.trials, self.settings = study, space, trials, settings
-        self.first_row, self.told = first_row, set(told)
+        self.study, self.space, self.trials, self.settings, self.rows = study, space, trials, settings, rows
+        self.told = set(told)
         self.states, self.pruning = states, pruning   # a resumed batch's population and pruning state
+        if states is None:
+            name = f"{socket.gethostname()}:{os.getpid()}:{space.candidate}#{trials[0].number}"
+            for trial in trials:
+                trial.set_user_attr(POPULATION, name)
 
     def record(self) -> dict:
         return {"candidate": self.space.candidate, "numbers": [t.number for t in self.trials],
-                "settings": self.settings, "first_row": self.first_row}
+                "settings": self.settings, "rows": self.rows}
 
 
 def sampler(seed: int, candidate_index: int, told: int, population: int):
-    """The sampler of one batch: seeded by the search's seed, the candidate and the trials told."""
+    """The sampler of one batch: seeded by the search's seed, the candidate and the batch's first
+    leaderboard row (the trials told before it, in one process)."""
     mixed = (seed * 1_000_003 + candidate_index * 10_007 + told) % 2 ** 32
     return optuna.samplers.TPESampler(seed=mixed, n_startup_trials=max(population, 8))
 
 
-def ask(study, space, k: int, seed: int, first_row: int) -> Batch:
-    """K new trials sharing the first one's shape settings (batch size, width, depth, optimizer,
-    epochs, ...), so that the batch trains as one population; Optuna samples the rest per trial."""
-    first = study.ask()
-    space.settings(first, seed)
-    shape = {name: value for name, value in first.params.items() if name not in PER_MEMBER}
-    trials = [first]
-    for _ in range(k - 1):
-        study.enqueue_trial(shape, skip_if_exists=False)
-        trials.append(study.ask())
-    return Batch(study, space, trials, [space.settings(t, seed) for t in trials], first_row)
+def ask(studies: dict, spaces: list, population: int, trials: int, seed: int) -> Batch | None:
+    """The next batch: waiting retries of one shape if there are any, else up to ``population``
+    new trials of the candidate whose turn comes first among those still owed trials, sharing the
+    first one's shape settings (batch size, width, depth, optimizer, epochs, ...) so that the batch
+    trains as one population; Optuna samples the rest per trial. None when every slot is taken."""
+    retried = _retries(studies, spaces, population, seed)
+    if retried is not None:
+        return retried
+    n, owed = len(spaces), slots.quotas(trials, population, len(spaces))
+    while True:
+        held = [slots.held(studies[s.candidate]) for s in spaces]
+        open_turns = [(i + n * (held[i] // population), i) for i in range(n) if held[i] < owed[i]]
+        if not open_turns:
+            return None
+        i = min(open_turns)[1]
+        space, study = spaces[i], studies[spaces[i].candidate]
+        k = min(population - held[i] % population, owed[i] - held[i])
+        taken = _new(study, owed[i], population, n, i)
+        if taken is None:
+            continue   # another process took the slot meanwhile: look again
+        first_id, first_row = taken
+        study.sampler = sampler(seed, i, first_row, population)
+        first = optuna.trial.Trial(study, first_id)
+        space.settings(first, seed)
+        shape = {name: value for name, value in first.params.items() if name not in PER_MEMBER}
+        with quiet_experimental():
+            study.sampler = optuna.samplers.PartialFixedSampler(shape, study.sampler)
+        trials_, rows = [first], [first_row]
+        for _ in range(k - 1):
+            taken = _new(study, owed[i], population, n, i)
+            if taken is None:
+                break
+            trials_.append(optuna.trial.Trial(study, taken[0]))
+            rows.append(taken[1])
+        return Batch(study, space, trials_, [space.settings(t, seed) for t in trials_], rows)
 
 
-def recover(studies: dict, spaces: list, saved: dict | None) -> Batch | None:
+def _new(study, owed: int, population: int, n: int, i: int) -> tuple[int, int] | None:
+    """A new trial and its leaderboard row, or None (the trial given back) when its slot is past
+    what the candidate is owed."""
+    trial_id = slots.new_trial(study)
+    trial = optuna.trial.Trial(study, trial_id)
+    slot = slots.slot_of(study, trial.number)
+    if slot >= owed:
+        slots.release(study, trial, slots.SURPLUS)
+        return None
+    trial.set_user_attr(slots.SLOT, slot)
+    return trial_id, slots.row(i, slot, population, n)
+
+
+def _retries(studies: dict, spaces: list, population: int, seed: int) -> Batch | None:
+    """Waiting retries of dead workers' trials, one shape and one study, taken by this process."""
+    n = len(spaces)
+    for i, space in enumerate(spaces):
+        study = studies[space.candidate]
+        shape, taken = None, []
+        for t in study.get_trials(deepcopy=False, states=(TrialState.WAITING,)):
+            same = {k: v for k, v in t.params.items() if k not in PER_MEMBER}
+            if slots.SLOT not in t.user_attrs or (shape is not None and same != shape) or not slots.claim(study, t._trial_id):
+                continue
+            shape = same
+            taken.append((optuna.trial.Trial(study, t._trial_id), slots.row(i, t.user_attrs[slots.SLOT], population, n)))
+            if len(taken) == population:
+                break
+        if taken:
+            trials_ = [t for t, _ in taken]
+            return Batch(study, space, trials_, [space.settings(t, seed) for t in trials_], [r for _, r in taken])
+    return None
+
+
+def recover(studies: dict, spaces: list, saved: dict | None, shared: bool = False) -> Batch | None:
     """After a dead process: the recorded batch to go on with (None when there is none; its
-    continued trials carry the user attribute ``resumed``), every other RUNNING trial marked
-    failed, every WAITING one taken from the queue and marked failed."""
+    continued trials carry the user attribute ``resumed``). Alone on its storage, every other
+    RUNNING trial is given back, and every WAITING one (queued by an older heldout) failed; on a
+    shared storage those may be other workers' and are left to the heartbeats."""
     record = saved["extra"] if saved else None
     batch = None
     if record and record.get("candidate") in studies:
@@ -78,13 +157,16 @@ def recover(studies: dict, spaces: list, saved: dict | None) -> Batch | None:
             for i, trial in enumerate(trials):
                 if i not in told:
                     trial.set_user_attr("resumed", True)
-            batch = Batch(study, space, trials, record["settings"], record["first_row"], told,
-                          states=saved["states"], pruning=record.get("pruning"))
+            rows = record.get("rows") or [record["first_row"] + i for i in range(len(trials))]   # older records
+            batch = Batch(study, space, trials, record["settings"], rows, told, states=saved["states"],
+                          pruning=record.get("pruning"))
+    if shared:
+        return batch
     kept = set(batch.record()["numbers"]) if batch else set()
     for candidate, study in studies.items():
         for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
             if not (batch is not None and study is batch.study and t.number in kept):
-                study.tell(t.number, state=TrialState.FAIL)
+                slots.release(study, optuna.trial.Trial(study, t._trial_id), slots.ABANDONED)
         for _ in study.get_trials(deepcopy=False, states=(TrialState.WAITING,)):
             study.tell(study.ask().number, state=TrialState.FAIL)
     return batch
@@ -92,7 +174,9 @@ def recover(studies: dict, spaces: list, saved: dict | None) -> Batch | None:
 
 def recovered(studies: dict) -> dict:
     """Over the whole study, across processes: trials continued after their process died, and
-    trials of dead processes failed (a trial failed in training has its leaderboard row)."""
+    trials of dead processes failed (a trial failed in training has its leaderboard row; a trial
+    given back before it trained is not counted)."""
     trials = [t for study in studies.values() for t in study.get_trials(deepcopy=False)]
     return {"continued": sum(bool(t.user_attrs.get("resumed")) for t in trials),
-            "failed": sum(t.state == TrialState.FAIL and "row" not in t.user_attrs for t in trials)}
+            "failed": sum(t.state == TrialState.FAIL and "row" not in t.user_attrs
+                          and t.user_attrs.get(slots.RELEASED) != slots.SURPLUS for t in trials)}

@@ -37,12 +37,14 @@ from ..seal._guard import training_split
 from ..seal.split import Split
 from ..train.population import train_population
 from ..train.result import Run
-from . import batches
+from . import batches, slots
+from . import storage as storage_of
 from .pruning import PRUNERS
 from .result import Search, settings_of
 from .space import Space
 
 DEFAULT_TRIALS = 24
+WAIT = 1.0           # seconds between looks at a shared study whose last trials other workers are training
 SHAPE_ROWS = 5_000   # rows the model's input width is estimated on (one-hot columns seen there)
 GOAL = re.compile(r"^\s*([a-z_0-9]+)\s*(<=|>=|<|>)\s*([-+0-9.eE]+)\s*$")
 COMPARE = {"<=": operator.le, ">=": operator.ge, "<": operator.lt, ">": operator.gt}
@@ -111,6 +113,8 @@ def tune(split: Split, candidates: list[str] | None = None, space: dict | None =
     if pruner not in PRUNERS:
         raise ConfigError(f"Unknown pruner {pruner!r}. Choose one of {list(PRUNERS)}.")
     goal_test = parse_goal(goal, task)
+    if storage_of.is_database(storage):
+        storage = storage_of.database(storage)
 
     with _quiet_optuna():
         return _search(split, spaces, trials, folds, metric, goal_test, timeout, seed, population, storage, study_name,
@@ -136,45 +140,52 @@ def _search(split, spaces, trials, folds, metric, goal_test, timeout, seed, popu
         sampler=batches.sampler(seed, i, 0, population),
         pruner=PRUNERS[pruner].STUDY_PRUNER(population) if pruner else optuna.pruners.NopPruner())
         for i, s in enumerate(spaces)}
-    # a run directory's study, held by this process: what a dead one left goes on, or is failed
-    resumed = batches.recover(studies, spaces, checkpoints.load(batches.STAGE)) if checkpoints else None
-    rows = [t.user_attrs["row"] for study in studies.values() for t in study.trials if "row" in t.user_attrs]
-    rows.sort(key=lambda r: r["trial"])
+    shared = storage_of.shares_trials(next(iter(studies.values()))._storage)
+    if shared:
+        _same_split(studies, split)
+    # a run directory's study: what a dead process left goes on (alone on the storage: the rest is given back)
+    resumed = batches.recover(studies, spaces, checkpoints.load(batches.STAGE), shared) if checkpoints else None
     started, stopped_by, runs = time.monotonic(), "trials", {}
     pool = split.train.append(split.validation) if folds else None
-    if goal_test and any(goal_test[1](r.get(goal_test[0])) for r in rows) and resumed is None:
-        stopped_by = "goal"
-    while (len(rows) < trials and stopped_by == "trials") or resumed is not None:
-        if resumed is None and timeout is not None and rows and time.monotonic() - started > timeout:
-            stopped_by = "timeout"   # one batch at least
-            break
+    while True:
+        rows = _rows(studies)   # every process's, on a shared storage
         batch, resumed = resumed, None
         if batch is None:
-            i = len(rows) // population % len(spaces)   # candidates take turns, a batch each
-            s = spaces[i]
-            studies[s.candidate].sampler = batches.sampler(seed, i, len(rows), population)
-            batch = batches.ask(studies[s.candidate], s, min(population, trials - len(rows)), seed, len(rows))
-        _train_batch(batch, split, pool, folds, pruner, progress, checkpoints)
+            if goal_test and any(goal_test[1](r.get(goal_test[0])) for r in rows):
+                stopped_by = "goal"
+            if len(rows) >= trials or stopped_by != "trials":
+                break
+            if timeout is not None and rows and time.monotonic() - started > timeout:
+                stopped_by = "timeout"   # one batch at least
+                break
+            storage_of.fail_stale_trials(studies.values())   # dead workers' trials, back in the queue (shared only)
+            batch = batches.ask(studies, spaces, population, trials, seed)
+            if batch is None:   # every trial is asked: other workers are training the last ones
+                if not slots.in_flight(studies.values()):
+                    break
+                time.sleep(WAIT)
+                continue
+        with storage_of.heartbeats(batch.study._storage, batch.trials):
+            _train_batch(batch, split, pool, folds, pruner, progress, checkpoints)
         for i, trial in enumerate(batch.trials):
             if i in batch.told:
                 continue   # told before its process died
-            row = _trial_row(batch.first_row + i, batch.space, trial, batch.run, i, batch.validation, split.task,
-                             metric)
-            trial.set_user_attr("row", row)
-            trial.set_user_attr("settings", {k: _plain(v) for k, v in batch.settings[i].items()})
-            if row["status"] == "complete":
-                batch.study.tell(trial, sign * row[metric])
-            else:
-                batch.study.tell(trial, state=optuna.trial.TrialState.PRUNED if row["status"] == "pruned"
-                                 else optuna.trial.TrialState.FAIL)
-            rows.append(row)
+            row = _trial_row(batch.rows[i], batch.space, trial, batch.run, i, batch.validation, split.task, metric)
+            try:
+                trial.set_user_attr("row", row)
+                trial.set_user_attr("settings", {k: _plain(v) for k, v in batch.settings[i].items()})
+                if row["status"] == "complete":
+                    batch.study.tell(trial, sign * row[metric])
+                else:
+                    batch.study.tell(trial, state=optuna.trial.TrialState.PRUNED if row["status"] == "pruned"
+                                     else optuna.trial.TrialState.FAIL)
+            except optuna.exceptions.UpdateFinishedTrialError:
+                continue   # silent past the grace period: failed by another worker, and retried there
             runs[row["trial"]] = (batch.run, i)
         if checkpoints:
             checkpoints.clear(batches.STAGE)
-        if goal_test and any(goal_test[1](r.get(goal_test[0])) for r in rows):
-            stopped_by = "goal"
         if progress is not None:
-            progress.batch(dict(_state(rows, trials, metric, started, timeout), batch=len(batch.trials),
+            progress.batch(dict(_state(_rows(studies), trials, metric, started, timeout), batch=len(batch.trials),
                                 candidate=batch.space.candidate))
 
     board = pd.DataFrame(rows)
@@ -214,6 +225,28 @@ def _train_batch(batch, split: Split, pool, folds: int | None, pruner, progress,
                                  resume=batch.states)
     # each member is scored on its own validation rows: the split's, or its fold's
     batch.validation = [split.validation] if not batch.run.fold_rows else [pool.take(va) for _, va in batch.run.fold_rows]
+
+
+def _rows(studies: dict) -> list[dict]:
+    """The leaderboard rows of every told trial, in row order."""
+    rows = [t.user_attrs["row"] for study in studies.values() for t in study.get_trials(deepcopy=False)
+            if "row" in t.user_attrs]
+    return sorted(rows, key=lambda r: r["trial"])
+
+
+def _same_split(studies: dict, split: Split) -> None:
+    """Every worker of a shared study searches the same split: the first records it, the others
+    are refused when theirs differs (another table, seed, strategy or share)."""
+    mine = {k: split.summary()[k] for k in ("train_fingerprint", "validation_fingerprint", "test_fingerprint")}
+    for study in studies.values():
+        recorded = study.user_attrs.get("split")
+        if recorded is None:
+            study.set_user_attr("split", mine)
+        elif recorded != mine:
+            raise ConfigError(f"The study {study.study_name!r} searches another split (test set "
+                              f"{recorded.get('test_fingerprint')}, this process's {mine['test_fingerprint']}). Every "
+                              "worker of one study must read the same table with the same --seed, --strategy, --test "
+                              "and --validation; or give this search its own --study name.")
 
 
 def _trial_row(number: int, s: Space, trial, run: Run, config: int, validation: list, task: str, metric: str):

@@ -34,11 +34,10 @@ def _registries() -> dict[str, dict]:
 # The names each registry starts with, for listing them without importing torch (`heldout train
 # --help`); a test keeps them equal to the registries' own. Names registered later are accepted all
 # the same: values are checked against the registries.
-BUILT_IN_NAMES = {"model": ("linear", "mlp"), "loss": ("mse", "mae", "huber", "log_loss", "cross_entropy", "hinge"),
-                  "activation": ("relu", "tanh", "sigmoid", "gelu", "identity"),
-                  "init": ("zeros", "normal", "xavier", "kaiming"),
-                  "optimizer": ("gd", "sgd", "momentum", "nesterov", "adam", "adamw"),
-                  "schedule": ("constant", "step", "cosine")}
+BUILT_IN_NAMES = dict([   # (pairs, not a dict display: these are choices, and the defaults are the fields')
+    ("model", ("linear", "mlp")), ("loss", ("mse", "mae", "huber", "log_loss", "cross_entropy", "hinge")),
+    ("activation", ("relu", "tanh", "sigmoid", "gelu", "identity")), ("init", ("zeros", "normal", "xavier", "kaiming")),
+    ("optimizer", ("gd", "sgd", "momentum", "nesterov", "adam", "adamw")), ("schedule", ("constant", "step", "cosine"))])
 
 
 @dataclass(frozen=True)

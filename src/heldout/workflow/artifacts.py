@@ -15,7 +15,8 @@ members.csv        a population: one row per member
 model.safetensors  the bundle (:mod:`heldout.model.bundle`)
 leakage.json       the leakage check's findings, and whether errors were allowed
 leaderboard.csv    a search: one row per trial
-study.journal      the search's Optuna study
+study.journal      the search's Optuna study (unless it lives in a shared database: ``--storage``)
+workers/K/         the run directory of local worker K of a search (``--workers``)
 summary.json       the selection (and, after the look, the test metrics)
 evaluation.json    the one look at the test set
 look.json          a look scored and not yet known to be recorded (while it happens; see
@@ -43,7 +44,7 @@ from .spec import DataSpec
 FORMAT = "heldout-run/1"
 FILES = {"config.json", "history.csv", "histories.csv", "members.csv", "model.safetensors", "leakage.json",
          "leaderboard.csv", "study.journal", "study.journal.lock", "summary.json", "evaluation.json", "look.json",
-         "descent.json", "report.json", "report.html", ".lock"}
+         "descent.json", "report.json", "report.html", ".lock", "workers"}
 
 
 def _written_by_heldout(name: str) -> bool:

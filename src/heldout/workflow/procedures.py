@@ -34,6 +34,7 @@ from ..train.config import SETTINGS, TrainConfig
 from ..train.fit import fit
 from ..train.population import train_population
 from ..train.result import Run
+from . import workers as workers_of
 from .artifacts import Artifacts, RunConfig
 from .deadline import Deadline
 from .lock import claimed
@@ -127,17 +128,20 @@ def _tune(spec, out: Path, trials, progress, allow_leakage, write_report, draw_d
     leakage = checked_for_leakage(the_split, allow_leakage)
     artifacts = Artifacts.create(out)
     artifacts.write_leakage(leakage)
-    # an absolute path (Optuna's lock is a symlink to it), and no lock left by a killed process: this
-    # process holds the run directory, so no other uses the journal
-    journal = artifacts.study_path.resolve()
-    Path(f"{journal}.lock").unlink(missing_ok=True)
-    storage = JournalStorage(JournalFileBackend(str(journal)))
+    workers = tune_options.pop("workers", None)
+    if tune_options.get("storage") is None:
+        # an absolute path (Optuna's lock is a symlink to it), and no lock left by a killed process:
+        # this process holds the run directory, so no other uses the journal
+        journal = artifacts.study_path.resolve()
+        Path(f"{journal}.lock").unlink(missing_ok=True)
+        tune_options["storage"] = JournalStorage(JournalFileBackend(str(journal)))
     if deadline.seconds is not None:
         share = max(SEARCH_SHARE * deadline.left(), 1e-3)   # one batch runs whatever is left
         given = tune_options.get("timeout")
         tune_options["timeout"] = share if given is None else min(given, share)
-    found = tune(the_split, trials=trials, seed=spec.seed, storage=storage, progress=progress,
-                 checkpoints=artifacts.checkpoints(), **tune_options)
+    with workers_of.started(workers, tune_procedure, spec, out, trials, tune_options):
+        found = tune(the_split, trials=trials, seed=spec.seed, progress=progress, checkpoints=artifacts.checkpoints(),
+                     **tune_options)
     artifacts.write_leaderboard(found.leaderboard)
     selection = _selection(found, spec, the_split)
     artifacts.write_summary(selection)

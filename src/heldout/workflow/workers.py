@@ -1,0 +1,50 @@
+"""Local workers of one shared search (``--workers N``): N − 1 more processes on this host join the
+study this process searches, each in its own run directory under ``OUT/workers/``. They search
+only — the refit and the one look at the test set stay with the process that started them — and
+a worker that dies leaves its trials to the others (the study's heartbeats).
+
+Each worker is a fresh process (``spawn``: nothing of this process's state is inherited) running
+:func:`~heldout.workflow.procedures.tune_procedure` (passed in: it starts the workers) on the same
+data spec, storage and study.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+from pathlib import Path
+
+from ..errors import ConfigError
+
+
+@contextlib.contextmanager
+def started(workers: int | None, procedure, spec, out: Path, trials: int, tune_options: dict):
+    """Start ``workers − 1`` processes running ``procedure`` (the search) for the block (none for
+    ``None`` or 1); wait for them at its end, and stop them if it fails."""
+    if workers is None or workers == 1:
+        yield []
+        return
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ConfigError(f"workers must be a positive whole number, got {workers!r}. Try --workers 2.")
+    if tune_options.get("storage") is None:
+        raise ConfigError("--workers needs a study storage that processes share: give --storage "
+                          "postgresql://USER@HOST/DB (see the README's 'Scale out').")
+    context = multiprocessing.get_context("spawn")
+    options = {k: v for k, v in tune_options.items() if k != "progress"}
+    processes = [context.Process(target=_work, args=(procedure, spec, out / "workers" / str(k), trials, options),
+                                 name=f"heldout-worker-{k}", daemon=False) for k in range(2, workers + 1)]
+    for process in processes:
+        process.start()
+    try:
+        yield processes
+    except BaseException:
+        for process in processes:
+            process.terminate()
+        raise
+    finally:
+        for process in processes:
+            process.join()
+
+
+def _work(procedure, spec, out: Path, trials: int, options: dict) -> None:
+    procedure(spec, out, trials=trials, draw_descent=False, **options)
