@@ -98,7 +98,7 @@ def _gather(artifacts: Artifacts) -> dict:
         "descent": artifacts.descent(),
         "ledger": [{k: e[k] for k in ("seq", "time", "kind")} | {"model": e["payload"].get("model")}
                    for e in ledger],
-        "ledger_folder": str(at.folder),
+        "ledger_folder": at.location,
         "manifest": {"seed": config.data.seed, "versions": versions(),
                      "command": " ".join(["heldout", *sys.argv[1:]]) if "heldout" in sys.argv[0] else None},
     }

@@ -1,5 +1,7 @@
 """The test set sealed: the split (:mod:`.split`), cross-validation folds, the :class:`~.sealed.Sealed`
-test set, the hash-chained ledger (:mod:`.ledger`, over its SQLite file in :mod:`._store`), the training gate (:mod:`.guard`) and the one look (:mod:`.evaluate`)."""
+test set, the hash-chained ledger (:mod:`.ledger`: its chain in :mod:`._chain`, kept in a SQLite file by
+:mod:`._sqlite` or in PostgreSQL by :mod:`._postgres`), the training gate (:mod:`.guard`) and the one look
+(:mod:`.evaluate`)."""
 
 
 def __getattr__(name: str):   # PEP 562: each module is an attribute before anything imports it

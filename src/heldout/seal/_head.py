@@ -1,6 +1,8 @@
-"""The ledger's head file: a recent entry's count and hash, kept beside the database so that
-deleting entries from the end is noticed. Written after the entry's commit and only forward, so
-a kill at any instant leaves it at or behind the entries, never ahead of them."""
+"""The ledger's head: a recent entry's count and hash, so that deleting entries from the end is
+noticed. In a folder it is a file beside the database (:class:`Head`), written after the entry's
+commit and only forward, so a kill at any instant leaves it at or behind the entries, never ahead
+of them; in PostgreSQL it is a table written in the entry's own transaction. :func:`problem`
+judges either against the entries."""
 
 from __future__ import annotations
 
@@ -48,7 +50,7 @@ def problem(head: dict | None, entries: list[dict]) -> str | None:
         return None
     count = head.get("entries")
     if not isinstance(count, int) or count < 0:
-        return f"the head file is not a head (it reads {head!r}): it was replaced"
+        return f"the head is not a head (it reads {head!r}): it was replaced"
     if count > len(entries):
         return (f"the ledger holds {len(entries)} entries but its head records {count}: entries were deleted from "
                 "the end")

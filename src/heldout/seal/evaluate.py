@@ -36,7 +36,7 @@ class Evaluation:
     rows: int
     diagnostics: dict = None  # for the report: residuals (regression), or confusion matrix and ROC curve
     models: int = 1          # distinct models evaluated on this test set, this one included
-    ledger: str | None = None  # the folder of the ledger that counted the look (absolute)
+    ledger: str | None = None  # the ledger that counted the look: its folder (absolute) or URL (no password)
 
     def to_dict(self) -> dict:
         return {"metrics": self.metrics, "test_fingerprint": self.test_fingerprint,
@@ -97,12 +97,12 @@ def evaluate(model: Model, split: Split | Sealed, *, strict: bool = False,
         if on_scored is not None:
             on_scored({"look": look, "info": info, "evaluation": Evaluation(
                 metrics=scores, test_fingerprint=sealed.seal, model_fingerprint=model.fingerprint, unsealings=0,
-                rows=len(sealed), diagnostics=diagnostics, ledger=str(sealed.ledger.folder)).to_dict()})
+                rows=len(sealed), diagnostics=diagnostics, ledger=sealed.ledger.location).to_dict()})
 
     scores, looks = sealed.unseal(look_at, model=model.fingerprint, strict=strict, info=info, on_scored=scored)
     return Evaluation(metrics=scores, test_fingerprint=sealed.seal, model_fingerprint=model.fingerprint,
                       unsealings=looks.unsealings, rows=len(sealed), diagnostics=diagnostics, models=looks.models,
-                      ledger=str(sealed.ledger.folder))
+                      ledger=sealed.ledger.location)
 
 
 def finish_look(pending: dict, ledger) -> Evaluation:

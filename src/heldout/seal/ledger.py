@@ -1,22 +1,23 @@
 """The ledger: an append-only, hash-chained record of every sealing and unsealing of a test set.
 
-It lives in SQLite (standard library) at ``FOLDER/ledger.sqlite``. The folder, when none is
-given (:func:`home`), is, in this order:
+A ledger lives in a folder, as SQLite (standard library) at ``FOLDER/ledger.sqlite`` with a head
+file beside it (:mod:`._sqlite`), or in a PostgreSQL database named by a ``postgresql://`` URL,
+shared by every host that reaches it (:mod:`._postgres`). Both keep the same entries, chain and
+verification (:mod:`._chain`). The ledger, when none is given, is ``$HELDOUT_LEDGER`` (a folder or
+a URL) when set; else the folder :func:`home`, which is, in this order:
 
 1. ``$HELDOUT_HOME``, when set;
 2. ``.heldout`` at the root of the git work tree that holds the working directory (the nearest
    folder above it, or itself, with a ``.git``), so every directory of a project shares one ledger;
 3. a folder for the user: ``$XDG_DATA_HOME/heldout``, else ``~/.local/share/heldout``.
 
-A run directory records the ledger its test set was sealed in, and ``heldout evaluate`` counts
-the look there, from whatever directory it is run. Each entry stores the hash of the entry before
-it, and a head file beside the database holds a recent hash and its entry count, so
-:meth:`Ledger.verify` notices an edited entry, a deleted entry and a truncated tail. The head is
-written after the entry's transaction commits (never before), and only forward: a process
-killed in between leaves the head one entry behind, which the next entry repairs and which is
-not a sign of tampering — entries past the head are allowed, a head past the entries is not.
-The database runs in WAL mode, so readers see a consistent snapshot while a writer appends. A ``meta``
-table records the row-fingerprint definition the ledger was written with
+A run directory records the ledger its test set was sealed in (:attr:`Ledger.location`: a folder,
+or a URL without its password), and ``heldout evaluate`` counts the look there, from whatever
+directory it is run. Each entry stores the hash of the entry before it, and a head holds a recent
+hash and its entry count, so :meth:`Ledger.verify` notices an edited entry, a deleted entry and a
+truncated tail. The head only moves forward and never ahead of the entries: entries past the head
+are allowed (a process killed between an entry's commit and the head file), a head past the
+entries is not. A ``meta`` table records the row-fingerprint definition the ledger was written with
 (:data:`~heldout.data.fingerprint.FINGERPRINT_VERSION`; a ledger without one used version 1);
 a ledger of another version is refused, since its sealed rows would no longer be recognised.
 
@@ -42,11 +43,7 @@ True
 
 from __future__ import annotations
 
-import datetime as _dt
 import hashlib
-import json
-import os
-import sqlite3
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple, Sequence
@@ -56,21 +53,9 @@ import pandas as pd
 
 from ..data.fingerprint import FINGERPRINT_VERSION, row_fingerprints
 from ..errors import LedgerError
-from . import _head, _store
-
-
-def home() -> Path:
-    """The folder holding the ledger when none is given (absolute): ``$HELDOUT_HOME``; else
-    ``.heldout`` at the root of the enclosing git work tree; else ``$XDG_DATA_HOME/heldout``
-    (default ``~/.local/share/heldout``)."""
-    if os.environ.get("HELDOUT_HOME"):
-        return Path(os.environ["HELDOUT_HOME"]).expanduser().absolute()
-    here = Path.cwd().absolute()
-    for folder in (here, *here.parents):
-        if (folder / ".git").exists():   # a folder in a plain clone, a file in a worktree or submodule
-            return folder / ".heldout"
-    data = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
-    return Path(data).expanduser().absolute() / "heldout"
+from . import _chain, _head, _location
+from ._location import home  # noqa: F401  (where it was first defined: heldout.seal.ledger.home)
+from ._sqlite import SQLiteStore
 
 
 class Looks(NamedTuple):
@@ -88,19 +73,30 @@ class Verification:
 
 
 class Ledger:
-    """Append-only, hash-chained record kept in ``folder`` (default: :func:`home`), an absolute path."""
+    """Append-only, hash-chained record kept at ``location``: a folder (SQLite) or a
+    ``postgresql://`` URL; default: ``$HELDOUT_LEDGER``, else :func:`home`.
 
-    def __init__(self, folder: str | Path | None = None):
-        self.folder = Path(folder).expanduser().absolute() if folder is not None else home()
-        self.path = self.folder / "ledger.sqlite"
-        self.head_path = self.folder / "ledger.head"
-        self.head = _head.Head(self.head_path)
+    ``location`` is what the ledger is shown and recorded as: the folder's absolute path, or the
+    URL without its password. ``folder``, ``path`` and ``head_path`` are the SQLite files (None
+    for a database)."""
+
+    def __init__(self, location: str | Path | None = None):
+        where = _location.chosen(location)
+        if isinstance(where, Path):
+            self._store = SQLiteStore(where)
+            self.folder, self.path, self.head_path = where, self._store.path, self._store.head_path
+        else:
+            from ._postgres import PostgresStore   # psycopg only for a database
+            self._store = PostgresStore(where)
+            self.folder = self.path = self.head_path = None
+        self.location: str = self._store.location
 
     def __repr__(self) -> str:
-        return f"Ledger({str(self.folder)!r})"
+        return f"Ledger({self.location!r})"
 
     def exists(self) -> bool:
-        return self.path.is_file()
+        """Whether a ledger is there (for a database: whether it holds the ledger's tables)."""
+        return self._store.exists()
 
     # -- writing -----------------------------------------------------------------------------
 
@@ -108,41 +104,70 @@ class Ledger:
         """Record a new sealed test set, its rows' fingerprints and its feature ``columns`` (whose
         values, with the target's, the fingerprints cover); a seal already recorded is left as it is."""
         blob = np.sort(np.asarray(fingerprints, dtype=np.uint64)).tobytes()
-        with self._transaction() as db:
-            if db.execute("SELECT 1 FROM sealed_rows WHERE seal = ?", (seal,)).fetchone():
+        with self._store.writing() as records:
+            if records.is_sealed(seal):
                 return
-            db.execute("INSERT INTO sealed_rows (seal, fingerprints) VALUES (?, ?)", (seal, blob))
+            records.add_sealed_rows(seal, blob)
             payload = dict(info, rows=int(len(fingerprints)), rows_sha256=hashlib.sha256(blob).hexdigest())
             if columns is not None:
                 payload["columns"] = sorted(map(str, columns))
-            head = self._append(db, "seal", seal, payload)
-        self.head.advance(*head)
+            self._append(records, "seal", seal, payload)
 
     def record_unsealing(self, seal: str, *, model: str, metrics: dict, info: dict | None = None) -> Looks:
         """Record one look at a sealed test set by ``model`` (its fingerprint); returns the looks it
         has had and the distinct models among them, this one included."""
-        with self._transaction() as db:
-            head = self._append(db, "unseal", seal, dict(info or {}, model=model, metrics=metrics))
-            looks = self._looks(db, seal)
-        self.head.advance(*head)
-        return looks
+        with self._store.writing() as records:
+            self._append(records, "unseal", seal, dict(info or {}, model=model, metrics=metrics))
+            return _looks(records, seal)
 
     def record_audit(self, seal: str, info: dict) -> None:
         """A leakage check read the test rows (not an evaluation: no model, no metrics)."""
-        with self._transaction() as db:
-            head = self._append(db, "audit", seal, {"info": info})
-        self.head.advance(*head)
+        with self._store.writing() as records:
+            self._append(records, "audit", seal, {"info": info})
 
     def retire(self, seal: str, reason: str) -> None:
         """Release a sealed test set's rows for training, leaving the reason on record."""
         if not reason.strip():
             raise LedgerError("Retiring a sealed test set needs a reason, e.g. --reason 'new split by patient'.")
-        with self._transaction() as db:
-            if not db.execute("SELECT 1 FROM sealed_rows WHERE seal = ?", (seal,)).fetchone():
-                known = [r[0] for r in db.execute("SELECT seal FROM sealed_rows")]
-                raise LedgerError(f"No sealed test set {seal!r} in {str(self.path)!r}. Known: {known[:10]}.")
-            head = self._append(db, "retire", seal, {"reason": reason})
-        self.head.advance(*head)
+        with self._store.writing() as records:
+            if not records.is_sealed(seal):
+                known = sorted(records.sealed_rows())
+                raise LedgerError(f"No sealed test set {seal!r} in the ledger {self.location!r}. Known: {known[:10]}.")
+            self._append(records, "retire", seal, {"reason": reason})
+
+    def migrate(self, source: Ledger | str | Path) -> int:
+        """Copy the entries and sealed rows of the ledger ``source`` that this one does not hold yet,
+        as they are (times, links and hashes kept, so the copy verifies as the original did);
+        returns how many entries were copied (none when this ledger already holds all of them, and
+        goes on after them). Refused when ``source`` does not verify, was written with another
+        row-fingerprint version, or when the two chains have parted (one cannot be joined to the other)."""
+        source = source if isinstance(source, Ledger) else Ledger(source)
+        head = source._store.head()
+        with source._store.reading(versioned=False) as read:
+            entries, rows = (read.entries(), read.sealed_rows()) if read is not None else ([], {})
+            version = read.version() if read is not None else FINGERPRINT_VERSION
+        problems = _problems(head, entries, rows)
+        if problems:
+            raise LedgerError(f"The ledger {source.location!r} fails verification, so it is not copied: "
+                              + "; ".join(problems) + ". Run `heldout ledger --verify` on it to see the record.")
+        if version != FINGERPRINT_VERSION:
+            raise LedgerError(f"The ledger {source.location!r} was written with row fingerprints of version {version}, "
+                              f"and this heldout computes version {FINGERPRINT_VERSION}: its sealed rows would not be "
+                              "recognised in the new ledger. Keep it as the record it is, and split again into the "
+                              "new ledger to re-seal its test sets.")
+        with self._store.writing() as records:
+            held, theirs = [e["hash"] for e in records.entries()], [e["hash"] for e in entries]
+            if held[:len(theirs)] != theirs[:len(held)]:   # neither chain is the beginning of the other
+                raise LedgerError(f"The ledger {self.location!r} holds {len(held)} entries, and they are not the "
+                                  f"first entries of {source.location!r}, nor is it theirs: the two chains have "
+                                  "parted and cannot be joined. Copy into an empty ledger (another database, or "
+                                  "another folder).")
+            for seal, blob in rows.items():
+                if not records.is_sealed(seal):
+                    records.add_sealed_rows(seal, blob)
+            for entry in entries[len(held):]:
+                records.add(entry)
+        return max(len(entries) - len(held), 0)
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -152,26 +177,18 @@ class Ledger:
 
     def looks(self, seal: str) -> Looks:
         """How many times the test set ``seal`` has been evaluated, and by how many distinct models."""
-        if not self.path.exists():
-            return Looks(0, 0)
-        with self._transaction() as db:
-            return self._looks(db, seal)
+        with self._store.reading() as records:
+            return _looks(records, seal) if records is not None else Looks(0, 0)
 
     def fingerprint_version(self) -> int:
         """The row-fingerprint definition this ledger was written with (this heldout's, when new)."""
-        if not self.path.exists():
-            return FINGERPRINT_VERSION
-        with self._transaction(versioned=False) as db:
-            return _store.stored_version(db)
+        with self._store.reading(versioned=False) as records:
+            return records.version() if records is not None else FINGERPRINT_VERSION
 
     def entries(self) -> list[dict]:
         """Every entry, oldest first, with its payload decoded."""
-        if not self.path.exists():
-            return []
-        with self._transaction(versioned=False) as db:   # the record stays readable whatever its version
-            rows = db.execute("SELECT seq, time, kind, seal, payload, prev, hash FROM entries ORDER BY seq").fetchall()
-        return [dict(seq=r[0], time=r[1], kind=r[2], seal=r[3], payload=json.loads(r[4]), prev=r[5], hash=r[6])
-                for r in rows]
+        with self._store.reading(versioned=False) as records:   # the record stays readable whatever its version
+            return records.entries() if records is not None else []
 
     def sealed_overlap(self, features: pd.DataFrame, target: pd.Series, *, fingerprints: np.ndarray | None = None,
                        own_seal: str | None = None, evaluated_only: bool = False) -> list[dict]:
@@ -187,13 +204,12 @@ class Ledger:
 
         Each finding: the seal, its recorded info, and the positions of the shared rows.
         """
-        if not self.path.exists():
-            return []
-        with self._transaction() as db:
-            retired = {r[0] for r in db.execute("SELECT seal FROM entries WHERE kind = 'retire'")}
-            evaluated = {r[0] for r in db.execute("SELECT seal FROM entries WHERE kind = 'unseal'")}
-            sealed = db.execute("SELECT seal, fingerprints FROM sealed_rows").fetchall()
-            info = {r[0]: json.loads(r[1]) for r in db.execute("SELECT seal, payload FROM entries WHERE kind='seal'")}
+        with self._store.reading() as records:
+            if records is None:
+                return []
+            retired, evaluated = records.seals("retire"), records.seals("unseal")
+            sealed = records.sealed_rows().items()
+            info = {e["seal"]: e["payload"] for e in records.entries(kind="seal")}
         table = tuple(sorted(map(str, features.columns)))
         hashed = {} if fingerprints is None else {table: fingerprints}   # by sorted column names
 
@@ -215,73 +231,48 @@ class Ledger:
 
     def anchor(self) -> str:
         """The newest entry's hash: kept elsewhere (a commit message, a paper's supplement), it lets
-        :meth:`verify` notice entries deleted from the end together with the head file, which the
-        files alone cannot show. (Whoever can rewrite the files can rewrite the record; an anchor
+        :meth:`verify` notice entries deleted from the end together with the head, which the
+        ledger alone cannot show. (Whoever can rewrite the ledger can rewrite the record; an anchor
         they cannot reach is what they cannot rewrite.)"""
         entries = self.entries()
-        return entries[-1]["hash"] if entries else _store.GENESIS
+        return entries[-1]["hash"] if entries else _chain.GENESIS
 
     def verify(self, anchor: str | None = None) -> Verification:
         """Recompute the chain; report every entry whose hash, link or stored rows do not match, a
         head that names an entry the ledger does not hold, and an ``anchor`` (a hash from
         :meth:`anchor`) that is not in the chain."""
-        head = self.head.read()   # before the entries: a head read now names entries committed by now
-        entries = self.entries()
-        problems: list[str] = []
-        prev = _store.GENESIS
-        for expected_seq, e in enumerate(entries, start=1):
-            if e["seq"] != expected_seq:
-                problems.append(f"entry {expected_seq} is missing (next entry is {e['seq']}): deleted")
-            if e["prev"] != prev:
-                problems.append(f"entry {e['seq']} does not link to the entry before it: an entry was deleted or edited")
-            if _store.entry_hash(e["seq"], e["time"], e["kind"], e["seal"], e["payload"], e["prev"]) != e["hash"]:
-                problems.append(f"entry {e['seq']} ({e['kind']} of {e['seal']}) was edited after it was written")
-            prev = e["hash"]
-        problems += self._check_sealed_rows(entries)
-        problem = _head.problem(head, entries)
-        if problem:
-            problems.append(problem)
-        if anchor is not None and anchor != _store.GENESIS and all(e["hash"] != anchor for e in entries):
+        head = self._store.head()   # before the entries: a head read now names entries committed by now
+        with self._store.reading(versioned=False) as records:
+            entries, rows = (records.entries(), records.sealed_rows()) if records is not None else ([], {})
+        problems = _problems(head, entries, rows)
+        if anchor is not None and anchor != _chain.GENESIS and all(e["hash"] != anchor for e in entries):
             problems.append(f"the anchor {anchor} is not the hash of any entry: entries were deleted from the end or "
                             "rewritten since it was taken")
         return Verification(ok=not problems, entries=len(entries), problems=problems)
 
     # -- internals ---------------------------------------------------------------------------
 
-    def _check_sealed_rows(self, entries: list[dict]) -> list[str]:
-        with self._transaction(versioned=False) as db:
-            blobs = dict(db.execute("SELECT seal, fingerprints FROM sealed_rows").fetchall())
-        problems = []
-        for e in entries:
-            if e["kind"] == "seal":
-                blob = blobs.get(e["seal"])
-                if blob is None or hashlib.sha256(blob).hexdigest() != e["payload"].get("rows_sha256"):
-                    problems.append(f"the stored rows of sealed test set {e['seal']} were changed or removed")
-        return problems
-
-    def _append(self, db: sqlite3.Connection, kind: str, seal: str, payload: dict) -> tuple[int, str]:
-        """Insert one entry in the open transaction; returns its (seq, hash) for the head. A ledger
-        whose head names more entries than it holds is refused: appending would hide the loss."""
-        last = db.execute("SELECT seq, hash FROM entries ORDER BY seq DESC LIMIT 1").fetchone()
-        seq, prev = (last[0] + 1, last[1]) if last else (1, _store.GENESIS)
-        head = self.head.read()
-        if head is not None and isinstance(head.get("entries"), int) and head["entries"] > seq - 1:
-            raise LedgerError(f"The ledger at {str(self.path)!r} fails verification: its head records "
-                              f"{head['entries']} entries and it holds {seq - 1}, so entries were deleted from its "
+    def _append(self, records, kind: str, seal: str, payload: dict) -> None:
+        """Write one entry in the open transaction, linked to the newest. A ledger whose head names
+        more entries than it holds is refused: appending would hide the loss."""
+        last = records.last()
+        held = last[0] if last else 0
+        head = records.head()
+        if head is not None and isinstance(head.get("entries"), int) and head["entries"] > held:
+            raise LedgerError(f"The ledger {self.location!r} fails verification: its head records "
+                              f"{head['entries']} entries and it holds {held}, so entries were deleted from its "
                               "end. Nothing more is written to it. Run `heldout ledger --verify` to see the record; "
-                              "restore the ledger from a copy, or start a new one (another HELDOUT_HOME).")
-        time = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="microseconds")
-        payload = json.loads(json.dumps(payload, default=_store.plain))  # what is stored is what is hashed
-        digest = _store.entry_hash(seq, time, kind, seal, payload, prev)
-        db.execute("INSERT INTO entries (seq, time, kind, seal, payload, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                   (seq, time, kind, seal, _store.canonical_json(payload), prev, digest))
-        return seq, digest
+                              "restore the ledger from a copy, or start a new one (another HELDOUT_HOME or "
+                              "HELDOUT_LEDGER).")
+        records.add(_chain.link(last, records.now(), kind, seal, payload))
 
-    def _looks(self, db: sqlite3.Connection, seal: str) -> Looks:
-        payloads = [json.loads(r[0]) for r in db.execute(
-            "SELECT payload FROM entries WHERE kind = 'unseal' AND seal = ?", (seal,))]
-        return Looks(len(payloads), len({p.get("model") for p in payloads}))
 
-    def _transaction(self, versioned: bool = True) -> _store.Transaction:
-        return _store.Transaction(self.path, versioned)
+def _problems(head: dict | None, entries: list[dict], rows: dict[str, bytes]) -> list[str]:
+    problems = _chain.problems(entries, rows)
+    problem = _head.problem(head, entries)
+    return problems + [problem] if problem else problems
 
+
+def _looks(records, seal: str) -> Looks:
+    payloads = [e["payload"] for e in records.entries(kind="unseal", seal=seal)]
+    return Looks(len(payloads), len({p.get("model") for p in payloads}))

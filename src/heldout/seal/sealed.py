@@ -68,7 +68,7 @@ class Sealed:
         before = self.ledger.looks(self.seal)
         if before.unsealings and strict:
             raise SealedError(f"Test set {self.seal} was already evaluated {before.unsealings} time(s), by "
-                              f"{_models(before.models)} (ledger {str(self.ledger.folder)!r}); strict mode allows "
+                              f"{_models(before.models)} (ledger {self.ledger.location!r}); strict mode allows "
                               "one look. Every further look lets the test set influence your choices. Make "
                               "decisions on validation data, or split off a new test set from new data.")
         scores = score(self._rows)
@@ -77,7 +77,7 @@ class Sealed:
         looks = self.ledger.record_unsealing(self.seal, model=model, metrics=scores, info=info)
         if looks.unsealings > 1:
             warnings.warn(f"Test set {self.seal} has now been evaluated {looks.unsealings} times, by "
-                          f"{_models(looks.models)} (ledger {str(self.ledger.folder)!r}). Each look that informs a "
+                          f"{_models(looks.models)} (ledger {self.ledger.location!r}). Each look that informs a "
                           "choice makes its estimate optimistic, and comparing models on it is a selection; the "
                           "ledger records every one.", HeldoutWarning, stacklevel=3)
         return scores, looks

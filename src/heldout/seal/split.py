@@ -75,7 +75,8 @@ def split(dataset: Dataset, test: Any = 0.2, validation: Any = 0.2, seed: int = 
 
     ``test`` and ``validation`` are shares in (0, 1), or tables of their own (a path, a frame or a
     Dataset with the same columns), which are then used as given. The test set is sealed in
-    ``ledger`` (a :class:`Ledger` or its folder; default: :func:`~heldout.seal.ledger.home`).
+    ``ledger`` (a :class:`Ledger`, its folder or its PostgreSQL URL; default: ``$HELDOUT_LEDGER``,
+    else :func:`~heldout.seal.ledger.home`).
     """
     if not isinstance(dataset, Dataset):
         raise ConfigError(f"split() takes a Dataset, got {type(dataset).__name__}. Call heldout.load(...) first.")

@@ -66,8 +66,9 @@ class RunConfig:
     members: int | None = None         # a population: its size, folds and grid axes
     folds: int | None = None
     axes: list = field(default_factory=list)
-    ledger: str | None = None          # the folder of the ledger the test set is sealed in (absolute);
-                                       # None in folders from before it was recorded: the default ledger
+    ledger: str | None = None          # the ledger the test set is sealed in: its folder (absolute) or URL
+                                       # (no password); None in folders from before it was recorded: the
+                                       # default ledger
 
     @property
     def is_population(self) -> bool:

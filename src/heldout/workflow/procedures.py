@@ -84,20 +84,20 @@ def save_run(out, spec: DataSpec, run: Run, *, ledger: Ledger | str | Path | Non
     """Write config, history and bundle of a single-member run; for a population, ``members.csv``
     and ``histories.csv`` instead of a bundle: which member deserves one is a selection, made on
     validation scores by the caller. ``ledger`` is the one the run's test set was sealed in (a
-    Ledger or its folder; default: the project's), recorded in ``config.json``."""
+    Ledger or its location; default: the project's), recorded in ``config.json``."""
     artifacts = Artifacts.create(out)
-    folder = str((ledger if isinstance(ledger, Ledger) else Ledger(ledger)).folder)
+    location = (ledger if isinstance(ledger, Ledger) else Ledger(ledger)).location
     if len(run.members) > 1:
         artifacts.write_members(run.table())
         artifacts.write_histories(run.histories())
         artifacts.write_config(RunConfig(spec, run.split, [c.to_dict() for c in run.configs], members=len(run.members),
-                                         folds=run.folds, axes=run.axes, ledger=folder))
+                                         folds=run.folds, axes=run.axes, ledger=location))
         return artifacts
     artifacts.write_history(run.history)
     run.model.save(artifacts.model_path)
     # last: a run directory with a config is complete
     artifacts.write_config(RunConfig(spec, run.split, run.config.to_dict(), status=run.status,
-                                     best_epoch=run.best_epoch, message=run.message, ledger=folder))
+                                     best_epoch=run.best_epoch, message=run.message, ledger=location))
     return artifacts
 
 
@@ -151,7 +151,7 @@ def _tune(spec, out: Path, trials, progress, allow_leakage, write_report, draw_d
     artifacts.write_descent(descent.trace(the_split, dict(found.best_settings, epochs=selection["epochs"]))
                             if draw_descent else None)
     if not artifacts.has_config():
-        artifacts.write_config(RunConfig(spec, the_split.summary(), ledger=str(the_split.test.ledger.folder)))
+        artifacts.write_config(RunConfig(spec, the_split.summary(), ledger=the_split.test.ledger.location))
     if write_report:
         report(artifacts.path)
     return artifacts.path, the_split, found
@@ -235,16 +235,19 @@ def evaluate_run(run_dir, *, strict: bool = False) -> Evaluation:
 def recorded_ledger(artifacts: Artifacts) -> Ledger:
     """The ledger a run directory's test set was sealed in (the default one for a folder from before
     it was recorded). A recorded ledger that is gone is an error: a fresh one would count the next
-    look as the first."""
-    folder = artifacts.config().ledger
-    if folder is None:
+    look as the first. A recorded database is reached with the password libpq finds (PGPASSWORD,
+    ~/.pgpass) or the one in ``$HELDOUT_LEDGER``: a run directory records no password."""
+    location = artifacts.config().ledger
+    if location is None:
         return Ledger()
-    ledger = Ledger(folder)
+    ledger = Ledger(location)
     if not ledger.exists():
-        raise LedgerError(f"The run directory {str(artifacts.path)!r} was sealed in the ledger at {folder!r}, but "
-                          f"there is no ledger there now (no {ledger.path.name}). Counting this look in a new ledger "
-                          "would report it as the first, whatever came before. Restore that folder; if the ledger "
-                          f"was moved, write its new folder as \"ledger\" in {str(artifacts.path / 'config.json')!r}.")
+        missing = f"no {ledger.path.name}" if ledger.path is not None else "the database holds no ledger tables"
+        raise LedgerError(f"The run directory {str(artifacts.path)!r} was sealed in the ledger at {location!r}, but "
+                          f"there is no ledger there now ({missing}). Counting this look in a new ledger would report "
+                          "it as the first, whatever came before. Restore that folder (or database); if the ledger "
+                          "was moved, write its new location as \"ledger\" in "
+                          f"{str(artifacts.path / 'config.json')!r}.")
     return ledger
 
 
@@ -262,7 +265,7 @@ def _save_model(out, spec: DataSpec, the_split, model: Model) -> None:
     artifacts.write_config(RunConfig(spec, the_split.summary(), model.config, status=model.manifest.get("status"),
                                      best_epoch=model.manifest.get("best_epoch"),
                                      message="trained on training rows: the time budget left the refit out",
-                                     ledger=str(the_split.test.ledger.folder)))
+                                     ledger=the_split.test.ledger.location))
 
 
 def _best_linear(found: Search, the_split, refit: bool, store=None) -> dict[str, Model]:

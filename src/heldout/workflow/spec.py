@@ -54,8 +54,8 @@ class DataSpec:
         return load(self.source, self.target, task=self.task, groups=self.groups, time=self.time)
 
     def split(self, ledger: Ledger | str | Path | None = None) -> Split:
-        """The split, its test set sealed in ``ledger`` (a Ledger or its folder; default: the
-        project's, :func:`~heldout.seal.ledger.home`)."""
+        """The split, its test set sealed in ``ledger`` (a Ledger, its folder or its
+        PostgreSQL URL; default: ``$HELDOUT_LEDGER``, else the project's, :func:`~heldout.seal.ledger.home`)."""
         return split(self.load(), test=self.test, validation=self.validation, seed=self.seed, strategy=self.strategy,
                      ledger=ledger)
 

@@ -1,19 +1,69 @@
-"""The ledger's SQLite file: one transaction at a time, its tables, the row-fingerprint version it
-records, and the canonical form in which entries are hashed. :mod:`.ledger` is the record built on it."""
+"""The ledger in a folder: ``ledger.sqlite`` (standard library) and the head file beside it.
+
+Every transaction is taken for writing at once (``BEGIN IMMEDIATE``), so concurrent processes
+append one after another and keep one chain; the database runs in WAL mode, so readers see the
+last commit while a writer appends, and a kill leaves the last commit intact. The head file is
+written after the entry's commit, only forward (:mod:`._head`).
+"""
 
 from __future__ import annotations
 
-import hashlib
-import json
+import contextlib
 import sqlite3
 from pathlib import Path
 
-import numpy as np
-
 from ..data.fingerprint import FINGERPRINT_VERSION
 from ..errors import LedgerError
+from . import _head
+from ._records import Records
 
-GENESIS = "0" * 64   # the hash the first entry links to
+
+class SQLiteStore:
+    """The ledger kept in ``folder`` (absolute)."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self.location = str(folder)
+        self.path = folder / "ledger.sqlite"
+        self.head_path = folder / "ledger.head"
+        self.head_file = _head.Head(self.head_path)
+
+    def exists(self) -> bool:
+        return self.path.is_file()
+
+    def head(self) -> dict | None:
+        return self.head_file.read()
+
+    @contextlib.contextmanager
+    def reading(self, versioned: bool = True):
+        """The records in one transaction, or None when there is no ledger here yet (none is made)."""
+        if not self.path.exists():
+            yield None
+            return
+        with Transaction(self.path, versioned) as db:
+            yield _FileRecords(db, self.head_file)
+
+    @contextlib.contextmanager
+    def writing(self):
+        """The records in one transaction that no other writer shares; the head moves to the
+        newest entry written once the transaction has committed."""
+        with Transaction(self.path, True) as db:
+            records = _FileRecords(db, self.head_file)
+            yield records
+        if records.added:
+            self.head_file.advance(*records.added)
+
+
+class _FileRecords(Records):
+    def __init__(self, db: sqlite3.Connection, head: _head.Head):
+        super().__init__(db)
+        self.head_file = head
+
+    def head(self) -> dict | None:
+        return self.head_file.read()
+
+    def version(self) -> int:
+        return stored_version(self.db)
 
 
 class Transaction:
@@ -81,21 +131,3 @@ def _create(db: sqlite3.Connection) -> None:
 
 def _has_table(db: sqlite3.Connection, name: str) -> bool:
     return db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None
-
-
-def canonical_json(payload: dict) -> str:
-    return json.dumps(payload, sort_keys=True, separators=(",", ":"), default=plain)
-
-
-def entry_hash(seq: int, time: str, kind: str, seal: str, payload: dict, prev: str) -> str:
-    body = canonical_json({"seq": seq, "time": time, "kind": kind, "seal": seal, "payload": payload, "prev": prev})
-    return hashlib.sha256(body.encode()).hexdigest()
-
-
-def plain(value):
-    """JSON for numpy scalars and arrays."""
-    if isinstance(value, np.generic):
-        return value.item()
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    raise TypeError(f"cannot record {type(value).__name__} in the ledger")
