@@ -25,9 +25,9 @@ COMMON = ["--dataset", "diabetes", "--trials", str(TRIALS), "--population", str(
           "--study", "shared"]
 
 
-def _env(home: Path) -> dict:
+def _env(ledger) -> dict:
     # heartbeats every second: a dead worker's trials are retried after 3 s of silence
-    return {**os.environ, "HELDOUT_HOME": str(home), "HELDOUT_HEARTBEAT_SECONDS": "1"}
+    return {**os.environ, "HELDOUT_LEDGER": str(ledger), "HELDOUT_HEARTBEAT_SECONDS": "1"}
 
 
 def _studies(url: str) -> list[optuna.Study]:
@@ -41,7 +41,7 @@ def _heldout(*args, env, out=None) -> subprocess.Popen:
 
 
 def test_three_workers_one_killed_finish_one_study_and_one_look(postgres_url, tmp_path):
-    env = _env(tmp_path / "ledger")
+    env = _env(postgres_url)   # the study and the ledger in one database, shared by the three
     runner = _heldout("run", *COMMON, "--storage", postgres_url, "--out", str(tmp_path / "a"), "--json", env=env)
     victim = _heldout("tune", *COMMON, "--storage", postgres_url, "--out", str(tmp_path / "b"), "--quiet", env=env)
     other = _heldout("tune", *COMMON, "--storage", postgres_url, "--out", str(tmp_path / "c"), "--quiet", env=env)
@@ -81,7 +81,7 @@ def test_three_workers_one_killed_finish_one_study_and_one_look(postgres_url, tm
 
     summary = json.loads(out)
     assert summary["trials"] == TRIALS and summary["ledger_count"] == 1 and summary["models"] == 1
-    ledger = heldout.Ledger(tmp_path / "ledger")
+    ledger = heldout.Ledger(postgres_url)
     assert ledger.verify().ok
     assert [e["kind"] for e in ledger.entries()].count("unseal") == 1
 

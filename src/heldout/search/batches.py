@@ -83,37 +83,33 @@ def ask(studies: dict, spaces: list, population: int, trials: int, seed: int) ->
         i = min(open_turns)[1]
         space, study = spaces[i], studies[spaces[i].candidate]
         k = min(population - held[i] % population, owed[i] - held[i])
-        taken = _new(study, owed[i], population, n, i)
-        if taken is None:
-            continue   # another process took the slot meanwhile: look again
-        first_id, first_row = taken
-        study.sampler = sampler(seed, i, first_row, population)
-        first = optuna.trial.Trial(study, first_id)
+        taken = _new(study, k, owed[i], population, n, i)
+        if not taken:
+            continue   # other processes took the slots meanwhile: look again
+        study.sampler = sampler(seed, i, taken[0][1], population)
+        first = optuna.trial.Trial(study, taken[0][0])
         space.settings(first, seed)
         shape = {name: value for name, value in first.params.items() if name not in PER_MEMBER}
         with quiet_experimental():
             study.sampler = optuna.samplers.PartialFixedSampler(shape, study.sampler)
-        trials_, rows = [first], [first_row]
-        for _ in range(k - 1):
-            taken = _new(study, owed[i], population, n, i)
-            if taken is None:
-                break
-            trials_.append(optuna.trial.Trial(study, taken[0]))
-            rows.append(taken[1])
-        return Batch(study, space, trials_, [space.settings(t, seed) for t in trials_], rows)
+        trials_ = [first] + [optuna.trial.Trial(study, trial_id) for trial_id, _ in taken[1:]]
+        return Batch(study, space, trials_, [space.settings(t, seed) for t in trials_], [r for _, r in taken])
 
 
-def _new(study, owed: int, population: int, n: int, i: int) -> tuple[int, int] | None:
-    """A new trial and its leaderboard row, or None (the trial given back) when its slot is past
-    what the candidate is owed."""
-    trial_id = slots.new_trial(study)
-    trial = optuna.trial.Trial(study, trial_id)
-    slot = slots.slot_of(study, trial.number)
-    if slot >= owed:
-        slots.release(study, trial, slots.SURPLUS)
-        return None
-    trial.set_user_attr(slots.SLOT, slot)
-    return trial_id, slots.row(i, slot, population, n)
+def _new(study, k: int, owed: int, population: int, n: int, i: int) -> list[tuple[int, int]]:
+    """``k`` new trials and their leaderboard rows, less those whose slot is past what the
+    candidate is owed (given back: another process asked first)."""
+    ids = [slots.new_trial(study) for _ in range(k)]
+    numbered = {t._trial_id: t for t in study.get_trials(deepcopy=False)}
+    taken = []
+    for trial_id in ids:
+        slot = slots.slot_of(numbered.values(), numbered[trial_id].number)
+        if slot >= owed:
+            slots.release(study, trial_id, slots.SURPLUS)
+            continue
+        study._storage.set_trial_user_attr(trial_id, slots.SLOT, slot)
+        taken.append((trial_id, slots.row(i, slot, population, n)))
+    return taken
 
 
 def _retries(studies: dict, spaces: list, population: int, seed: int) -> Batch | None:
@@ -166,7 +162,7 @@ def recover(studies: dict, spaces: list, saved: dict | None, shared: bool = Fals
     for candidate, study in studies.items():
         for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,)):
             if not (batch is not None and study is batch.study and t.number in kept):
-                slots.release(study, optuna.trial.Trial(study, t._trial_id), slots.ABANDONED)
+                slots.release(study, t._trial_id, slots.ABANDONED)
         for _ in study.get_trials(deepcopy=False, states=(TrialState.WAITING,)):
             study.tell(study.ask().number, state=TrialState.FAIL)
     return batch

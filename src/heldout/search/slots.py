@@ -49,9 +49,9 @@ def holds_slot(trial) -> bool:
     return not is_retry(trial) and not trial.user_attrs.get(RELEASED)
 
 
-def slot_of(study, number: int) -> int:
-    """The slot of trial ``number``: the slot holders numbered below it."""
-    return sum(1 for t in study.get_trials(deepcopy=False) if t.number < number and holds_slot(t))
+def slot_of(trials, number: int) -> int:
+    """The slot of trial ``number`` among a study's ``trials``: the slot holders numbered below it."""
+    return sum(1 for t in trials if t.number < number and holds_slot(t))
 
 
 def held(study) -> int:
@@ -65,14 +65,14 @@ def in_flight(studies) -> int:
                                                                                          TrialState.WAITING)))
 
 
-def release(study, trial, why: str) -> None:
+# Trials are created, claimed and given back through the study's storage, as Study.ask does it,
+# but without ask's first step (taking any trial waiting in the queue): a batch takes only
+# retries of its shape, and its trials get their Trial handles once its sampler is set.
+
+def release(study, trial_id: int, why: str) -> None:
     """Give a trial's slot back before it trains (it is failed, and counted nowhere)."""
-    trial.set_user_attr(RELEASED, why)
-    study.tell(trial, state=TrialState.FAIL)
-
-
-# Trials are created and claimed through the study's storage, as Study.ask does it, but without
-# ask's first step (taking any trial waiting in the queue): a batch takes only retries of its shape.
+    study._storage.set_trial_user_attr(trial_id, RELEASED, why)
+    study._storage.set_trial_state_values(trial_id, state=TrialState.FAIL)
 
 def new_trial(study) -> int:
     """A new trial in ``study`` (its id), numbered by the storage under the study's lock."""

@@ -121,6 +121,8 @@ def tune_procedure(spec: DataSpec | None = None, out=None, *, trials: int = DEFA
 
 
 def _tune(spec, out: Path, trials, progress, allow_leakage, write_report, draw_descent, deadline, tune_options):
+    workers = tune_options.pop("workers", None)
+    workers_of.check(workers, tune_options.get("storage"))
     resumed = Artifacts(out) if (out / "config.json").is_file() else None
     # a resumed run keeps the ledger it was sealed in, from whatever directory it is resumed
     the_split = spec.split(recorded_ledger(resumed) if resumed else None)
@@ -128,7 +130,6 @@ def _tune(spec, out: Path, trials, progress, allow_leakage, write_report, draw_d
     leakage = checked_for_leakage(the_split, allow_leakage)
     artifacts = Artifacts.create(out)
     artifacts.write_leakage(leakage)
-    workers = tune_options.pop("workers", None)
     if tune_options.get("storage") is None:
         # an absolute path (Optuna's lock is a symlink to it), and no lock left by a killed process:
         # this process holds the run directory, so no other uses the journal

@@ -17,6 +17,18 @@ from pathlib import Path
 from ..errors import ConfigError
 
 
+def check(workers, storage) -> None:
+    """Refuse a worker count that is not a positive whole number, or several workers without a
+    storage they can share (a run directory's journal belongs to one process)."""
+    if workers is None:
+        return
+    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+        raise ConfigError(f"workers must be a positive whole number, got {workers!r}. Try --workers 2.")
+    if workers > 1 and storage is None:
+        raise ConfigError("--workers needs a study storage that processes share: give --storage "
+                          "postgresql://USER@HOST/DB (see the README's 'Scale out').")
+
+
 @contextlib.contextmanager
 def started(workers: int | None, procedure, spec, out: Path, trials: int, tune_options: dict):
     """Start ``workers − 1`` processes running ``procedure`` (the search) for the block (none for
@@ -24,11 +36,6 @@ def started(workers: int | None, procedure, spec, out: Path, trials: int, tune_o
     if workers is None or workers == 1:
         yield []
         return
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ConfigError(f"workers must be a positive whole number, got {workers!r}. Try --workers 2.")
-    if tune_options.get("storage") is None:
-        raise ConfigError("--workers needs a study storage that processes share: give --storage "
-                          "postgresql://USER@HOST/DB (see the README's 'Scale out').")
     context = multiprocessing.get_context("spawn")
     options = {k: v for k, v in tune_options.items() if k != "progress"}
     processes = [context.Process(target=_work, args=(procedure, spec, out / "workers" / str(k), trials, options),
