@@ -209,3 +209,15 @@ def test_ledger_anchor_prints_the_head_hash_and_verify_checks_it():
     assert "intact" in heldout("ledger", "--verify", "--anchor", anchor).stdout
     bogus = heldout("ledger", "--verify", "--anchor", "f" * 64, check=False)
     assert bogus.returncode == 1 and "is not the hash of any entry" in bogus.stderr
+
+
+def test_the_ledger_option_names_where_the_test_set_is_sealed_and_counted(tmp_path):
+    """--ledger works as HELDOUT_LEDGER: the split is sealed there, the run directory records it,
+    and `heldout evaluate` counts the look there from any directory."""
+    from heldout.seal.ledger import Ledger
+    heldout("train", "--dataset", "diabetes", "--epochs", "2", "--no-descent", "--ledger", str(tmp_path / "team"),
+            "--out", str(tmp_path / "run"))
+    assert json.loads((tmp_path / "run" / "config.json").read_text())["ledger"] == str(tmp_path / "team")
+    heldout("evaluate", str(tmp_path / "run"))
+    assert [e["kind"] for e in Ledger(tmp_path / "team").entries()][-1] == "unseal"
+    assert not (tmp_path / ".heldout").exists()   # the default ledger was not written

@@ -4,6 +4,7 @@ and the search (``tune``, ``run``)."""
 from __future__ import annotations
 
 import functools
+import os
 
 import click
 
@@ -16,7 +17,8 @@ DEFAULT_TRIALS = 24
 
 
 def data_options(fn):
-    """DATA or --dataset, --target, --task, --test, --validation, --seed, --strategy, --groups, --time."""
+    """DATA or --dataset, --target, --task, --test, --validation, --seed, --strategy, --groups, --time,
+    --ledger."""
     decorators = [
         click.argument("data", required=False, type=click.Path(dir_okay=False)),
         click.option("--dataset", help="A bundled dataset instead of a file (see `heldout datasets`)."),
@@ -32,11 +34,16 @@ def data_options(fn):
                      help="How to split (default: stratified for classification, random for regression)."),
         click.option("--groups", help="Column of group ids: each group stays wholly on one side."),
         click.option("--time", "time_col", help="Column of times: the test set is later than training."),
+        click.option("--ledger", help="The ledger the test set is sealed and counted in: a folder, or a "
+                     "postgresql:// URL shared by a team (default: $HELDOUT_LEDGER, else $HELDOUT_HOME, else "
+                     ".heldout in the git work tree)."),
     ]
 
     @functools.wraps(fn)
-    def wrapper(data, dataset, target, task, test, validation, seed, strategy, groups, time_col, **kwargs):
+    def wrapper(data, dataset, target, task, test, validation, seed, strategy, groups, time_col, ledger, **kwargs):
         from ..workflow.spec import DataSpec
+        if ledger:   # for this process and the workers it starts, as if the shell had set it
+            os.environ["HELDOUT_LEDGER"] = ledger
         spec = DataSpec(source=data, dataset=dataset, target=target, task=task, groups=groups, time=time_col,
                         test=_share_or_file(test), validation=_share_or_file(validation), seed=seed,
                         strategy=strategy)
