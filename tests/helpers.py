@@ -16,3 +16,22 @@ def mixed_table(n: int = 200, seed: int = 0) -> pd.DataFrame:
     logit = 2 * x + (colour == "red") - 0.2 * (np.nan_to_num(size, nan=10) - 10) + flag
     y = np.where(logit + rng.normal(scale=0.5, size=n) > 0.5, "yes", "no")
     return pd.DataFrame({"x": x, "colour": colour, "size": size, "flag": flag, "label": y})
+
+
+def dated_table(n: int = 600, seed: int = 0) -> pd.DataFrame:
+    """Dates (a timestamp column with missing values, and ISO date text as a CSV holds it), a
+    string column with more distinct values than one-hot keeps, a short categorical column, a
+    number with missing values, and a target ``y`` that depends on the month, the weekday and
+    the words of the strings."""
+    rng = np.random.default_rng(seed)
+    stamps = pd.Series(pd.Timestamp("2016-01-01") + pd.to_timedelta(rng.integers(0, 1500 * 24, n), unit="h"))
+    words = ["police", "officer", "fire", "fighter", "clerk", "manager", "senior", "junior", "analyst", "engineer"]
+    title = pd.Series([" ".join(rng.choice(words, rng.integers(1, 4))) + f" {rng.integers(0, 300)}" for _ in range(n)])
+    day = pd.Series(pd.Timestamp("2010-01-01") + pd.to_timedelta(rng.integers(0, 3000, n), unit="D"))
+    amount = rng.normal(size=n)
+    y = (np.sin(2 * np.pi * stamps.dt.month / 12) + (day.dt.weekday >= 5) + title.str.contains("police")
+         + amount + rng.normal(scale=0.3, size=n))
+    return pd.DataFrame({
+        "when": stamps.where(rng.random(n) > 0.05), "day": day.dt.strftime("%Y-%m-%d"),
+        "title": title.where(rng.random(n) > 0.05), "shift": rng.choice(["day", "night", None], n),
+        "amount": np.where(rng.random(n) < 0.1, np.nan, amount), "y": y.to_numpy()})

@@ -35,6 +35,7 @@ if TYPE_CHECKING:   # what the names below resolve to, for readers and type chec
     from .data.features import Features
     from .leakage import check
     from .model.model import Model
+    from .model.portable import export_onnx, onnx_inputs
     from .search.result import Search
     from .search.tune import tune
     from .seal.evaluate import Evaluation, evaluate
@@ -54,6 +55,7 @@ _PUBLIC = {
     "datasets": (".data.datasets", ""), "load": (".data.dataset", "load"), "Dataset": (".data.dataset", "Dataset"),
     "Features": (".data.features", "Features"), "check": (".leakage", "check"), "Model": (".model.model", "Model"),
     "load_model": (".model.model", "Model.load"), "Search": (".search.result", "Search"),
+    "export_onnx": (".model.portable", "export_onnx"), "onnx_inputs": (".model.portable", "onnx_inputs"),
     "tune": (".search.tune", "tune"), "evaluate": (".seal.evaluate", "evaluate"),
     "Evaluation": (".seal.evaluate", "Evaluation"), "Ledger": (".seal.ledger", "Ledger"),
     "Sealed": (".seal.sealed", "Sealed"), "split": (".seal.split", "split"), "Split": (".seal.split", "Split"),
@@ -63,7 +65,7 @@ _PUBLIC = {
 __all__ = [
     "datasets", "load", "Dataset", "split", "Split", "Sealed", "Features", "fit", "Run", "TrainConfig", "tune",
     "Search", "check",
-    "evaluate", "Evaluation", "Model", "load_model", "Ledger",
+    "evaluate", "Evaluation", "Model", "load_model", "export_onnx", "onnx_inputs", "Ledger",
     "HeldoutError", "BudgetError", "DataError", "ConfigError", "LeakageError", "SealedError", "DivergedError", "BundleError",
     "LedgerError", "HeldoutWarning",
 ]

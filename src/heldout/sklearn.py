@@ -10,7 +10,7 @@ rows cannot be matched against tables sealed in the ledger either).
 >>> from sklearn.datasets import load_diabetes
 >>> X, y = load_diabetes(return_X_y=True)
 >>> round(HeldoutRegressor(optimizer="gd", lr=0.1).fit(X[:300], y[:300]).score(X[300:], y[300:]), 2)
-0.51
+0.5
 """
 
 from __future__ import annotations

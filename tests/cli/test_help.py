@@ -61,4 +61,6 @@ def test_the_choices_the_help_shows_are_the_librarys():
     from heldout.nn.task import TASKS
     from heldout.search.tune import DEFAULT_TRIALS
     from heldout.seal.split import STRATEGIES
+    from heldout.data.kinds import KINDS
     assert (_options.TASKS, _options.STRATEGIES, _options.DEFAULT_TRIALS) == (tuple(TASKS), STRATEGIES, DEFAULT_TRIALS)
+    assert _options.KINDS == KINDS

@@ -30,15 +30,18 @@ def test_missing_values_and_unseen_categories():
     train = pd.DataFrame({"a": [1.0, np.nan, 3.0], "c": ["x", "y", None], "b": [True, False, True]})
     f = heldout.Features().fit(train)
     out = f.transform(pd.DataFrame({"a": [np.nan], "c": ["never-seen"], "b": [False]}))
-    assert out.shape == (1, 1 + 3 + 1) and np.isfinite(out).all()
-    assert out[0, 1:4].tolist() == [0.0, 0.0, 0.0]  # unseen category: all zeros, no crash
+    assert f.output_names_ == ["a", "a=<missing>", "c=<missing>", "c=x", "c=y", "b"]   # 'a' had missing values
+    assert out.shape == (1, 2 + 3 + 1) and np.isfinite(out).all()
+    assert out[0, 2:5].tolist() == [0.0, 0.0, 0.0]  # unseen category: all zeros, no crash
     assert out[0, 0] == pytest.approx((2.0 - 2.0) / 1.0)  # imputed with the training median (2.0)
+    assert out[0, 1] == 1.0   # ... and flagged
 
 
-def test_many_categories_are_capped():
+def test_many_categories_are_capped_when_said_categorical_and_encoded_as_text_otherwise():
     train = pd.DataFrame({"c": [f"v{i % 80}" for i in range(400)]})
-    f = heldout.Features(max_categories=10).fit(train)
+    f = heldout.Features(max_categories=10, column_kinds={"c": "categorical"}).fit(train)
     assert len(f.output_names_) == 11 and f.output_names_[-1] == "c=<infrequent>"
+    assert heldout.Features(max_categories=10).fit(train).output_names_[0] == "c.text0"
 
 
 def test_values_that_cannot_be_imputed_are_refused():

@@ -26,8 +26,8 @@ COMMON = ["--dataset", "diabetes", "--trials", str(TRIALS), "--population", str(
 
 
 def _env(ledger) -> dict:
-    # heartbeats every second: a dead worker's trials are retried after 3 s of silence
-    return {**os.environ, "HELDOUT_LEDGER": str(ledger), "HELDOUT_HEARTBEAT_SECONDS": "1"}
+    # heartbeats every 2 s: a dead worker's trials are retried after 6 s of silence
+    return {**os.environ, "HELDOUT_LEDGER": str(ledger), "HELDOUT_HEARTBEAT_SECONDS": "2"}
 
 
 def _studies(url: str) -> list[optuna.Study]:

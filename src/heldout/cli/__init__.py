@@ -21,7 +21,7 @@ from ..errors import HeldoutError, HeldoutWarning
 from ._output import err_console, styled
 
 EXIT_ERROR = 2
-COMMANDS = ("check", "datasets", "evaluate", "ledger", "predict", "report", "run", "train", "tune")  # cli/NAME.py
+COMMANDS = ("check", "datasets", "evaluate", "export", "ledger", "predict", "report", "run", "train", "tune")  # cli/NAME.py
 
 
 class _LazyGroup(click.Group):

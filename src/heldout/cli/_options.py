@@ -13,12 +13,13 @@ import click
 # heldout.nn.task.TASKS, heldout.seal.split.STRATEGIES and heldout.search.tune.DEFAULT_TRIALS.
 TASKS = ("regression", "binary", "multiclass")
 STRATEGIES = ("random", "stratified", "group", "time")
+KINDS = ("numeric", "categorical", "datetime", "text")   # heldout.data.kinds.KINDS
 DEFAULT_TRIALS = 24
 
 
 def data_options(fn):
     """DATA or --dataset, --target, --task, --test, --validation, --seed, --strategy, --groups, --time,
-    --ledger."""
+    --column-kind, --weights, --class-weight, --ledger."""
     decorators = [
         click.argument("data", required=False, type=click.Path(dir_okay=False)),
         click.option("--dataset", help="A bundled dataset instead of a file (see `heldout datasets`)."),
@@ -34,24 +35,70 @@ def data_options(fn):
                      help="How to split (default: stratified for classification, random for regression)."),
         click.option("--groups", help="Column of group ids: each group stays wholly on one side."),
         click.option("--time", "time_col", help="Column of times: the test set is later than training."),
+        click.option("--column-kind", "column_kind", multiple=True, metavar="NAME=KIND",
+                     help=f"Read column NAME as KIND ({', '.join(KINDS)}) instead of from its values; repeat the "
+                     "option or separate pairs with commas."),
+        click.option("--weights", metavar="COLUMN", help="Column of row weights (numbers >= 0): a row of weight 2 "
+                     "counts as two in training, validation and the test metrics. Not a feature."),
+        click.option("--class-weight", "class_weight", metavar="balanced|LABEL=W,...",
+                     help="Class weights (classification): 'balanced' (learned from the training rows, every class "
+                     "weighing the same) or LABEL=WEIGHT pairs such as yes=3,no=1 (other classes 1)."),
         click.option("--ledger", help="The ledger the test set is sealed and counted in: a folder, or a "
                      "postgresql:// URL shared by a team (default: $HELDOUT_LEDGER, else $HELDOUT_HOME, else "
                      ".heldout in the git work tree)."),
     ]
 
     @functools.wraps(fn)
-    def wrapper(data, dataset, target, task, test, validation, seed, strategy, groups, time_col, ledger, **kwargs):
+    def wrapper(data, dataset, target, task, test, validation, seed, strategy, groups, time_col, column_kind, weights,
+                class_weight, ledger, **kwargs):
         from ..workflow.spec import DataSpec
         if ledger:   # for this process and the workers it starts, as if the shell had set it
             os.environ["HELDOUT_LEDGER"] = ledger
         spec = DataSpec(source=data, dataset=dataset, target=target, task=task, groups=groups, time=time_col,
                         test=_share_or_file(test), validation=_share_or_file(validation), seed=seed,
-                        strategy=strategy)
+                        strategy=strategy, column_kinds=column_kinds(column_kind), weights=weights,
+                        class_weight=class_weights(class_weight))
         return fn(spec=spec, **kwargs)
 
     for decorator in reversed(decorators):
         wrapper = decorator(wrapper)
     return wrapper
+
+
+def column_kinds(values: tuple[str, ...]) -> dict[str, str] | None:
+    """``--column-kind`` values (``NAME=KIND``, repeated or comma-separated) as ``{name: kind}``. A
+    value whose comma-separated pieces do not each hold ``=`` is one pair: a name with a comma."""
+    pairs = []
+    for value in values:
+        pieces = value.split(",")
+        pairs += pieces if all("=" in p for p in pieces) else [value]
+    out = {}
+    for pair in pairs:
+        name, _, kind = pair.rpartition("=")
+        if not name or kind not in KINDS:
+            raise click.BadParameter(f"{pair!r} is not NAME=KIND with KIND one of {', '.join(KINDS)}. Try "
+                                     "--column-kind zip_code=categorical.", param_hint="--column-kind")
+        out[name.strip()] = kind
+    return out or None
+
+
+def class_weights(value: str | None) -> str | dict[str, float] | None:
+    """``--class-weight``: ``balanced``, or ``LABEL=WEIGHT`` pairs separated by commas, as
+    ``{label: weight}`` (labels as text; heldout matches them to the target's labels)."""
+    if value is None or value.strip() == "balanced":
+        return None if value is None else "balanced"
+    out = {}
+    for pair in value.split(","):
+        label, _, weight = pair.rpartition("=")
+        try:
+            number = float(weight)
+        except ValueError:
+            number = None
+        if not label.strip() or number is None:
+            raise click.BadParameter(f"{pair!r} is not LABEL=WEIGHT. Give 'balanced' or pairs such as "
+                                     "--class-weight yes=3,no=1.", param_hint="--class-weight")
+        out[label.strip()] = number
+    return out
 
 
 def _share_or_file(value: str) -> float | str:

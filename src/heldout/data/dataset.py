@@ -8,13 +8,17 @@ inferred from the target and can be overridden.
 >>> ds = load(pd.DataFrame({"x": [1.0, 2.0, 3.0, 4.0], "y": ["a", "b", "a", "b"]}), target="y")
 >>> ds.task, len(ds), ds.schema
 ('binary', 4, {'x': 'numeric'})
+
+A ``weights`` column says how much each row counts (it is taken out of the features), and
+``class_weight`` (``"balanced"`` or ``{label: weight}``) how much each class counts; both are
+checked here and used by training, validation and the one look (:mod:`heldout.data.weights`).
 """
 
 from __future__ import annotations
 
 import functools
 import stat
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +28,9 @@ import pandas as pd
 from ..errors import ConfigError, DataError
 from ..nn.task import Task
 from ..nn.task import get as get_task
+from . import weights as weighting
 from .fingerprint import row_fingerprints
+from .kinds import check as check_kinds, column_kind
 # An integer-valued numeric target with at most this many distinct values is read as classes.
 MAX_INFERRED_CLASSES = 20
 
@@ -33,19 +39,22 @@ MAX_INFERRED_CLASSES = 20
 class Dataset:
     """Features, target and task, with one 64-bit fingerprint per row.
 
-    ``groups`` and ``time`` are kept beside the features, never inside them: they say how rows
-    may be split, they are not inputs of the model.
+    ``groups``, ``time`` and ``weights`` are kept beside the features, never inside them: they say
+    how rows may be split and how much each counts; they are not inputs of the model.
     """
 
     features: pd.DataFrame
     target: pd.Series
     task: Task
-    schema: dict[str, str]          # feature column -> "numeric" | "bool" | "categorical" | "datetime"
+    schema: dict[str, str]          # feature column -> "numeric" | "bool" | "categorical" | "datetime" | "text"
     fingerprints: np.ndarray        # uint64, one per row, stable across processes
     name: str = "data"
     groups: pd.Series | None = None
     time: pd.Series | None = None
     classes: tuple | None = None    # sorted class labels for classification, None for regression
+    weights: pd.Series | None = None   # how much each row counts (float64, >= 0), or None: once each
+    class_weight: str | dict | None = None   # "balanced", {label: weight}, or None: resolved on training rows
+    column_kinds: dict = field(default_factory=dict)   # the kinds the user gave (column -> kind), beside the schema
 
     def __len__(self) -> int:
         return len(self.target)
@@ -70,6 +79,7 @@ class Dataset:
             target=pick(self.target),
             groups=pick(self.groups),
             time=pick(self.time),
+            weights=pick(self.weights),
             fingerprints=self.fingerprints[positions],
         )
 
@@ -81,16 +91,20 @@ class Dataset:
             self,
             features=pd.concat([self.features, other.features], ignore_index=True),
             target=join(self.target, other.target), groups=join(self.groups, other.groups),
-            time=join(self.time, other.time),
+            time=join(self.time, other.time), weights=join(self.weights, other.weights),
             fingerprints=np.concatenate([self.fingerprints, other.fingerprints]),
         )
 
 
 def load(source: Any, target: Any = None, *, task: str | None = None, groups: str | None = None,
-         time: str | None = None, name: str | None = None) -> Dataset:
+         time: str | None = None, weights: str | None = None, class_weight: str | dict | None = None,
+         column_kinds: dict[str, str] | None = None, name: str | None = None) -> Dataset:
     """Read ``source`` into a :class:`Dataset` whose target is the column ``target``.
 
-    For numpy input, ``source`` is the feature matrix and ``target`` the label array.
+    For numpy input, ``source`` is the feature matrix and ``target`` the label array. ``weights``
+    names a column of non-negative row weights; ``class_weight`` is ``"balanced"`` or
+    ``{label: weight}`` (classification only). ``column_kinds`` (``{column: kind}``, a kind of
+    :data:`heldout.data.kinds.KINDS`) says how columns are read instead of their values.
     """
     if isinstance(source, Dataset):
         return source
@@ -106,7 +120,7 @@ def load(source: Any, target: Any = None, *, task: str | None = None, groups: st
         raise DataError(f"Say which column is the target (target=... or --target). The columns are: {columns}.")
     if target_name not in columns:
         raise DataError(f"Target column {target_name!r} is not in the table. The columns are: {columns}.")
-    for role, col in (("groups", groups), ("time", time)):
+    for role, col in (("groups", groups), ("time", time), ("weights", weights)):
         if col is not None and col not in columns:
             raise DataError(f"The {role} column {col!r} is not in the table. The columns are: {columns}.")
         if col is not None and col == target_name:
@@ -121,17 +135,20 @@ def load(source: Any, target: Any = None, *, task: str | None = None, groups: st
     y = task.check_target(y, target_name)
     classes = task.classes_of(y)
 
-    kept = [c for c in columns if c not in (target_name, groups, time)]
+    kept = [c for c in columns if c not in (target_name, groups, time, weights)]
     if not kept:
         raise DataError(f"The table has no feature columns besides the target {target_name!r}. Add features.")
     features = frame[kept].reset_index(drop=True)
-    schema = {c: column_kind(features[c]) for c in kept}
+    given = check_kinds(column_kinds, kept)
+    schema = {c: given.get(c) or column_kind(features[c]) for c in kept}
     time_col = None if time is None else _as_time(frame[time], time).reset_index(drop=True)
     return Dataset(
         features=features, target=y.reset_index(drop=True), task=task, schema=schema,
         fingerprints=row_fingerprints(features, y), name=name or default_name,
         groups=None if groups is None else frame[groups].reset_index(drop=True),
         time=time_col, classes=classes,
+        weights=None if weights is None else weighting.sample_weights(frame[weights], weights).reset_index(drop=True),
+        class_weight=weighting.check_class_weight(class_weight, task, classes), column_kinds=given,
     )
 
 
@@ -220,17 +237,6 @@ def _task(y: pd.Series, task: str | None, name: str) -> Task:
         return get_task("multiclass")
     integer_valued = bool(np.all(np.mod(y.to_numpy(dtype="float64"), 1) == 0))
     return get_task("multiclass" if integer_valued and distinct <= MAX_INFERRED_CLASSES else "regression")
-
-
-def column_kind(column: pd.Series) -> str:
-    """How a feature column is read: 'bool', 'datetime', 'numeric' or 'categorical'."""
-    if pd.api.types.is_bool_dtype(column):
-        return "bool"
-    if pd.api.types.is_datetime64_any_dtype(column):
-        return "datetime"
-    if pd.api.types.is_numeric_dtype(column):
-        return "numeric"
-    return "categorical"
 
 
 def _as_time(column: pd.Series, name: str) -> pd.Series:

@@ -1,18 +1,27 @@
-"""Preprocessing learned from training rows only, stored as plain numbers.
+"""Preprocessing learned from training rows only, stored as plain numbers and strings.
 
-Numeric, boolean and datetime columns: missing values filled with the training median, then
-standardised with the training mean and standard deviation. Categorical columns: one-hot over
-the training categories (the most frequent ``max_categories``). A category never seen in training
-encodes as all zeros, unless the column had more than ``max_categories`` categories: then every
-category outside the kept ones, seen or unseen, shares one last ``<infrequent>`` column.
+Each column gets a treatment from its kind (:mod:`heldout.data.kinds`, overridable with
+``column_kinds``), learned from the training rows and applied identically to any other rows:
+
+- ``number`` (numeric and boolean columns, :mod:`.numeric`): median-imputed, standardised;
+- ``one_hot`` (categorical columns with at most ``max_categories`` training values, or said to
+  be categorical, :mod:`.categories`);
+- ``calendar`` (dates and timestamps, :mod:`.calendar`): calendar parts, periodic encodings
+  and elapsed time;
+- ``text`` (text, and categorical columns with more values than one-hot keeps, :mod:`.text`):
+  tf-idf of character n-grams reduced by truncated SVD.
+
+A column with missing values in training also gets a ``<missing>`` indicator column (one-hot
+columns have the ``<missing>`` category instead). The learned state is JSON (:meth:`to_dict`)
+plus, for text columns, numeric arrays (:meth:`arrays`) that a bundle stores as tensors.
 
 >>> import pandas as pd
 >>> train = pd.DataFrame({"size": [1.0, 2.0, None, 3.0], "colour": ["red", "blue", "red", None]})
 >>> f = Features().fit(train)
 >>> f.output_names_
-['size', 'colour=<missing>', 'colour=blue', 'colour=red']
+['size', 'size=<missing>', 'colour=<missing>', 'colour=blue', 'colour=red']
 >>> f.transform(pd.DataFrame({"size": [2.0], "colour": ["green"]})).tolist()  # unseen colour: zeros
-[[0.0, 0.0, 0.0, 0.0]]
+[[0.0, 0.0, 0.0, 0.0, 0.0]]
 """
 
 from __future__ import annotations
@@ -20,34 +29,35 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .dataset import column_kind
+from . import calendar, categories, kinds, numeric, text
 from ..errors import ConfigError, DataError
 
-MISSING = "<missing>"
-INFREQUENT = "<infrequent>"
+MISSING, INFREQUENT = categories.MISSING, categories.INFREQUENT
+TREATMENTS = {"number": numeric, "one_hot": categories, "calendar": calendar, "text": text}
+ARRAYS = ("idf", "components")   # the column state's entries kept as arrays, not JSON
 
 
 class Features:
     """Fit-on-train preprocessing. ``fit`` learns ``columns_``; ``transform`` applies it to any rows."""
 
-    def __init__(self, max_categories: int = 50):
-        self.max_categories = max_categories  # one-hot width cap per column; rarer categories share one column
+    def __init__(self, max_categories: int = 50, column_kinds: dict[str, str] | None = None):
+        self.max_categories = max_categories  # one-hot width cap per column; beyond it, text (or <infrequent>)
+        self.column_kinds = column_kinds      # column -> kind (kinds.KINDS), overriding the kind read from values
 
-    def fit(self, frame: pd.DataFrame) -> "Features":
+    def fit(self, frame: pd.DataFrame, weights: np.ndarray | None = None) -> "Features":
+        """Learn each column's treatment from these rows, each counted by its weight (when given:
+        weighted median, mean, standard deviation and category counts, :mod:`heldout.data.weights`;
+        the text encoder counts every row once)."""
         if self.max_categories < 1:
             raise ConfigError(f"max_categories must be at least 1, got {self.max_categories}.")
-        self.columns_ = [self._fit_column(name, frame[name]) for name in frame.columns]
+        given = kinds.check(self.column_kinds, frame.columns)
+        self.columns_ = [self._fit_column(str(name), frame[name], given.get(str(name)), weights)
+                         for name in frame.columns]
         return self
 
     @property
     def output_names_(self) -> list[str]:
-        names = []
-        for col in self.columns_:
-            if col["kind"] == "categorical":
-                names += [f"{col['name']}={c}" for c in col["categories"]]
-            else:
-                names.append(col["name"])
-        return names
+        return [name for col in self.columns_ for name in _treatment(col).names(col)]
 
     def transform(self, frame: pd.DataFrame) -> np.ndarray:
         """The rows as a float32 matrix, using only what ``fit`` learned."""
@@ -58,80 +68,82 @@ class Features:
             if col["name"] not in frame.columns:
                 raise DataError(f"Column {col['name']!r} is missing from the data. The model was trained with "
                                 f"columns {[c['name'] for c in self.columns_]}.")
-            values = frame[col["name"]]
-            if col["kind"] == "categorical":
-                blocks.append(_one_hot(values, col["categories"]))
-            else:
-                x = _numeric(values, col["name"], col["kind"])
-                x = np.where(np.isnan(x), col["fill"], x)
-                blocks.append(((x - col["mean"]) / col["scale"])[:, None])
+            blocks.append(_treatment(col).transform(col, frame[col["name"]]))
+        if not blocks:
+            return np.zeros((len(frame), 0), dtype=np.float32)
         return np.ascontiguousarray(np.hstack(blocks), dtype=np.float32)
 
     def to_dict(self) -> dict:
-        return {"max_categories": self.max_categories, "columns": self.columns_}
+        """The learned state as JSON-able values, without :meth:`arrays`."""
+        columns = [{k: v for k, v in col.items() if k not in ARRAYS} for col in self.columns_]
+        return {"max_categories": self.max_categories, "columns": columns}
+
+    def arrays(self) -> dict[str, np.ndarray]:
+        """The learned numeric arrays (text columns' idf weights and SVD components), by
+        ``COLUMN_INDEX.NAME``; none for a table without text columns."""
+        return {f"{i}.{key}": np.asarray(col[key]) for i, col in enumerate(self.columns_)
+                for key in ARRAYS if key in col}
 
     @classmethod
-    def from_dict(cls, state: dict) -> "Features":
+    def from_dict(cls, state: dict, arrays: dict[str, np.ndarray] | None = None) -> "Features":
+        """The preprocessing :meth:`to_dict` and :meth:`arrays` describe (also the state of bundles
+        written before treatments were named: numbers, dates as seconds, and one-hot)."""
         f = cls(max_categories=state["max_categories"])
-        f.columns_ = state["columns"]
+        f.columns_ = [dict(col) for col in state["columns"]]
+        for key, value in (arrays or {}).items():
+            index, name = key.split(".", 1)
+            f.columns_[int(index)][name] = np.asarray(value, dtype=np.float64)
         return f
 
-    def _fit_column(self, name: str, values: pd.Series) -> dict:
-        kind = column_kind(values)
-        if kind == "categorical":
-            labels = _labels(values)
-            counts = labels.value_counts()
-            keep = sorted(counts.index[: self.max_categories].tolist())
-            if len(counts) > self.max_categories:
-                keep.append(INFREQUENT)
-            return {"name": name, "kind": kind, "categories": keep}
-        x = _numeric(values, name, kind)
-        present = x[~np.isnan(x)]
-        if len(present) == 0:
-            raise DataError(f"Column {name!r} has no values in the training rows, so its missing values cannot "
-                            "be imputed. Drop the column or give it values.")
-        fill = float(np.median(present))
-        filled = np.where(np.isnan(x), fill, x)
-        std = float(filled.std())
-        return {"name": name, "kind": kind, "fill": fill, "mean": float(filled.mean()),
-                "scale": std if std > 0 else 1.0}
+    def describe(self) -> list[dict]:
+        """One row per column: its kind, whether the kind was given or read from the values, its
+        treatment in words, how many model inputs it became, and whether it has a missing indicator."""
+        return [{"column": col["name"], "kind": col["kind"], "kind from": "given" if col.get("given") else "values",
+                 "treatment": _words(col), "inputs": len(_treatment(col).names(col)),
+                 "missing indicator": bool(col.get("indicator")) or MISSING in col.get("categories", ())}
+                for col in self.columns_]
+
+    def _fit_column(self, name: str, values: pd.Series, given: str | None, weights: np.ndarray | None) -> dict:
+        kind = given or kinds.column_kind(values)
+        if kind in ("numeric", "bool"):
+            col = numeric.fit(name, values, kind, weights)
+        elif kind == "datetime":
+            col = calendar.fit(name, values, weights)
+        elif kind == "text" or (given is None and _distinct(values) > self.max_categories):
+            col = text.fit(name, values)   # read as text: more values than one-hot keeps, or said to be text
+        else:
+            col = categories.fit(name, values, self.max_categories, kind, weights)
+        return dict(col, given=True) if given else col
 
 
-def _numeric(values: pd.Series, name: str, kind: str) -> np.ndarray:
-    """Float64 values with NaN for missing; infinities are refused (they cannot be imputed honestly)."""
-    if kind == "datetime":
-        stamps = pd.to_datetime(values, errors="coerce")
-        x = (stamps - pd.Timestamp(0, tz=getattr(stamps.dt, "tz", None))).dt.total_seconds().to_numpy(dtype="float64",
-                                                                                                      na_value=np.nan)
-        return x
-    if not (pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values)):
-        bad = values[pd.to_numeric(values, errors="coerce").isna() & values.notna()]
-        if len(bad):
-            raise DataError(f"Column {name!r} must be numeric (as in training) but holds {bad.iloc[0]!r}. "
-                            "Give numbers in that column.")
-        values = pd.to_numeric(values, errors="coerce")
-    x = values.to_numpy(dtype="float64", na_value=np.nan)
-    infinite = np.isinf(x)
-    if infinite.any():
-        rows = np.flatnonzero(infinite)
-        raise DataError(f"Column {name!r} has {len(rows)} infinite value(s) (first at rows {rows[:5].tolist()}), "
-                        "which cannot be imputed or scaled. Replace them with missing values (NaN) to impute "
-                        "them, clip them to a finite range, or drop the rows.")
-    return x
+def _distinct(values: pd.Series) -> int:
+    return int(values.dropna().astype(str).nunique())
 
 
-def _labels(values: pd.Series) -> pd.Series:
-    return values.astype(object).where(values.notna(), MISSING).map(str)
+def treatment_of(col: dict) -> str:
+    """The name of a column's treatment (bundles written before treatments were named hold numbers
+    and one-hot columns only)."""
+    return col.get("treatment") or ("one_hot" if col["kind"] == "categorical" else "number")
 
 
-def _one_hot(values: pd.Series, categories: list[str]) -> np.ndarray:
-    labels = _labels(values)
-    known = categories[:-1] if categories and categories[-1] == INFREQUENT else categories
-    index = {c: i for i, c in enumerate(known)}
-    codes = labels.map(index)
-    out = np.zeros((len(values), len(categories)), dtype=np.float32)
-    hit = codes.notna().to_numpy()
-    out[np.flatnonzero(hit), codes[hit].astype(int).to_numpy()] = 1.0
-    if len(known) < len(categories):  # everything outside the kept categories shares the last column
-        out[:, -1] = (~hit).astype(np.float32)
-    return out
+def _treatment(col: dict):
+    return TREATMENTS[treatment_of(col)]
+
+
+def _words(col: dict) -> str:
+    treatment = treatment_of(col)
+    if treatment == "one_hot":
+        kept = categories.known(col)
+        return (f"one-hot over {len(kept)} categories" +
+                (", the rarer ones sharing <infrequent>" if len(kept) < len(col["categories"]) else ""))
+    if treatment == "calendar":
+        parts = [s[0] for s in col["standardise"] if s[0] != "elapsed"]
+        cycles = [c for c, _ in calendar.CYCLES if c != "hour" or col["with_time"]]
+        return (f"calendar parts ({', '.join(parts)}) standardised; sine and cosine of {', '.join(cycles)}; "
+                f"time elapsed since 1970, standardised; missing dates filled with the median")
+    if treatment == "text":
+        return (f"tf-idf of {len(col['vocabulary'])} character {text.NGRAMS[0]}-{text.NGRAMS[1]}-grams, "
+                f"truncated SVD to {len(col['mean'])} components")
+    if col["kind"] == "datetime":
+        return "seconds since 1970, median-imputed, standardised"
+    return f"median-imputed ({col['fill']:.4g}), standardised"

@@ -86,7 +86,8 @@ def target_proxies(train: Dataset) -> list[Finding]:
         one = rows.features[[column]]
         if one[column].notna().sum() == 0:
             continue
-        x = Features().fit(one).transform(one)
+        kind = {column: train.column_kinds[column]} if column in train.column_kinds else None
+        x = Features(column_kinds=kind).fit(one).transform(one)
         score = cross_validated(model, x)
         if regression:   # a tree's steps blur an exact linear proxy on few rows: take the better of both
             score = max(score, cross_validated(LinearRegression(), x))

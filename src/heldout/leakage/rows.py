@@ -57,7 +57,7 @@ def _twin_finding(name, against, rows, twins, suspicious, by_chance, same_label,
 
 
 def near_duplicates(parts: dict[str, Dataset]) -> list[Finding]:
-    features = Features().fit(parts["train"].features)
+    features = Features(column_kinds=parts["train"].column_kinds).fit(parts["train"].features)
     train = torch.from_numpy(features.transform(parts["train"].features))
     if len(train) < 3 or train.shape[1] == 0:
         return []

@@ -3,8 +3,10 @@
 The model checks the schema of what it is asked to predict: a missing column, an unexpected
 column or a wrong type is a :class:`~heldout.errors.DataError` naming the column. ``save``
 writes one bundle (:mod:`heldout.model.bundle`): the parameters as tensors; the config, the
-preprocessing, the schema, the target, the metrics and a manifest (seed, fingerprints, library
-versions) as metadata. ``Model.load`` reads it back without executing code from it.
+preprocessing, the schema, the target (with the scale a regression model fits it on and the
+class weights, as plain numbers), the metrics and a manifest (seed, fingerprints, library
+versions) as metadata. ``Model.load`` reads it back without executing code from it; a bundle
+written before targets were scaled predicts on the raw scale it was trained on.
 
 >>> import heldout, tempfile, os
 >>> split = heldout.split(heldout.datasets.load("iris"), seed=0)
@@ -26,7 +28,9 @@ import pandas as pd
 import torch
 
 from ..data import dataset as _data
+from ..data import weights as weighting
 from ..data.features import Features
+from ..data.target_scale import IDENTITY, TargetScale
 from ..errors import BundleError, DataError
 from ..nn import losses, metrics
 from ..nn.family import make_family
@@ -35,11 +39,12 @@ from . import bundle
 
 
 class Model:
-    """A trained model: family + parameters + fitted features + the target's task and classes."""
+    """A trained model: family + parameters + fitted features + the target's task, classes and scale."""
 
     def __init__(self, family, params: list[torch.Tensor], features: Features, *, task: str, classes: tuple | None,
                  target: str, schema: dict, config: dict, manifest: dict | None = None,
-                 metrics: dict | None = None, ignored_columns: tuple = ()):
+                 metrics: dict | None = None, ignored_columns: tuple = (), target_scale: TargetScale = IDENTITY,
+                 class_weight: dict | None = None):
         self.family = family
         self.params = [p.detach().cpu() for p in params]   # one member: no leading member axis
         self.features = features
@@ -47,7 +52,9 @@ class Model:
         self.config = config
         self.manifest = manifest or {}
         self.metrics = metrics or {}
-        self.ignored_columns = tuple(ignored_columns)      # target, groups, time: allowed in predict input
+        self.ignored_columns = tuple(ignored_columns)      # target, groups, time, weights: allowed in predict input
+        self.target_scale = target_scale                   # outputs are standardised targets: predictions invert it
+        self.class_weight = class_weight                   # {label: weight} learned in training, or None
 
     def __repr__(self) -> str:
         return (f"Model({self.config.get('model')!r}, task={self.task!r}, target={self.target!r}, "
@@ -56,14 +63,19 @@ class Model:
     @property
     def fingerprint(self) -> str:
         """A digest of what the model computes: its config, preprocessing and parameters."""
-        h = hashlib.sha256(json.dumps([self.config, self.features.to_dict(), self.task, self.schema],
-                                      sort_keys=True, default=str).encode())
+        what = [self.config, self.features.to_dict(), self.task, self.schema]
+        if not self.target_scale.is_identity or self.class_weight is not None:   # older models keep their digest
+            what += [self.target_scale.to_dict(), _pairs(self.class_weight)]
+        h = hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode())
         for p in self.params:
             h.update(p.numpy().tobytes())
+        for _, array in sorted(self.features.arrays().items()):   # text encoders' numbers (none before them)
+            h.update(array.tobytes())
         return h.hexdigest()[:16]
 
     def outputs(self, frame: pd.DataFrame) -> torch.Tensor:
-        """Raw outputs [n, outputs] for rows whose columns match the training schema."""
+        """Raw outputs [n, outputs] for rows whose columns match the training schema (for regression,
+        standardised targets: :attr:`target_scale` turns them into the target's units)."""
         self._check_columns(frame)
         X = torch.from_numpy(self.features.transform(frame))
         with torch.no_grad():
@@ -73,11 +85,13 @@ class Model:
         """Class probabilities [n, classes] (binary: [P(first class), P(second class)])."""
         if not self.task.has_classes:
             raise DataError(f"predict_proba needs a classification model; this one does {self.task}. Use predict.")
-        return self.task.probabilities(self.task.predictions(self.outputs(_frame(source))))
+        return self.task.probabilities(self._predictions(self.outputs(_frame(source))))
 
     def score(self, rows: "_data.Dataset", intervals: bool = False, diagnostics: bool = False,
               baselines: dict[str, np.ndarray] | None = None) -> dict:
-        """The model's loss and the task's metrics on ``rows`` (a Dataset with targets); with
+        """The model's loss (on the scale it was trained on) and the task's metrics (in the target's
+        units) on ``rows`` (a Dataset with targets), each row counted by its weight — its sample
+        weight times the class weight learned in training; with
         ``intervals``, 95% intervals of the metrics under ``interval_95`` (exact for accuracy,
         bootstrap for the others: :func:`heldout.nn.metrics.intervals`), and for each of
         ``baselines`` (name: its :meth:`predictions` of the same rows) the difference model minus
@@ -87,27 +101,38 @@ class Model:
         transformed and the model run once for all of it."""
         out = self.outputs(rows.features)
         y = self.task.encode(rows.target, self.classes)
+        w = self.row_weights(rows)
+        fitted = self.task.encode(rows.target, self.classes, scale=self.target_scale)   # what the loss saw
         loss_name = self.config.get("loss")
-        result = {"loss": float(losses.LOSSES[loss_name](out.unsqueeze(0), y)[0]), "loss_name": loss_name}
-        prediction = self.task.predictions(out)
-        result.update(self.task.score(y.numpy(), prediction))
+        loss = losses.LOSSES[loss_name](out.unsqueeze(0), fitted, None if w is None else torch.from_numpy(w).float())
+        result = {"loss": float(loss[0]), "loss_name": loss_name}
+        prediction = self._predictions(out)
+        result.update(self.task.score(y.numpy(), prediction, w))
         if intervals:
-            result["interval_95"], versus = metrics.intervals(self.task, y.numpy(), prediction, baselines)
+            result["interval_95"], versus = metrics.intervals(self.task, y.numpy(), prediction, baselines, weights=w)
             if baselines:
                 result["versus"] = versus
         if diagnostics:
             result["diagnostics"] = self.task.diagnostics(y.numpy(), prediction, self.classes)
         return result
 
+    def row_weights(self, rows: "_data.Dataset") -> np.ndarray | None:
+        """How much each of ``rows`` counts in a metric: its sample weight times its class's weight
+        (None when every row counts once)."""
+        return weighting.of_rows(rows, self.class_weight)
+
     def predictions(self, source: Any) -> np.ndarray:
         """What the task's metrics score, one per row: values (regression), P(second class)
         (binary) or class probabilities (multiclass)."""
-        return self.task.predictions(self.outputs(_frame(source)))
+        return self._predictions(self.outputs(_frame(source)))
+
+    def _predictions(self, out: torch.Tensor) -> np.ndarray:
+        return self.task.predictions(self.target_scale.invert(out))
 
     def predict(self, source: Any) -> np.ndarray:
         """Predicted values (regression) or class labels (classification), one per row."""
         if not self.task.has_classes:
-            return self.task.predictions(self.outputs(_frame(source)))
+            return self.predictions(source)
         labels = np.asarray(self.classes, dtype=object)[self.predict_proba(source).argmax(1)]
         return np.array(labels.tolist())
 
@@ -119,11 +144,15 @@ class Model:
             "schema": json.dumps(self.schema),
             "target": json.dumps({"name": self.target, "task": self.task,
                                   "classes": None if self.classes is None else list(self.classes),
-                                  "ignored_columns": list(self.ignored_columns)}, default=str),
+                                  "ignored_columns": list(self.ignored_columns),
+                                  "scale": self.target_scale.to_dict(),
+                                  "class_weight": _pairs(self.class_weight)}, default=str),
             "metrics": json.dumps(self.metrics, sort_keys=True),
             "manifest": json.dumps(self.manifest, sort_keys=True, default=str),
         }
-        bundle.write(path, {f"param.{i}": p for i, p in enumerate(self.params)}, metadata)
+        tensors = {f"param.{i}": p for i, p in enumerate(self.params)}
+        tensors.update({f"features.{k}": torch.from_numpy(a) for k, a in self.features.arrays().items()})
+        bundle.write(path, tensors, metadata)
 
     @classmethod
     def load(cls, path, module=None) -> "Model":
@@ -143,10 +172,15 @@ class Model:
             # (inputs, outputs) from its first weight and last bias, as torch lays them out
             family.init(params[0].shape[-1], params[-1].shape[-1], seeds=[0])
         classes = None if target["classes"] is None else tuple(target["classes"])
-        return cls(family, params, Features.from_dict(json.loads(metadata["features"])), task=target["task"],
+        features = Features.from_dict(json.loads(metadata["features"]), {
+            k[len("features."):]: t.numpy() for k, t in tensors.items() if k.startswith("features.")})
+        return cls(family, params, features, task=target["task"],
                    classes=classes, target=target["name"], schema=json.loads(metadata["schema"]), config=config,
                    manifest=json.loads(metadata["manifest"]), metrics=json.loads(metadata["metrics"]),
-                   ignored_columns=tuple(target.get("ignored_columns", ())))
+                   ignored_columns=tuple(target.get("ignored_columns", ())),
+                   target_scale=TargetScale.from_dict(target.get("scale")),   # absent in older bundles: identity
+                   class_weight=None if target.get("class_weight") is None else
+                   {label: float(w) for label, w in target["class_weight"]})
 
     def _check_columns(self, frame: pd.DataFrame) -> None:
         columns = [str(c) for c in frame.columns]
@@ -158,6 +192,11 @@ class Model:
         if extra:
             raise DataError(f"Column(s) {extra} were not seen in training. The model uses {list(self.schema)}; "
                             "drop the others before predicting.")
+
+
+def _pairs(class_weight: dict | None) -> list | None:
+    """Class weights as ``[label, weight]`` pairs: JSON keeps a label's type there, not as a key."""
+    return None if class_weight is None else [[label, weight] for label, weight in class_weight.items()]
 
 
 def _frame(source: Any) -> pd.DataFrame:

@@ -3,8 +3,9 @@
 Targets arrive encoded by the task (:meth:`heldout.nn.task.Task.encode`): float values for regression, 0/1 floats for
 binary, class indices for multiclass; ``y`` is ``[n]`` when members share the rows, ``[K, n]``
 when each has its own (cross-validation folds). Binary models have one output (a logit);
-multiclass models one output per class. Optional row weights ``w[K, n]`` (0 for padding rows)
-make the mean run over each member's own rows.
+multiclass models one output per class. Optional row weights ``w[K, n]`` or ``w[n]`` — sample
+and class weights, 0 for a fold's padding rows — make the mean a weighted mean over each
+member's own rows: ``Σ w·loss / Σ w``, so a row of weight 2 counts as two copies of itself.
 
 :func:`value_and_grad` gives the loss and its gradient with respect to the outputs, in closed
 form for the common losses (the engine's backward pass starts there) and through autograd for
@@ -70,11 +71,16 @@ ROWS: dict[str, Rows] = {"mse": _mse, "mae": _mae, "huber": _huber, "log_loss": 
                          "cross_entropy": _log_loss, "hinge": _hinge}
 
 
+def _total(w: torch.Tensor, keepdim: bool = False) -> torch.Tensor:
+    """Σ w per member; rows that all weigh 0 give a mean of 0, not 0/0."""
+    return w.sum(-1, keepdim=keepdim).clamp_min(torch.finfo(w.dtype).tiny)
+
+
 def mean(rows: torch.Tensor, w: torch.Tensor | None = None) -> torch.Tensor:
     """The mean over rows, ``[K, n] -> [K]``; with weights, over each member's weighted rows."""
     if w is None:
         return rows.mean(-1)
-    return (rows * w).sum(-1) / w.sum(-1).clamp_min(1)
+    return (rows * w).sum(-1) / _total(w)
 
 
 def _reducer(name: str) -> Callable:
@@ -94,7 +100,7 @@ def _scale(out: torch.Tensor, w: torch.Tensor | None) -> torch.Tensor | float:
     """d(mean)/d(row loss): 1/n, or w / Σw per member, shaped ``[K, n, 1]``."""
     if w is None:
         return 1.0 / out.shape[1]
-    return (w / w.sum(-1, keepdim=True).clamp_min(1)).unsqueeze(-1)
+    return (w / _total(w, keepdim=True)).unsqueeze(-1)
 
 
 def _closed_form(name: str, out: torch.Tensor, y: torch.Tensor, w):

@@ -3,8 +3,9 @@ and 95% intervals over the rows of a look — for the model's metrics, and for i
 baselines scored on the same rows.
 
 A proportion (accuracy) gets the exact Clopper–Pearson interval, which covers at least its
-nominal level at every size and is not degenerate at a perfect score. Every other metric, and
-every difference to a baseline, gets a bootstrap over the rows (:func:`scipy.stats.bootstrap`):
+nominal level at every size and is not degenerate at a perfect score (when rows weigh unequally,
+it is a weighted share and gets the bootstrap). Every other metric, and every difference to a
+baseline, gets a bootstrap over the rows (:func:`scipy.stats.bootstrap`):
 one resample of row positions serves the model and every baseline alike, so a difference is
 paired. Up to :data:`BCA_ROWS` rows the interval is BCa (bias-corrected and accelerated; its
 jackknife costs rows² work); above, percentile. A BCa endpoint that cannot be computed
@@ -39,26 +40,32 @@ BATCH_NUMBERS = 1_000_000    # row weights held at once: resamples per batch × 
 
 
 def intervals(task, y: np.ndarray, prediction: np.ndarray, baselines: dict[str, np.ndarray] | None = None, *,
-              level: float = 0.95, seed: int = 0) -> tuple[dict[str, list[float]], dict[str, dict]]:
+              weights: np.ndarray | None = None, level: float = 0.95,
+              seed: int = 0) -> tuple[dict[str, list[float]], dict[str, dict]]:
     """``(interval, versus)`` for a model's ``prediction`` of targets ``y`` (encoded, as the task
     scores them): each metric's interval, and for each baseline (its prediction of the same rows)
     each metric's value, the difference model minus baseline, that difference's interval and its
-    :func:`verdict`.
+    :func:`verdict`. With row ``weights`` (sample and class weights), every metric weighs each
+    row by its weight and a resample by its draws times its weight; a proportion is then a
+    weighted share, not a count of successes, so it gets the bootstrap too.
 
     A metric gets no interval where it is undefined (NaN) on these rows, and bootstrap intervals
     need two rows or more."""
     n = len(y)
     model = task.weighted(y, prediction)
     others = {name: task.weighted(y, p) for name, p in (baselines or {}).items()}
-    ones = np.ones((1, n))
+    weigh = (lambda w: w) if weights is None else (lambda w: w * np.asarray(weights, dtype=float))  # noqa: E731
+    equal = weights is None or np.ptp(weights) == 0   # the same weight on every row: a count still
+    ones = weigh(np.ones((1, n)))
     value = {m: float(v[0]) for m, v in model(ones).items()}
     theirs = {name: {m: float(v[0]) for m, v in f(ones).items()} for name, f in others.items()}
     # what is resampled: the model's own metrics (name None) and each difference to a baseline
-    resampled = [(None, m) for m in task.metrics if m not in task.proportions]
+    exact_ones = task.proportions if equal else ()
+    resampled = [(None, m) for m in task.metrics if m not in exact_ones]
     resampled += [(name, m) for name in others for m in task.metrics]
 
     def statistic(rows, axis=-1):
-        w = _weighted.weights(rows, n)
+        w = weigh(_weighted.weights(rows, n))
         mine = model(w)
         of = {name: f(w) for name, f in others.items()}
         out = np.stack([mine[m] if name is None else mine[m] - of[name][m] for name, m in resampled])
@@ -69,7 +76,7 @@ def intervals(task, y: np.ndarray, prediction: np.ndarray, baselines: dict[str, 
     for m in task.metrics:
         if not np.isfinite(value[m]):
             continue
-        bound = exact(round(value[m] * n), n, level) if m in task.proportions else bounds.get((None, m))
+        bound = exact(round(value[m] * n), n, level) if m in exact_ones else bounds.get((None, m))
         if bound is not None:
             interval[m] = bound
     versus = {name: {m: {"value": theirs[name][m], "difference": value[m] - theirs[name][m],

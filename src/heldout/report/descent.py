@@ -64,7 +64,8 @@ def trace(split: Split, settings: dict, *, factors=FACTORS, seed: int | None = N
     recorder = _Recorder(len(rates), epochs)
     run = train_population(train, validation, configs, seed=split.seed, summary=split.summary(),
                            trace=recorder)
-    family, features = run.models[0].family, run.models[0].features
+    model = run.models[0]
+    family, features = model.family, model.features
     recorded, n_params = recorder.points, recorder.n_params
     paths = [np.stack([recorded[k][e] for e in sorted(recorded[k])]) for k in range(len(rates))]
     keep = [np.isfinite(p).all(axis=1) for p in paths]
@@ -79,8 +80,11 @@ def trace(split: Split, settings: dict, *, factors=FACTORS, seed: int | None = N
     rows = train.take(np.sort(np.random.default_rng(seed).permutation(len(train))[:grid_rows]))
     device = torch.device(chosen.device)  # where the family's modules live
     X = torch.from_numpy(features.transform(rows.features)).to(device)
-    y = split.task.encode(rows.target, split.train.classes, device)
-    surface = _surface(family, shapes, origin, axes, grid_a, grid_b, X, y, split.task, chosen)
+    # the loss the paths descend: targets on the scale the model fits, rows by their weights
+    y = split.task.encode(rows.target, split.train.classes, device, scale=model.target_scale)
+    w = model.row_weights(rows)
+    w = None if w is None else torch.from_numpy(w).to(device, X.dtype)
+    surface = _surface(family, shapes, origin, axes, grid_a, grid_b, Block.shared(X, y, w), split.task, chosen)
 
     out = []
     for k, (member, path_coords) in enumerate(zip(run.members, coords)):
@@ -203,13 +207,13 @@ def _window(coords, factors, middle, settled) -> tuple[tuple, tuple]:
     return out[0], out[1]
 
 
-def _surface(family, shapes, origin, axes, grid_a, grid_b, X, y, task, config) -> np.ndarray:
+def _surface(family, shapes, origin, axes, grid_a, grid_b, block: Block, task, config) -> np.ndarray:
     """The training loss (L2 term included) at every grid point, ``[len(grid_b), len(grid_a)]``,
     evaluated as populations of up to ``GRID_NUMBERS`` parameters without gradients."""
+    X = block.X
     A, B = (torch.from_numpy(g.reshape(-1, 1)).to(X.device, X.dtype) for g in np.meshgrid(grid_a, grid_b))
     origin_t, axis_a, axis_b = (torch.from_numpy(np.asarray(v)).to(X.device, X.dtype) for v in (origin, *axes[:2]))
     weights = family.weight_mask()
-    block = Block.shared(X, y)
     values = []
     at_once = max(1, min(len(A), GRID_NUMBERS // len(origin)))
     for start in range(0, len(A), at_once):  # the grid points' parameters, built a chunk at a time

@@ -1,7 +1,8 @@
 """``report(run_dir)``: ``report.json`` and one self-contained ``report.html`` for a run directory.
 
-The report gathers what the run directory holds — the data and split, the leakage findings, the
-training and validation curves (every member, best epoch marked), the learning-rate sweep, the
+The report gathers what the run directory holds — the data and split, each column's treatment
+(its kind, given or read from its values, and what the preprocessing made of it), the leakage
+findings, the training and validation curves (every member, best epoch marked), the learning-rate sweep, the
 candidates compared and the leaderboard of a search (diverged members marked) or the members
 of a population, the descent (``descent.json``, :mod:`heldout.report.descent`), the test metrics with
 their 95% intervals (beside them, the same on the test rows without a twin in training or
@@ -23,6 +24,8 @@ from rich.console import Group
 
 from .._util import display
 from .._util.versions import versions
+from ..data.features import Features
+from ..model import bundle
 from ..nn import metrics
 from ..nn.task import get as get_task
 from ..seal.ledger import Ledger
@@ -86,6 +89,7 @@ def _gather(artifacts: Artifacts) -> dict:
     history, board, members = artifacts.history(), artifacts.leaderboard(), artifacts.members()
     return {
         "run_dir": str(artifacts.path), "data": config.data.to_dict(), "split": split,
+        "columns": _columns(artifacts.model_path),
         "leakage": (artifacts.leakage() or {}).get("findings", []),
         "selected": {k: summary.get(k) for k in ("candidate", "hyperparameters", "selection_metric", "validation",
                                                  "epochs", "trials", "stopped_by", "pruned", "diverged")
@@ -102,6 +106,14 @@ def _gather(artifacts: Artifacts) -> dict:
         "manifest": {"seed": config.data.seed, "versions": versions(),
                      "command": " ".join(["heldout", *sys.argv[1:]]) if "heldout" in sys.argv[0] else None},
     }
+
+
+def _columns(model_path: Path) -> list[dict]:
+    """Each feature column's treatment, from the bundle's preprocessing (none before a model exists)."""
+    if not model_path.is_file():
+        return []
+    _, metadata = bundle.read(model_path)
+    return Features.from_dict(json.loads(metadata["features"])).describe()
 
 
 # -- HTML -----------------------------------------------------------------------------------
@@ -162,6 +174,10 @@ def _html(content: dict, run_dir: Path) -> str:
     e = html.escape
     parts = [f"<h1>heldout report: {e(str(content['split'].get('dataset', run_dir.name)))}</h1>"]
     parts.append("<h2>Data and split</h2>" + _table([content["split"]]))
+    if content.get("columns"):
+        parts.append("<h2>Columns and their treatment</h2><p>Learned from the training rows; a kind is read from "
+                     "the column's values unless given (--column-kind NAME=KIND).</p>"
+                     + _table(content["columns"], limit=500))
     parts.append("<h2>Leakage check</h2>" + _table(content["leakage"], ["severity", "kind", "category", "count",
                                                                         "message"]))
     if content["selected"]:

@@ -1,9 +1,10 @@
 """``evaluate()``: the one final look at the sealed test set (step 6 of the procedure).
 
-It computes the model's loss on the test rows and the task's metrics with their 95% intervals,
-writes them to the ledger with the test set's and the model's fingerprints, and only then
-returns them. The same look compares the model with baselines on the same rows (``versus``: each
-metric's difference model minus baseline, with a paired interval) — given a Split, the task's
+It computes the model's loss on the test rows and the task's metrics with their 95% intervals
+(each row counted by its sample and class weight, when the data has them), writes them to the
+ledger with the test set's and the model's fingerprints, and only then returns them. The same
+look compares the model with baselines on the same rows (``versus``: each metric's difference
+model minus baseline, with a paired interval) — given a Split, the task's
 baseline learned from the training rows (the mean target, or the class frequencies), and any
 ``baselines`` models — and scores the test rows that have no exact feature twin among the
 training and validation rows (``without_twins``): a twin's score says little about new data.
@@ -70,8 +71,9 @@ def evaluate(model: Model, split: Split | Sealed, *, strict: bool = False,
     predictors = {name: _predictor(model, name, other) for name, other in (baselines or {}).items()}
     seen = None   # the rows a test row may be a twin of
     if isinstance(split, Split):
-        # learned from the training rows only: the baseline never sees a test row
-        prior = model.task.baseline(model.task.encode(split.train.target, model.classes).numpy(), model.classes, 1)
+        # learned from the training rows only (weighted as the model's were): the baseline never sees a test row
+        prior = model.task.baseline(model.task.encode(split.train.target, model.classes).numpy(), model.classes, 1,
+                                    model.row_weights(split.train))
         predictors[BASELINE] = lambda rows: np.repeat(prior, len(rows), axis=0)
         seen = [split.train, split.validation]
 

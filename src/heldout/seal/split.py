@@ -177,6 +177,8 @@ def _given(table: Any, dataset: Dataset, part: str) -> Dataset:
     given = data.load(table, target=dataset.target.name, task=dataset.task,
                       groups=None if dataset.groups is None else dataset.groups.name,
                       time=None if dataset.time is None else dataset.time.name,
+                      weights=None if dataset.weights is None else dataset.weights.name,
+                      class_weight=dataset.class_weight, column_kinds=dataset.column_kinds,
                       name=f"{dataset.name}:{part}") if not isinstance(table, Dataset) else table
     if list(given.schema) != list(dataset.schema):
         missing = [c for c in dataset.schema if c not in given.schema]

@@ -69,6 +69,19 @@ def in_flight(studies) -> int:
 # but without ask's first step (taking any trial waiting in the queue): a batch takes only
 # retries of its shape, and its trials get their Trial handles once its sampler is set.
 
+def awaiting_retry(studies, retries: int) -> int:
+    """Trials of dead workers failed by a heartbeat whose retry is not in the study yet (and may
+    still come: fewer than ``retries`` tries behind them)."""
+    waiting = 0
+    for study in studies:
+        trials = study.get_trials(deepcopy=False)
+        retried = {number for t in trials for number in t.system_attrs.get("retry_history", [])}
+        waiting += sum(1 for t in trials if t.state == TrialState.FAIL and "row" not in t.user_attrs
+                       and not t.user_attrs.get(RELEASED) and t.number not in retried
+                       and len(t.system_attrs.get("retry_history", [])) < retries)
+    return waiting
+
+
 def release(study, trial_id: int, why: str) -> None:
     """Give a trial's slot back before it trains (it is failed, and counted nowhere)."""
     study._storage.set_trial_user_attr(trial_id, RELEASED, why)

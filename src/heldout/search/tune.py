@@ -96,7 +96,8 @@ def tune(split: Split, candidates: list[str] | None = None, space: dict | None =
                           "Try max_steps=3000.")
     # the rows one trial trains on: the training rows, or (with folds) all but one fold of the pool
     rows = len(split.train) if not folds else (len(split.train) + len(split.validation)) * (folds - 1) // folds
-    shape = (len(Features().fit(split.train.features.head(SHAPE_ROWS)).output_names_),
+    shape = (len(Features(column_kinds=split.train.column_kinds).fit(split.train.features.head(SHAPE_ROWS))
+                  .output_names_),
              task.n_outputs(split.train.classes))   # the model's inputs (estimated on a sample) and outputs
     spaces = [Space.for_candidate(c, task, space, rows=rows, max_steps=max_steps, shape=shape) for c in candidates]
     metric = metric or task.selection
@@ -145,7 +146,7 @@ def _search(split, spaces, trials, folds, metric, goal_test, timeout, seed, popu
         _same_split(studies, split)
     # a run directory's study: what a dead process left goes on (alone on the storage: the rest is given back)
     resumed = batches.recover(studies, spaces, checkpoints.load(batches.STAGE), shared) if checkpoints else None
-    started, stopped_by, runs = time.monotonic(), "trials", {}
+    started, stopped_by, runs, idle = time.monotonic(), "trials", {}, []
     pool = split.train.append(split.validation) if folds else None
     while True:
         rows = _rows(studies)   # every process's, on a shared storage
@@ -161,10 +162,11 @@ def _search(split, spaces, trials, folds, metric, goal_test, timeout, seed, popu
             storage_of.fail_stale_trials(studies.values())   # dead workers' trials, back in the queue (shared only)
             batch = batches.ask(studies, spaces, population, trials, seed)
             if batch is None:   # every trial is asked: other workers are training the last ones
-                if not slots.in_flight(studies.values()):
+                if not _worth_waiting(studies, shared, idle):
                     break
                 time.sleep(WAIT)
                 continue
+            idle.clear()
         with storage_of.heartbeats(batch.study._storage, batch.trials):
             _train_batch(batch, split, pool, folds, pruner, progress, checkpoints)
         for i, trial in enumerate(batch.trials):
@@ -225,6 +227,21 @@ def _train_batch(batch, split: Split, pool, folds: int | None, pruner, progress,
                                  resume=batch.states)
     # each member is scored on its own validation rows: the split's, or its fold's
     batch.validation = [split.validation] if not batch.run.fold_rows else [pool.take(va) for _, va in batch.run.fold_rows]
+
+
+def _worth_waiting(studies: dict, shared: bool, idle: list) -> bool:
+    """With every slot taken and the budget not yet told: whether the missing trials may still come.
+    They may while any trial is running or waiting, and, on a shared storage, while a dead worker's
+    trial is failed but its retry not yet queued (the worker that failed it queues it an instant
+    later) — for at most a few heartbeats' grace after nothing is left in flight (``idle`` holds
+    when that began), so a retry that never comes (its retries spent) does not hold the search."""
+    if slots.in_flight(studies.values()):
+        idle.clear()
+        return True
+    if not shared or not slots.awaiting_retry(studies.values(), storage_of.RETRIES):
+        return False
+    idle[:] = idle or [time.monotonic()]
+    return time.monotonic() - idle[0] < storage_of.GRACE * storage_of.heartbeat_seconds()
 
 
 def _rows(studies: dict) -> list[dict]:

@@ -4,7 +4,10 @@ A :class:`Block` holds preprocessed rows either shared by every member (``X[n, d
 padded block per cross-validation fold (``X[F, n_max, d]``, ``counts[f]`` real rows each). Each
 fold draws its own batch order from its own generator, seeded like a separate run's, so a fold
 trained as a member sees exactly the batches it would see trained alone; members of one fold
-share each batch. Padding rows carry weight 0 and never count.
+share each batch. Padding rows carry weight 0 and never count. Rows may carry weights of their
+own (sample and class weights, ``w``), which every batch hands to the loss beside them; ``unit``
+is how many target units one unit of ``y`` is (the training rows' target scale), which turns a
+monitored rmse back into the target's units.
 
 Without folds a step reads one slice of a seeded permutation (no per-row loader).
 
@@ -31,19 +34,28 @@ class Block:
     X: torch.Tensor
     y: torch.Tensor
     counts: list[int]
+    w: torch.Tensor | None = None      # row weights, ``[n]`` or ``[F, n_max]`` (0 on padding); None: all 1
+    unit: torch.Tensor | None = None   # target units per unit of y: a number, or ``[F]``; None: 1
 
     @classmethod
-    def shared(cls, X: torch.Tensor, y: torch.Tensor) -> "Block":
-        return cls(X, y, [len(y)])
+    def shared(cls, X: torch.Tensor, y: torch.Tensor, w: torch.Tensor | None = None,
+               unit: float | None = None) -> "Block":
+        return cls(X, y, [len(y)], w, None if unit is None else torch.tensor(float(unit), device=X.device))
 
     @classmethod
-    def folded(cls, Xs: list[torch.Tensor], ys: list[torch.Tensor]) -> "Block":
+    def folded(cls, Xs: list[torch.Tensor], ys: list[torch.Tensor], ws: list | None = None,
+               units: list[float] | None = None) -> "Block":
         n_max = max(len(y) for y in ys)
         X = Xs[0].new_zeros((len(Xs), n_max, Xs[0].shape[1]))
         y = ys[0].new_zeros((len(ys), n_max))
+        weighted = ws is not None and any(w is not None for w in ws)
+        w = Xs[0].new_zeros((len(ys), n_max)) if weighted else None
         for f, (Xf, yf) in enumerate(zip(Xs, ys)):
             X[f, :len(yf)], y[f, :len(yf)] = Xf, yf
-        return cls(X, y, [len(t) for t in ys])
+            if weighted:
+                w[f, :len(yf)] = 1 if ws[f] is None else ws[f]
+        unit = None if units is None else torch.tensor([float(u) for u in units], device=X.device)
+        return cls(X, y, [len(t) for t in ys], w, unit)
 
     @property
     def is_shared(self) -> bool:
@@ -53,12 +65,22 @@ class Block:
     def n_features(self) -> int:
         return self.X.shape[-1]
 
-    def weights(self) -> torch.Tensor | None:
+    def mask(self) -> torch.Tensor | None:
         """``[F, n_max]``: 1 for real rows, 0 for padding (``None`` when shared)."""
         if self.is_shared:
             return None
         ar = torch.arange(self.X.shape[1], device=self.X.device)
         return (ar < torch.tensor(self.counts, device=self.X.device).unsqueeze(1)).to(self.X.dtype)
+
+    def weights(self) -> torch.Tensor | None:
+        """Each row's weight in a mean: its own weight, 0 for padding (``None``: shared, all 1)."""
+        return self.mask() if self.w is None else self.w
+
+    def member_unit(self, fold: torch.Tensor | None) -> torch.Tensor | None:
+        """Each member's unit (``[K]`` for folds, a number when shared), or None."""
+        if self.unit is None or self.unit.dim() == 0 or fold is None:
+            return self.unit
+        return self.unit.index_select(0, fold)
 
     def sample(self, rows: int, seed: int) -> "Block":
         """At most ``rows`` rows (per fold) drawn without replacement, in their order."""
@@ -67,12 +89,16 @@ class Block:
             if len(self.y) <= rows:
                 return self
             pick = torch.randperm(len(self.y), generator=gen)[:rows].sort().values.to(self.X.device)
-            return Block.shared(self.X.index_select(0, pick), self.y.index_select(0, pick))
+            return Block(self.X.index_select(0, pick), self.y.index_select(0, pick), [len(pick)],
+                         None if self.w is None else self.w.index_select(0, pick), self.unit)
         if max(self.counts) <= rows:
             return self
         picks = [torch.randperm(c, generator=gen)[:rows].sort().values.to(self.X.device) for c in self.counts]
-        return Block.folded([X.index_select(0, p) for X, p in zip(self.X, picks)],
-                            [y.index_select(0, p) for y, p in zip(self.y, picks)])
+        sampled = Block.folded([X.index_select(0, p) for X, p in zip(self.X, picks)],
+                               [y.index_select(0, p) for y, p in zip(self.y, picks)],
+                               None if self.w is None else [w.index_select(0, p) for w, p in zip(self.w, picks)])
+        sampled.unit = self.unit
+        return sampled
 
     def generators(self, seed: int) -> list[torch.Generator]:
         """One batch-order generator per fold, each seeded as a separate run's would be."""
@@ -85,7 +111,7 @@ class Block:
         """This epoch's batches as ``(X, y, w, rows)``; ``rows`` is a number, or ``[K]`` when folded."""
         n = max(self.counts)
         if batch >= n and self.is_shared:
-            yield self.X, self.y, None, n
+            yield self.X, self.y, self.w, n
             return
         device = self.X.device
         if self.is_shared:
@@ -96,8 +122,10 @@ class Block:
             for first in range(0, n, per_gather):
                 idx = perm[first:first + per_gather]
                 X, y = self.X.index_select(0, idx), self.y.index_select(0, idx)
+                w = None if self.w is None else self.w.index_select(0, idx)
                 for start in range(0, len(idx), batch):
-                    yield X[start:start + batch], y[start:start + batch], None, min(batch, len(idx) - start)
+                    part = slice(start, start + batch)
+                    yield X[part], y[part], None if w is None else w[part], min(batch, len(idx) - start)
             return
         # each fold its own permutation of its own rows, padded to the longest fold; rows are
         # gathered from the flattened blocks several batches at a time, then copied per member
@@ -106,22 +134,25 @@ class Block:
         for f, (count, gen) in enumerate(zip(self.counts, gens)):
             order[f, :count] = torch.randperm(count, generator=gen)
         order = (order + torch.arange(F).unsqueeze(1) * n_max).to(device)
-        valid = self.weights()
+        valid, weights = self.mask(), self.w
         flat_X, flat_y = self.X.view(F * n_max, -1), self.y.view(-1)
         per_gather = batch * max(1, GATHER_BYTES // (F * batch * self.X.shape[-1] * self.X.element_size()))
         for first in range(0, n, per_gather):
             idx = order[:, first:first + per_gather]
             X = flat_X.index_select(0, idx.reshape(-1)).view(F, -1, self.X.shape[-1])
             y = flat_y.index_select(0, idx.reshape(-1)).view(F, -1)
-            w = valid[:, first:first + per_gather]
+            real = valid[:, first:first + per_gather]
+            # each position's row weight, 0 past a fold's end (those positions repeat its first row)
+            w = None if weights is None else weights.view(-1).index_select(0, idx.reshape(-1)).view(F, -1) * real
             for start in range(0, idx.shape[1], batch):
                 part = slice(start, start + batch)
                 Xk, yk = X[:, part].index_select(0, fold), y[:, part].index_select(0, fold)
+                wk = None if w is None else w[:, part].index_select(0, fold)
                 if first + start + batch <= min(self.counts):   # every fold has a full batch here
-                    yield Xk, yk, None, Xk.shape[1]
+                    yield Xk, yk, wk, Xk.shape[1]
                 else:
-                    wk = w[:, part].index_select(0, fold)
-                    yield Xk, yk, wk, wk.sum(-1)
+                    count = real[:, part].index_select(0, fold)
+                    yield Xk, yk, count if wk is None else wk, count.sum(-1)
 
 
 @dataclass

@@ -53,8 +53,9 @@ class Plan:
         opt = optim.get(c0.optimizer)
         batch = max(data.train.counts) if opt.full_batch else c0.batch_size
         epochs = c0.epochs if c0.iterations is None else math.ceil(c0.iterations / data.train.steps_per_epoch(batch))
+        # weighted rows take the unstreamed path, whose loss reads row weights
         return cls(family, list(configs), data, task, n_out, shuffle_seed, opt, c0.loss, batch, epochs, c0.iterations,
-                   opt.full_batch and data.train.is_shared and family.streams_full_batch)
+                   opt.full_batch and data.train.is_shared and data.train.w is None and family.streams_full_batch)
 
 
 def train(family, configs: list[TrainConfig], data: Tensors, task, n_out: int, shuffle_seed: int,

@@ -1,7 +1,9 @@
 """Each member's loss and monitored metric over whole blocks of rows, without gradients.
 
 Validation rows are scored after every epoch, the initial training loss before the first; the
-descent picture scores its grid of parameters the same way.
+descent picture scores its grid of parameters the same way. Rows count by their weights; the
+loss is on the scale the model fits (standardised regression targets), the monitored metric in
+the target's own units.
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ def score_rows(family, params, block: Block, fold, task, loss: str) -> tuple[tor
 
     def kernel(start: int, stop: int, sums) -> None:
         if block.is_shared:
-            X, y, w = block.X[start:stop], block.y[start:stop], None
+            X, y, w = block.X[start:stop], block.y[start:stop], None if valid is None else valid[start:stop]
         else:  # each member reads its own fold's rows
             X, y, w = (t[:, start:stop].index_select(0, fold) for t in (block.X, block.y, valid))
         out = family.forward(params, X)
@@ -45,5 +47,7 @@ def score_rows(family, params, block: Block, fold, task, loss: str) -> tuple[tor
             loss_sum, metric_sum, weight = zeros()
             for start in range(0, n, rows):
                 kernel(start, min(start + rows, n), [loss_sum, metric_sum, weight])
-    weight = weight.clamp_min(1)
-    return loss_sum / weight, task.finish_monitor(metric_sum / weight)
+    weight = weight.clamp_min(torch.finfo(weight.dtype).tiny)
+    metric = task.finish_monitor(metric_sum / weight)
+    unit = block.member_unit(fold)
+    return loss_sum / weight, metric if unit is None else metric * unit

@@ -8,12 +8,12 @@ a population. A single configuration is a population of one.
 >>> split = heldout.split(heldout.datasets.load("diabetes"), seed=0)
 >>> run = heldout.fit(split, model="linear", loss="mse", optimizer="gd", lr=0.1)
 >>> run.status, run.history.columns.tolist()
-('converged', ['epoch', 'lr', 'train_loss', 'val_loss', 'val_metric'])
->>> round(float(run.history["val_metric"][run.best_epoch]), 1)  # validation rmse at the best epoch
-54.2
+('early_stopped', ['epoch', 'lr', 'train_loss', 'val_loss', 'val_metric'])
+>>> round(float(run.history["val_metric"][run.best_epoch]), 1)  # validation rmse at the best epoch (target units)
+53.8
 >>> sweep = heldout.fit(split, optimizer="gd", lr=[0.01, 0.1], seed=[0, 1])
 >>> sweep.table()[["lr", "seed", "status"]].values.tolist()
-[[0.01, 0, 'converged'], [0.01, 1, 'converged'], [0.1, 0, 'converged'], [0.1, 1, 'converged']]
+[[0.01, 0, 'max_epochs'], [0.01, 1, 'early_stopped'], [0.1, 0, 'early_stopped'], [0.1, 1, 'early_stopped']]
 """
 
 from __future__ import annotations

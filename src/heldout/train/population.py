@@ -2,7 +2,8 @@
 
 It takes training rows, validation rows (or ``None``: the training rows are then watched
 themselves, as a refit does) and one dict of settings per configuration; it learns the
-preprocessing from the training rows (per fold, with folds), trains every population as one
+preprocessing from the training rows (per fold, with folds) — the features, the target's scale
+and the class weights, each row counted by its weight — trains every population as one
 computation in chunks that fit the memory budget, and wraps each member as a ``Model``. It never
 sees a split or a sealed test set: the guarded :func:`heldout.fit` calls it after the gate, and
 so do the refit, the scikit-learn estimators and the descent picture, without forging a split.
@@ -11,14 +12,16 @@ so do the refit, the scikit-learn estimators and the descent picture, without fo
 from __future__ import annotations
 
 import warnings
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 import torch
 
 from .._util import threads
 from .._util.versions import versions
+from ..data import weights as weighting
 from ..data.dataset import Dataset
 from ..data.features import Features
+from ..data.target_scale import TargetScale
 from ..errors import ConfigError, HeldoutWarning, LeakageError
 from ..model.model import Model
 from ..nn import losses, optim
@@ -69,7 +72,7 @@ def train_population(train: Dataset, validation: Dataset | None, settings: list[
         family = make_family(c0.model, hidden=c0.hidden, activation=c0.activation, init=c0.init)
         if c0.device not in prepared:
             prepared[c0.device] = _prepare(train, validation, folds, torch.device(c0.device))
-        data, features = prepared[c0.device]
+        data, learned = prepared[c0.device]
         n_out = task.n_outputs(train.classes)
         shuffle_seed = c0.shuffle_seed if c0.shuffle_seed is not None else seed
         for c, chunk in enumerate(_chunks(family, c0, data, n_out, len(ks), memory_budget)):
@@ -92,7 +95,7 @@ def train_population(train: Dataset, validation: Dataset | None, settings: list[
         families.update({k: family for k in ks})
 
     members = [results[k] for k in range(len(member_specs))]
-    models = [_model(families[k], m, features[m.fold or 0], train, summary, seed) for k, m in enumerate(members)]
+    models = [_model(families[k], m, learned[m.fold or 0], train, summary, seed) for k, m in enumerate(members)]
     return Run(members=members, models=models, split=summary, configs=configs,
                config_index=[i for i, _ in member_specs], axes=list(axes), folds=len(folds) if folds else None,
                chunks=chunk_sizes, fold_rows=folds)
@@ -108,27 +111,53 @@ def make_config(settings: dict, task) -> TrainConfig:
     return replace(config, loss=task.resolve_loss(config.loss, losses.LOSSES))
 
 
-def _prepare(train: Dataset, validation: Dataset | None, folds, device) -> tuple[Tensors, list[Features]]:
+@dataclass(frozen=True)
+class Learned:
+    """What is learned from training rows before training: the features, the scale the loss sees the
+    target on, and the class weights ``{label: weight}`` (None without class weights)."""
+
+    features: Features
+    scale: TargetScale
+    class_weight: dict | None
+
+    @classmethod
+    def fit(cls, rows: Dataset) -> "Learned":
+        class_weight = weighting.resolve(rows.class_weight, rows.target, rows.weights, rows.classes)
+        w = weighting.of_rows(rows, class_weight)
+        weighting.require_some(w, "training", None if rows.weights is None else rows.weights.name)
+        return cls(Features(column_kinds=rows.column_kinds).fit(rows.features, w), rows.task.fit_scale(rows.target, w),
+                   class_weight)
+
+    def unit(self) -> float | None:
+        return None if self.scale.is_identity else self.scale.unit()
+
+
+def _prepare(train: Dataset, validation: Dataset | None, folds, device) -> tuple[Tensors, list[Learned]]:
     """Rows as tensors on ``device``. Preprocessing is learned from each member's training rows
     only (per fold with folds), then applied to its validation rows."""
     task, classes = train.task, train.classes
 
-    def tensors(rows, features):
-        X = torch.from_numpy(features.transform(rows.features)).to(device)
-        return X, task.encode(rows.target, classes, device)
+    def tensors(rows, learned, part):
+        X = torch.from_numpy(learned.features.transform(rows.features)).to(device)
+        w = weighting.of_rows(rows, learned.class_weight)
+        weighting.require_some(w, part, None if rows.weights is None else rows.weights.name)
+        w = None if w is None else torch.tensor(w, dtype=torch.float32, device=device)
+        return X, task.encode(rows.target, classes, device, scale=learned.scale), w
 
     if folds is None:
-        features = Features().fit(train.features)
-        fitted = Block.shared(*tensors(train, features))
-        watched = fitted if validation is None else Block.shared(*tensors(validation, features))
-        return Tensors(fitted, watched), [features]
+        learned = Learned.fit(train)
+        fitted = Block.shared(*tensors(train, learned, "training"), unit=learned.unit())
+        watched = fitted if validation is None else Block.shared(*tensors(validation, learned, "validation"),
+                                                                 unit=learned.unit())
+        return Tensors(fitted, watched), [learned]
     fitted, parts, val = [], [], []
     for tr, va in folds:
-        features = Features().fit(train.take(tr).features)
-        fitted.append(features)
-        parts.append(tensors(train.take(tr), features))
-        val.append(tensors(train.take(va), features))
-    return Tensors(Block.folded(*zip(*parts)), Block.folded(*zip(*val))), fitted
+        learned = Learned.fit(train.take(tr))
+        fitted.append(learned)
+        parts.append(tensors(train.take(tr), learned, "training"))
+        val.append(tensors(train.take(va), learned, "validation"))
+    units = None if fitted[0].unit() is None else [f.unit() for f in fitted]
+    return Tensors(Block.folded(*zip(*parts), units=units), Block.folded(*zip(*val), units=units)), fitted
 
 
 def _chunks(family, config: TrainConfig, data: Tensors, n_out: int, n_members: int, budget) -> list[list[int]]:
@@ -136,7 +165,7 @@ def _chunks(family, config: TrainConfig, data: Tensors, n_out: int, n_members: i
     d = data.train.n_features
     optimizer = optim.get(config.optimizer)
     rows = max(data.train.counts) if optimizer.full_batch else min(config.batch_size, max(data.train.counts))
-    if optimizer.full_batch and data.train.is_shared and rows >= STREAM_MIN_ROWS:
+    if optimizer.full_batch and data.train.is_shared and data.train.w is None and rows >= STREAM_MIN_ROWS:
         rows = 4096 * threads.CORES  # streamed in cache-sized chunks, one worker per core
     n_params, widths = family.size(d, n_out)
     need = memory.member_bytes(n_params, widths, optimizer.state_slots, rows, d, not data.train.is_shared)
@@ -151,13 +180,14 @@ def _chunks(family, config: TrainConfig, data: Tensors, n_out: int, n_members: i
     return plan
 
 
-def _model(family, member, features: Features, train: Dataset, summary: dict, seed: int) -> Model:
-    ignored = tuple(c.name for c in (train.target, train.groups, train.time) if c is not None)
+def _model(family, member, learned: Learned, train: Dataset, summary: dict, seed: int) -> Model:
+    ignored = tuple(c.name for c in (train.target, train.groups, train.time, train.weights) if c is not None)
     shuffle_seed = member.config.shuffle_seed
     manifest = {"seed": member.config.seed, "shuffle_seed": shuffle_seed if shuffle_seed is not None else seed,
                 "split": summary, "status": member.status, "best_epoch": member.best_epoch, "versions": versions()}
     if member.fold is not None:
         manifest["fold"] = member.fold
-    return Model(family, member.params, features, task=train.task, classes=train.classes,
+    return Model(family, member.params, learned.features, task=train.task, classes=train.classes,
                  target=train.target.name, schema=train.schema, config=member.config.to_dict(),
-                 manifest=manifest, ignored_columns=ignored)
+                 manifest=manifest, ignored_columns=ignored, target_scale=learned.scale,
+                 class_weight=learned.class_weight)

@@ -30,6 +30,9 @@ class DataSpec:
     validation: float | str = 0.2    # a share of the non-test rows, or a file
     seed: int = 0
     strategy: str | None = None      # None: stratified for classification, random for regression
+    column_kinds: dict | None = None  # column -> kind, read so instead of from its values (heldout.data.kinds)
+    weights: str | None = None        # a column of row weights (heldout.data.weights)
+    class_weight: str | dict | None = None   # "balanced", or {label: weight} (labels as text from the CLI)
 
     def __post_init__(self):
         if self.source is not None and self.dataset is not None:
@@ -49,9 +52,12 @@ class DataSpec:
             ds = datasets.load(self.dataset or datasets.DEFAULT)
             if self.groups or self.time:
                 raise ConfigError("--groups and --time need a data file with those columns, not a bundled dataset.")
-            return ds if self.task is None else load(ds.features.assign(target=ds.target), "target",
-                                                     task=self.task, name=ds.name)
-        return load(self.source, self.target, task=self.task, groups=self.groups, time=self.time)
+            plain = self.task is None and not self.column_kinds and self.weights is None and self.class_weight is None
+            return ds if plain else load(
+                ds.features.assign(target=ds.target), "target", task=self.task, name=ds.name,
+                column_kinds=self.column_kinds, weights=self.weights, class_weight=self.class_weight)
+        return load(self.source, self.target, task=self.task, groups=self.groups, time=self.time,
+                    column_kinds=self.column_kinds, weights=self.weights, class_weight=self.class_weight)
 
     def split(self, ledger: Ledger | str | Path | None = None) -> Split:
         """The split, its test set sealed in ``ledger`` (a Ledger, its folder or its

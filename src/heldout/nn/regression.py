@@ -1,0 +1,80 @@
+"""Regression: one numeric target, fitted standardised on the training rows
+(:mod:`heldout.data.target_scale`), scored on rmse, mae and r2 in the target's own units."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn import metrics as sk
+
+from ..data.target_scale import IDENTITY, TargetScale
+from ..errors import DataError
+from ._task import Task
+
+MAX_TARGET = 1e18   # a regression target beyond this overflows float32 once squared
+
+
+class Regression(Task):
+    losses = ("mse", "mae", "huber")
+    monitor, selection = "rmse", "rmse"
+    metrics = ("rmse", "mae", "r2")
+    baseline_name = "the mean of the training targets"
+    candidates = ("linear+mse", "linear+huber", "mlp+mse")
+
+    def check_target(self, y, name):
+        if not (pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y)):
+            raise DataError(f"A regression target must be numeric, but {name!r} holds {y.dtype} values such as "
+                            f"{y.iloc[0]!r}. Use task='binary' or 'multiclass', or convert the column to numbers.")
+        values = y.astype("float64")
+        infinite = np.isinf(values.to_numpy())
+        if infinite.any():
+            raise DataError(f"The regression target {name!r} holds {int(infinite.sum())} infinite value(s) (first in row "
+                            f"{int(np.flatnonzero(infinite)[0])}). Drop those rows or replace the values.")
+        largest = float(np.nanmax(np.abs(values.to_numpy()))) if values.notna().any() else 0.0
+        if largest > MAX_TARGET:
+            raise DataError(f"The regression target {name!r} holds values as large as {largest:.3g}; training "
+                            f"computes in float32, where squared errors beyond {MAX_TARGET:.0e} overflow. Rescale the "
+                            "target (e.g. divide by a power of ten, or take its logarithm).")
+        return values
+
+    def encode(self, target, classes, device="cpu", scale=IDENTITY):
+        # standardised in float64, before the float32 cast: a large offset would swamp the spread
+        return torch.tensor(scale.standardise(target.to_numpy(dtype="float64")), dtype=torch.float32, device=device)
+
+    def fit_scale(self, target, w):
+        return TargetScale.fit(target.to_numpy(dtype="float64"), w)
+
+    def monitor_rows(self, out, y):
+        return (out[..., 0] - y).pow(2)
+
+    def finish_monitor(self, row_mean):
+        return row_mean.sqrt()
+
+    def predictions(self, out):
+        return out[:, 0].double().numpy()
+
+    def score(self, y, prediction, weights=None):
+        return {"rmse": float(np.sqrt(sk.mean_squared_error(y, prediction, sample_weight=weights))),
+                "mae": float(sk.mean_absolute_error(y, prediction, sample_weight=weights)),
+                "r2": float(sk.r2_score(y, prediction, sample_weight=weights))}
+
+    def weighted(self, y, prediction):
+        y = np.asarray(y, dtype=float)
+        error = np.asarray(prediction, dtype=float) - y
+        centred = y - y.mean()   # r2's spread around the resample's mean, without cancellation
+        columns = np.stack([error ** 2, np.abs(error), centred, centred ** 2], axis=1)
+
+        def of(w):
+            s, total = w @ columns, w.sum(1)
+            squares, spread = s[:, 0], s[:, 3] - s[:, 2] ** 2 / total
+            with np.errstate(invalid="ignore", divide="ignore"):   # as scikit-learn: 1 if all exact, else 0
+                r2 = np.where(spread > 0, 1 - squares / spread, np.where(squares == 0, 1.0, 0.0))
+            return {"rmse": np.sqrt(squares / total), "mae": s[:, 1] / total, "r2": r2}
+        return of
+
+    def baseline(self, y_train, classes, rows, weights=None):
+        return np.full(rows, float(np.average(y_train, weights=weights)))
+
+    def diagnostics(self, y, prediction, classes):
+        return {"predicted": prediction.tolist(), "residual": (y - prediction).tolist()}
