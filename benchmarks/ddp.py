@@ -1,10 +1,9 @@
-"""Rows across processes: `heldout train` in one process against `torchrun --standalone
---nproc-per-node 2 -m heldout train` (gloo, every batch's rows split between the two), on the
-same table and settings (an mlp of 64, adam, 3 epochs): the whole command's wall time (start,
-split, check, training, report) and the training's rows per second — the rows of the two epochs
-beyond the first over the seconds a 3-epoch run takes beyond a 1-epoch run, so that start, split,
-check and report cancel out — at a small and a large batch, and the largest parameter difference
-between the two.
+"""Rows across processes: one population trained by `heldout.fit` in one process, and the same in
+two processes started by `torchrun --standalone --nproc-per-node 2` (gloo; every batch's rows
+split between the two, :mod:`heldout.train.shards`), on the same table and settings: the
+training's seconds and rows per second (the fit alone, timed in process 0, after the table is
+read and split), at a small and a large batch, and the largest parameter difference between the
+two (float32 sums in another order).
 
 An all-reduce per step costs a fixed time (gloo over loopback), so small batches lose to one
 process and large batches gain, up to the two cores this machine has.
@@ -14,6 +13,7 @@ process and large batches gain, up to the two cores this machine has.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -24,25 +24,28 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from safetensors.numpy import load_file
-
-from _common import finish, header
 
 ROWS, FEATURES, EPOCHS = 400_000, 20, 3
+SETTINGS = dict(model="mlp", hidden=(64,), optimizer="adam", lr=0.001, epochs=EPOCHS, early_stopping=False, tol=0)
 
 
-def train(launcher: list[str], table: Path, out: Path, batch: int, epochs: int, home: Path) -> float:
-    args = [*launcher, "-m", "heldout", "train", str(table), "--target", "y", "--model", "mlp", "--hidden", "64",
-            "--optimizer", "adam", "--epochs", str(epochs), "--batch-size", str(batch), "--no-descent", "--quiet",
-            "--out", str(out), "--fresh"]
+def worker(table: str, batch: int, out: str) -> None:
+    """Run under torchrun or alone: fit, and (process 0) write the seconds and parameters."""
+    import heldout
+    from heldout.train.shards import from_environment
+    shards = from_environment()
+    split = heldout.split(heldout.load(table, target="y"), seed=0)
     start = time.perf_counter()
-    done = subprocess.run(args, env={**os.environ, "HELDOUT_HOME": str(home)}, capture_output=True, text=True)
-    if done.returncode != 0:
-        raise SystemExit(done.stderr[-3000:])
-    return time.perf_counter() - start
+    run = heldout.fit(split, batch_size=batch, shards=shards, **SETTINGS)
+    seconds = time.perf_counter() - start
+    if shards is None or shards.rank == 0:
+        np.savez(out, *[p.numpy() for p in run.model.params])
+        Path(out + ".json").write_text(json.dumps({"seconds": seconds, "rows": len(split.train),
+                                                   "epochs": int(run.history["epoch"].iloc[-1])}))
 
 
 def main() -> None:
+    from _common import finish, header
     header("ddp: one process against two (torchrun, gloo) splitting every batch")
     figures = {}
     with tempfile.TemporaryDirectory() as scratch:
@@ -52,28 +55,28 @@ def main() -> None:
         frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(FEATURES)])
         frame["y"] = X @ rng.standard_normal(FEATURES) + np.sin(X[:, 0]) + 0.3 * rng.standard_normal(ROWS)
         frame.to_parquet(scratch / "table.parquet")
-        launchers = {"1 process": [sys.executable],
-                     "2 processes": [shutil.which("torchrun"), "--standalone", "--nproc-per-node", "2"]}
-        train_rows = int(ROWS * 0.8 * 0.8)
+        env = {**os.environ, "HELDOUT_HOME": str(scratch / "home")}
+        launchers = {"one": [sys.executable], "two": [shutil.which("torchrun"), "--standalone", "--nproc-per-node", "2"]}
         for batch in (256, 4096):
-            seconds = {}
+            done = {}
             for name, launcher in launchers.items():
-                out = scratch / f"{name[0]}-{batch}"
-                whole = train(launcher, scratch / "table.parquet", out, batch, EPOCHS, scratch / "home")
-                base = train(launcher, scratch / "table.parquet", scratch / "base", batch, 1, scratch / "home")
-                seconds[name] = (whole, max(whole - base, 1e-9))
-            one, two = seconds["1 process"], seconds["2 processes"]
-            rate = {name: train_rows * (EPOCHS - 1) / s[1] for name, s in seconds.items()}
-            a, b = (load_file(scratch / f"{n}-{batch}" / "model.safetensors") for n in ("1", "2"))
-            diff = max(float(np.abs(a[k] - b[k]).max()) for k in a)
-            print(f"batch {batch:5d}: 1 process {one[0]:6.1f} s ({rate['1 process']:,.0f} rows/s in training), "
-                  f"2 processes {two[0]:6.1f} s ({rate['2 processes']:,.0f} rows/s): "
-                  f"x{rate['2 processes'] / rate['1 process']:.2f} in training; largest parameter difference {diff:.1e}")
-            figures[f"batch_{batch}"] = {"one_seconds": round(one[0], 1), "two_seconds": round(two[0], 1),
-                                         "training_speedup": round(rate["2 processes"] / rate["1 process"], 2),
-                                         "max_parameter_difference": diff}
+                out = str(scratch / f"{name}-{batch}")
+                subprocess.run([*launcher, __file__, "--worker", str(scratch / "table.parquet"), str(batch), out],
+                               env=env, check=True, capture_output=True)
+                done[name] = (json.loads(Path(out + ".json").read_text()), np.load(out + ".npz"))
+            (one, a), (two, b) = done["one"], done["two"]
+            rate = {k: v[0]["rows"] * v[0]["epochs"] / v[0]["seconds"] for k, v in done.items()}
+            diff = max(float(np.abs(a[k] - b[k]).max()) for k in a.files)
+            print(f"batch {batch:5d}, {one['epochs']} epochs of {one['rows']:,} rows: 1 process {one['seconds']:5.1f} s "
+                  f"({rate['one']:,.0f} rows/s), 2 processes {two['seconds']:5.1f} s ({rate['two']:,.0f} rows/s): "
+                  f"x{rate['two'] / rate['one']:.2f}; largest parameter difference {diff:.1e}")
+            figures[f"batch_{batch}"] = {"one_seconds": round(one["seconds"], 2), "two_seconds": round(two["seconds"], 2),
+                                         "speedup": round(rate["two"] / rate["one"], 2), "max_parameter_difference": diff}
     finish(figures)
 
 
 if __name__ == "__main__":
-    main()
+    if sys.argv[1:2] == ["--worker"]:
+        worker(sys.argv[2], int(sys.argv[3]), sys.argv[4])
+    else:
+        main()
