@@ -119,15 +119,17 @@ def command(spec, out, fresh, as_json, quiet, mlflow_uri, no_descent, allow_leak
     population and print one row per configuration.
     """
     from ..report import progress
-    from ..workflow.procedures import train_procedure
+    from ..workflow.training import train_procedure
     from ..workflow.tracking import log_run
     given = {k: v for k, v in settings.items() if v is not None}
-    reporter = progress.make("quiet" if quiet or as_json else "auto")
+    reporter = progress.make("quiet" if quiet or as_json or _beside_first() else "auto")
     try:
         artifacts, run = train_procedure(spec, out, progress=reporter, draw_descent=not no_descent,
                                          allow_leakage=allow_leakage, fresh=fresh, **given)
     finally:
         reporter.close()
+    if artifacts is None:
+        return   # a process beside the first under torchrun: the first one writes and reports
     run_dir = artifacts.path
     if mlflow_uri:
         log_run(run_dir, mlflow_uri)
@@ -151,6 +153,12 @@ def command(spec, out, fresh, as_json, quiet, mlflow_uri, no_descent, allow_leak
     if run.status == "diverged":
         err_console.print(styled("diverged:", "red", run.message))
         sys.exit(EXIT_DIVERGED)
+
+
+def _beside_first() -> bool:
+    """Whether torchrun started this process beside process 0 (which alone shows progress)."""
+    import os
+    return int(os.environ.get("RANK", "0")) > 0
 
 
 def _population_summary(run, run_dir, spec, as_json: bool) -> None:

@@ -145,3 +145,18 @@ def heartbeats(storage, trials: list):
     finally:
         stop.set()
         thread.join()
+
+
+def check_same_split(studies: dict, summary: dict) -> None:
+    """Every worker of a shared study searches the same split: the first records it, the others
+    are refused when theirs differs (another table, seed, strategy or share)."""
+    mine = {k: summary[k] for k in ("train_fingerprint", "validation_fingerprint", "test_fingerprint")}
+    for study in studies.values():
+        recorded = study.user_attrs.get("split")
+        if recorded is None:
+            study.set_user_attr("split", mine)
+        elif recorded != mine:
+            raise ConfigError(f"The study {study.study_name!r} searches another split (test set "
+                              f"{recorded.get('test_fingerprint')}, this process's {mine['test_fingerprint']}). Every "
+                              "worker of one study must read the same table with the same --seed, --strategy, --test "
+                              "and --validation; or give this search its own --study name.")

@@ -143,7 +143,7 @@ def _search(split, spaces, trials, folds, metric, goal_test, timeout, seed, popu
         for i, s in enumerate(spaces)}
     shared = storage_of.shares_trials(next(iter(studies.values()))._storage)
     if shared:
-        _same_split(studies, split)
+        storage_of.check_same_split(studies, split.summary())
     # a run directory's study: what a dead process left goes on (alone on the storage: the rest is given back)
     resumed = batches.recover(studies, spaces, checkpoints.load(batches.STAGE), shared) if checkpoints else None
     started, stopped_by, runs, idle = time.monotonic(), "trials", {}, []
@@ -249,21 +249,6 @@ def _rows(studies: dict) -> list[dict]:
     rows = [t.user_attrs["row"] for study in studies.values() for t in study.get_trials(deepcopy=False)
             if "row" in t.user_attrs]
     return sorted(rows, key=lambda r: r["trial"])
-
-
-def _same_split(studies: dict, split: Split) -> None:
-    """Every worker of a shared study searches the same split: the first records it, the others
-    are refused when theirs differs (another table, seed, strategy or share)."""
-    mine = {k: split.summary()[k] for k in ("train_fingerprint", "validation_fingerprint", "test_fingerprint")}
-    for study in studies.values():
-        recorded = study.user_attrs.get("split")
-        if recorded is None:
-            study.set_user_attr("split", mine)
-        elif recorded != mine:
-            raise ConfigError(f"The study {study.study_name!r} searches another split (test set "
-                              f"{recorded.get('test_fingerprint')}, this process's {mine['test_fingerprint']}). Every "
-                              "worker of one study must read the same table with the same --seed, --strategy, --test "
-                              "and --validation; or give this search its own --study name.")
 
 
 def _trial_row(number: int, s: Space, trial, run: Run, config: int, validation: list, task: str, metric: str):

@@ -46,21 +46,23 @@ class Plan:
     epochs: int
     iterations: int | None    # optimizer steps per member at most, when given instead of epochs
     stream: bool              # full-batch steps stream a shared X in chunks
+    shards: Any = None        # with several processes: this one's share of every batch (train/shards.py)
 
     @classmethod
-    def of(cls, family, configs, data: Tensors, task, n_out: int, shuffle_seed: int) -> "Plan":
+    def of(cls, family, configs, data: Tensors, task, n_out: int, shuffle_seed: int, shards=None) -> "Plan":
         c0 = configs[0]
         opt = optim.get(c0.optimizer)
         batch = max(data.train.counts) if opt.full_batch else c0.batch_size
         epochs = c0.epochs if c0.iterations is None else math.ceil(c0.iterations / data.train.steps_per_epoch(batch))
         # weighted rows take the unstreamed path, whose loss reads row weights
         return cls(family, list(configs), data, task, n_out, shuffle_seed, opt, c0.loss, batch, epochs, c0.iterations,
-                   opt.full_batch and data.train.is_shared and data.train.w is None and family.streams_full_batch)
+                   opt.full_batch and data.train.is_shared and data.train.w is None and family.streams_full_batch,
+                   shards)
 
 
 def train(family, configs: list[TrainConfig], data: Tensors, task, n_out: int, shuffle_seed: int,
           folds: list[int] | None = None, *, prune=None, on_epoch=None, trace=None,
-          resume: PopulationState | None = None, checkpoint=None) -> list[Member]:
+          resume: PopulationState | None = None, checkpoint=None, shards=None) -> list[Member]:
     """Train one member per config; ``folds[k]`` is member k's cross-validation fold, if any.
 
     ``prune(k, epoch, val_loss, val_metric) -> bool``, when given, is asked after every epoch
@@ -69,11 +71,13 @@ def train(family, configs: list[TrainConfig], data: Tensors, task, n_out: int, s
     (:mod:`heldout.report.progress`). ``trace(epoch, members, params)`` sees the parameters at
     epoch 0 and after every epoch; row j of each tensor is member ``members[j]``
     (:mod:`heldout.report.descent` draws the paths from it). ``checkpoint(state)`` sees the
-    population's state after every epoch; ``resume`` goes on from such a state.
+    population's state after every epoch; ``resume`` goes on from such a state. With ``shards``
+    (:mod:`heldout.train.shards`), this process computes its share of every batch and takes the
+    update of the whole batch.
     """
     started_at = time.perf_counter()
     allocator.tune()
-    plan = Plan.of(family, configs, data, task, n_out, shuffle_seed)
+    plan = Plan.of(family, configs, data, task, n_out, shuffle_seed, shards)
     # one thread for a small step, or beside busy cores: a team of threads costs more than it saves
     n_params, _ = family.size(data.train.n_features, n_out)
     choice = threads.Choice(len(configs) * min(plan.batch, max(data.train.counts)) * n_params)
@@ -142,10 +146,14 @@ def run_epoch(plan: Plan, state: PopulationState) -> tuple[torch.Tensor, torch.T
     running, seen = torch.zeros(len(state.alive), device=state.steps.device), 0
     weights = plan.family.weight_mask()   # which parameters are weights (l2 applies to them)
     for X, y, w, rows in plan.data.train.epoch(plan.batch, state.generators, state.fold):
-        if plan.stream:
-            value, grads = plan.family.full_batch_loss_and_grads(state.params, X, y, plan.loss)
+        if plan.stream:   # (unweighted rows only)
+            def compute(X, y, w):
+                return plan.family.full_batch_loss_and_grads(state.params, X, y, plan.loss)
         else:
-            value, grads = plan.family.loss_and_grads(state.params, X, y, w, plan.loss)
+            def compute(X, y, w):
+                return plan.family.loss_and_grads(state.params, X, y, w, plan.loss)
+        value, grads = (compute(X, y, w) if plan.shards is None
+                        else plan.shards.loss_and_grads(compute, X, y, w, state.params))
         if hp["l2"] is not None:  # the gradient of (l2/2)·‖W‖² on weights
             grads = [torch.addcmul(g, optim.per_member(hp["l2"], p), p) if is_weight else g
                      for g, p, is_weight in zip(grads, state.params, weights)]

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import inspect
 
+from ..errors import ConfigError
 from ..seal import folds as folding
 from ..seal._guard import training_split
 from ..seal.split import Split
@@ -31,7 +32,7 @@ from .result import Run
 
 
 def fit(split: Split, *, folds: int | None = None, memory_budget: int | None = None, progress=None,
-        checkpoints=None, **settings) -> Run:
+        checkpoints=None, shards=None, **settings) -> Run:
     """Train every configuration of the grid on ``split.train``, evaluating ``split.validation``
     every epoch; with ``folds=F``, each configuration F times on folds of the training and
     validation rows pooled, each fold validating on its own rows.
@@ -43,8 +44,13 @@ def fit(split: Split, *, folds: int | None = None, memory_budget: int | None = N
     :mod:`heldout.report.progress`. ``checkpoints`` (a
     :class:`~heldout.train.checkpoints.Checkpoints`) keeps the training while it runs; the same
     call after a kill goes on from the last checkpoint and ends as if it had not stopped.
+    ``shards`` (:func:`heldout.train.shards.from_environment` under ``torchrun``) splits every
+    batch's rows between the processes; cross-validation folds are not split that way.
     """
     split = training_split(split, "fit")
+    if shards is not None and folds is not None:
+        raise ConfigError("Folds cannot be trained across processes yet: run the cross-validation in one process "
+                          "(without torchrun), or train without --folds.")
     combos, axes = grid.expand(settings)
     train, validation, parts = split.train, split.validation, None
     if folds is not None:   # folds cut the training and validation rows pooled
@@ -53,7 +59,8 @@ def fit(split: Split, *, folds: int | None = None, memory_budget: int | None = N
     hook, resume = resumable(checkpoints, "train", {"settings": combos, "split": split.summary(), "folds": folds})
     return train_population(train, validation, combos, seed=split.seed, folds=parts, summary=split.summary(),
                             axes=axes, memory_budget=memory_budget,
-                            on_epoch=None if progress is None else progress.epoch, checkpoint=hook, resume=resume)
+                            on_epoch=None if progress is None else progress.epoch, checkpoint=hook, resume=resume,
+                            shards=shards)
 
 
 # help(fit) and editors show every setting with its declared default
@@ -61,5 +68,5 @@ fit.__signature__ = inspect.Signature([
     inspect.Parameter("split", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Split),
     *parameters(),
     *(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None)
-      for name in ("folds", "memory_budget", "progress", "checkpoints")),
+      for name in ("folds", "memory_budget", "progress", "checkpoints", "shards")),
 ])

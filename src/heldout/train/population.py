@@ -39,7 +39,7 @@ from .state import PopulationState
 def train_population(train: Dataset, validation: Dataset | None, settings: list[dict], *, seed: int = 0,
                      folds: list | None = None, summary: dict | None = None, axes: list[str] = (),
                      memory_budget: int | None = None, prune=None, on_epoch=None, trace=None,
-                     checkpoint=None, resume: dict | None = None) -> Run:
+                     checkpoint=None, resume: dict | None = None, shards=None) -> Run:
     """Train one configuration per dict of ``settings`` (times every fold), each population as one
     computation. ``folds`` are (training, validation) positions within ``train``; ``seed`` orders
     the batches unless a configuration gives ``shuffle_seed``; ``summary`` describes the rows
@@ -48,7 +48,8 @@ def train_population(train: Dataset, validation: Dataset | None, settings: list[
     every epoch. ``checkpoint(key, state)`` sees each chunk's
     :class:`~heldout.train.state.PopulationState` after every epoch (``key`` names the chunk:
     population and chunk number); ``resume`` maps such keys to ``state.to_bytes()``, and those
-    chunks go on from there exactly as if they had not stopped."""
+    chunks go on from there exactly as if they had not stopped. ``shards``
+    (:mod:`heldout.train.shards`): this process is one of several that split every batch's rows."""
     for part, rows in (("training", train), ("validation", validation)):
         if isinstance(rows, Sealed):
             raise LeakageError(f"The sealed test set was handed to training as its {part} rows. The test set is "
@@ -89,7 +90,7 @@ def train_population(train: Dataset, validation: Dataset | None, settings: list[
             trained = engine.train(family, chunk_configs, replace(data, fold=fold_index), task, n_out, shuffle_seed,
                                    member_folds, prune=local_prune, on_epoch=on_epoch, trace=local_trace,
                                    resume=state, checkpoint=None if checkpoint is None else (
-                                       lambda s, key=key: checkpoint(key, s)))
+                                       lambda s, key=key: checkpoint(key, s)), shards=shards)
             results.update(zip(chosen, trained))
             chunk_sizes.append(len(chosen))
         families.update({k: family for k in ks})

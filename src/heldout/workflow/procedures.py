@@ -5,8 +5,8 @@ finding stops it unless allowed), searches the candidates on validation data onl
 (:func:`heldout.tune`), refits the selected configuration on training + validation rows, looks at
 the sealed test set once, and writes the run directory (:class:`~heldout.workflow.artifacts.Artifacts`).
 Running it again on the same directory resumes the study: trials already told count toward the
-budget. ``tune_procedure`` stops before the refit and the test set; ``train_procedure`` trains
-given settings; ``evaluate_run`` is the later look at a trained run directory.
+budget. ``tune_procedure`` stops before the refit and the test set; ``evaluate_run`` is the later
+look at a trained run directory (``heldout train``'s procedure is :mod:`heldout.workflow.training`).
 
 A run directory records the ledger its test set was sealed in (``config.json``'s ``ledger``), and
 every later step on it — the look of ``evaluate_run``, a resumed ``run`` or ``tune`` — uses that
@@ -29,9 +29,6 @@ from ..search.result import Search
 from ..search.tune import DEFAULT_TRIALS, tune
 from ..seal.evaluate import Evaluation, evaluate
 from ..seal.ledger import Ledger
-from ..train._grid import expand
-from ..train.config import SETTINGS, TrainConfig
-from ..train.fit import fit
 from ..train.population import train_population
 from ..train.result import Run
 from . import workers as workers_of
@@ -40,30 +37,6 @@ from .deadline import Deadline
 from .lock import claimed
 from .look import look_once
 from .spec import DataSpec
-
-
-def train_procedure(spec: DataSpec, out=None, *, progress=None, draw_descent: bool = True,
-                    allow_leakage: bool = False, fresh: bool = False, **settings) -> tuple[Artifacts, Run]:
-    """Split, check the split for leakage (as `heldout run` does: an error finding stops here unless
-    ``allow_leakage``), train ``settings`` (a grid, folds) with :func:`heldout.fit`, and write the
-    run directory; with ``draw_descent``, the best member's settings are traced for the report."""
-    declared = {k: v for k, v in settings.items() if k in SETTINGS}   # the training settings, not fit's own
-    for combo in expand(declared)[0]:   # a bad setting is refused before any work, and before --out is made
-        TrainConfig.from_dict(combo).validated()
-    out = Path(out) if out is not None else Artifacts.default_path(spec)
-    with claimed(out, fresh) as claim:
-        the_split = spec.split()
-        claim.check_same_data(the_split)
-        leakage = checked_for_leakage(the_split, allow_leakage)
-        run = fit(the_split, seed=spec.seed, progress=progress, checkpoints=claim.checkpoints(), **settings)
-        artifacts = save_run(out, spec, run, ledger=the_split.test.ledger)
-        artifacts.write_leakage(leakage)
-        if draw_descent:
-            best = run.table()["val_loss"].fillna(float("inf")).to_numpy().argmin()
-            artifacts.write_descent(descent.trace(the_split, run.members[int(best)].config.to_dict()))
-        report(artifacts.path)
-        artifacts.clear_checkpoints()
-    return artifacts, run
 
 
 def checked_for_leakage(the_split, allow_leakage: bool) -> dict:
