@@ -32,12 +32,13 @@ SETTINGS = dict(model="mlp", hidden=(64,), optimizer="adam", lr=0.001, epochs=EP
 def worker(table: str, batch: int, out: str) -> None:
     """Run under torchrun or alone: fit, and (process 0) write the seconds and parameters."""
     import heldout
-    from heldout.train.shards import from_environment
+    from heldout.train.shards import finished, from_environment
     shards = from_environment()
     split = heldout.split(heldout.load(table, target="y"), seed=0)
     start = time.perf_counter()
     run = heldout.fit(split, batch_size=batch, shards=shards, **SETTINGS)
     seconds = time.perf_counter() - start
+    finished(shards)
     if shards is None or shards.rank == 0:
         np.savez(out, *[p.numpy() for p in run.model.params])
         Path(out + ".json").write_text(json.dumps({"seconds": seconds, "rows": len(split.train),

@@ -75,6 +75,17 @@ def from_environment() -> Shards | None:
     return Shards(dist.get_rank(), dist.get_world_size())
 
 
+def finished(shards: Shards | None) -> None:
+    """Leave the process group together, once every process has trained: a process that exits with
+    the group still open can abort in gloo's threads, and torchrun then stops the others."""
+    if shards is None:
+        return
+    import torch.distributed as dist
+    if dist.is_initialized():
+        dist.barrier()
+        dist.destroy_process_group()
+
+
 def decided_by_first(shards: Shards | None, outcome):
     """Process 0's ``outcome`` (any picklable value), in every process: the others follow what
     process 0 decided (to train, or to stop with its error) instead of deciding again."""

@@ -13,7 +13,7 @@ from ..train._grid import expand
 from ..train.config import SETTINGS, TrainConfig
 from ..train.fit import fit
 from ..train.result import Run
-from ..train.shards import decided_by_first, from_environment
+from ..train.shards import decided_by_first, finished, from_environment
 from .artifacts import Artifacts
 from .lock import claimed
 from .procedures import checked_for_leakage, save_run
@@ -49,6 +49,7 @@ def train_procedure(spec: DataSpec, out=None, *, progress=None, draw_descent: bo
         # across processes, no checkpoints: every process would have to resume from the same one
         run = fit(the_split, seed=spec.seed, progress=progress, shards=shards,
                   checkpoints=claim.checkpoints() if shards is None else None, **settings)
+        finished(shards)
         artifacts = save_run(out, spec, run, ledger=the_split.test.ledger)
         artifacts.write_leakage(leakage)
         if draw_descent:
@@ -65,4 +66,6 @@ def _train_beside(spec: DataSpec, shards, settings: dict) -> Run:
     stopped = decided_by_first(shards, None)
     if stopped is not None:
         raise ConfigError(f"Process 0 stopped before training, so this process stops too: {stopped}")
-    return fit(spec.split(), seed=spec.seed, shards=shards, **settings)
+    run = fit(spec.split(), seed=spec.seed, shards=shards, **settings)
+    finished(shards)
+    return run
