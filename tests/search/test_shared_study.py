@@ -117,3 +117,10 @@ def test_workers_without_a_shared_storage_is_refused(tmp_path):
     done = subprocess.run([sys.executable, "-m", "heldout", "tune", "--dataset", "diabetes", "--workers", "2",
                            "--out", str(tmp_path / "run")], capture_output=True, text=True, timeout=120)
     assert done.returncode == 2 and "--storage" in done.stderr
+
+
+def test_a_storage_that_cannot_be_reached_is_named_without_its_password(diabetes):
+    split = heldout.split(diabetes, seed=0)
+    with pytest.raises(ConfigError) as refused:
+        heldout.tune(split, trials=4, storage="postgresql://ana:s3cret@127.0.0.1:1/studies")
+    assert "postgresql://ana@127.0.0.1:1/studies" in str(refused.value) and "s3cret" not in str(refused.value)

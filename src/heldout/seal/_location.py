@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
+from .._util.urls import password, without_password
 from ..errors import LedgerError
 
 SCHEMES = ("postgresql", "postgres")
@@ -49,22 +50,6 @@ def chosen(location: str | Path | None) -> str | Path:
 
 def is_url(location) -> bool:
     return isinstance(location, str) and urlsplit(location).scheme in SCHEMES
-
-
-def without_password(url: str) -> str:
-    """``url`` with no password, in its user part or its query: safe to print and to record."""
-    parts = urlsplit(url)
-    user, at, host = parts.netloc.rpartition("@")
-    netloc = (user.partition(":")[0] + at + host) if at else host
-    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "password"])
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
-
-
-def password(url: str) -> str | None:
-    """The password written in ``url``, if any (to blank it out of messages)."""
-    parts = urlsplit(url)
-    query = dict(parse_qsl(parts.query))
-    return parts.password or query.get("password") or None
 
 
 def with_known_password(url: str) -> str:

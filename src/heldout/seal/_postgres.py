@@ -21,8 +21,8 @@ from __future__ import annotations
 
 import contextlib
 import datetime as _dt
-from urllib.parse import unquote
 
+from .._util.urls import blanked
 from ..data.fingerprint import FINGERPRINT_VERSION
 from ..errors import LedgerError
 from . import _chain, _location
@@ -125,11 +125,7 @@ class PostgresStore:
 
     def _said(self, exc: Exception) -> str:
         """The driver's message, with any password blanked out."""
-        text = str(exc).strip()
-        secret = _location.password(self._url)
-        for written in ({secret, unquote(secret)} if secret else ()):   # as written in the URL, and as meant
-            text = text.replace(written, "***")
-        return text
+        return blanked(str(exc).strip(), self._url)
 
     def _check(self, version: int) -> None:
         if version != FINGERPRINT_VERSION:

@@ -6,10 +6,8 @@ heartbeats: each worker records one for every trial it trains every :data:`HEART
 (``HELDOUT_HEARTBEAT_SECONDS``), a trial silent for :data:`GRACE` times that long is failed by
 whichever worker looks next (``optuna.storages.fail_stale_trials``), and Optuna's
 ``RetryHeartbeatStaleTrialCallback`` puts a copy of it back in the queue for any worker to take.
-A database URL is shown with its password left out.
+A database URL is shown without its password (:mod:`heldout._util.urls`).
 
->>> redacted("postgresql://ana:secret@db.example:5432/studies")
-'postgresql://ana:***@db.example:5432/studies'
 >>> sqlalchemy_url("postgresql://ana@db/studies")
 'postgresql+psycopg://ana@db/studies'
 """
@@ -21,8 +19,9 @@ import os
 import threading
 import time
 import warnings
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
+from .._util.urls import blanked, without_password
 from ..errors import ConfigError
 
 HEARTBEAT = 10.0   # seconds between a worker's heartbeats for the trials it trains
@@ -33,15 +32,6 @@ SCHEMES = ("postgresql", "postgres", "mysql", "sqlite")
 
 def is_database(location) -> bool:
     return isinstance(location, str) and urlsplit(location).scheme.split("+")[0] in SCHEMES
-
-
-def redacted(url: str) -> str:
-    """``url`` with its password (if any) replaced by ``***``, for messages and records."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
 
 
 def sqlalchemy_url(url: str) -> str:
@@ -80,17 +70,17 @@ def database(url: str):
                                               grace_period=max(2, round(GRACE * beat)),
                                               heartbeat_stale_trial_callback=callback)
         except (NoSuchModuleError, ModuleNotFoundError, ImportError, ArgumentError) as exc:
-            raise ConfigError(f"Cannot use the study storage {redacted(url)!r}: {exc}. For PostgreSQL, install "
-                              "the client library: pip install 'heldout[postgres]'.") from None
+            raise ConfigError(f"Cannot use the study storage {without_password(url)!r}: {blanked(str(exc), url)}. "
+                              "For PostgreSQL, install the client library: pip install 'heldout[postgres]'.") from None
         except OperationalError as exc:
             last = str(exc.orig if getattr(exc, "orig", None) else exc).strip().splitlines()[0]
             break
         except Exception as exc:   # the schema being created by another worker at this instant
             last = str(exc).strip().splitlines()[0]
             time.sleep(0.5 * (attempt + 1))
-    raise ConfigError(f"Cannot open the study storage {redacted(url)!r}: {redacted(last or '')}. Check that the "
-                      "database server is running and reachable from this host, and that the user may create "
-                      "tables in the database (the password comes from the URL, PGPASSWORD or ~/.pgpass).")
+    raise ConfigError(f"Cannot open the study storage {without_password(url)!r}: {blanked(last or '', url)}. "
+                      "Check that the database server is running and reachable from this host, and that the user "
+                      "may create tables in the database (the password comes from the URL, PGPASSWORD or ~/.pgpass).")
 
 
 @contextlib.contextmanager
