@@ -109,8 +109,11 @@ def test_workers_option_starts_local_workers_and_looks_once(postgres_url, tmp_pa
     summary = json.loads(done.stdout)
     assert summary["trials"] == TRIALS and summary["ledger_count"] == 1
     told = [t for study in _studies(postgres_url) for t in study.get_trials() if "row" in t.user_attrs]
-    assert len(told) == TRIALS and len({t.user_attrs[POPULATION].split(":")[1] for t in told}) == 2
-    assert (tmp_path / "run" / "workers" / "2" / "leaderboard.csv").is_file()
+    assert len(told) == TRIALS
+    # the local worker joined the study and saw all of it (whether it trained some batches depends
+    # on how soon it started: the three-process test above shows workers sharing the batches)
+    worker_board = (tmp_path / "run" / "workers" / "2" / "leaderboard.csv").read_text().splitlines()
+    assert len(worker_board) == TRIALS + 1
 
 
 def test_workers_without_a_shared_storage_is_refused(tmp_path):
