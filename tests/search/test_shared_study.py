@@ -77,7 +77,8 @@ def test_three_workers_one_killed_finish_one_study_and_one_look(postgres_url, tm
         shape = {k: v for k, v in t.params.items() if k not in PER_MEMBER}
         populations.setdefault(t.user_attrs[POPULATION], []).append(json.dumps(shape, sort_keys=True))
     assert all(len(set(shapes)) == 1 for shapes in populations.values())
-    assert {name.split(":")[1] for name in populations} == {str(runner.pid), str(other.pid)}
+    # told batches came from the survivors only (which of them trained how many depends on timing)
+    assert {name.split(":")[1] for name in populations} <= {str(runner.pid), str(other.pid)}
 
     summary = json.loads(out)
     assert summary["trials"] == TRIALS and summary["ledger_count"] == 1 and summary["models"] == 1
