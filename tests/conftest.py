@@ -25,7 +25,7 @@ def postgres_server():
 @pytest.fixture
 def postgres_url(postgres_server):
     """A fresh, empty database on the session's server: its ``postgresql://`` URL (no password; for
-    SQLAlchemy, ``postgres.sqlalchemy_url(url)``). Dropped after the test."""
+    SQLAlchemy, ``heldout.search.storage.sqlalchemy_url(url)``). Dropped after the test."""
     url = postgres_server.create_database()
     yield url
     postgres_server.drop_database(url.rsplit("/", 1)[1])

@@ -1,4 +1,8 @@
-"""Small tables shared by the tests."""
+"""Small tables shared by the tests, and the command line as a user runs it."""
+
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pandas as pd
@@ -35,3 +39,13 @@ def dated_table(n: int = 600, seed: int = 0) -> pd.DataFrame:
         "when": stamps.where(rng.random(n) > 0.05), "day": day.dt.strftime("%Y-%m-%d"),
         "title": title.where(rng.random(n) > 0.05), "shift": rng.choice(["day", "night", None], n),
         "amount": np.where(rng.random(n) < 0.1, np.nan, amount), "y": y.to_numpy()})
+
+
+def heldout(*args, check=True):
+    """The command line as a user runs it: a new process, its output and exit code (exit 0 asserted
+    unless ``check=False``)."""
+    out = subprocess.run([sys.executable, "-m", "heldout", *args], capture_output=True, text=True,
+                         env={**os.environ, "COLUMNS": "120"})
+    if check:
+        assert out.returncode == 0, out.stderr
+    return out

@@ -11,7 +11,7 @@ session) and ``postgres_url`` (a fresh, empty database per test). Elsewhere::
     server.stop()
 
 A URL has no password (trust authentication); psycopg takes it as it is, and SQLAlchemy (Optuna's
-RDB storage) takes :func:`sqlalchemy_url` of it (``postgresql+psycopg://...``).
+RDB storage) takes ``heldout.search.storage.sqlalchemy_url`` of it (``postgresql+psycopg://...``).
 
 The server binaries (``initdb``, ``pg_ctl``, ``psql``) are looked for in ``$PG_BINDIR``, on the
 PATH, and in Debian's ``/usr/lib/postgresql/VERSION/bin`` (newest first). ``initdb`` refuses to
@@ -36,11 +36,6 @@ USER = "postgres"   # the database superuser of the cluster (not the operating-s
 
 class Unavailable(Exception):
     """PostgreSQL cannot start here; the message says what is missing."""
-
-
-def sqlalchemy_url(url: str) -> str:
-    """``postgresql://...`` as SQLAlchemy names it with psycopg 3: ``postgresql+psycopg://...``."""
-    return "postgresql+psycopg://" + url.split("://", 1)[1]
 
 
 def binaries() -> Path:

@@ -8,15 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from helpers import mixed_table
-
-
-def heldout(*args, check=True):
-    out = subprocess.run([sys.executable, "-m", "heldout", *args], capture_output=True, text=True,
-                         env={**os.environ, "COLUMNS": "120"})
-    if check:
-        assert out.returncode == 0, out.stderr
-    return out
+from helpers import heldout, mixed_table
 
 
 def test_datasets_lists_shape_and_task():

@@ -2,21 +2,10 @@
 `heldout evaluate` weighs the test rows as training did; bad values are one-paragraph errors."""
 
 import json
-import os
-import subprocess
-import sys
 
 import numpy as np
 
-from helpers import mixed_table
-
-
-def heldout(*args, check=True):
-    out = subprocess.run([sys.executable, "-m", "heldout", *args], capture_output=True, text=True,
-                         env={**os.environ, "COLUMNS": "120"})
-    if check:
-        assert out.returncode == 0, out.stderr
-    return out
+from helpers import heldout, mixed_table
 
 
 def test_a_weighted_run_records_its_weights_and_the_look_uses_them(tmp_path):

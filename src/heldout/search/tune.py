@@ -184,10 +184,11 @@ def _search(split, spaces, trials, folds, metric, goal_test, timeout, seed, popu
             except optuna.exceptions.UpdateFinishedTrialError:
                 continue   # silent past the grace period: failed by another worker, and retried there
             runs[row["trial"]] = (batch.run, i)
+            rows.append(row)
         if checkpoints:
             checkpoints.clear(batches.STAGE)
-        if progress is not None:
-            progress.batch(dict(_state(_rows(studies), trials, metric, started, timeout), batch=len(batch.trials),
+        if progress is not None:   # the rows read before the batch and its own (the next loop reads them all)
+            progress.batch(dict(_state(rows, trials, metric, started, timeout), batch=len(batch.trials),
                                 candidate=batch.space.candidate))
 
     board = pd.DataFrame(rows)
