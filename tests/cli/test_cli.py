@@ -26,7 +26,8 @@ def test_train_evaluate_predict_ledger_from_a_csv(tmp_path):
     assert trained["split"]["test"] == 40 and trained["status"] in {"max_epochs", "early_stopped", "converged"}
     run_dir = tmp_path / "run"
     assert {p.name for p in run_dir.iterdir()} == {"config.json", "descent.json", "history.csv", "model.safetensors",
-                                                   "leakage.json", "report.html", "report.json", ".lock"}
+                                                   "leakage.json", "inspection.json", "report.html", "report.json",
+                                                   ".lock"}
     history = pd.read_csv(run_dir / "history.csv")
     assert list(history.columns) == ["epoch", "lr", "train_loss", "val_loss", "val_metric"]
 
@@ -213,3 +214,30 @@ def test_the_ledger_option_names_where_the_test_set_is_sealed_and_counted(tmp_pa
     heldout("evaluate", str(tmp_path / "run"))
     assert [e["kind"] for e in Ledger(tmp_path / "team").entries()][-1] == "unseal"
     assert not (tmp_path / ".heldout").exists()   # the default ledger was not written
+
+
+def test_predict_interval_writes_bounds_or_prediction_sets_and_refuses_a_bad_level(tmp_path, monkeypatch):
+    import heldout as library
+    monkeypatch.setenv("HELDOUT_HOME", str(tmp_path / "ledger"))
+    diabetes = library.split(library.datasets.load("diabetes"), seed=0)
+    library.fit(diabetes, model="linear", optimizer="gd", lr=0.1).model.save(tmp_path / "reg.safetensors")
+    iris = library.split(library.datasets.load("iris"), seed=0)
+    library.fit(iris, epochs=20).model.save(tmp_path / "cls.safetensors")
+    diabetes.validation.features.head(5).to_csv(tmp_path / "d.csv", index=False)
+    iris.validation.features.head(5).to_csv(tmp_path / "i.csv", index=False)
+
+    shown = heldout("predict", str(tmp_path / "reg.safetensors"), str(tmp_path / "d.csv"), "-o",
+                    str(tmp_path / "reg.csv"), "--interval", "0.9")
+    bounds = pd.read_csv(tmp_path / "reg.csv")
+    assert list(bounds.columns) == ["prediction", "lower", "upper"] and "with 0.9 intervals" in shown.stdout
+    assert (bounds["lower"] < bounds["prediction"]).all() and (bounds["prediction"] < bounds["upper"]).all()
+    heldout("predict", str(tmp_path / "cls.safetensors"), str(tmp_path / "i.csv"), "-o", str(tmp_path / "cls.csv"),
+            "--interval", "0.9")
+    sets = pd.read_csv(tmp_path / "cls.csv")
+    assert list(sets.columns) == ["prediction", "p_0", "p_1", "p_2", "prediction_set"]
+    for predicted, members in zip(sets["prediction"], sets["prediction_set"].map(json.loads)):
+        assert set(members) <= {0, 1, 2} and (predicted in members or not members)
+    bad = heldout("predict", str(tmp_path / "reg.safetensors"), str(tmp_path / "d.csv"), "-o",
+                  str(tmp_path / "bad.csv"), "--interval", "90", check=False)
+    assert bad.returncode == 2 and "strictly between 0 and 1, got 90.0" in bad.stderr and "Try 0.9" in bad.stderr
+    assert not (tmp_path / "bad.csv").exists()

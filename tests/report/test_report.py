@@ -24,7 +24,7 @@ def test_a_run_writes_a_self_contained_report_with_every_section(tmp_path):
                     "Ledger lines for this test set", "Reproducibility"):
         assert section in page
     assert "<script" not in page and "http://" not in page and "https://" not in page
-    assert page.count("data:image/png;base64,") == 5
+    assert page.count("data:image/png;base64,") == 6   # curves, sweep, candidates, descent, residuals, importance
     content = json.loads((tmp_path / "r" / "report.json").read_text())
     assert content["test"]["interval_95"] and content["ledger"][-1]["kind"] == "unseal"
     assert set(content["test"]["versus"]["baseline"]) == {"rmse", "mae", "r2"}
@@ -61,6 +61,8 @@ def test_user_text_is_escaped(tmp_path):
     page = (tmp_path / "r" / "report.html").read_text()
     assert "<script" not in page and "<i>" not in page
     assert "&lt;i&gt;&quot;table&quot;&lt;i&gt;" in page
+    importance = page[page.index("<h2>Permutation importance"):]   # the column names, escaped there too
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;" in importance
     assert "The descent" in page
 
 

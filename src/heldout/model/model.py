@@ -5,8 +5,10 @@ column or a wrong type is a :class:`~heldout.errors.DataError` naming the column
 writes one bundle (:mod:`heldout.model.bundle`): the parameters as tensors; the config, the
 preprocessing, the schema, the target (with the scale a regression model fits it on and the
 class weights, as plain numbers), the metrics and a manifest (seed, fingerprints, library
-versions) as metadata. ``Model.load`` reads it back without executing code from it; a bundle
-written before targets were scaled predicts on the raw scale it was trained on.
+versions) as metadata, and the conformal calibration (:mod:`heldout.model.conformal`: the
+validation rows' scores as a tensor) when the model has one. ``Model.load`` reads it back without
+executing code from it; a bundle written before targets were scaled predicts on the raw scale it
+was trained on, and one written before calibration predicts without intervals.
 
 >>> import heldout, tempfile, os
 >>> split = heldout.split(heldout.datasets.load("iris"), seed=0)
@@ -31,11 +33,12 @@ from ..data import dataset as _data
 from ..data import weights as weighting
 from ..data.features import Features
 from ..data.target_scale import IDENTITY, TargetScale
-from ..errors import BundleError, DataError
+from ..errors import BundleError, ConfigError, DataError
 from ..nn import losses, metrics
 from ..nn.family import make_family
 from ..nn.task import get as get_task
-from . import bundle
+from . import bundle, conformal
+from .conformal import Calibration
 
 
 class Model:
@@ -44,7 +47,7 @@ class Model:
     def __init__(self, family, params: list[torch.Tensor], features: Features, *, task: str, classes: tuple | None,
                  target: str, schema: dict, config: dict, manifest: dict | None = None,
                  metrics: dict | None = None, ignored_columns: tuple = (), target_scale: TargetScale = IDENTITY,
-                 class_weight: dict | None = None):
+                 class_weight: dict | None = None, calibration: Calibration | None = None):
         self.family = family
         self.params = [p.detach().cpu() for p in params]   # one member: no leading member axis
         self.features = features
@@ -55,6 +58,7 @@ class Model:
         self.ignored_columns = tuple(ignored_columns)      # target, groups, time, weights: allowed in predict input
         self.target_scale = target_scale                   # outputs are standardised targets: predictions invert it
         self.class_weight = class_weight                   # {label: weight} learned in training, or None
+        self.calibration = calibration                     # validation rows' conformal scores, or None
 
     def __repr__(self) -> str:
         return (f"Model({self.config.get('model')!r}, task={self.task!r}, target={self.target!r}, "
@@ -66,10 +70,14 @@ class Model:
         what = [self.config, self.features.to_dict(), self.task, self.schema]
         if not self.target_scale.is_identity or self.class_weight is not None:   # older models keep their digest
             what += [self.target_scale.to_dict(), _pairs(self.class_weight)]
+        if self.calibration is not None:   # its intervals are part of what it computes
+            what.append(self.calibration.to_dict())
         h = hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode())
         for p in self.params:
             h.update(p.numpy().tobytes())
         for _, array in sorted(self.features.arrays().items()):   # text encoders' numbers (none before them)
+            h.update(array.tobytes())
+        for _, array in sorted(self.calibration.arrays().items() if self.calibration is not None else ()):
             h.update(array.tobytes())
         return h.hexdigest()[:16]
 
@@ -88,7 +96,7 @@ class Model:
         return self.task.probabilities(self._predictions(self.outputs(_frame(source))))
 
     def score(self, rows: "_data.Dataset", intervals: bool = False, diagnostics: bool = False,
-              baselines: dict[str, np.ndarray] | None = None) -> dict:
+              baselines: dict[str, np.ndarray] | None = None, coverage: float | None = None) -> dict:
         """The model's loss (on the scale it was trained on) and the task's metrics (in the target's
         units) on ``rows`` (a Dataset with targets), each row counted by its weight — its sample
         weight times the class weight learned in training; with
@@ -97,8 +105,10 @@ class Model:
         ``baselines`` (name: its :meth:`predictions` of the same rows) the difference model minus
         baseline with a paired interval under ``versus``; with ``diagnostics``, what the report
         draws under ``diagnostics``: predictions and residuals (regression), or the confusion
-        matrix and ROC curves (one-vs-rest for each class of a multiclass model). The rows are
-        transformed and the model run once for all of it."""
+        matrix and ROC curves (one-vs-rest for each class of a multiclass model); with a
+        ``coverage`` level and a calibration, how often the conformal intervals (sets) at that
+        level hold the rows' true values, under ``conformal`` (:meth:`Calibration.coverage`). The
+        rows are transformed and the model run once for all of it."""
         out = self.outputs(rows.features)
         y = self.task.encode(rows.target, self.classes)
         w = self.row_weights(rows)
@@ -114,6 +124,9 @@ class Model:
                 result["versus"] = versus
         if diagnostics:
             result["diagnostics"] = self.task.diagnostics(y.numpy(), prediction, self.classes)
+        if coverage is not None and self.calibration is not None:
+            truth = y.numpy() if self.task.has_classes else rows.target.to_numpy(dtype="float64")
+            result["conformal"] = self.calibration.coverage(truth, self._scored(prediction), w, coverage)
         return result
 
     def row_weights(self, rows: "_data.Dataset") -> np.ndarray | None:
@@ -136,6 +149,37 @@ class Model:
         labels = np.asarray(self.classes, dtype=object)[self.predict_proba(source).argmax(1)]
         return np.array(labels.tolist())
 
+    def predict_interval(self, source: Any, level: float = conformal.LEVEL) -> pd.DataFrame:
+        """Split-conformal intervals (regression): columns ``lower`` and ``upper``, one row per row,
+        holding the true value with probability ``level`` over new rows like the validation rows
+        they were calibrated on (:mod:`heldout.model.conformal` says what that guarantee is worth)."""
+        if self.task.has_classes:
+            raise ConfigError(f"Intervals need a regression model; this one does {self.task}. Use "
+                              "predict_set(source, level) for prediction sets.")
+        lower, upper = self._calibrated().interval(self.predictions(source), level)
+        return pd.DataFrame({"lower": lower, "upper": upper})
+
+    def predict_set(self, source: Any, level: float = conformal.LEVEL) -> list[tuple]:
+        """Conformal prediction sets (classification): for each row, the classes (in the order of
+        :attr:`classes`) whose set holds the true class with probability ``level``."""
+        if not self.task.has_classes:
+            raise ConfigError(f"Prediction sets need a classification model; this one does {self.task}. Use "
+                              "predict_interval(source, level) for intervals.")
+        inside = self._calibrated().sets(self.predict_proba(source), level)
+        return [tuple(c for c, kept in zip(self.classes, row) if kept) for row in inside]
+
+    def _calibrated(self) -> Calibration:
+        if self.calibration is None:
+            raise BundleError("This model has no conformal calibration: it was trained with folds, or its run's "
+                              "time budget left the calibration out, or its bundle predates calibration. Train it "
+                              "again with heldout.fit, `heldout train` or `heldout run`, without folds: each "
+                              "calibrates on the validation rows.")
+        return self.calibration
+
+    def _scored(self, prediction: np.ndarray) -> np.ndarray:
+        """What a conformity score reads: class probabilities, or the predicted values."""
+        return self.task.probabilities(prediction) if self.task.has_classes else prediction
+
     def save(self, path) -> None:
         """Write one bundle holding everything needed to predict."""
         metadata = {
@@ -152,6 +196,9 @@ class Model:
         }
         tensors = {f"param.{i}": p for i, p in enumerate(self.params)}
         tensors.update({f"features.{k}": torch.from_numpy(a) for k, a in self.features.arrays().items()})
+        if self.calibration is not None:
+            metadata["calibration"] = json.dumps(self.calibration.to_dict(), sort_keys=True)
+            tensors.update({f"calibration.{k}": torch.from_numpy(a) for k, a in self.calibration.arrays().items()})
         bundle.write(path, tensors, metadata)
 
     @classmethod
@@ -174,13 +221,16 @@ class Model:
         classes = None if target["classes"] is None else tuple(target["classes"])
         features = Features.from_dict(json.loads(metadata["features"]), {
             k[len("features."):]: t.numpy() for k, t in tensors.items() if k.startswith("features.")})
+        calibration = None if "calibration" not in metadata else Calibration.from_dict(   # absent before it
+            json.loads(metadata["calibration"]),
+            {k[len("calibration."):]: t.numpy() for k, t in tensors.items() if k.startswith("calibration.")})
         return cls(family, params, features, task=target["task"],
                    classes=classes, target=target["name"], schema=json.loads(metadata["schema"]), config=config,
                    manifest=json.loads(metadata["manifest"]), metrics=json.loads(metadata["metrics"]),
                    ignored_columns=tuple(target.get("ignored_columns", ())),
                    target_scale=TargetScale.from_dict(target.get("scale")),   # absent in older bundles: identity
                    class_weight=None if target.get("class_weight") is None else
-                   {label: float(w) for label, w in target["class_weight"]})
+                   {label: float(w) for label, w in target["class_weight"]}, calibration=calibration)
 
     def _check_columns(self, frame: pd.DataFrame) -> None:
         columns = [str(c) for c in frame.columns]

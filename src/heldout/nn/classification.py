@@ -1,5 +1,6 @@
 """Classification: ``binary`` (one logit) and ``multiclass`` (one output per class, softmax),
-scored on accuracy, log loss, ROC AUC and f1."""
+scored on accuracy, log loss, ROC AUC and f1; diagnosed by the confusion matrix, the ROC curves
+and the reliability of the probabilities (:mod:`heldout.nn.calibration`)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import torch
 from sklearn import metrics as sk
 
 from ..errors import DataError
-from . import _weighted
+from . import _weighted, calibration
 from ._task import Task
 
 
@@ -61,7 +62,8 @@ class _Classification(Task):
                 fpr, tpr, _ = sk.roc_curve(y == k, p[:, k])
                 curves[str(classes[k])] = {"fpr": fpr.tolist(), "tpr": tpr.tolist()}
         return {"classes": [str(c) for c in classes], "roc": curves,
-                "confusion": sk.confusion_matrix(y, p.argmax(1), labels=list(range(len(classes)))).tolist()}
+                "confusion": sk.confusion_matrix(y, p.argmax(1), labels=list(range(len(classes)))).tolist(),
+                "reliability": calibration.reliability(y, p)}
 
 
 class Binary(_Classification):

@@ -169,3 +169,36 @@ def descent(d: dict) -> str:
     ax.set_ylabel(d["axes"][1])
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(0, -0.13), frameon=False)  # below: the paths stay in view
     return _png(figure)
+
+
+@_as_text
+def reliability(curves: dict[str, dict], second: str | None = None) -> str:
+    """Observed frequency against mean confidence, one line per set of rows (``{name: reliability}``,
+    :func:`heldout.nn.calibration.reliability`), each bin a point; on the diagonal, a calibrated
+    model. ``second``: a binary model's second class (its probability is read), else the top label."""
+    figure, ax = _figure((5, 4.5))
+    ax.plot([0, 1], [0, 1], "k:", lw=0.8, label="calibrated")
+    for name, r in curves.items():
+        ax.plot(r["bins"]["confidence"], r["bins"]["frequency"], "-o", ms=4, lw=1.2,
+                label=f"{name}: ECE {r['ece']:.3f} ({r['rows']} rows)")
+    ax.set_xlabel(f"mean predicted probability of class {second}" if second else "mean top-label confidence")
+    ax.set_ylabel(f"observed share of class {second}" if second else "observed accuracy (top label right)")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    ax.legend(fontsize=8, loc="upper left")
+    return _png(figure)
+
+
+@_as_text
+def importance(rows: list[dict], metric: str, limit: int = 30) -> str:
+    """Permutation importance, one bar per column (its mean over the repeats, ± one standard
+    deviation), the most important on top; the first ``limit`` columns."""
+    shown = rows[:limit]
+    figure, ax = _figure((7, 0.28 * len(shown) + 1.2))
+    ax.barh(range(len(shown)), [r["importance"] for r in shown], xerr=[r["std"] for r in shown],
+            color="tab:blue", alpha=0.8, error_kw={"lw": 0.8})
+    ax.set_yticks(range(len(shown)), [str(r["column"]) for r in shown], fontsize=8)
+    ax.set_ylim(len(shown) - 0.5, -0.5)
+    ax.axvline(0, color="k", lw=0.8)
+    ax.set_xlabel(f"worsening of validation {metric} when the column is shuffled")
+    return _png(figure)

@@ -6,8 +6,11 @@ findings, the training and validation curves (every member, best epoch marked), 
 candidates compared and the leaderboard of a search (diverged members marked) or the members
 of a population, the descent (``descent.json``, :mod:`heldout.report.descent`), the test metrics with
 their 95% intervals (beside them, the same on the test rows without a twin in training or
-validation), the comparison with baselines on the same rows (difference and paired interval),
-the generalisation gap, residuals or confusion matrix and ROC on the test rows, the ledger lines of its test set, and a manifest — and writes it twice: as JSON,
+validation) and the coverage of the conformal intervals or sets (:mod:`heldout.report.conformal`),
+the comparison with baselines on the same rows (difference and paired interval), the generalisation
+gap, residuals or confusion matrix and ROC on the test rows, a classifier's calibration
+and the permutation importance of each column (:mod:`heldout.report.inspection`), the ledger lines of its
+test set, and a manifest — and writes it twice: as JSON,
 and as HTML with the plots embedded as PNG data (no network, no scripts; figures in
 :mod:`heldout.report._plots`). Every string from the user's data is escaped.
 """
@@ -31,6 +34,7 @@ from ..nn.task import get as get_task
 from ..seal.ledger import Ledger
 from ..workflow.artifacts import Artifacts
 from . import _plots as plots
+from . import conformal, inspection
 
 
 class Page(dict):
@@ -55,9 +59,11 @@ class Page(dict):
             parts.append(display.frame("Members", pd.DataFrame(self["members"])))
         if self["test"]:
             for title, rows in (("Test set, evaluated once", metric_rows(self["test"])),
-                                ("Compared with baselines on the same test rows", versus_rows(self["test"]))):
+                                ("Compared with baselines on the same test rows", versus_rows(self["test"])),
+                                ("Conformal coverage on the test rows", conformal.rows(self["test"]))):
                 if rows:
                     parts.append(display.table(title, list(rows[0]), [list(row.values()) for row in rows]))
+        parts += inspection.terminal(self)
         findings = [f for f in self["leakage"] if f.get("severity") != "info"]
         if findings:
             parts.append(display.table("Leakage findings", ["severity", "kind", "message"],
@@ -100,6 +106,7 @@ def _gather(artifacts: Artifacts) -> dict:
         "test": summary.get("test") or evaluation.get("metrics") or {},
         "diagnostics": evaluation.get("diagnostics") or {},
         "descent": artifacts.descent(),
+        "inspection": artifacts.inspection() or {},   # calibration and importance on validation rows
         "ledger": [{k: e[k] for k in ("seq", "time", "kind")} | {"model": e["payload"].get("model")}
                    for e in ledger],
         "ledger_folder": at.location,
@@ -207,7 +214,7 @@ def _html(content: dict, run_dir: Path) -> str:
         parts.append("<h2>The descent</h2>" + _descent_caption(content["descent"]) + plots.descent(content["descent"]))
     test = content["test"]
     if test:
-        parts.append("<h2>Test set, evaluated once</h2>" + _table(metric_rows(test)))
+        parts.append("<h2>Test set, evaluated once</h2>" + _table(metric_rows(test)) + conformal.section(test, _table))
         if test.get("versus"):
             parts.append("<h2>Compared with baselines</h2>" + _versus_caption(content["split"].get("task"),
                                                                             test["versus"]) + _table(versus_rows(test)))
@@ -220,6 +227,7 @@ def _html(content: dict, run_dir: Path) -> str:
         parts.append("<h2>Residuals on the test rows</h2>" + plots.residuals(diagnostics))
     elif "confusion" in diagnostics:
         parts.append("<h2>Confusion matrix and ROC on the test rows</h2>" + plots.classification(diagnostics))
+    parts += inspection.sections(content, _table)
     parts.append("<h2>Ledger lines for this test set</h2>"
                  f"<p>ledger: {html.escape(str(content.get('ledger_folder')))}</p>" + _table(content["ledger"]))
     parts.append("<h2>Reproducibility</h2>" + _table([{"seed": content["manifest"]["seed"],

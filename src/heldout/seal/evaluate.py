@@ -8,6 +8,9 @@ model minus baseline, with a paired interval) — given a Split, the task's
 baseline learned from the training rows (the mean target, or the class frequencies), and any
 ``baselines`` models — and scores the test rows that have no exact feature twin among the
 training and validation rows (``without_twins``): a twin's score says little about new data.
+A model calibrated on its validation rows (:mod:`heldout.model.conformal`) has, from the same
+look, the coverage of its 90% intervals (or prediction sets) on the test rows, with a 95%
+interval and their mean width (mean set size), under ``conformal``.
 A second look at the same test rows warns with the counts — looks, and distinct models among them; ``strict=True``
 refuses it. The result names the ledger that counted the look.
 """
@@ -20,6 +23,7 @@ import numpy as np
 
 from ..errors import ConfigError
 from ..leakage.twins import twin_mask   # the leakage check's own definition of a twin
+from ..model import conformal
 from ..model.model import Model
 from .ledger import Looks
 from .sealed import Sealed
@@ -82,7 +86,7 @@ def evaluate(model: Model, split: Split | Sealed, *, strict: bool = False,
     def look_at(rows):
         # one look: the metrics, the baselines on the same rows, the rows without twins, and what the
         # report draws; the ledger records all but the last
-        scores = model.score(rows, intervals=True, diagnostics=True,
+        scores = model.score(rows, intervals=True, diagnostics=True, coverage=conformal.LEVEL,
                              baselines={name: predict(rows) for name, predict in predictors.items()})
         diagnostics.update(scores.pop("diagnostics"))
         if seen is not None:

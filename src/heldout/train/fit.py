@@ -21,6 +21,7 @@ from __future__ import annotations
 import inspect
 
 from ..errors import ConfigError
+from ..model import conformal
 from ..seal import folds as folding
 from ..seal._guard import training_split
 from ..seal.split import Split
@@ -46,6 +47,9 @@ def fit(split: Split, *, folds: int | None = None, memory_budget: int | None = N
     call after a kill goes on from the last checkpoint and ends as if it had not stopped.
     ``shards`` (:func:`heldout.train.shards.from_environment` under ``torchrun``) splits every
     batch's rows between the processes; cross-validation folds are not split that way.
+
+    Without folds, every model is calibrated on ``split.validation`` for conformal intervals and
+    sets (:meth:`~heldout.model.model.Model.predict_interval`, :mod:`heldout.model.conformal`).
     """
     split = training_split(split, "fit")
     if shards is not None and folds is not None:
@@ -57,10 +61,14 @@ def fit(split: Split, *, folds: int | None = None, memory_budget: int | None = N
         train, validation = split.train.append(split.validation), None
         parts = folding.assign(train, folds, split.strategy, split.seed)
     hook, resume = resumable(checkpoints, "train", {"settings": combos, "split": split.summary(), "folds": folds})
-    return train_population(train, validation, combos, seed=split.seed, folds=parts, summary=split.summary(),
-                            axes=axes, memory_budget=memory_budget,
-                            on_epoch=None if progress is None else progress.epoch, checkpoint=hook, resume=resume,
-                            shards=shards)
+    run = train_population(train, validation, combos, seed=split.seed, folds=parts, summary=split.summary(),
+                           axes=axes, memory_budget=memory_budget,
+                           on_epoch=None if progress is None else progress.epoch, checkpoint=hook, resume=resume,
+                           shards=shards)
+    if folds is None:   # each fold's model has other validation rows: those models go uncalibrated
+        for model in run.models:
+            model.calibration = conformal.calibrate(model, validation)
+    return run
 
 
 # help(fit) and editors show every setting with its declared default

@@ -24,6 +24,8 @@ look.json          a look scored and not yet known to be recorded (while it happ
 checkpoint-*.pt    training in progress (:mod:`heldout.train.checkpoints`), removed when the run ends
 .lock              the process writing here (:mod:`heldout.workflow.lock`)
 descent.json       the descent picture (:mod:`heldout.report.descent`)
+inspection.json    calibration and permutation importance on validation rows
+                   (:mod:`heldout.report.inspection`)
 report.json/.html  the report (:mod:`heldout.report`)
 ================== ==========================================================================
 """
@@ -44,7 +46,7 @@ from .spec import DataSpec
 FORMAT = "heldout-run/1"
 FILES = {"config.json", "history.csv", "histories.csv", "members.csv", "model.safetensors", "leakage.json",
          "leaderboard.csv", "study.journal", "study.journal.lock", "summary.json", "evaluation.json", "look.json",
-         "descent.json", "report.json", "report.html", ".lock", "workers"}
+         "descent.json", "inspection.json", "report.json", "report.html", ".lock", "workers"}
 
 
 def _written_by_heldout(name: str) -> bool:
@@ -236,6 +238,12 @@ class Artifacts:
             (self.path / "descent.json").unlink(missing_ok=True)
         else:
             write_json(self.path / "descent.json", picture)
+
+    def inspection(self) -> dict | None:
+        return self._json("inspection.json")
+
+    def write_inspection(self, inspected: dict) -> None:
+        write_json(self.path / "inspection.json", inspected)
 
     # -- tables ----------------------------------------------------------------------------------
 

@@ -2,7 +2,8 @@
 
 ``run_procedure`` splits the data (sealing the test set), checks the split for leakage (an error
 finding stops it unless allowed), searches the candidates on validation data only
-(:func:`heldout.tune`), refits the selected configuration on training + validation rows, looks at
+(:func:`heldout.tune`), refits the selected configuration on training + validation rows, calibrates
+its conformal intervals on the validation rows (:mod:`heldout.workflow.conformal`), looks at
 the sealed test set once, and writes the run directory (:class:`~heldout.workflow.artifacts.Artifacts`).
 Running it again on the same directory resumes the study: trials already told count toward the
 budget. ``tune_procedure`` stops before the refit and the test set; ``evaluate_run`` is the later
@@ -15,6 +16,7 @@ ledger, from whatever working directory, so its counts are the ones recorded at 
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 from optuna.storages import JournalStorage
@@ -23,7 +25,7 @@ from optuna.storages.journal import JournalFileBackend
 from ..errors import ConfigError, DataError, LeakageError, LedgerError
 from ..leakage import check
 from ..model.model import Model
-from ..report import descent
+from ..report import descent, inspection
 from ..report.page import report
 from ..search.result import Search
 from ..search.tune import DEFAULT_TRIALS, tune
@@ -33,6 +35,7 @@ from ..train.population import train_population
 from ..train.result import Run
 from . import workers as workers_of
 from .artifacts import Artifacts, RunConfig
+from .conformal import calibration
 from .deadline import Deadline
 from .lock import claimed
 from .look import look_once
@@ -157,15 +160,28 @@ def _run(spec, out: Path, trials, refit, progress, allow_leakage, draw_descent, 
     # the selected configuration, refit on training + validation rows (or as trained on training rows)
     pooled = (len(the_split.train) + len(the_split.validation)) / max(len(the_split.train), 1)
     wanted, refit = refit, refit and deadline.fits("refit", _trial_seconds(found) * pooled)
+    # conformal scores on validation rows, from a model that did not train on them (workflow/conformal.py)
+    calibrated = functools.partial(calibration, found=found, the_split=the_split, deadline=deadline,
+                                   seconds=_trial_seconds(found), checkpoints=store)
     if not refit and wanted and found.best_model is not None:
         final_model = found.best_model   # the budget left the refit out: the selected trial's own model
+        final_model.calibration = calibrated(final_model, refit=False)
         _save_model(out, spec, the_split, final_model)
     else:
         final = found.refit(the_split, checkpoints=store) if refit else train_population(
             the_split.train, the_split.validation, [found.best_settings], seed=the_split.seed,
             summary=the_split.summary())
+        final.model.calibration = calibrated(final.model, refit=refit)
         save_run(out, spec, final, ledger=the_split.test.ledger)
         final_model = final.model
+    # calibration and importance on validation rows, for the report: by the selected trial as trained on
+    # training rows, to which they are new (else by the refit model, marked); before the look, without it.
+    # A resumed search keeps no trial's model: the inspection its first process made of this model stays
+    inspected = found.best_model or (None if refit else final_model)
+    if inspected is not None or (artifacts.inspection() or {}).get("final") != final_model.fingerprint:
+        artifacts.write_inspection(dict(inspection.inspect(
+            inspected or final_model, the_split.validation, found.metric, seed=spec.seed, seen=inspected is None,
+            fits=deadline.fits), final=final_model.fingerprint))
     with_linear = found.best["candidate"].startswith("linear+") or deadline.fits("best linear",
                                                                                 _trial_seconds(found) * pooled)
     result = look_once(artifacts, final_model, the_split,

@@ -7,7 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import ConfigError
-from ..report import descent
+from ..report import descent, inspection
 from ..report.page import report
 from ..train._grid import expand
 from ..train.config import SETTINGS, TrainConfig
@@ -52,6 +52,9 @@ def train_procedure(spec: DataSpec, out=None, *, progress=None, draw_descent: bo
         finished(shards)
         artifacts = save_run(out, spec, run, ledger=the_split.test.ledger)
         artifacts.write_leakage(leakage)
+        if len(run.members) == 1:   # a population has no one model to inspect until one is chosen
+            artifacts.write_inspection(inspection.inspect(run.model, the_split.validation, the_split.task.selection,
+                                                          seed=spec.seed))
         if draw_descent:
             best = run.table()["val_loss"].fillna(float("inf")).to_numpy().argmin()
             artifacts.write_descent(descent.trace(the_split, run.members[int(best)].config.to_dict()))

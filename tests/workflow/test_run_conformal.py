@@ -1,0 +1,61 @@
+"""The run's calibration (heldout.workflow.conformal): a refit model, trained on its validation
+rows too, inherits the scores of the configuration trained on training rows alone; and the
+coverage the one look measured is in the summary, the evaluation and the report."""
+
+import json
+
+import numpy as np
+import pytest
+
+import heldout
+from heldout.model import conformal
+from heldout.train.population import train_population
+from heldout.workflow.conformal import calibration
+from heldout.workflow.deadline import Deadline
+from heldout.workflow.procedures import run_procedure
+from heldout.workflow.spec import DataSpec
+
+
+@pytest.fixture(autouse=True)
+def _own_ledger(tmp_path, monkeypatch):
+    monkeypatch.setenv("HELDOUT_HOME", str(tmp_path / "ledger"))
+
+
+def test_a_refit_model_is_calibrated_by_the_configuration_trained_on_training_rows_alone():
+    split = heldout.split(heldout.datasets.load("diabetes"), seed=0)
+    found = heldout.tune(split, candidates=["linear+mse"], trials=2, population=2)
+    refit = found.refit(split).model
+    own = np.sort(np.abs(split.validation.target.to_numpy() - refit.predict(split.validation)))
+    given = calibration(refit, found, split, refit=True, deadline=Deadline(None), seconds=0.0)
+    alone = train_population(split.train, split.validation, [found.best_settings], seed=split.seed,
+                             summary=split.summary()).model
+    assert given.info["refit"] and np.array_equal(given.scores, conformal.calibrate(refit, split.validation,
+                                                                                   scorer=alone).scores)
+    assert not np.allclose(given.scores, own)   # not the refit model's residuals on rows it trained on
+    # the search's own model of the trial, trained beside another, agrees up to float32's last digits
+    np.testing.assert_allclose(given.scores, conformal.calibrate(found.best_model, split.validation).scores,
+                               atol=1e-3)
+    late = Deadline(1e-9)
+    assert calibration(refit, found, split, refit=True, deadline=late, seconds=1.0) is None
+    assert late.left_out == ["calibration"]
+
+
+def test_the_coverage_of_the_one_look_is_in_the_summary_the_evaluation_and_the_report_once(tmp_path):
+    summary = run_procedure(DataSpec(dataset="diabetes"), out=tmp_path / "r", trials=2, population=2,
+                            candidates=["linear+mse"], draw_descent=False)
+    measured = summary["test"]["conformal"]
+    assert measured["level"] == 0.9 and measured["rows"] == summary["split"]["test"]
+    assert measured["interval_95"][0] < measured["coverage"] < measured["interval_95"][1]
+    assert measured["calibration"]["refit"] is True and summary["ledger_count"] == 1
+    assert json.loads((tmp_path / "r" / "evaluation.json").read_text())["metrics"]["conformal"] == measured
+    page = (tmp_path / "r" / "report.html").read_text()
+    assert "Conformal intervals on the test rows" in page and f"{measured['coverage']:.4g}" in page
+    bundled = heldout.load_model(tmp_path / "r" / "model.safetensors")
+    assert bundled.calibration.info == measured["calibration"]
+    # run again: the search resumes and keeps no trial's model; the refit model keeps its calibration,
+    # so it is the model already looked with, and the look is not repeated
+    again = run_procedure(DataSpec(dataset="diabetes"), out=tmp_path / "r", trials=2, population=2,
+                          candidates=["linear+mse"], draw_descent=False)
+    assert again["ledger_count"] == 1 and again["test"]["conformal"] == measured
+    kept = heldout.load_model(tmp_path / "r" / "model.safetensors")
+    assert kept.fingerprint == bundled.fingerprint
