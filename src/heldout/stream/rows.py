@@ -28,7 +28,7 @@ from ..data import weights as weighting
 from ..train._batches import Block
 from . import survey as surveying
 
-SHUFFLE_ROWS = 262_144   # rows held in the shuffle buffer (about 20 MB for 20 float32 inputs)
+SHUFFLE_ROWS = 131_072   # rows held in the shuffle buffer (about 10 MB per 20 float32 inputs)
 SCORE_ROWS = 65_536      # validation rows scored together
 
 

@@ -61,8 +61,15 @@ class Source:
         return self._pieces[piece].to_table(columns=columns).to_pandas()
 
     def head(self, rows: int) -> pd.DataFrame:
-        """The first ``rows`` rows (column kinds are read from them, as from the first rows of a CSV)."""
-        return self._dataset.head(rows).to_pandas()
+        """The first ``rows`` rows (column kinds are read from them, as from the first rows of a CSV),
+        read a row group at a time (``pyarrow.dataset``'s own ``head`` reads ahead whole files)."""
+        frames, held = [], 0
+        for piece in range(self.pieces):
+            if held >= rows:
+                break
+            frames.append(self.read(piece))
+            held += len(frames[-1])
+        return pd.concat(frames, ignore_index=True).iloc[:rows]
 
 
 def files(path: str) -> list[str]:

@@ -13,7 +13,8 @@ first and every one of its rows is a test row. What the pass keeps is small besi
   before (the training gate) and, with a given test file, against its rows (copies that chance
   does not explain are refused); the exact twin counts of the leakage check and of the look
   join on them;
-- a seeded uniform sample of each part, at most :data:`SAMPLE_ROWS` rows: the rows whose seeded
+- a seeded uniform sample of each part, at most :data:`SAMPLE_ROWS` training rows and
+  :data:`CHECK_ROWS` validation and test rows: the rows whose seeded
   hash of their fingerprint is smallest (a bottom-k sample, the same whatever the batch
   boundaries, in table order). The preprocessing (medians, means, standard deviations,
   categories, the text encoder), the target's scale and the class weights are learned from the
@@ -39,7 +40,8 @@ from ..seal import hashed
 from ..seal.split import hash_keys
 from .source import Source
 
-SAMPLE_ROWS = 100_000   # rows of each part's seeded sample
+SAMPLE_ROWS = 100_000   # rows of the training part's seeded sample (preprocessing is learned from it)
+CHECK_ROWS = 20_000     # rows of the validation and test parts' samples (the leakage check reads them)
 KIND_ROWS = 10_000      # column kinds are read from the table's first rows
 DISTINCT_TARGETS = 1_000   # distinct target values tracked to decide the task (more: regression, or too many classes)
 
@@ -99,7 +101,8 @@ def survey(source: Source, target: str, *, seed: int, test, validation: float, t
     read = dict(target=target, task=the_task, groups=groups, weights=weights, class_weight=class_weight,
                 column_kinds=kinds)
     given_test = None if isinstance(test, (int, float)) else Source(test)
-    samples = {part: _Sample(sample_rows, seed) for part in (hashed.TRAIN, hashed.VALIDATION, hashed.TEST)}
+    samples = {hashed.TRAIN: _Sample(sample_rows, seed), hashed.VALIDATION: _Sample(min(sample_rows, CHECK_ROWS), seed),
+               hashed.TEST: _Sample(min(sample_rows, CHECK_ROWS), seed)}
     fps = {part: [] for part in samples}
     feature_fps = {part: [] for part in samples}
     copies = []
@@ -163,7 +166,7 @@ class _Sample:
         if len(pick):
             self.kept.append((rows.take(pick), keys[pick], order[pick]))
             self.held += len(pick)
-        if self.held > 2 * self.k:
+        if self.held > self.k + max(self.k // 4, 1_000):   # trimmed now and then: a sort per offer would cost more
             self._trim()
 
     def _trim(self) -> None:
