@@ -125,3 +125,33 @@ def test_streamed_training_refuses_what_it_cannot_do_yet(tmp_path):
         look.evaluate(None, split(heldout.load(_table(500), "y"), ledger=tmp_path / "ledger"))
     done = cli("train", str(tmp_path / "t"), "--target", "y", "--stream", "--time", "a", check=False)
     assert done.returncode != 0 and "time split" in done.stderr
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam"])
+def test_with_the_same_batch_order_a_minibatch_fit_equals_the_in_memory_fit(tmp_path, optimizer):
+    # one row group and a shuffle buffer that holds every training row: the stream permutes the
+    # training rows with the generator the in-memory path permutes them with, so the batches agree
+    frame = _table(6_000)
+    folder = tmp_path / "t"
+    folder.mkdir()
+    frame.to_parquet(folder / "one.parquet", row_group_size=len(frame))
+    streamed = stream_split(folder, "y", seed=2, ledger=tmp_path / "ledger")
+    whole = split(heldout.load(frame, "y"), strategy="hashed", seed=2, ledger=tmp_path / "ledger")
+    settings = dict(model="mlp", hidden=(8,), loss="huber", optimizer=optimizer, lr=0.01, batch_size=128, epochs=4)
+    a, b = training.fit(streamed, shuffle_rows=len(frame), **settings), fit(whole, **settings)
+    for p, q in zip(a.model.params, b.model.params):
+        np.testing.assert_allclose(p.numpy(), q.numpy(), rtol=1e-5, atol=1e-5)
+
+
+def test_a_folder_or_a_table_too_large_for_memory_is_streamed_with_a_notice(tmp_path, monkeypatch):
+    from heldout.stream.source import streaming_reason
+    data = _write(_table(3_000), tmp_path / "t")
+    done = cli("train", str(data), "--target", "y", "--epochs", "2", "--out", str(tmp_path / "run"),
+               "--ledger", str(tmp_path / "ledger"), "--quiet")
+    assert "Streaming:" in done.stderr and "folder or a glob" in " ".join(done.stderr.split())
+    assert json.loads((tmp_path / "run" / "config.json").read_text())["split"]["streamed"]
+    one = data / "part0.parquet"
+    assert streaming_reason(str(one)) is None
+    monkeypatch.setattr("heldout.train._memory.available_bytes", lambda *args: 10_000)
+    assert "more than a quarter" in streaming_reason(str(one))
+    assert streaming_reason(str(tmp_path / "table.csv")) is None

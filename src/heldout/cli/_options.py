@@ -55,6 +55,13 @@ def data_options(fn):
     def wrapper(data, dataset, target, task, test, validation, seed, strategy, groups, time_col, column_kind, weights,
                 class_weight, stream, ledger, **kwargs):
         from ..workflow.spec import DataSpec
+        if data and not stream:
+            from ..stream.source import streaming_reason
+            reason = streaming_reason(data)
+            if reason:   # said, not silent: the split is then the hashed one
+                from ._output import err_console
+                err_console.print(f"Streaming: {reason} (as with --stream; the split is 'hashed').", markup=False)
+                stream = True
         if ledger:   # for this process and the workers it starts, as if the shell had set it
             os.environ["HELDOUT_LEDGER"] = ledger
         spec = DataSpec(source=data, dataset=dataset, target=target, task=task, groups=groups, time=time_col,

@@ -72,6 +72,32 @@ class Source:
         return pd.concat(frames, ignore_index=True).iloc[:rows]
 
 
+MEMORY_SHARE = 0.25   # a Parquet table is streamed when pandas would take more than this share of the free memory
+
+
+def streaming_reason(path: str) -> str | None:
+    """Why the table at ``path`` should be streamed rather than read whole (None when it fits): a
+    folder or glob of Parquet files, or a Parquet file whose pandas form — estimated from its
+    metadata as twice its uncompressed size — would take more than a quarter of the free memory."""
+    given = Path(path)
+    if given.is_dir() or (any(ch in path for ch in "*?[") and not given.exists()):
+        return f"{path!r} names several Parquet files (a folder or a glob): they are read batch by batch"
+    if given.suffix.lower() not in SUFFIXES or not given.is_file():
+        return None
+    import pyarrow.parquet as pq
+    from ..train._memory import available_bytes, readable
+    try:
+        meta = pq.ParquetFile(given).metadata
+    except Exception:   # not Parquet after all: reading it whole says what is wrong
+        return None
+    estimate = 2 * sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
+    free = available_bytes()
+    if estimate > MEMORY_SHARE * free:
+        return (f"{path!r} would take about {readable(estimate)} in memory, more than a quarter of the "
+                f"{readable(free)} free: it is read batch by batch")
+    return None
+
+
 def files(path: str) -> list[str]:
     """The Parquet files a path names: the file, the folder's ``*.parquet`` files (recursively), or a
     glob's matches, sorted by name."""
