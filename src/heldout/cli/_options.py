@@ -12,16 +12,16 @@ import click
 # scikit-learn (the split) nor Optuna (the search); tests/cli/test_help.py holds them equal to
 # heldout.nn.task.TASKS, heldout.seal.split.STRATEGIES and heldout.search.tune.DEFAULT_TRIALS.
 TASKS = ("regression", "binary", "multiclass")
-STRATEGIES = ("random", "stratified", "group", "time")
+STRATEGIES = ("random", "stratified", "group", "time", "hashed")
 KINDS = ("numeric", "categorical", "datetime", "text")   # heldout.data.kinds.KINDS
 DEFAULT_TRIALS = 24
 
 
 def data_options(fn):
     """DATA or --dataset, --target, --task, --test, --validation, --seed, --strategy, --groups, --time,
-    --column-kind, --weights, --class-weight, --ledger."""
+    --column-kind, --weights, --class-weight, --stream, --ledger."""
     decorators = [
-        click.argument("data", required=False, type=click.Path(dir_okay=False)),
+        click.argument("data", required=False, type=click.Path()),
         click.option("--dataset", help="A bundled dataset instead of a file (see `heldout datasets`)."),
         click.option("--target", help="The target column of DATA."),
         click.option("--task", type=click.Choice(list(TASKS)),
@@ -43,6 +43,9 @@ def data_options(fn):
         click.option("--class-weight", "class_weight", metavar="balanced|LABEL=W,...",
                      help="Class weights (classification): 'balanced' (learned from the training rows, every class "
                      "weighing the same) or LABEL=WEIGHT pairs such as yes=3,no=1 (other classes 1)."),
+        click.option("--stream", is_flag=True, help="Read DATA (a Parquet file, folder or glob) batch by batch, "
+                     "never whole: for tables larger than memory. The split is then 'hashed' (each row's part from "
+                     "its fingerprint and the seed)."),
         click.option("--ledger", help="The ledger the test set is sealed and counted in: a folder, or a "
                      "postgresql:// URL shared by a team (default: $HELDOUT_LEDGER, else $HELDOUT_HOME, else "
                      ".heldout in the git work tree)."),
@@ -50,14 +53,21 @@ def data_options(fn):
 
     @functools.wraps(fn)
     def wrapper(data, dataset, target, task, test, validation, seed, strategy, groups, time_col, column_kind, weights,
-                class_weight, ledger, **kwargs):
+                class_weight, stream, ledger, **kwargs):
         from ..workflow.spec import DataSpec
+        if data and not stream:
+            from ..stream.source import streaming_reason
+            reason = streaming_reason(data)
+            if reason:   # said, not silent: the split is then the hashed one
+                from ._output import err_console
+                err_console.print(f"Streaming: {reason} (as with --stream; the split is 'hashed').", markup=False)
+                stream = True
         if ledger:   # for this process and the workers it starts, as if the shell had set it
             os.environ["HELDOUT_LEDGER"] = ledger
         spec = DataSpec(source=data, dataset=dataset, target=target, task=task, groups=groups, time=time_col,
                         test=_share_or_file(test), validation=_share_or_file(validation), seed=seed,
                         strategy=strategy, column_kinds=column_kinds(column_kind), weights=weights,
-                        class_weight=class_weights(class_weight))
+                        class_weight=class_weights(class_weight), stream=stream)
         return fn(spec=spec, **kwargs)
 
     for decorator in reversed(decorators):

@@ -2,7 +2,9 @@
 
 Strategies: ``random``; ``stratified`` (class shares kept; default for classification);
 ``group`` (every group wholly on one side); ``time`` (every test row strictly later than every
-training row, validation later than training). A test or validation set given as its own table is
+training row, validation later than training); ``hashed`` (each row's part fixed by its
+fingerprint and the seed, :mod:`heldout.seal.hashed`: the split a streamed table gets, the same
+whether the table is read whole or in batches; with groups, by the group's fingerprint). A test or validation set given as its own table is
 sealed or used just the same. Making a split records the test rows in the ledger, so that no
 later process can train on them unnoticed.
 
@@ -30,10 +32,11 @@ from ..data import dataset as data
 from ..data.dataset import Dataset
 from ..data.fingerprint import set_fingerprint
 from ..errors import ConfigError, DataError
+from . import hashed
 from .ledger import Ledger
 from .sealed import Sealed
 
-STRATEGIES = ("random", "stratified", "group", "time")
+STRATEGIES = ("random", "stratified", "group", "time", "hashed")
 
 
 @dataclass(frozen=True, eq=False)
@@ -105,6 +108,15 @@ def split(dataset: Dataset, test: Any = 0.2, validation: Any = 0.2, seed: int = 
                  strategy=strategy, test_given=not _is_share(test, "test"))
 
 
+def hash_keys(fingerprints: np.ndarray, groups) -> np.ndarray:
+    """What the hashed split draws from: each row's fingerprint, or its group's (a whole group
+    then lands in one part)."""
+    if groups is None:
+        return fingerprints
+    from ..data.fingerprint import row_fingerprints
+    return row_fingerprints(groups.to_frame(name="groups"))
+
+
 def _strategy(dataset: Dataset, strategy: str | None) -> str:
     if strategy is None:
         if dataset.time is not None:
@@ -140,6 +152,10 @@ def _cut(ds: Dataset, share: float, seed: int, strategy: str, part: str) -> tupl
         raise DataError(f"Cannot cut a {part} set from {n} row(s). Give more data.")
     if strategy == "time":
         return _cut_by_time(ds, share, part)
+    if strategy == "hashed":   # the draws of hashed.parts: the split's own seed (validation is cut with seed + 1)
+        seed, use = (seed, hashed.TEST_DRAW) if part == "test" else (seed - 1, hashed.VALIDATION_DRAW)
+        cut = hashed.draw(hash_keys(ds.fingerprints, ds.groups), seed, use) < share
+        return np.flatnonzero(~cut), np.flatnonzero(cut)
     if strategy == "group":
         if ds.groups.nunique() < 2:
             raise DataError(f"strategy='group' needs at least 2 groups to cut a {part} set, but there is "

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import Iterator
+from typing import ClassVar, Iterator
 
 import torch
 
@@ -36,6 +36,7 @@ class Block:
     counts: list[int]
     w: torch.Tensor | None = None      # row weights, ``[n]`` or ``[F, n_max]`` (0 on padding); None: all 1
     unit: torch.Tensor | None = None   # target units per unit of y: a number, or ``[F]``; None: 1
+    streamed: ClassVar[bool] = False   # rows held here (heldout.stream.rows reads them batch by batch instead)
 
     @classmethod
     def shared(cls, X: torch.Tensor, y: torch.Tensor, w: torch.Tensor | None = None,
@@ -56,6 +57,10 @@ class Block:
                 w[f, :len(yf)] = 1 if ws[f] is None else ws[f]
         unit = None if units is None else torch.tensor([float(u) for u in units], device=X.device)
         return cls(X, y, [len(t) for t in ys], w, unit)
+
+    @property
+    def device(self) -> torch.device:
+        return self.X.device
 
     @property
     def is_shared(self) -> bool:

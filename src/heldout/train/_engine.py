@@ -56,7 +56,8 @@ class Plan:
         epochs = c0.epochs if c0.iterations is None else math.ceil(c0.iterations / data.train.steps_per_epoch(batch))
         # weighted rows take the unstreamed path, whose loss reads row weights
         return cls(family, list(configs), data, task, n_out, shuffle_seed, opt, c0.loss, batch, epochs, c0.iterations,
-                   opt.full_batch and data.train.is_shared and data.train.w is None and family.streams_full_batch,
+                   opt.full_batch and data.train.is_shared and data.train.w is None and family.streams_full_batch
+                   and not data.train.streamed,
                    shards)
 
 
@@ -82,7 +83,7 @@ def train(family, configs: list[TrainConfig], data: Tensors, task, n_out: int, s
     n_params, _ = family.size(data.train.n_features, n_out)
     choice = threads.Choice(len(configs) * min(plan.batch, max(data.train.counts)) * n_params)
     if resume is not None:   # a family learns its parameters' names and shapes when it initialises
-        family.init(data.train.n_features, n_out, [configs[0].seed], data.train.X.device)
+        family.init(data.train.n_features, n_out, [configs[0].seed], data.train.device)
     with threads.intra_op(choice.threads()):
         state = resume if resume is not None else start(plan, folds, trace)
     while state.alive and state.epoch < plan.epochs:
@@ -118,7 +119,7 @@ def start(plan: Plan, folds: list[int] | None, trace=None) -> PopulationState:
     the curves and the divergence test (measured on a seeded sample of the training rows when they
     are many: an estimate is enough for both)."""
     configs, data = plan.configs, plan.data
-    K, device = len(configs), data.train.X.device
+    K, device = len(configs), data.train.device
     hp = _hyperparameters(configs, device)
     params = plan.family.init(data.train.n_features, plan.n_out, [c.seed for c in configs], device)
     state = PopulationState(
@@ -152,8 +153,12 @@ def run_epoch(plan: Plan, state: PopulationState) -> tuple[torch.Tensor, torch.T
         else:
             def compute(X, y, w):
                 return plan.family.loss_and_grads(state.params, X, y, w, plan.loss)
-        value, grads = (compute(X, y, w) if plan.shards is None
-                        else plan.shards.loss_and_grads(compute, X, y, w, state.params))
+        if hasattr(X, "loss_and_grads"):   # a full pass over streamed rows (heldout.stream.rows.FullPass)
+            value, grads = X.loss_and_grads(compute)
+        elif plan.shards is None:
+            value, grads = compute(X, y, w)
+        else:
+            value, grads = plan.shards.loss_and_grads(compute, X, y, w, state.params)
         if hp["l2"] is not None:  # the gradient of (l2/2)·‖W‖² on weights
             grads = [torch.addcmul(g, optim.per_member(hp["l2"], p), p) if is_weight else g
                      for g, p, is_weight in zip(grads, state.params, weights)]

@@ -18,8 +18,22 @@ EVAL_ELEMENTS = 1 << 21  # outputs and activations held at once when scoring row
 
 
 def score_rows(family, params, block: Block, fold, task, loss: str) -> tuple[torch.Tensor, torch.Tensor]:
-    """Each member's mean loss and monitored metric over all rows of ``block``, without gradients,
-    in row chunks so that K members' activations never need more than ``EVAL_ELEMENTS`` numbers."""
+    """Each member's mean loss and monitored metric over all rows of ``block`` (streamed rows: over
+    each of their blocks in turn), without gradients, in row chunks so that K members' activations
+    never need more than ``EVAL_ELEMENTS`` numbers."""
+    sums = None
+    for part in (block.blocks() if block.streamed else [block]):
+        more = _sums(family, params, part, fold, task, loss)
+        sums = more if sums is None else [a + b for a, b in zip(sums, more)]
+    loss_sum, metric_sum, weight = sums
+    weight = weight.clamp_min(torch.finfo(weight.dtype).tiny)
+    metric = task.finish_monitor(metric_sum / weight)
+    unit = block.member_unit(fold)
+    return loss_sum / weight, metric if unit is None else metric * unit
+
+
+def _sums(family, params, block: Block, fold, task, loss: str) -> list[torch.Tensor]:
+    """Each member's summed loss, summed monitored metric and summed row weight over ``block``."""
     K, n = params[0].shape[0], block.X.shape[-2]
     width = max(p.shape[-1] for p in params)
     rows = max(1, EVAL_ELEMENTS // max(1, K * width))
@@ -47,7 +61,4 @@ def score_rows(family, params, block: Block, fold, task, loss: str) -> tuple[tor
             loss_sum, metric_sum, weight = zeros()
             for start in range(0, n, rows):
                 kernel(start, min(start + rows, n), [loss_sum, metric_sum, weight])
-    weight = weight.clamp_min(torch.finfo(weight.dtype).tiny)
-    metric = task.finish_monitor(metric_sum / weight)
-    unit = block.member_unit(fold)
-    return loss_sum / weight, metric if unit is None else metric * unit
+    return [loss_sum, metric_sum, weight]

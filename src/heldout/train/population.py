@@ -39,7 +39,7 @@ from .state import PopulationState
 def train_population(train: Dataset, validation: Dataset | None, settings: list[dict], *, seed: int = 0,
                      folds: list | None = None, summary: dict | None = None, axes: list[str] = (),
                      memory_budget: int | None = None, prune=None, on_epoch=None, trace=None,
-                     checkpoint=None, resume: dict | None = None, shards=None) -> Run:
+                     checkpoint=None, resume: dict | None = None, shards=None, prepared=None) -> Run:
     """Train one configuration per dict of ``settings`` (times every fold), each population as one
     computation. ``folds`` are (training, validation) positions within ``train``; ``seed`` orders
     the batches unless a configuration gives ``shuffle_seed``; ``summary`` describes the rows
@@ -49,7 +49,10 @@ def train_population(train: Dataset, validation: Dataset | None, settings: list[
     :class:`~heldout.train.state.PopulationState` after every epoch (``key`` names the chunk:
     population and chunk number); ``resume`` maps such keys to ``state.to_bytes()``, and those
     chunks go on from there exactly as if they had not stopped. ``shards``
-    (:mod:`heldout.train.shards`): this process is one of several that split every batch's rows."""
+    (:mod:`heldout.train.shards`): this process is one of several that split every batch's rows.
+    ``prepared`` — ``(Tensors, [Learned])`` made elsewhere (a streamed table's rows,
+    :mod:`heldout.stream.training`) — stands for the rows, and ``train`` then only describes them
+    (columns, task, classes) to the models."""
     for part, rows in (("training", train), ("validation", validation)):
         if isinstance(rows, Sealed):
             raise LeakageError(f"The sealed test set was handed to training as its {part} rows. The test set is "
@@ -66,13 +69,13 @@ def train_population(train: Dataset, validation: Dataset | None, settings: list[
     for k, (i, _) in enumerate(member_specs):
         populations.setdefault(grid.population_key(configs[i]), []).append(k)
 
-    prepared: dict = {}
+    given, prepared = prepared, {}
     results, families, chunk_sizes = {}, {}, []
     for p, ks in enumerate(populations.values()):
         c0 = configs[member_specs[ks[0]][0]]
         family = make_family(c0.model, hidden=c0.hidden, activation=c0.activation, init=c0.init)
         if c0.device not in prepared:
-            prepared[c0.device] = _prepare(train, validation, folds, torch.device(c0.device))
+            prepared[c0.device] = given or _prepare(train, validation, folds, torch.device(c0.device))
         data, learned = prepared[c0.device]
         n_out = task.n_outputs(train.classes)
         shuffle_seed = c0.shuffle_seed if c0.shuffle_seed is not None else seed
@@ -83,7 +86,7 @@ def train_population(train: Dataset, validation: Dataset | None, settings: list[
             state = None if not resume or key not in resume else PopulationState.from_bytes(
                 resume[key], chunk_configs, optim.get(c0.optimizer).init)
             member_folds = None if folds is None else [member_specs[k][1] for k in chosen]
-            fold_index = None if folds is None else torch.tensor(member_folds, device=data.train.X.device)
+            fold_index = None if folds is None else torch.tensor(member_folds, device=data.train.device)
             local_prune = None if prune is None else (lambda j, *values, chosen=chosen: prune(chosen[j], *values))
             local_trace = None if trace is None else (
                 lambda epoch, js, params, chosen=chosen: trace(epoch, [chosen[j] for j in js], params))
@@ -170,7 +173,7 @@ def _chunks(family, config: TrainConfig, data: Tensors, n_out: int, n_members: i
         rows = 4096 * threads.CORES  # streamed in cache-sized chunks, one worker per core
     n_params, widths = family.size(d, n_out)
     need = memory.member_bytes(n_params, widths, optimizer.state_slots, rows, d, not data.train.is_shared)
-    device = data.train.X.device
+    device = data.train.device
     if budget is None:
         budget = memory.available_bytes(device) // 2 - 4 * 4 * EVAL_ELEMENTS
     plan = memory.plan_chunks(n_members, need, int(budget), device)

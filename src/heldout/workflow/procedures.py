@@ -217,7 +217,11 @@ def evaluate_run(run_dir, *, strict: bool = False) -> Evaluation:
         raise DataError(f"The data behind {str(run_dir)!r} changed since training: its test set is now "
                         f"{the_split.test.seal}, but the model was trained beside test set {recorded}. Restore the "
                         "original data, or train again.")
-    result = evaluate(Model.load(artifacts.model_path), the_split, strict=strict)
+    if config.data.stream:
+        from ..stream.look import evaluate as evaluate_streamed
+        result = evaluate_streamed(Model.load(artifacts.model_path), the_split, strict=strict)
+    else:
+        result = evaluate(Model.load(artifacts.model_path), the_split, strict=strict)
     artifacts.write_evaluation(result.to_dict())
     return result
 

@@ -33,6 +33,7 @@ class DataSpec:
     column_kinds: dict | None = None  # column -> kind, read so instead of from its values (heldout.data.kinds)
     weights: str | None = None        # a column of row weights (heldout.data.weights)
     class_weight: str | dict | None = None   # "balanced", or {label: weight} (labels as text from the CLI)
+    stream: bool = False              # read the Parquet source batch by batch (heldout.stream), never whole
 
     def __post_init__(self):
         if self.source is not None and self.dataset is not None:
@@ -45,6 +46,8 @@ class DataSpec:
 
     @property
     def name(self) -> str:
+        if self.source and any(ch in self.source for ch in "*?["):   # a glob of files: their folder names them
+            return Path(self.source).parent.name
         return self.dataset or (Path(self.source).stem if self.source else datasets.DEFAULT)
 
     def load(self) -> Dataset:
@@ -61,9 +64,27 @@ class DataSpec:
 
     def split(self, ledger: Ledger | str | Path | None = None) -> Split:
         """The split, its test set sealed in ``ledger`` (a Ledger, its folder or its
-        PostgreSQL URL; default: ``$HELDOUT_LEDGER``, else the project's, :func:`~heldout.seal.ledger.home`)."""
+        PostgreSQL URL; default: ``$HELDOUT_LEDGER``, else the project's, :func:`~heldout.seal.ledger.home`);
+        with ``stream``, a :class:`~heldout.stream.split.StreamedSplit`."""
+        if self.stream:
+            return self._streamed(ledger)
         return split(self.load(), test=self.test, validation=self.validation, seed=self.seed, strategy=self.strategy,
                      ledger=ledger)
+
+    def _streamed(self, ledger):
+        from ..stream.split import STRATEGY, stream_split
+        if self.source is None:
+            raise ConfigError("--stream reads Parquet files: give a file, a folder or a glob instead of --dataset.")
+        if self.time is not None or self.strategy not in (None, STRATEGY):
+            raise ConfigError(f"A streamed table is split row by row ({STRATEGY!r}: each row's part from its "
+                              "fingerprint and the seed, by group with --groups); a time split needs the whole "
+                              "table's order. Drop --time/--strategy, or read the table whole (without --stream).")
+        if not isinstance(self.validation, float):
+            raise ConfigError(f"With --stream, --validation is a share of the rows, not a file (got "
+                              f"{self.validation!r}).")
+        return stream_split(self.source, self.target, test=self.test, validation=self.validation, seed=self.seed,
+                            ledger=ledger, task=self.task, groups=self.groups, weights=self.weights,
+                            class_weight=self.class_weight, column_kinds=self.column_kinds)
 
     def to_dict(self) -> dict:
         return asdict(self)

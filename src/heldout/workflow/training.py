@@ -30,6 +30,10 @@ def train_procedure(spec: DataSpec, out=None, *, progress=None, draw_descent: bo
     (:mod:`heldout.train.shards`) and process 0 alone splits first, checks, writes the run
     directory and the report; the others split after it (its seal already in the ledger) and
     return ``(None, run)``."""
+    if spec.stream:   # a Parquet table read batch by batch (heldout.stream)
+        from .streaming import stream_train_procedure
+        return stream_train_procedure(spec, out, progress=progress, allow_leakage=allow_leakage, fresh=fresh,
+                                      draw_descent=draw_descent, **settings)
     declared = {k: v for k, v in settings.items() if k in SETTINGS}   # the training settings, not fit's own
     for combo in expand(declared)[0]:   # a bad setting is refused before any work, and before --out is made
         TrainConfig.from_dict(combo).validated()

@@ -1,0 +1,88 @@
+"""``evaluate()`` for a streamed split: the one look at its test set, read batch by batch.
+
+The look goes through :meth:`Sealed.unseal` like any other (the ledger records it before the
+scores are returned). Inside it the test rows are read a row group at a time; what is kept of
+them is what the metrics need — the model's outputs, the targets and the row weights, a few
+numbers per row — and the metrics, their 95% intervals, the task's baseline (learned from the
+training sample) and the rows without a twin (features seen in training or validation, joined
+exactly on every row's feature fingerprint) are computed from those as :func:`heldout.evaluate`
+computes them.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import torch
+
+from ..data.fingerprint import members
+from ..errors import ConfigError
+from ..model.model import Model
+from ..nn import losses, metrics
+from ..seal import hashed
+from ..seal.evaluate import BASELINE, Evaluation
+from .split import StreamedSplit
+
+
+def evaluate(model: Model, split: StreamedSplit, *, strict: bool = False, look: str | None = None,
+             on_scored=None) -> Evaluation:
+    """Evaluate ``model`` once on ``split``'s sealed test set, streamed; see :func:`heldout.evaluate`."""
+    if not isinstance(split, StreamedSplit):
+        raise ConfigError(f"stream.look.evaluate() takes a StreamedSplit, got {type(split).__name__}.")
+    sealed, found = split.test, split.found
+    train = found.samples[hashed.TRAIN]
+    prior = model.task.baseline(model.task.encode(train.target, model.classes).numpy(), model.classes, 1,
+                                model.row_weights(train))
+    seen = np.concatenate([found.feature_fingerprints[hashed.TRAIN], found.feature_fingerprints[hashed.VALIDATION]])
+    diagnostics = {}
+
+    def look_at(rows):
+        outs, targets, weights, twins = [], [], [], []
+        for chunk in rows.chunks():
+            outs.append(model.outputs(chunk.features))
+            targets.append(chunk.target)
+            weights.append(model.row_weights(chunk))
+            twins.append(members(chunk.feature_fingerprints, seen))
+        out, target = torch.cat(outs), pd.concat(targets, ignore_index=True)
+        w = None if weights[0] is None else np.concatenate(weights)
+        scores = _scores(model, out, target, w, {BASELINE: np.repeat(prior, len(target), axis=0)}, diagnostics)
+        twin = np.concatenate(twins)
+        if twin.any():
+            counts = {"rows": int((~twin).sum()), "twins": int(twin.sum())}
+            keep = np.flatnonzero(~twin)
+            scores["without_twins"] = counts if not len(keep) else {**counts, **{
+                k: v for k, v in _scores(model, out[keep], target.iloc[keep].reset_index(drop=True),
+                                         None if w is None else w[keep], None, None).items() if k != "loss_name"}}
+        return scores
+
+    info = {"rows": len(sealed), "model_config": model.config.get("model"), "baselines": [BASELINE],
+            "streamed": True}
+    if look is not None:
+        info["look"] = look
+
+    def scored(scores):
+        if on_scored is not None:
+            on_scored({"look": look, "info": info, "evaluation": Evaluation(
+                metrics=scores, test_fingerprint=sealed.seal, model_fingerprint=model.fingerprint, unsealings=0,
+                rows=len(sealed), diagnostics=diagnostics, ledger=sealed.ledger.location).to_dict()})
+
+    scores, looks = sealed.unseal(look_at, model=model.fingerprint, strict=strict, info=info, on_scored=scored)
+    return Evaluation(metrics=scores, test_fingerprint=sealed.seal, model_fingerprint=model.fingerprint,
+                      unsealings=looks.unsealings, rows=len(sealed), diagnostics=diagnostics, models=looks.models,
+                      ledger=sealed.ledger.location)
+
+
+def _scores(model: Model, out: torch.Tensor, target: pd.Series, w, baselines, diagnostics) -> dict:
+    """What :meth:`Model.score` gives for rows whose outputs are ``out``."""
+    y = model.task.encode(target, model.classes).numpy()
+    fitted = model.task.encode(target, model.classes, scale=model.target_scale)
+    loss_name = model.config.get("loss")
+    loss = losses.LOSSES[loss_name](out.unsqueeze(0), fitted, None if w is None else torch.from_numpy(w).float())
+    prediction = model.task.predictions(model.target_scale.invert(out))
+    result = {"loss": float(loss[0]), "loss_name": loss_name, **model.task.score(y, prediction, w)}
+    result["interval_95"], versus = metrics.intervals(model.task, y, prediction, baselines, weights=w)
+    if baselines:
+        result["versus"] = versus
+    if diagnostics is not None:
+        diagnostics.update(model.task.diagnostics(y, prediction, model.classes))
+    return result
