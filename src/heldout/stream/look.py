@@ -20,13 +20,14 @@ from ..errors import ConfigError
 from ..model.model import Model
 from ..nn import losses, metrics
 from ..seal import hashed
-from ..seal.evaluate import BASELINE, Evaluation
+from ..seal.evaluate import BASELINE, Evaluation, _predictor
 from .split import StreamedSplit
 
 
-def evaluate(model: Model, split: StreamedSplit, *, strict: bool = False, look: str | None = None,
-             on_scored=None) -> Evaluation:
-    """Evaluate ``model`` once on ``split``'s sealed test set, streamed; see :func:`heldout.evaluate`."""
+def evaluate(model: Model, split: StreamedSplit, *, strict: bool = False, baselines: dict[str, Model] | None = None,
+             look: str | None = None, on_scored=None) -> Evaluation:
+    """Evaluate ``model`` once on ``split``'s sealed test set, streamed; see :func:`heldout.evaluate`
+    (``baselines``: other models scored on the same rows in the same look)."""
     if not isinstance(split, StreamedSplit):
         raise ConfigError(f"stream.look.evaluate() takes a StreamedSplit, got {type(split).__name__}.")
     sealed, found = split.test, split.found
@@ -34,18 +35,24 @@ def evaluate(model: Model, split: StreamedSplit, *, strict: bool = False, look: 
     prior = model.task.baseline(model.task.encode(train.target, model.classes).numpy(), model.classes, 1,
                                 model.row_weights(train))
     seen = np.concatenate([found.feature_fingerprints[hashed.TRAIN], found.feature_fingerprints[hashed.VALIDATION]])
+    predictors = {name: _predictor(model, name, other) for name, other in (baselines or {}).items()}
     diagnostics = {}
 
     def look_at(rows):
         outs, targets, weights, twins = [], [], [], []
+        predicted = {name: [] for name in predictors}
         for chunk in rows.chunks():
+            for name, predict in predictors.items():
+                predicted[name].append(predict(chunk.features))
             outs.append(model.outputs(chunk.features))
             targets.append(chunk.target)
             weights.append(model.row_weights(chunk))
             twins.append(members(chunk.feature_fingerprints, seen))
         out, target = torch.cat(outs), pd.concat(targets, ignore_index=True)
         w = None if weights[0] is None else np.concatenate(weights)
-        scores = _scores(model, out, target, w, {BASELINE: np.repeat(prior, len(target), axis=0)}, diagnostics)
+        others = {name: np.concatenate(parts) for name, parts in predicted.items()}
+        others[BASELINE] = np.repeat(prior, len(target), axis=0)
+        scores = _scores(model, out, target, w, others, diagnostics)
         twin = np.concatenate(twins)
         if twin.any():
             counts = {"rows": int((~twin).sum()), "twins": int(twin.sum())}
@@ -55,7 +62,7 @@ def evaluate(model: Model, split: StreamedSplit, *, strict: bool = False, look: 
                                          None if w is None else w[keep], None, None).items() if k != "loss_name"}}
         return scores
 
-    info = {"rows": len(sealed), "model_config": model.config.get("model"), "baselines": [BASELINE],
+    info = {"rows": len(sealed), "model_config": model.config.get("model"), "baselines": sorted([*predictors, BASELINE]),
             "streamed": True}
     if look is not None:
         info["look"] = look

@@ -6,6 +6,8 @@ import uuid
 
 from ..model.model import Model
 from ..seal.evaluate import Evaluation, evaluate, finish_look
+from ..stream.look import evaluate as streamed_evaluate
+from ..stream.split import StreamedSplit
 from .artifacts import Artifacts
 
 
@@ -26,8 +28,10 @@ def look_once(artifacts: Artifacts, model: Model, the_split, baselines) -> Evalu
     if pending and ours(pending["evaluation"]):
         result = finish_look(pending, the_split.test.ledger)
     else:
-        result = evaluate(model, the_split, baselines=baselines(), look=uuid.uuid4().hex,
-                          on_scored=artifacts.write_pending_look)
+        # a streamed table's test rows are read batch by batch
+        score = streamed_evaluate if isinstance(the_split, StreamedSplit) else evaluate
+        result = score(model, the_split, baselines=baselines(), look=uuid.uuid4().hex,
+                       on_scored=artifacts.write_pending_look)
     artifacts.write_evaluation(result.to_dict())
     artifacts.clear_pending_look()
     return result
