@@ -99,7 +99,7 @@ def test_a_population_report_shows_its_sweep_with_the_diverged_members(tmp_path)
 def test_heldout_report_rebuilds_it(tmp_path):
     split = heldout.split(heldout.datasets.load("wine"), seed=0)
     run = heldout.fit(split, epochs=3)
-    from heldout.workflow.procedures import save_run
+    from heldout.workflow.steps import save_run
     save_run(tmp_path / "r", DataSpec(dataset="wine"), run)
     out = subprocess.run([sys.executable, "-m", "heldout", "report", str(tmp_path / "r")], capture_output=True,
                          text=True, env={**os.environ, "COLUMNS": "120"})

@@ -155,3 +155,31 @@ def test_a_folder_or_a_table_too_large_for_memory_is_streamed_with_a_notice(tmp_
     monkeypatch.setattr("heldout.train._memory.available_bytes", lambda *args: 10_000)
     assert "more than a quarter" in streaming_reason(str(one))
     assert streaming_reason(str(tmp_path / "table.csv")) is None
+
+
+def test_run_searches_the_samples_trains_the_winner_on_every_row_and_looks_once(tmp_path):
+    _write(_table(), tmp_path / "data")
+    ledger, out = tmp_path / "ledger", tmp_path / "run"
+    args = ["run", str(tmp_path / "data"), "--target", "y", "--stream", "--trials", "4", "--out", str(out),
+            "--ledger", str(ledger), "--json"]
+    summary = json.loads(cli(*args).stdout)
+    split_rows = summary["split"]
+    assert summary["search_rows"] == {part: split_rows[part] for part in ("train", "validation", "test")}
+    assert summary["refit"] is False and summary["ledger_count"] == 1 and summary["trials"] == 4
+    assert summary["test"]["r2"] > 0.8 and 0.8 < summary["test"]["conformal"]["coverage"] <= 1
+    config = json.loads((out / "config.json").read_text())
+    assert config["split"]["streamed"] and config["split"]["train"] == split_rows["train"]   # every training row
+    again = json.loads(cli(*args).stdout)   # the same command again: the look already taken, not a second one
+    assert again["ledger_count"] == 1 and again["test"]["rmse"] == summary["test"]["rmse"]
+    assert heldout.Ledger(ledger).unsealings(split_rows["test_fingerprint"]) == 1
+
+
+def test_tune_on_a_stream_searches_without_looking(tmp_path):
+    _write(_table(3_000), tmp_path / "data")
+    out = tmp_path / "t"
+    cli("tune", str(tmp_path / "data"), "--target", "y", "--stream", "--trials", "4", "--out", str(out),
+        "--ledger", str(tmp_path / "ledger"), "--quiet")
+    assert len(pd.read_csv(out / "leaderboard.csv")) == 4
+    seal = json.loads((out / "config.json").read_text())["split"]["test_fingerprint"]
+    assert heldout.Ledger(tmp_path / "ledger").unsealings(seal) == 0
+    assert "stream" in json.loads((out / "leakage.json").read_text())

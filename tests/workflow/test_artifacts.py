@@ -7,7 +7,7 @@ import pytest
 import heldout
 from heldout import DataError
 from heldout.workflow.artifacts import FORMAT, Artifacts, RunConfig
-from heldout.workflow.procedures import save_run
+from heldout.workflow.steps import save_run
 from heldout.workflow.spec import DataSpec
 
 

@@ -11,7 +11,8 @@ import heldout
 from heldout import LedgerError
 from heldout.workflow import procedures
 from heldout.workflow.artifacts import Artifacts
-from heldout.workflow.procedures import evaluate_run, save_run
+from heldout.workflow.evaluation import evaluate_run
+from heldout.workflow.steps import save_run
 from heldout.workflow.spec import DataSpec
 
 

@@ -14,7 +14,7 @@ from ._output import console, emit_json, print_look
 def command(run_dir: str, strict: bool, as_json: bool) -> None:
     """Evaluate the model of RUN_DIR on its sealed test set (recorded before it is shown)."""
     from ..report.page import report
-    from ..workflow.procedures import evaluate_run
+    from ..workflow.evaluation import evaluate_run
     result = evaluate_run(run_dir, strict=strict)
     report(run_dir)   # the report now shows the test metrics and the ledger line
     if as_json:

@@ -125,9 +125,15 @@ class Model:
         if diagnostics:
             result["diagnostics"] = self.task.diagnostics(y.numpy(), prediction, self.classes)
         if coverage is not None and self.calibration is not None:
-            truth = y.numpy() if self.task.has_classes else rows.target.to_numpy(dtype="float64")
-            result["conformal"] = self.calibration.coverage(truth, self._scored(prediction), w, coverage)
+            result["conformal"] = self.coverage(rows.target, prediction, w, coverage)
         return result
+
+    def coverage(self, target: pd.Series, prediction: np.ndarray, w: np.ndarray | None, level: float) -> dict:
+        """How often the conformal intervals (sets) at ``level`` hold the true ``target`` of rows whose
+        :meth:`predictions` are ``prediction`` (:meth:`Calibration.coverage`)."""
+        truth = (self.task.encode(target, self.classes).numpy() if self.task.has_classes
+                 else target.to_numpy(dtype="float64"))
+        return self._calibrated().coverage(truth, self._scored(prediction), w, level)
 
     def row_weights(self, rows: "_data.Dataset") -> np.ndarray | None:
         """How much each of ``rows`` counts in a metric: its sample weight times its class's weight

@@ -17,6 +17,7 @@ import torch
 
 from ..data.fingerprint import members
 from ..errors import ConfigError
+from ..model import conformal
 from ..model.model import Model
 from ..nn import losses, metrics
 from ..seal import hashed
@@ -92,4 +93,6 @@ def _scores(model: Model, out: torch.Tensor, target: pd.Series, w, baselines, di
         result["versus"] = versus
     if diagnostics is not None:
         diagnostics.update(model.task.diagnostics(y, prediction, model.classes))
+    if model.calibration is not None:   # the conformal intervals' coverage, at the level the one look measures
+        result["conformal"] = model.coverage(target, prediction, w, conformal.LEVEL)
     return result

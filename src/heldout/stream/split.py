@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from ..data.dataset import Dataset
-from ..data.fingerprint import set_fingerprint
+from ..data.fingerprint import members, set_fingerprint
 from ..seal import hashed
 from ..seal._guard import refuse_sealed_rows
 from ..seal.ledger import Ledger
@@ -91,6 +91,18 @@ class StreamedSplit:
         return Split(train=samples[hashed.TRAIN], validation=samples[hashed.VALIDATION],
                      test=Sealed(samples[hashed.TEST], self.test.seal, self.test.ledger), seed=self.seed,
                      strategy=self.strategy, test_given=self.found.given_test is not None)
+
+    def exact_twins(self) -> dict:
+        """The sizes of the samples the leakage check read, and counts over every row's fingerprints:
+        test rows whose features (or features and label) appear among training or validation rows."""
+        fps, features = self.found.fingerprints, self.found.feature_fingerprints
+        seen = np.concatenate([features[hashed.TRAIN], features[hashed.VALIDATION]])
+        rows = np.concatenate([fps[hashed.TRAIN], fps[hashed.VALIDATION]])
+        return {"sample_rows": self.sample_rows(),
+                "rows": {"train": self.found.rows(hashed.TRAIN), "validation": self.found.rows(hashed.VALIDATION),
+                         "test": len(self.test)},
+                "test_rows_with_features_in_training_or_validation": int(members(features[hashed.TEST], seen).sum()),
+                "test_rows_identical_to_training_or_validation_rows": int(members(fps[hashed.TEST], rows).sum())}
 
     def sample_rows(self) -> dict:
         return {"train": len(self.found.samples[hashed.TRAIN]), "validation": len(self.found.samples[hashed.VALIDATION]),

@@ -32,7 +32,7 @@ import pandas as pd
 
 from ..data import dataset as data
 from ..data.dataset import Dataset
-from ..data.fingerprint import members, set_fingerprint
+from ..data.fingerprint import members
 from ..data.kinds import check as check_kinds, column_kind
 from ..errors import DataError, LeakageError
 from ..leakage.twins import IMPROBABLE, expected_chance_matches

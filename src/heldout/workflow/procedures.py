@@ -6,8 +6,11 @@ finding stops it unless allowed), searches the candidates on validation data onl
 its conformal intervals on the validation rows (:mod:`heldout.workflow.conformal`), looks at
 the sealed test set once, and writes the run directory (:class:`~heldout.workflow.artifacts.Artifacts`).
 Running it again on the same directory resumes the study: trials already told count toward the
-budget. ``tune_procedure`` stops before the refit and the test set; ``evaluate_run`` is the later
-look at a trained run directory (``heldout train``'s procedure is :mod:`heldout.workflow.training`).
+budget. ``tune_procedure`` stops before the refit and the test set; ``evaluate_run``
+(:mod:`heldout.workflow.evaluation`) is the later look at a trained run directory (``heldout
+train``'s procedure is :mod:`heldout.workflow.training`). A streamed table (``spec.stream``) is
+searched on its seeded samples and its selected configuration trained on every row, streamed
+(:mod:`heldout.workflow.streaming`).
 
 A run directory records the ledger its test set was sealed in (``config.json``'s ``ledger``), and
 every later step on it — the look of ``evaluate_run``, a resumed ``run`` or ``tune`` — uses that
@@ -22,59 +25,23 @@ from pathlib import Path
 from optuna.storages import JournalStorage
 from optuna.storages.journal import JournalFileBackend
 
-from ..errors import ConfigError, DataError, LeakageError, LedgerError
-from ..leakage import check
 from ..model.model import Model
 from ..report import descent, inspection
 from ..report.page import report
 from ..search.result import Search
 from ..search.tune import DEFAULT_TRIALS, tune
-from ..seal.evaluate import Evaluation, evaluate
-from ..seal.ledger import Ledger
+from ..stream.split import StreamedSplit
 from ..train.population import train_population
-from ..train.result import Run
 from . import workers as workers_of
 from .artifacts import Artifacts, RunConfig
+from .steps import checked_for_leakage, save_run
+from .streaming import final_streamed, searched_rows
 from .conformal import calibration
 from .deadline import Deadline
+from .evaluation import recorded_ledger
 from .lock import claimed
 from .look import look_once
 from .spec import DataSpec
-
-
-def checked_for_leakage(the_split, allow_leakage: bool) -> dict:
-    """The leakage check every procedure runs before training: an ``error`` finding stops it unless
-    ``allow_leakage``, and then the override is recorded in the ledger (and in ``leakage.json``)."""
-    checked = check(the_split)
-    errors = checked.errors
-    if errors and not allow_leakage:
-        raise LeakageError("The leakage check found " + "; ".join(f.message for f in errors) + " To go on anyway, "
-                           "pass --allow-leakage (allow_leakage=True); the override is recorded.")
-    if errors:
-        the_split.test.ledger.record_audit(the_split.test.seal, {"override": "allow_leakage",
-                                                                 "findings": [f.kind for f in errors]})
-    return dict(checked.to_dict(), allowed=bool(errors) and allow_leakage)
-
-
-def save_run(out, spec: DataSpec, run: Run, *, ledger: Ledger | str | Path | None = None) -> Artifacts:
-    """Write config, history and bundle of a single-member run; for a population, ``members.csv``
-    and ``histories.csv`` instead of a bundle: which member deserves one is a selection, made on
-    validation scores by the caller. ``ledger`` is the one the run's test set was sealed in (a
-    Ledger or its location; default: the project's), recorded in ``config.json``."""
-    artifacts = Artifacts.create(out)
-    location = (ledger if isinstance(ledger, Ledger) else Ledger(ledger)).location
-    if len(run.members) > 1:
-        artifacts.write_members(run.table())
-        artifacts.write_histories(run.histories())
-        artifacts.write_config(RunConfig(spec, run.split, [c.to_dict() for c in run.configs], members=len(run.members),
-                                         folds=run.folds, axes=run.axes, ledger=location))
-        return artifacts
-    artifacts.write_history(run.history)
-    run.model.save(artifacts.model_path)
-    # last: a run directory with a config is complete
-    artifacts.write_config(RunConfig(spec, run.split, run.config.to_dict(), status=run.status,
-                                     best_epoch=run.best_epoch, message=run.message, ledger=location))
-    return artifacts
 
 
 SEARCH_SHARE = 0.6   # of the time left after the leakage check, the search's; the rest: refit, look, report
@@ -102,8 +69,11 @@ def _tune(spec, out: Path, trials, progress, allow_leakage, write_report, draw_d
     resumed = Artifacts(out) if (out / "config.json").is_file() else None
     # a resumed run keeps the ledger it was sealed in, from whatever directory it is resumed
     the_split = spec.split(recorded_ledger(resumed) if resumed else None)
+    searched = searched_rows(the_split)   # a streamed table's seeded samples, else the split itself
     Artifacts(out).check_same_data(the_split)
-    leakage = checked_for_leakage(the_split, allow_leakage)
+    leakage = checked_for_leakage(searched, allow_leakage)
+    if searched is not the_split:
+        leakage["stream"] = the_split.exact_twins()
     artifacts = Artifacts.create(out)
     artifacts.write_leakage(leakage)
     if tune_options.get("storage") is None:
@@ -117,7 +87,7 @@ def _tune(spec, out: Path, trials, progress, allow_leakage, write_report, draw_d
         given = tune_options.get("timeout")
         tune_options["timeout"] = share if given is None else min(given, share)
     with workers_of.started(workers, tune_procedure, spec, out, trials, tune_options):
-        found = tune(the_split, trials=trials, seed=spec.seed, progress=progress, checkpoints=artifacts.checkpoints(),
+        found = tune(searched, trials=trials, seed=spec.seed, progress=progress, checkpoints=artifacts.checkpoints(),
                      **tune_options)
     artifacts.write_leaderboard(found.leaderboard)
     selection = _selection(found, spec, the_split)
@@ -125,7 +95,7 @@ def _tune(spec, out: Path, trials, progress, allow_leakage, write_report, draw_d
     # the picture of the descent: the selected settings at a few learning rates, on training rows
     # (four rates trained together: about twice one trial's training, by the leaderboard's seconds)
     draw_descent = draw_descent and deadline.fits("descent", 2 * _trial_seconds(found))
-    artifacts.write_descent(descent.trace(the_split, dict(found.best_settings, epochs=selection["epochs"]))
+    artifacts.write_descent(descent.trace(searched, dict(found.best_settings, epochs=selection["epochs"]))
                             if draw_descent else None)
     if not artifacts.has_config():
         artifacts.write_config(RunConfig(spec, the_split.summary(), ledger=the_split.test.ledger.location))
@@ -155,8 +125,31 @@ def _run(spec, out: Path, trials, refit, progress, allow_leakage, draw_descent, 
                                            write_report=False, draw_descent=draw_descent, deadline=deadline,
                                            **tune_options)
     artifacts = Artifacts(out)
-    store = artifacts.checkpoints()
     leakage = artifacts.leakage()
+    if isinstance(the_split, StreamedSplit):
+        (final_model, result), refit = final_streamed(artifacts, spec, the_split, found, deadline), False
+    else:
+        final_model, refit, result = _final(artifacts, spec, the_split, found, deadline, refit)
+    summary = {
+        **_selection(found, spec, the_split), "run_dir": str(out), "refit": refit,
+        "test": result.metrics, "ledger_count": result.unsealings, "models": result.models, "ledger": result.ledger,
+        "leakage": [{k: f[k] for k in ("kind", "severity", "category", "count", "message")}
+                    for f in leakage["findings"] if f["severity"] != "info"],
+        "leakage_allowed": leakage["allowed"],
+    }
+    if time_budget is not None:
+        summary["time_budget"] = {"seconds": time_budget, "used": round(deadline.used(), 2),
+                                  "left_out": deadline.left_out}
+    artifacts.write_summary(summary)
+    report(out)
+    artifacts.clear_checkpoints()
+    return summary
+
+
+def _final(artifacts: Artifacts, spec: DataSpec, the_split, found: Search, deadline: Deadline, refit: bool):
+    """The selected configuration refit (when asked and the budget allows), calibrated, inspected and
+    looked at once: ``(model, refit, evaluation)``."""
+    out, store = artifacts.path, artifacts.checkpoints()
     # the selected configuration, refit on training + validation rows (or as trained on training rows)
     pooled = (len(the_split.train) + len(the_split.validation)) / max(len(the_split.train), 1)
     wanted, refit = refit, refit and deadline.fits("refit", _trial_seconds(found) * pooled)
@@ -186,63 +179,7 @@ def _run(spec, out: Path, trials, refit, progress, allow_leakage, draw_descent, 
                                                                                 _trial_seconds(found) * pooled)
     result = look_once(artifacts, final_model, the_split,
                        lambda: _best_linear(found, the_split, refit, store) if with_linear else {})
-    summary = {
-        **_selection(found, spec, the_split), "run_dir": str(out), "refit": refit,
-        "test": result.metrics, "ledger_count": result.unsealings, "models": result.models, "ledger": result.ledger,
-        "leakage": [{k: f[k] for k in ("kind", "severity", "category", "count", "message")}
-                    for f in leakage["findings"] if f["severity"] != "info"],
-        "leakage_allowed": leakage["allowed"],
-    }
-    if time_budget is not None:
-        summary["time_budget"] = {"seconds": time_budget, "used": round(deadline.used(), 2),
-                                  "left_out": deadline.left_out}
-    artifacts.write_summary(summary)
-    report(out)
-    artifacts.clear_checkpoints()
-    return summary
-
-
-def evaluate_run(run_dir, *, strict: bool = False) -> Evaluation:
-    """Re-create the run's split in the ledger the run recorded, check it is the one trained on, and
-    evaluate the bundle once (the look is counted in that ledger)."""
-    artifacts = Artifacts.open(run_dir)
-    config = artifacts.config()
-    if config.is_population:
-        raise ConfigError(f"{str(run_dir)!r} holds {config.members} members and no single model. Choose one "
-                          "configuration on its validation scores (members.csv), train it alone with `heldout train` "
-                          "and evaluate that run.")
-    the_split = config.data.split(recorded_ledger(artifacts))
-    recorded = config.split["test_fingerprint"]
-    if the_split.test.seal != recorded:
-        raise DataError(f"The data behind {str(run_dir)!r} changed since training: its test set is now "
-                        f"{the_split.test.seal}, but the model was trained beside test set {recorded}. Restore the "
-                        "original data, or train again.")
-    if config.data.stream:
-        from ..stream.look import evaluate as evaluate_streamed
-        result = evaluate_streamed(Model.load(artifacts.model_path), the_split, strict=strict)
-    else:
-        result = evaluate(Model.load(artifacts.model_path), the_split, strict=strict)
-    artifacts.write_evaluation(result.to_dict())
-    return result
-
-
-def recorded_ledger(artifacts: Artifacts) -> Ledger:
-    """The ledger a run directory's test set was sealed in (the default one for a folder from before
-    it was recorded). A recorded ledger that is gone is an error: a fresh one would count the next
-    look as the first. A recorded database is reached with the password libpq finds (PGPASSWORD,
-    ~/.pgpass) or the one in ``$HELDOUT_LEDGER``: a run directory records no password."""
-    location = artifacts.config().ledger
-    if location is None:
-        return Ledger()
-    ledger = Ledger(location)
-    if not ledger.exists():
-        missing = f"no {ledger.path.name}" if ledger.path is not None else "the database holds no ledger tables"
-        raise LedgerError(f"The run directory {str(artifacts.path)!r} was sealed in the ledger at {location!r}, but "
-                          f"there is no ledger there now ({missing}). Counting this look in a new ledger would report "
-                          "it as the first, whatever came before. Restore that folder (or database); if the ledger "
-                          "was moved, write its new location as \"ledger\" in "
-                          f"{str(artifacts.path / 'config.json')!r}.")
-    return ledger
+    return final_model, refit, result
 
 
 def _trial_seconds(found: Search) -> float:
@@ -277,7 +214,8 @@ def _best_linear(found: Search, the_split, refit: bool, store=None) -> dict[str,
 
 def _selection(found: Search, spec: DataSpec, the_split) -> dict:
     best = found.best
-    return {"dataset": spec.name, "split": the_split.summary(), "candidate": best["candidate"],
+    streamed = {"search_rows": the_split.sample_rows()} if isinstance(the_split, StreamedSplit) else {}
+    return {**streamed, "dataset": spec.name, "split": the_split.summary(), "candidate": best["candidate"],
             "hyperparameters": {k: v for k, v in found.best_settings.items() if k not in ("model", "loss")},
             "selection_metric": found.metric, "validation": {found.metric: best[found.metric]},
             "epochs": int(max(1, round(best["best_epoch"]))), "trials": len(found.leaderboard),

@@ -16,7 +16,7 @@ from ..train.result import Run
 from ..train.shards import decided_by_first, finished, from_environment
 from .artifacts import Artifacts
 from .lock import claimed
-from .procedures import checked_for_leakage, save_run
+from .steps import checked_for_leakage, save_run
 from .spec import DataSpec
 
 
