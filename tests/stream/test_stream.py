@@ -92,6 +92,8 @@ def test_the_cli_trains_on_a_glob_and_the_look_streams_the_test_rows(tmp_path):
     assert config["split"]["streamed"] and config["split"]["strategy"] == "hashed"
     leakage = json.loads((out / "leakage.json").read_text())
     assert leakage["stream"]["sample_rows"]["train"] == config["split"]["train"]
+    page = (out / "report.html").read_text()
+    assert f"seeded samples of {config['split']['train']:,} of {config['split']['train']:,} training" in page
     done = cli("evaluate", str(out), "--json")
     evaluation = json.loads(done.stdout)
     assert evaluation["rows"] == config["split"]["test"] and evaluation["metrics"]["r2"] > 0.8

@@ -97,6 +97,7 @@ def _gather(artifacts: Artifacts) -> dict:
         "run_dir": str(artifacts.path), "data": config.data.to_dict(), "split": split,
         "columns": _columns(artifacts.model_path),
         "leakage": (artifacts.leakage() or {}).get("findings", []),
+        "leakage_stream": (artifacts.leakage() or {}).get("stream"),   # a streamed table: samples and exact counts
         "selected": {k: summary.get(k) for k in ("candidate", "hyperparameters", "selection_metric", "validation",
                                                  "epochs", "trials", "stopped_by", "pruned", "diverged")
                      if k in summary},
@@ -187,6 +188,15 @@ def _html(content: dict, run_dir: Path) -> str:
                      + _table(content["columns"], limit=500))
     parts.append("<h2>Leakage check</h2>" + _table(content["leakage"], ["severity", "kind", "category", "count",
                                                                         "message"]))
+    streamed = content.get("leakage_stream")
+    if streamed:
+        sample, rows = streamed["sample_rows"], streamed["rows"]
+        parts.append(f"<p>A streamed table: the checks above read seeded samples of {sample['train']:,} of "
+                     f"{rows['train']:,} training, {sample['validation']:,} of {rows['validation']:,} validation and "
+                     f"{sample['test']:,} of {rows['test']:,} test rows. Over every row's fingerprint, "
+                     f"{streamed['test_rows_with_features_in_training_or_validation']:,} test rows have features "
+                     "that appear among training or validation rows, and "
+                     f"{streamed['test_rows_identical_to_training_or_validation_rows']:,} are identical to one.</p>")
     if content["selected"]:
         parts.append("<h2>Selected on validation</h2>" + _table([{k: json.dumps(v) if isinstance(v, dict) else v
                                                                   for k, v in content["selected"].items()}]))
