@@ -49,8 +49,11 @@ def test_two_processes_reach_the_parameters_of_one(table, tmp_path, optimizer, m
     assert json.loads(two.stdout)["status"] == json.loads(one.stdout)["status"]   # one summary, from process 0
     a, b = load_file(tmp_path / "one" / "model.safetensors"), load_file(tmp_path / "two" / "model.safetensors")
     for name in a:
-        # the same updates, the rows' gradients summed in another order: equal to float32 rounding
-        np.testing.assert_allclose(b[name], a[name], rtol=1e-6, atol=1e-6, err_msg=name)
+        # the same updates, the rows' gradients summed in another order: equal to float32 rounding;
+        # the conformal scores are validation residuals in the target's units (spread ~5), computed
+        # from those parameters, so their rounding is the parameters' times the target's scale
+        tolerance = 1e-5 if name.startswith("calibration.") else 1e-6
+        np.testing.assert_allclose(b[name], a[name], rtol=tolerance, atol=tolerance, err_msg=name)
     # process 1 wrote nothing: one run directory each, and the test set sealed once
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ledger", "one", "two"]
     assert [e["kind"] for e in Ledger(tmp_path / "ledger").entries()].count("seal") == 1
