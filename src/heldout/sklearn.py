@@ -5,7 +5,8 @@ They follow scikit-learn's contract (hyperparameters in ``__init__``, learned st
 ``Pipeline``, ``cross_val_score`` and ``GridSearchCV``. Inside scikit-learn the caller holds the
 test data out; ``fit`` carves its own validation rows (``validation`` share, seeded) from what it
 is given, for early stopping; no test set is sealed here (arrays carry no column names, so their
-rows cannot be matched against tables sealed in the ledger either).
+rows cannot be matched against tables sealed in the ledger either). ``HeldoutRegressor`` takes a
+2-D ``y`` as several targets (one multi-output model; ``predict`` then returns ``[n, targets]``).
 
 >>> from sklearn.datasets import load_diabetes
 >>> X, y = load_diabetes(return_X_y=True)
@@ -48,7 +49,11 @@ class _HeldoutEstimator(BaseEstimator):
 
     def _fit(self, X, y, task):
         frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
-        data = load(frame.assign(target=y), target="target", task=task, name="sklearn")
+        if np.ndim(y) == 2:   # several targets: target_0, target_1, ... (one column: the target itself)
+            names = [f"target_{j}" for j in range(y.shape[1])]
+            data = load(frame.assign(**dict(zip(names, y.T))), target=names, task=task, name="sklearn")
+        else:
+            data = load(frame.assign(target=y), target="target", task=task, name="sklearn")
         seed = 0 if self.random_state is None else int(self.random_state)
         rows = np.arange(len(data))
         held = len(data) >= MIN_HOLDOUT_ROWS
@@ -82,8 +87,13 @@ class HeldoutRegressor(RegressorMixin, _HeldoutEstimator):
     """Gradient-descent regression (``linear`` or ``mlp``) trained by heldout's engine."""
 
     def fit(self, X, y):
-        X, y = validate_data(self, X, y, y_numeric=True)
+        X, y = validate_data(self, X, y, y_numeric=True, multi_output=True)
         return self._fit(X, y.astype(float), "regression")
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True   # a 2-D y: one output per column
+        return tags
 
     def predict(self, X):
         frame = self._outputs(X)

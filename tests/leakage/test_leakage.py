@@ -147,6 +147,15 @@ def test_a_feature_that_is_the_label_in_disguise():
     assert [f.examples for f in proxy] == [["leak"]] and proxy[0].severity == "error"
 
 
+def test_each_of_several_targets_is_checked_for_its_own_proxy():
+    frame = table(500)
+    frame["z"] = frame["x2"] - frame["x3"] + 0.5 * np.random.default_rng(1).standard_normal(500)
+    frame["leak"] = frame["z"] * 1000
+    report = heldout.check(heldout.split(heldout.load(frame, target=["y", "z"]), seed=0))
+    proxy = found(report, "target_proxy")
+    assert [f.examples for f in proxy] == [["leak"]] and "predicts the target 'z'" in proxy[0].message
+
+
 def test_re_split_after_unsealing():
     data = heldout.load(table(300), target="y")
     first = heldout.split(data, seed=0)

@@ -23,7 +23,9 @@ def data_options(fn):
     decorators = [
         click.argument("data", required=False, type=click.Path()),
         click.option("--dataset", help="A bundled dataset instead of a file (see `heldout datasets`)."),
-        click.option("--target", help="The target column of DATA."),
+        click.option("--target", multiple=True, metavar="COLUMN",
+                     help="The target column of DATA. Several (one multi-output regression): repeat the option or "
+                     "separate the columns with commas (a column whose name holds a comma is still one target)."),
         click.option("--task", type=click.Choice(list(TASKS)),
                      help="Override the inferred task."),
         click.option("--test", "test", default="0.2", show_default=True,
@@ -64,7 +66,7 @@ def data_options(fn):
                 stream = True
         if ledger:   # for this process and the workers it starts, as if the shell had set it
             os.environ["HELDOUT_LEDGER"] = ledger
-        spec = DataSpec(source=data, dataset=dataset, target=target, task=task, groups=groups, time=time_col,
+        spec = DataSpec(source=data, dataset=dataset, target=targets(target), task=task, groups=groups, time=time_col,
                         test=_share_or_file(test), validation=_share_or_file(validation), seed=seed,
                         strategy=strategy, column_kinds=column_kinds(column_kind), weights=weights,
                         class_weight=class_weights(class_weight), stream=stream)
@@ -73,6 +75,15 @@ def data_options(fn):
     for decorator in reversed(decorators):
         wrapper = decorator(wrapper)
     return wrapper
+
+
+def targets(values: tuple[str, ...]) -> str | list[str] | None:
+    """``--target`` values: one column's name, or the list of several (repeated options). A value
+    with commas stays as given here: :func:`heldout.data.targets.names` reads it against the table's
+    columns, where a column of that very name is one target and otherwise the pieces are several."""
+    if not values:
+        return None
+    return values[0] if len(values) == 1 else list(values)
 
 
 def column_kinds(values: tuple[str, ...]) -> dict[str, str] | None:

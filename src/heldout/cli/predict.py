@@ -1,6 +1,7 @@
 """`heldout predict BUNDLE DATA -o OUT.csv [--interval 0.9]`: predictions for new rows, and with
 ``--interval`` their conformal intervals (``lower``, ``upper``) or prediction sets (``prediction_set``,
-the classes as a JSON list)."""
+the classes as a JSON list). A multi-output model writes one column per target, named after it,
+and with ``--interval`` its ``NAME_lower`` and ``NAME_upper``."""
 
 from __future__ import annotations
 
@@ -28,7 +29,9 @@ def command(bundle: str, data: str, output: str, interval: float | None) -> None
     from ..model.model import Model
     model = Model.load(bundle)
     rows = read_table(data)
-    out = pd.DataFrame({"prediction": model.predict(rows)})
+    predicted = model.predict(rows)
+    several = len(model.targets) > 1   # a multi-output model: one column per target, named after it
+    out = pd.DataFrame(predicted, columns=list(model.targets)) if several else pd.DataFrame({"prediction": predicted})
     if model.task.has_classes:
         out["prediction"] = out["prediction"].map(_not_a_formula)
         for label, column in zip(model.classes, model.predict_proba(rows).T):
@@ -37,6 +40,8 @@ def command(bundle: str, data: str, output: str, interval: float | None) -> None
         out["prediction_set"] = [json.dumps(list(labels), default=str) for labels in model.predict_set(rows, interval)]
     elif interval is not None:
         out = out.join(model.predict_interval(rows, interval))
+    if several:   # the columns are named after the targets: one a spreadsheet would run gets a quote too
+        out.columns = [_not_a_formula(c) for c in out.columns]
     atomic_write(output, out.to_csv(index=False))
     made = "" if interval is None else f" with {interval:g} {'sets' if model.task.has_classes else 'intervals'}"
     console.print(f"Wrote {len(out)} predictions{made} to {output}")

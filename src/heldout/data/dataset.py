@@ -12,6 +12,14 @@ inferred from the target and can be overridden.
 A ``weights`` column says how much each row counts (it is taken out of the features), and
 ``class_weight`` (``"balanced"`` or ``{label: weight}``) how much each class counts; both are
 checked here and used by training, validation and the one look (:mod:`heldout.data.weights`).
+
+Several target columns (``target=["y1", "y2"]``, or ``"y1,y2"``: :mod:`heldout.data.targets`)
+make one multi-output regression: ``Dataset.target`` is then a DataFrame with a column per target.
+
+>>> frame = pd.DataFrame({"x": [1.0, 2.0, 3.0], "y1": [0.5, 0.1, 0.9], "y2": [10.0, 30.0, 20.0]})
+>>> several = load(frame, target=["y1", "y2"])
+>>> several.task, several.targets, several.n_outputs
+('regression', ('y1', 'y2'), 2)
 """
 
 from __future__ import annotations
@@ -28,6 +36,7 @@ import pandas as pd
 from ..errors import ConfigError, DataError
 from ..nn.task import Task
 from ..nn.task import get as get_task
+from . import targets as targeting
 from . import weights as weighting
 from .fingerprint import row_fingerprints
 from .kinds import check as check_kinds, column_kind
@@ -44,7 +53,7 @@ class Dataset:
     """
 
     features: pd.DataFrame
-    target: pd.Series
+    target: pd.Series | pd.DataFrame   # a DataFrame, a column per target, for several (multi-output regression)
     task: Task
     schema: dict[str, str]          # feature column -> "numeric" | "bool" | "categorical" | "datetime" | "text"
     fingerprints: np.ndarray        # uint64, one per row, stable across processes
@@ -59,6 +68,22 @@ class Dataset:
     def __len__(self) -> int:
         return len(self.target)
 
+    @property
+    def targets(self) -> tuple[str, ...]:
+        """The target columns' names: one, or several for a multi-output regression."""
+        several = isinstance(self.target, pd.DataFrame)
+        return tuple(str(c) for c in self.target.columns) if several else (self.target.name,)
+
+    @property
+    def target_name(self) -> str | list[str]:
+        """The target as ``load`` takes it: its column's name, or the list of names of several."""
+        return self.targets[0] if len(self.targets) == 1 else list(self.targets)
+
+    @property
+    def n_outputs(self) -> int:
+        """The model's outputs: one per target of a multi-output regression, else the task's own."""
+        return len(self.targets) if len(self.targets) > 1 else self.task.n_outputs(self.classes)
+
     @functools.cached_property
     def feature_fingerprints(self) -> np.ndarray:
         """One uint64 per row over the features alone (twins with another label share it); computed
@@ -67,7 +92,7 @@ class Dataset:
 
     def __repr__(self) -> str:
         return (f"Dataset({self.name!r}, rows={len(self)}, features={len(self.schema)}, "
-                f"task={self.task!r}, target={self.target.name!r})")
+                f"task={self.task!r}, target={self.target_name!r})")
 
     def take(self, positions: np.ndarray) -> "Dataset":
         """The rows at these positions, as a Dataset with the same schema and task."""
@@ -99,7 +124,8 @@ class Dataset:
 def load(source: Any, target: Any = None, *, task: str | None = None, groups: str | None = None,
          time: str | None = None, weights: str | None = None, class_weight: str | dict | None = None,
          column_kinds: dict[str, str] | None = None, name: str | None = None) -> Dataset:
-    """Read ``source`` into a :class:`Dataset` whose target is the column ``target``.
+    """Read ``source`` into a :class:`Dataset` whose target is the column ``target`` (or the columns:
+    a list of names, for a multi-output regression).
 
     For numpy input, ``source`` is the feature matrix and ``target`` the label array. ``weights``
     names a column of non-negative row weights; ``class_weight`` is ``"balanced"`` or
@@ -116,28 +142,26 @@ def load(source: Any, target: Any = None, *, task: str | None = None, groups: st
         raise DataError(f"Column names must be unique, but {dup} appear more than once. Rename them.")
     columns = [str(c) for c in frame.columns]
     frame.columns = columns
-    if target_name is None:
-        raise DataError(f"Say which column is the target (target=... or --target). The columns are: {columns}.")
-    if target_name not in columns:
-        raise DataError(f"Target column {target_name!r} is not in the table. The columns are: {columns}.")
+    names = targeting.names(target_name, columns)
     for role, col in (("groups", groups), ("time", time), ("weights", weights)):
         if col is not None and col not in columns:
             raise DataError(f"The {role} column {col!r} is not in the table. The columns are: {columns}.")
-        if col is not None and col == target_name:
+        if col is not None and col in names:
             raise ConfigError(f"The {role} column {col!r} is also the target; choose another column.")
 
-    y = frame[target_name]
-    if y.isna().any():
-        where = np.flatnonzero(y.isna().to_numpy())
-        raise DataError(f"The target column {target_name!r} has {len(where)} missing values (first at rows "
-                        f"{where[:5].tolist()}). Drop those rows or fill them before training.")
-    task = _task(y, task, target_name)
-    y = task.check_target(y, target_name)
+    if len(names) > 1:   # a multi-output regression: one numeric column per target
+        task, y = targeting.several(frame, names, task)
+    else:
+        y = frame[names[0]]
+        targeting.missing(y, names[0])
+        task = _task(y, task, names[0])
+        y = task.check_target(y, names[0])
     classes = task.classes_of(y)
 
-    kept = [c for c in columns if c not in (target_name, groups, time, weights)]
+    kept = [c for c in columns if c not in (*names, groups, time, weights)]
     if not kept:
-        raise DataError(f"The table has no feature columns besides the target {target_name!r}. Add features.")
+        shown = names[0] if len(names) == 1 else names
+        raise DataError(f"The table has no feature columns besides the target {shown!r}. Add features.")
     features = frame[kept].reset_index(drop=True)
     given = check_kinds(column_kinds, kept)
     schema = {c: given.get(c) or column_kind(features[c]) for c in kept}
@@ -180,7 +204,10 @@ def _as_frame(source: Any, target: Any) -> tuple[pd.DataFrame, str | None, str]:
         if len(y) != len(X):
             raise DataError(f"X has {len(X)} rows but the target has {len(y)}; they must match.")
         frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
-        frame["target"] = y
+        if y.ndim == 2 and y.shape[1] > 1:   # several targets: target_0, target_1, ...
+            names = [f"target_{j}" for j in range(y.shape[1])]
+            return frame.assign(**dict(zip(names, y.T))), names, "array"
+        frame["target"] = y.reshape(len(y)) if y.ndim == 2 else y
         return frame, "target", "array"
     raise DataError(f"Cannot read data of type {type(source).__name__}. Give a CSV or Parquet path, a pandas or "
                     "Polars DataFrame, an Arrow table, or numpy arrays (X, y).")

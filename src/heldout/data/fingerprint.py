@@ -8,6 +8,11 @@ does not: the per-column hashes are combined in sorted column-name order, so a t
 were reordered has the same row fingerprints. Rows of a table with extra columns are recognised
 by fingerprinting them over the columns they share (``row_fingerprints(frame[columns], ...)``).
 
+The target takes part under a key of its own (``_TARGET``), so its column name does not. A
+multi-output table's targets (a DataFrame) each take part under ``_TARGETS`` + its name: their names
+do, their order does not. One target given as a one-column DataFrame is that column: its rows
+keep the single-target fingerprint.
+
 The definition is versioned (:data:`FINGERPRINT_VERSION`): the ledger stores fingerprints of
 sealed rows, so a change here is a new version, and a ledger written under another one is
 refused rather than silently failing to recognise its rows. ``tests/data/test_fingerprint.py``
@@ -32,14 +37,19 @@ FINGERPRINT_VERSION = 2
 
 _MISSING = "\x00<missing>"
 _TARGET = "\x00target"                # the target's key: its column name does not take part
+_TARGETS = "\x00target:"              # several targets: each under this key and its name
 _MIX = np.uint64(0x9E3779B97F4A7C15)  # odd constant: keeps the combination sensitive to which column is which
 
 
-def row_fingerprints(features: pd.DataFrame, target: pd.Series | None = None) -> np.ndarray:
-    """One uint64 per row over the feature columns (and the target, when given), independent of
-    the order of the columns."""
+def row_fingerprints(features: pd.DataFrame, target: pd.Series | pd.DataFrame | None = None) -> np.ndarray:
+    """One uint64 per row over the feature columns (and the target, or the targets of a
+    multi-output table, when given), independent of the order of the columns."""
     columns = {str(c): features[c] for c in features.columns}
-    if target is not None:
+    if isinstance(target, pd.DataFrame) and target.shape[1] == 1:
+        target = target.iloc[:, 0]
+    if isinstance(target, pd.DataFrame):
+        columns.update({f"{_TARGETS}{c}": target[c] for c in target.columns})
+    elif target is not None:
         columns[_TARGET] = target
     out = np.zeros(len(features), dtype=np.uint64)
     with np.errstate(over="ignore"):

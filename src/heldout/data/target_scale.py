@@ -4,7 +4,9 @@ A model fits ``(y − mean) / std``, the target standardised with the (weighted)
 deviation of the training rows, so every loss works at its natural scale: ``huber``'s delta of 1
 and ``mae``'s unit steps mean one standard deviation, whatever the target's units. The loss of a
 run (history, and the loss of a look) is on that standardised scale; predictions and metrics are
-turned back into the target's own units. A classification target is not scaled (:data:`IDENTITY`),
+turned back into the target's own units. Several targets (multi-output regression) are each
+standardised with their own mean and standard deviation, so each counts alike in the loss. A
+classification target is not scaled (:data:`IDENTITY`),
 and neither is a model whose bundle predates the scale (it was trained on the raw target).
 
 >>> scale = TargetScale.fit(np.array([10.0, 20.0, 30.0]))
@@ -59,9 +61,10 @@ class TargetScale:
         return out.double() * std + mean
 
     def unit(self) -> float:
-        """How many target units one standardised unit is (averaged over targets): what turns an
-        rmse or mae computed on standardised targets back into the target's units."""
-        return float(np.mean(self.std)) if self.std else 1.0
+        """How many target units one standardised unit is: what turns an rmse or mae computed on
+        a standardised target back into the target's units. Several targets have no common unit:
+        1, so that a metric over all of them stays in each one's standard deviations."""
+        return float(self.std[0]) if len(self.std) == 1 else 1.0
 
     def to_dict(self) -> dict | None:
         return None if self.is_identity else {"mean": list(self.mean), "std": list(self.std)}

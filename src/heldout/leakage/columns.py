@@ -60,12 +60,27 @@ def _as_time(values: pd.Series, force: bool = False):
 
 def target_proxies(train: Dataset) -> list[Finding]:
     """Single-feature predictive power on training rows, cross-validated (3 folds; a tree with at
-    least 10 rows a leaf, and for regression also a straight line)."""
+    least 10 rows a leaf, and for regression also a straight line); of several targets (a
+    multi-output regression), each is checked on its own, and a finding names its target."""
     rows = train if len(train) <= PROXY_ROWS else train.take(np.random.default_rng(0).choice(len(train), PROXY_ROWS,
                                                                                               replace=False))
-    regression = not train.task.has_classes
+    several = isinstance(rows.target, pd.DataFrame)
+    targets = [(rows.target[name], f" {name!r}") for name in train.targets] if several else [(rows.target, "")]
+    inputs = {}   # each column's preprocessed values, once for every target
+
+    def x_of(column):
+        if column not in inputs:
+            one = rows.features[[column]]
+            kind = {column: train.column_kinds[column]} if column in train.column_kinds else None
+            inputs[column] = Features(column_kinds=kind).fit(one).transform(one)
+        return inputs[column]
+    return [found for target, which in targets for found in _proxies(rows, target, which, x_of)]
+
+
+def _proxies(rows: Dataset, target: pd.Series, which: str, x_of) -> list[Finding]:
+    regression = not rows.task.has_classes
     # class codes, not the labels: labels such as 0.5 / 1.5 read as a continuous target to scikit-learn
-    y = rows.target.to_numpy() if regression else pd.factorize(rows.target)[0]
+    y = target.to_numpy() if regression else pd.factorize(target)[0]
     if not regression and pd.Series(y).value_counts().min() < 3:
         return []
     if regression:
@@ -83,11 +98,9 @@ def target_proxies(train: Dataset) -> list[Finding]:
 
     out = []
     for column in rows.features.columns:
-        one = rows.features[[column]]
-        if one[column].notna().sum() == 0:
+        if rows.features[column].notna().sum() == 0:
             continue
-        kind = {column: train.column_kinds[column]} if column in train.column_kinds else None
-        x = Features(column_kinds=kind).fit(one).transform(one)
+        x = x_of(column)
         score = cross_validated(model, x)
         if regression:   # a tree's steps blur an exact linear proxy on few rows: take the better of both
             score = max(score, cross_validated(LinearRegression(), x))
@@ -95,7 +108,7 @@ def target_proxies(train: Dataset) -> list[Finding]:
         if power >= PROXY_WARNING:
             out.append(Finding(
                 "target_proxy", "error" if power >= PROXY_ERROR else "warning", "illegitimate feature", 1,
-                f"Feature {column!r} alone predicts the target (predictive power {power:.3f} against a naive "
+                f"Feature {column!r} alone predicts the target{which} (predictive power {power:.3f} against a naive "
                 "baseline, cross-validated on training rows). If it is computed from the label or recorded after "
                 "the outcome, drop it.", [column]))
     return out

@@ -29,6 +29,10 @@ predict time, for 8 bytes per validation row in the bundle (16 with weights). Wi
 with the new row counted as one of average weight, so equal weights give the unweighted
 threshold exactly; the coverage it aims at is the weighted coverage the look reports.
 
+A multi-output regression model keeps each target's scores apart (``scores[rows, targets]``, each
+column sorted on its own, ``weights`` in each column's order): every target gets its own threshold
+and its own interval (:meth:`Calibration.columns`), in its units.
+
 >>> calibration = Calibration("residual", np.arange(1.0, 11.0))   # ten validation residuals
 >>> calibration.threshold(0.8)   # the ceil(11 * 0.8) = 9th smallest
 9.0
@@ -58,13 +62,24 @@ class Calibration:
     """Conformity scores of the calibration (validation) rows, sorted, and what they came from."""
 
     kind: str                           # a key of SCORES: "residual" (regression) or "lac" (classes)
-    scores: np.ndarray                  # one per calibration row of positive weight, ascending (float64)
-    weights: np.ndarray | None = None   # their row weights, in the same order; None: each counts once
+    scores: np.ndarray                  # one per calibration row of positive weight, ascending (float64);
+                                        # several targets: [rows, targets], each column ascending
+    weights: np.ndarray | None = None   # their row weights, in the same order (as scores); None: each counts once
     info: dict = field(default_factory=dict)   # rows, their fingerprint, and whether the model was refit
 
-    def threshold(self, level: float) -> float:
-        """The split-conformal quantile ``q`` for ``level`` (infinite where the rows are too few)."""
+    def columns(self) -> list["Calibration"]:
+        """One calibration per target: itself for one target, each target's scores for several."""
+        if self.scores.ndim == 1:
+            return [self]
+        return [Calibration(self.kind, self.scores[:, j], None if self.weights is None else self.weights[:, j],
+                            self.info) for j in range(self.scores.shape[1])]
+
+    def threshold(self, level: float) -> float | np.ndarray:
+        """The split-conformal quantile ``q`` for ``level`` (infinite where the rows are too few);
+        several targets: one per target."""
         level = check_level(level)
+        if self.scores.ndim == 2:
+            return np.array([c.threshold(level) for c in self.columns()])
         if not len(self.scores):
             return math.inf
         w = np.ones(len(self.scores)) if self.weights is None else self.weights
@@ -77,7 +92,8 @@ class Calibration:
         return float(self.scores[k]) if k < len(w) else math.inf
 
     def interval(self, prediction: np.ndarray, level: float) -> tuple[np.ndarray, np.ndarray]:
-        """``(lower, upper)`` around regression predictions (in the target's units)."""
+        """``(lower, upper)`` around regression predictions (in the target's units; ``[n, targets]``
+        for several)."""
         q = self.threshold(level)
         return prediction - q, prediction + q
 
@@ -146,10 +162,10 @@ def calibrate(model, rows: Dataset, *, scorer=None) -> Calibration:
     w = model.row_weights(rows)
     s = score(kind, y, prediction)
     keep = np.ones(len(s), dtype=bool) if w is None else w > 0   # a row of weight 0 counts for nothing
-    order = np.argsort(s[keep], kind="stable")
+    order = np.argsort(s[keep], axis=0, kind="stable")   # several targets: each column in its own order
     info = {"rows": int(keep.sum()), "rows_fingerprint": fingerprint,
             "refit": scorer is not model}
-    return Calibration(kind, s[keep][order], None if w is None else w[keep][order], info)
+    return Calibration(kind, np.take_along_axis(s[keep], order, 0), None if w is None else w[keep][order], info)
 
 
 def score(kind: str, y: np.ndarray, prediction: np.ndarray) -> np.ndarray:

@@ -8,7 +8,9 @@ class weights, as plain numbers), the metrics and a manifest (seed, fingerprints
 versions) as metadata, and the conformal calibration (:mod:`heldout.model.conformal`: the
 validation rows' scores as a tensor) when the model has one. ``Model.load`` reads it back without
 executing code from it; a bundle written before targets were scaled predicts on the raw scale it
-was trained on, and one written before calibration predicts without intervals.
+was trained on, and one written before calibration predicts without intervals. A multi-output
+regression model (several targets) predicts ``[n, targets]`` and is scored target by target
+(:mod:`heldout.model.outputs`); its bundle stores the list of target names.
 
 >>> import heldout, tempfile, os
 >>> split = heldout.split(heldout.datasets.load("iris"), seed=0)
@@ -37,7 +39,7 @@ from ..errors import BundleError, ConfigError, DataError
 from ..nn import losses, metrics
 from ..nn.family import make_family
 from ..nn.task import get as get_task
-from . import bundle, conformal
+from . import bundle, conformal, outputs
 from .conformal import Calibration
 
 
@@ -45,13 +47,14 @@ class Model:
     """A trained model: family + parameters + fitted features + the target's task, classes and scale."""
 
     def __init__(self, family, params: list[torch.Tensor], features: Features, *, task: str, classes: tuple | None,
-                 target: str, schema: dict, config: dict, manifest: dict | None = None,
+                 target: str | list[str], schema: dict, config: dict, manifest: dict | None = None,
                  metrics: dict | None = None, ignored_columns: tuple = (), target_scale: TargetScale = IDENTITY,
                  class_weight: dict | None = None, calibration: Calibration | None = None):
         self.family = family
         self.params = [p.detach().cpu() for p in params]   # one member: no leading member axis
         self.features = features
         self.task, self.classes, self.target, self.schema = get_task(task), classes, target, dict(schema)
+        self.targets = tuple(target) if isinstance(target, (list, tuple)) else (target,)   # several: multi-output
         self.config = config
         self.manifest = manifest or {}
         self.metrics = metrics or {}
@@ -63,6 +66,11 @@ class Model:
     def __repr__(self) -> str:
         return (f"Model({self.config.get('model')!r}, task={self.task!r}, target={self.target!r}, "
                 f"fingerprint={self.fingerprint})")
+
+    @property
+    def n_outputs(self) -> int:
+        """The network's outputs: one per target of a multi-output regression, else the task's own."""
+        return len(self.targets) if len(self.targets) > 1 else self.task.n_outputs(self.classes)
 
     @property
     def fingerprint(self) -> str:
@@ -110,13 +118,17 @@ class Model:
         level hold the rows' true values, under ``conformal`` (:meth:`Calibration.coverage`). The
         rows are transformed and the model run once for all of it."""
         out = self.outputs(rows.features)
-        y = self.task.encode(rows.target, self.classes)
+        y = self.task.encode(rows.target, self.classes)   # several targets: [n, targets]
         w = self.row_weights(rows)
         fitted = self.task.encode(rows.target, self.classes, scale=self.target_scale)   # what the loss saw
         loss_name = self.config.get("loss")
         loss = losses.LOSSES[loss_name](out.unsqueeze(0), fitted, None if w is None else torch.from_numpy(w).float())
         result = {"loss": float(loss[0]), "loss_name": loss_name}
         prediction = self._predictions(out)
+        if len(self.targets) > 1:   # each target in its units, and all together standardised
+            return {**result, **outputs.score(self, rows.target.to_numpy(dtype="float64"), prediction, w,
+                                              intervals=intervals, diagnostics=diagnostics, baselines=baselines,
+                                              coverage=coverage)}
         result.update(self.task.score(y.numpy(), prediction, w))
         if intervals:
             result["interval_95"], versus = metrics.intervals(self.task, y.numpy(), prediction, baselines, weights=w)
@@ -149,7 +161,8 @@ class Model:
         return self.task.predictions(self.target_scale.invert(out))
 
     def predict(self, source: Any) -> np.ndarray:
-        """Predicted values (regression) or class labels (classification), one per row."""
+        """Predicted values (regression; ``[n, targets]`` for several targets) or class labels
+        (classification), one per row."""
         if not self.task.has_classes:
             return self.predictions(source)
         labels = np.asarray(self.classes, dtype=object)[self.predict_proba(source).argmax(1)]
@@ -158,11 +171,14 @@ class Model:
     def predict_interval(self, source: Any, level: float = conformal.LEVEL) -> pd.DataFrame:
         """Split-conformal intervals (regression): columns ``lower`` and ``upper``, one row per row,
         holding the true value with probability ``level`` over new rows like the validation rows
-        they were calibrated on (:mod:`heldout.model.conformal` says what that guarantee is worth)."""
+        they were calibrated on (:mod:`heldout.model.conformal` says what that guarantee is worth); for
+        several targets, ``NAME_lower`` and ``NAME_upper`` of each, from its own calibration."""
         if self.task.has_classes:
             raise ConfigError(f"Intervals need a regression model; this one does {self.task}. Use "
                               "predict_set(source, level) for prediction sets.")
         lower, upper = self._calibrated().interval(self.predictions(source), level)
+        if len(self.targets) > 1:   # each target's own interval: NAME_lower, NAME_upper
+            return outputs.interval_frame(self.targets, lower, upper)
         return pd.DataFrame({"lower": lower, "upper": upper})
 
     def predict_set(self, source: Any, level: float = conformal.LEVEL) -> list[tuple]:

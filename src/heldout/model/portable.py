@@ -17,7 +17,9 @@ cutting text into n-grams (ONNX has no date parsing nor character n-grams). An i
 column name is not a plain identifier is called ``column_I`` (I: its position); the graph's
 metadata ``heldout.inputs`` maps inputs to columns and says what each holds.
 
-Outputs: ``prediction`` (regression, double ``[n, targets]``, in the target's units), or
+Outputs: ``prediction`` (regression, double ``[n, targets]``, in the target's units: a
+multi-output model's columns in the order of its targets, which the metadata ``heldout.target``
+lists as JSON), or
 ``probabilities`` (double ``[n, classes]``, classes in the bundle's order) and ``label``
 (string ``[n]``, the class as text).
 
@@ -100,9 +102,10 @@ def export_onnx(model: Model, path) -> list[dict]:
     X = g.cast(blocks[0] if len(blocks) == 1 else g.op("Concat", *blocks, axis=1), "FLOAT")
     outputs = _link(g, model, _network(g, model, X))
     described = describe_inputs(model)
+    target = str(model.target) if len(model.targets) == 1 else json.dumps(list(model.targets))   # several: a list
     onnx_model = g.model(inputs, outputs, name=f"heldout {model.config.get('model')} {model.task}",
                          doc=f"heldout model {model.fingerprint}: {model.task} of {model.target!r}",
-                         metadata={"heldout.fingerprint": model.fingerprint, "heldout.target": str(model.target),
+                         metadata={"heldout.fingerprint": model.fingerprint, "heldout.target": target,
                                    "heldout.task": str(model.task), "heldout.inputs": json.dumps(described)})
     atomic_write(path, onnx_model.SerializeToString())
     return described
@@ -135,7 +138,7 @@ def _link(g: Graph, model: Model, out: str) -> list:
         if not scale.is_identity:
             logits = g.op("Add", g.op("Mul", logits, g.const([scale.std])), g.const([scale.mean]))
         g.nodes.append(g.onnx.helper.make_node("Identity", [logits], ["prediction"]))
-        return [("prediction", "DOUBLE", ["n", model.task.n_outputs(model.classes)])]
+        return [("prediction", "DOUBLE", ["n", model.n_outputs])]
     classes = model.classes
     if model.task.n_outputs(classes) == 1:   # one logit: P(second class) by the logistic function
         p = g.op("Sigmoid", logits)

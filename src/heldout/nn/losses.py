@@ -3,7 +3,9 @@
 Targets arrive encoded by the task (:meth:`heldout.nn.task.Task.encode`): float values for regression, 0/1 floats for
 binary, class indices for multiclass; ``y`` is ``[n]`` when members share the rows, ``[K, n]``
 when each has its own (cross-validation folds). Binary models have one output (a logit);
-multiclass models one output per class. Optional row weights ``w[K, n]`` or ``w[n]`` — sample
+multiclass models one output per class. A multi-output regression has one output per target and
+targets ``[n, targets]`` (``[K, n, targets]``): its regression losses are the mean over the
+outputs of each output's loss. Optional row weights ``w[K, n]`` or ``w[n]`` — sample
 and class weights, 0 for a fold's padding rows — make the mean a weighted mean over each
 member's own rows: ``Σ w·loss / Σ w``, so a row of weight 2 counts as two copies of itself.
 
@@ -38,15 +40,27 @@ def _targets(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
 # -- per-row losses [K, n] ---------------------------------------------------------------------
 
+def _residual(out, y):
+    """``out − y``: ``[K, n]`` for one output, ``[K, n, targets]`` for several."""
+    return out[..., 0] - y if out.shape[-1] == 1 else out - y
+
+
+def _per_row(values: torch.Tensor, out: torch.Tensor) -> torch.Tensor:
+    """One loss per row: several outputs' losses averaged."""
+    return values if out.shape[-1] == 1 else values.mean(-1)
+
+
 def _mse(out, y):
-    return (out[..., 0] - y).pow(2)
+    return _per_row(_residual(out, y).pow(2), out)
 
 
 def _mae(out, y):
-    return (out[..., 0] - y).abs()
+    return _per_row(_residual(out, y).abs(), out)
 
 
 def _huber(out, y, delta: float = 1.0):
+    if out.shape[-1] > 1:
+        return F.huber_loss(out, y.expand(out.shape), reduction="none", delta=delta).mean(-1)
     return F.huber_loss(out[..., 0], _targets(out, y), reduction="none", delta=delta)
 
 
@@ -104,6 +118,9 @@ def _scale(out: torch.Tensor, w: torch.Tensor | None) -> torch.Tensor | float:
 
 
 def _closed_form(name: str, out: torch.Tensor, y: torch.Tensor, w):
+    if name == "mse" and out.shape[-1] > 1:   # several targets: the mean over outputs
+        r = out - y
+        return mean(r.square().mean(-1), w), r.mul_(_scale(out, w) * (2 / out.shape[-1]))
     if name == "mse":
         r = out - y.unsqueeze(-1)
         return mean(r.square()[..., 0], w), r.mul_(_scale(out, w) * 2)

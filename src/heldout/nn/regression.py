@@ -1,5 +1,18 @@
 """Regression: one numeric target, fitted standardised on the training rows
-(:mod:`heldout.data.target_scale`), scored on rmse, mae and r2 in the target's own units."""
+(:mod:`heldout.data.target_scale`), scored on rmse, mae and r2 in the target's own units.
+
+Several targets (multi-output regression) arrive as ``[n, targets]`` arrays and leave the model as
+one output each: the loss is the mean over outputs of each one's loss on the standardised
+targets, the monitored rmse the root of their mean squared error, and :meth:`Regression.score`
+of ``[n, targets]`` arrays is scikit-learn's ``multioutput="uniform_average"``: rmse is the root
+of the mean over targets of each one's mean squared error, mae and r2 the mean over targets of
+each one's (:mod:`heldout.model.outputs` scores each target in its units, and all of them
+together on the standardised scale).
+
+>>> y, p = np.array([[1.0, 10.0], [2.0, 30.0]]), np.array([[1.0, 12.0], [2.0, 26.0]])
+>>> Regression("regression").score(y, p)["rmse"]   # sqrt((0 + (4 + 16) / 2) / 2)
+2.23606797749979
+"""
 
 from __future__ import annotations
 
@@ -46,13 +59,15 @@ class Regression(Task):
         return TargetScale.fit(target.to_numpy(dtype="float64"), w)
 
     def monitor_rows(self, out, y):
+        if out.shape[-1] > 1:   # several targets: the mean over them ([.., n, targets] each)
+            return (out - y).pow(2).mean(-1)
         return (out[..., 0] - y).pow(2)
 
     def finish_monitor(self, row_mean):
         return row_mean.sqrt()
 
     def predictions(self, out):
-        return out[:, 0].double().numpy()
+        return out[:, 0].double().numpy() if out.shape[1] == 1 else out.double().numpy()
 
     def score(self, y, prediction, weights=None):
         return {"rmse": float(np.sqrt(sk.mean_squared_error(y, prediction, sample_weight=weights))),
@@ -60,20 +75,25 @@ class Regression(Task):
                 "r2": float(sk.r2_score(y, prediction, sample_weight=weights))}
 
     def weighted(self, y, prediction):
-        y = np.asarray(y, dtype=float)
-        error = np.asarray(prediction, dtype=float) - y
-        centred = y - y.mean()   # r2's spread around the resample's mean, without cancellation
-        columns = np.stack([error ** 2, np.abs(error), centred, centred ** 2], axis=1)
+        y = np.asarray(y, dtype=float).reshape(len(y), -1)   # [n, targets]
+        error = np.asarray(prediction, dtype=float).reshape(y.shape) - y
+        centred = y - y.mean(0)   # r2's spread around the resample's mean, without cancellation
+        k = y.shape[1]
+        columns = np.concatenate([error ** 2, np.abs(error), centred, centred ** 2], axis=1)
 
         def of(w):
-            s, total = w @ columns, w.sum(1)
-            squares, spread = s[:, 0], s[:, 3] - s[:, 2] ** 2 / total
+            s, total = w @ columns, w.sum(1)[:, None]
+            squares, absolute, first, second = (s[:, j * k:(j + 1) * k] for j in range(4))
+            spread = second - first ** 2 / total
             with np.errstate(invalid="ignore", divide="ignore"):   # as scikit-learn: 1 if all exact, else 0
                 r2 = np.where(spread > 0, 1 - squares / spread, np.where(squares == 0, 1.0, 0.0))
-            return {"rmse": np.sqrt(squares / total), "mae": s[:, 1] / total, "r2": r2}
+            # several targets: each metric's mean over them (rmse: the root of the mean square)
+            return {"rmse": np.sqrt((squares / total).mean(1)), "mae": (absolute / total).mean(1), "r2": r2.mean(1)}
         return of
 
     def baseline(self, y_train, classes, rows, weights=None):
+        if np.ndim(y_train) == 2:   # several targets: the mean of each
+            return np.tile(np.average(y_train, axis=0, weights=weights).astype("float64"), (rows, 1))
         return np.full(rows, float(np.average(y_train, weights=weights)))
 
     def diagnostics(self, y, prediction, classes):

@@ -74,9 +74,11 @@ def inspect(model, rows, metric: str, *, seed: int, seen: bool = False, fits=Non
 def _importance(model, rows, y: np.ndarray, metric: str, seed: int) -> list[dict]:
     """One entry per input column, the most important first."""
     sign = 1.0 if metrics.HIGHER_IS_BETTER[metric] else -1.0   # sklearn's scores: higher is better
+    # several targets are scored together standardised, as their overall metric is (heldout.model.outputs)
+    standard = model.target_scale.standardise if len(model.targets) > 1 else (lambda values: values)
 
     def score(fitted, X, y, sample_weight=None):
-        return sign * model.task.score(y, fitted.model.predictions(X), sample_weight)[metric]
+        return sign * model.task.score(standard(y), standard(fitted.model.predictions(X)), sample_weight)[metric]
 
     found = permutation_importance(_Fitted(model), rows.features, y, scoring=score, n_repeats=REPEATS,
                                    random_state=seed, sample_weight=model.row_weights(rows))

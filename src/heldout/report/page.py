@@ -8,7 +8,7 @@ of a population, the descent (``descent.json``, :mod:`heldout.report.descent`), 
 their 95% intervals (beside them, the same on the test rows without a twin in training or
 validation) and the coverage of the conformal intervals or sets (:mod:`heldout.report.conformal`),
 the comparison with baselines on the same rows (difference and paired interval), the generalisation
-gap, residuals or confusion matrix and ROC on the test rows, a classifier's calibration
+gap, residuals (of each target, for several) or confusion matrix and ROC on the test rows, a classifier's calibration
 and the permutation importance of each column (:mod:`heldout.report.inspection`), the ledger lines of its
 test set, and a manifest — and writes it twice: as JSON,
 and as HTML with the plots embedded as PNG data (no network, no scripts; figures in
@@ -138,15 +138,24 @@ def _table(rows: list[dict], columns: list[str] | None = None, limit: int = 30) 
 
 def metric_rows(test: dict) -> list[dict]:
     """The test metrics, one row each with its 95% interval (None where there is none), and beside
-    them the same on the test rows without a twin, when some rows have one."""
-    intervals, alone = test.get("interval_95", {}), test.get("without_twins")
-    rows = []
+    them the same on the test rows without a twin, when some rows have one. Several targets: the
+    metrics of all together (standardised: :mod:`heldout.model.outputs`), then each target's."""
+    alone, each = test.get("without_twins"), test.get("targets") or {}
+    rows = _metric_rows(test, alone, alone, " (all targets)" if each else "")
+    for name, one in each.items():
+        rows += _metric_rows(one, alone, None if alone is None else (alone.get("targets") or {}).get(name, {}),
+                             f" ({name})")
+    return rows
+
+
+def _metric_rows(test: dict, alone: dict | None, theirs: dict | None, which: str) -> list[dict]:
+    intervals, rows = test.get("interval_95", {}), []
     for k, v in test.items():
         if isinstance(v, (int, float)):
-            row = {"metric": k, "test": v, "95% interval": intervals.get(k)}
+            row = {"metric": k + which, "test": v, "95% interval": intervals.get(k)}
             if alone is not None:
-                row[f"without twins ({alone['rows']} of {alone['rows'] + alone['twins']} rows)"] = alone.get(k)
-                row["95% interval, without twins"] = alone.get("interval_95", {}).get(k)
+                row[f"without twins ({alone['rows']} of {alone['rows'] + alone['twins']} rows)"] = theirs.get(k)
+                row["95% interval, without twins"] = theirs.get("interval_95", {}).get(k)
             rows.append(row)
     return rows
 
@@ -154,9 +163,12 @@ def metric_rows(test: dict) -> list[dict]:
 def versus_rows(test: dict) -> list[dict]:
     """One row per baseline and metric: the baseline's value, the difference model minus baseline
     on the same rows, its paired 95% interval, and whether the interval says the model is better."""
-    return [{"baseline": name, "metric": metric, "its value": c["value"], "model - baseline": c["difference"],
+    each = test.get("targets") or {}   # several targets: all together, then each target
+    parts = [(" (all targets)" if each else "", test.get("versus", {}))]
+    parts += [(f" ({target})", one.get("versus", {})) for target, one in each.items()]
+    return [{"baseline": name, "metric": metric + which, "its value": c["value"], "model - baseline": c["difference"],
              "95% interval": c["interval_95"], "model is": c["verdict"]}
-            for name, compared in test.get("versus", {}).items() for metric, c in compared.items()]
+            for which, versus in parts for name, compared in versus.items() for metric, c in compared.items()]
 
 
 def _versus_caption(task: str | None, names) -> str:
@@ -224,7 +236,9 @@ def _html(content: dict, run_dir: Path) -> str:
         parts.append("<h2>The descent</h2>" + _descent_caption(content["descent"]) + plots.descent(content["descent"]))
     test = content["test"]
     if test:
-        parts.append("<h2>Test set, evaluated once</h2>" + _table(metric_rows(test)) + conformal.section(test, _table))
+        overall = f"<p>all targets: {html.escape(test['overall'])}</p>" if test.get("overall") else ""
+        parts.append("<h2>Test set, evaluated once</h2>" + overall + _table(metric_rows(test))
+                     + conformal.section(test, _table))
         if test.get("versus"):
             parts.append("<h2>Compared with baselines</h2>" + _versus_caption(content["split"].get("task"),
                                                                             test["versus"]) + _table(versus_rows(test)))
@@ -237,6 +251,8 @@ def _html(content: dict, run_dir: Path) -> str:
         parts.append("<h2>Residuals on the test rows</h2>" + plots.residuals(diagnostics))
     elif "confusion" in diagnostics:
         parts.append("<h2>Confusion matrix and ROC on the test rows</h2>" + plots.classification(diagnostics))
+    for name, drawn in (diagnostics.get("targets") or {}).items():   # several targets: each one's residuals
+        parts.append(f"<h2>Residuals of {html.escape(str(name))} on the test rows</h2>" + plots.residuals(drawn))
     parts += inspection.sections(content, _table)
     parts.append("<h2>Ledger lines for this test set</h2>"
                  f"<p>ledger: {html.escape(str(content.get('ledger_folder')))}</p>" + _table(content["ledger"]))

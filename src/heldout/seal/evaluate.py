@@ -10,7 +10,10 @@ baseline learned from the training rows (the mean target, or the class frequenci
 training and validation rows (``without_twins``): a twin's score says little about new data.
 A model calibrated on its validation rows (:mod:`heldout.model.conformal`) has, from the same
 look, the coverage of its 90% intervals (or prediction sets) on the test rows, with a 95%
-interval and their mean width (mean set size), under ``conformal``.
+interval and their mean width (mean set size), under ``conformal``. A multi-output model's look
+holds each target's metrics, comparisons and coverage under ``targets`` and all targets together
+(standardised) under the usual names (:mod:`heldout.model.outputs`); its baseline predicts each
+target's training mean.
 A second look at the same test rows warns with the counts — looks, and distinct models among them; ``strict=True``
 refuses it. The result names the ledger that counted the look.
 """

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from sklearn.model_selection import GroupShuffleSplit, train_test_split
 
 from ..data import dataset as data
@@ -190,7 +191,7 @@ def _cut_by_time(ds: Dataset, share: float, part: str) -> tuple[np.ndarray, np.n
 
 def _given(table: Any, dataset: Dataset, part: str) -> Dataset:
     """A test or validation table given by the user, read with the dataset's target, task and columns."""
-    given = data.load(table, target=dataset.target.name, task=dataset.task,
+    given = data.load(table, target=dataset.target_name, task=dataset.task,
                       groups=None if dataset.groups is None else dataset.groups.name,
                       time=None if dataset.time is None else dataset.time.name,
                       weights=None if dataset.weights is None else dataset.weights.name,
@@ -209,7 +210,12 @@ def _check_parts(train: Dataset, val: Dataset, test: Dataset) -> None:
         if len(rows) == 0:
             raise DataError(f"The split leaves the {part} set empty. Give more rows or change the shares "
                             "(test=..., validation=...).")
-    if train.target.nunique() < 2:
+    if isinstance(train.target, pd.DataFrame):   # several targets: each needs two values
+        constant = [name for name in train.targets if train.target[name].nunique() < 2]
+        if constant:
+            raise DataError(f"The training rows hold a single value of the target(s) {constant}: there is nothing "
+                            "to learn there. Give training data where every target varies, or drop those targets.")
+    elif train.target.nunique() < 2:
         raise DataError(f"The training rows hold a single target value ({train.target.tolist()[0]!r}): there is "
                         "nothing to learn. Give training data with at least two classes or values.")
     if train.task.has_classes:

@@ -98,7 +98,7 @@ def tune(split: Split, candidates: list[str] | None = None, space: dict | None =
     rows = len(split.train) if not folds else (len(split.train) + len(split.validation)) * (folds - 1) // folds
     shape = (len(Features(column_kinds=split.train.column_kinds).fit(split.train.features.head(SHAPE_ROWS))
                   .output_names_),
-             task.n_outputs(split.train.classes))   # the model's inputs (estimated on a sample) and outputs
+             split.train.n_outputs)   # the model's inputs (estimated on a sample) and outputs
     spaces = [Space.for_candidate(c, task, space, rows=rows, max_steps=max_steps, shape=shape) for c in candidates]
     metric = metric or task.selection
     if metric not in task.metrics:

@@ -90,6 +90,10 @@ def survey(source: Source, target: str, *, seed: int, test, validation: float, t
            groups: str | None = None, weights: str | None = None, class_weight=None,
            column_kinds: dict | None = None, sample_rows: int = SAMPLE_ROWS) -> Survey:
     """Read ``source`` once (see the module docstring); ``test`` is a share or a Parquet path."""
+    if isinstance(target, (list, tuple)) or (target not in source.columns and "," in str(target)):
+        raise DataError(f"A streamed table takes one target column, got {target!r}. Several targets (a multi-output "
+                        "regression) need the table read whole: a single Parquet or CSV file that fits in memory, "
+                        "without --stream.")
     for role, col in (("target", target), ("groups", groups), ("weights", weights)):
         if col is not None and col not in source.columns:
             raise DataError(f"The {role} column {col!r} is not in {source.path!r}. The columns are: {source.columns}.")

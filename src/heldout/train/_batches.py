@@ -29,7 +29,8 @@ GATHER_BYTES = 4_000_000   # rows of several minibatches gathered at once
 
 @dataclass
 class Block:
-    """Preprocessed rows: shared (``X[n, d]``, ``y[n]``) or one padded block per fold."""
+    """Preprocessed rows: shared (``X[n, d]``, ``y[n]``) or one padded block per fold (several
+    targets: ``y[n, targets]``, ``y[F, n_max, targets]``)."""
 
     X: torch.Tensor
     y: torch.Tensor
@@ -48,7 +49,7 @@ class Block:
                units: list[float] | None = None) -> "Block":
         n_max = max(len(y) for y in ys)
         X = Xs[0].new_zeros((len(Xs), n_max, Xs[0].shape[1]))
-        y = ys[0].new_zeros((len(ys), n_max))
+        y = ys[0].new_zeros((len(ys), n_max, *ys[0].shape[1:]))   # several targets: [F, n_max, targets]
         weighted = ws is not None and any(w is not None for w in ws)
         w = Xs[0].new_zeros((len(ys), n_max)) if weighted else None
         for f, (Xf, yf) in enumerate(zip(Xs, ys)):
@@ -140,12 +141,12 @@ class Block:
             order[f, :count] = torch.randperm(count, generator=gen)
         order = (order + torch.arange(F).unsqueeze(1) * n_max).to(device)
         valid, weights = self.mask(), self.w
-        flat_X, flat_y = self.X.view(F * n_max, -1), self.y.view(-1)
+        flat_X, flat_y = self.X.view(F * n_max, -1), self.y.view(F * n_max, *self.y.shape[2:])
         per_gather = batch * max(1, GATHER_BYTES // (F * batch * self.X.shape[-1] * self.X.element_size()))
         for first in range(0, n, per_gather):
             idx = order[:, first:first + per_gather]
             X = flat_X.index_select(0, idx.reshape(-1)).view(F, -1, self.X.shape[-1])
-            y = flat_y.index_select(0, idx.reshape(-1)).view(F, -1)
+            y = flat_y.index_select(0, idx.reshape(-1)).view(F, -1, *self.y.shape[2:])
             real = valid[:, first:first + per_gather]
             # each position's row weight, 0 past a fold's end (those positions repeat its first row)
             w = None if weights is None else weights.view(-1).index_select(0, idx.reshape(-1)).view(F, -1) * real

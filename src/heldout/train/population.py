@@ -77,7 +77,7 @@ def train_population(train: Dataset, validation: Dataset | None, settings: list[
         if c0.device not in prepared:
             prepared[c0.device] = given or _prepare(train, validation, folds, torch.device(c0.device))
         data, learned = prepared[c0.device]
-        n_out = task.n_outputs(train.classes)
+        n_out = train.n_outputs
         shuffle_seed = c0.shuffle_seed if c0.shuffle_seed is not None else seed
         for c, chunk in enumerate(_chunks(family, c0, data, n_out, len(ks), memory_budget)):
             chosen = [ks[j] for j in chunk]
@@ -185,13 +185,13 @@ def _chunks(family, config: TrainConfig, data: Tensors, n_out: int, n_members: i
 
 
 def _model(family, member, learned: Learned, train: Dataset, summary: dict, seed: int) -> Model:
-    ignored = tuple(c.name for c in (train.target, train.groups, train.time, train.weights) if c is not None)
+    ignored = (*train.targets, *(c.name for c in (train.groups, train.time, train.weights) if c is not None))
     shuffle_seed = member.config.shuffle_seed
     manifest = {"seed": member.config.seed, "shuffle_seed": shuffle_seed if shuffle_seed is not None else seed,
                 "split": summary, "status": member.status, "best_epoch": member.best_epoch, "versions": versions()}
     if member.fold is not None:
         manifest["fold"] = member.fold
     return Model(family, member.params, learned.features, task=train.task, classes=train.classes,
-                 target=train.target.name, schema=train.schema, config=member.config.to_dict(),
+                 target=train.target_name, schema=train.schema, config=member.config.to_dict(),
                  manifest=manifest, ignored_columns=ignored, target_scale=learned.scale,
                  class_weight=learned.class_weight)

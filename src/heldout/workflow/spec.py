@@ -22,7 +22,7 @@ class DataSpec:
 
     source: str | None = None        # a CSV or Parquet file (stored as an absolute path)
     dataset: str | None = None       # or a bundled dataset name
-    target: str | None = None        # the target column (bundled datasets: 'target')
+    target: str | list | None = None   # the target column (bundled datasets: 'target'), or several (a list)
     task: str | None = None          # None: inferred
     groups: str | None = None
     time: str | None = None
