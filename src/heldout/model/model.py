@@ -117,16 +117,22 @@ class Model:
         ``coverage`` level and a calibration, how often the conformal intervals (sets) at that
         level hold the rows' true values, under ``conformal`` (:meth:`Calibration.coverage`). The
         rows are transformed and the model run once for all of it."""
-        out = self.outputs(rows.features)
-        y = self.task.encode(rows.target, self.classes)   # several targets: [n, targets]
-        w = self.row_weights(rows)
-        fitted = self.task.encode(rows.target, self.classes, scale=self.target_scale)   # what the loss saw
+        return self.score_outputs(self.outputs(rows.features), rows.target, self.row_weights(rows), intervals,
+                                  diagnostics, baselines, coverage)
+
+    def score_outputs(self, out: torch.Tensor, target, w: np.ndarray | None, intervals: bool = False,
+                      diagnostics: bool = False, baselines: dict[str, np.ndarray] | None = None,
+                      coverage: float | None = None) -> dict:
+        """:meth:`score` of rows whose :meth:`outputs` are ``out``, true ``target`` and row weights
+        ``w`` (a streamed look gathers these batch by batch, :mod:`heldout.stream.look`)."""
+        y = self.task.encode(target, self.classes)   # several targets: [n, targets]
+        fitted = self.task.encode(target, self.classes, scale=self.target_scale)   # what the loss saw
         loss_name = self.config.get("loss")
         loss = losses.LOSSES[loss_name](out.unsqueeze(0), fitted, None if w is None else torch.from_numpy(w).float())
         result = {"loss": float(loss[0]), "loss_name": loss_name}
         prediction = self._predictions(out)
         if len(self.targets) > 1:   # each target in its units, and all together standardised
-            return {**result, **outputs.score(self, rows.target.to_numpy(dtype="float64"), prediction, w,
+            return {**result, **outputs.score(self, target.to_numpy(dtype="float64"), prediction, w,
                                               intervals=intervals, diagnostics=diagnostics, baselines=baselines,
                                               coverage=coverage)}
         result.update(self.task.score(y.numpy(), prediction, w))
@@ -137,7 +143,7 @@ class Model:
         if diagnostics:
             result["diagnostics"] = self.task.diagnostics(y.numpy(), prediction, self.classes)
         if coverage is not None and self.calibration is not None:
-            result["conformal"] = self.coverage(rows.target, prediction, w, coverage)
+            result["conformal"] = self.coverage(target, prediction, w, coverage)
         return result
 
     def coverage(self, target: pd.Series, prediction: np.ndarray, w: np.ndarray | None, level: float) -> dict:

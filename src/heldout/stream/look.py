@@ -19,7 +19,6 @@ from ..data.fingerprint import members
 from ..errors import ConfigError
 from ..model import conformal
 from ..model.model import Model
-from ..nn import losses, metrics
 from ..seal import hashed
 from ..seal.evaluate import BASELINE, Evaluation, _predictor
 from .split import StreamedSplit
@@ -81,18 +80,11 @@ def evaluate(model: Model, split: StreamedSplit, *, strict: bool = False, baseli
 
 
 def _scores(model: Model, out: torch.Tensor, target: pd.Series, w, baselines, diagnostics) -> dict:
-    """What :meth:`Model.score` gives for rows whose outputs are ``out``."""
-    y = model.task.encode(target, model.classes).numpy()
-    fitted = model.task.encode(target, model.classes, scale=model.target_scale)
-    loss_name = model.config.get("loss")
-    loss = losses.LOSSES[loss_name](out.unsqueeze(0), fitted, None if w is None else torch.from_numpy(w).float())
-    prediction = model.task.predictions(model.target_scale.invert(out))
-    result = {"loss": float(loss[0]), "loss_name": loss_name, **model.task.score(y, prediction, w)}
-    result["interval_95"], versus = metrics.intervals(model.task, y, prediction, baselines, weights=w)
-    if baselines:
-        result["versus"] = versus
+    """What :meth:`Model.score` gives for rows whose outputs are ``out``; with ``diagnostics`` (a dict
+    the report's diagnostics go into), the whole look's as :func:`heldout.evaluate` gives them
+    (the coverage of the conformal intervals too), else the rows without twins' metrics."""
+    scores = model.score_outputs(out, target, w, intervals=True, diagnostics=diagnostics is not None,
+                                 baselines=baselines, coverage=None if diagnostics is None else conformal.LEVEL)
     if diagnostics is not None:
-        diagnostics.update(model.task.diagnostics(y, prediction, model.classes))
-    if model.calibration is not None:   # the conformal intervals' coverage, at the level the one look measures
-        result["conformal"] = model.coverage(target, prediction, w, conformal.LEVEL)
-    return result
+        diagnostics.update(scores.pop("diagnostics"))
+    return scores
