@@ -39,6 +39,7 @@ def _train(launcher: list[str], table, out, optimizer: str, env: dict, *more) ->
     return done
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("torchrun") is None, reason="torchrun (PyTorch's launcher) is not on the PATH")
 @pytest.mark.parametrize("optimizer, more", [("gd", ()), ("sgd", ()), ("adam", ()), ("sgd", ("--weights", "w"))])
 def test_two_processes_reach_the_parameters_of_one(table, tmp_path, optimizer, more):
@@ -51,7 +52,11 @@ def test_two_processes_reach_the_parameters_of_one(table, tmp_path, optimizer, m
     for name in a:
         # the same updates, the rows' gradients summed in another order: equal to float32 rounding;
         # the conformal scores are validation residuals in the target's units (spread ~5), computed
-        # from those parameters, so their rounding is the parameters' times the target's scale
+        # from those parameters, so their rounding is the parameters' times the target's scale; the
+        # rows' weights are kept in the scores' order, which rounding may swap between near-ties
+        if name == "calibration.weights":
+            assert np.array_equal(np.sort(b[name]), np.sort(a[name]))
+            continue
         tolerance = 1e-5 if name.startswith("calibration.") else 1e-6
         np.testing.assert_allclose(b[name], a[name], rtol=tolerance, atol=tolerance, err_msg=name)
     # process 1 wrote nothing: one run directory each, and the test set sealed once
