@@ -35,6 +35,7 @@ from ..data.dataset import Dataset
 from ..data.fingerprint import members
 from ..data.kinds import check as check_kinds, column_kind
 from ..errors import DataError, LeakageError
+from ..nn.task import get as get_task
 from ..leakage.twins import IMPROBABLE, expected_chance_matches
 from ..seal import hashed
 from ..seal.split import hash_keys
@@ -197,10 +198,16 @@ class _Sample:
 
 
 def _task(source: Source, target: str, task: str | None):
-    """The task of the whole target column, read alone, decided as :func:`heldout.load` decides it."""
+    """The task of the whole target column, read alone, decided as :func:`heldout.load` decides it
+    (from its distinct values; past :data:`DISTINCT_TARGETS` of them, numbers are a regression target)."""
     values = _distinct(source, target, check=True)
-    return data._task(pd.Series(values), task, target) if len(values) <= DISTINCT_TARGETS or task \
-        else data._task(pd.Series(np.arange(DISTINCT_TARGETS + 1, dtype=float) + 0.5), None, target)
+    if task is not None or len(values) <= DISTINCT_TARGETS:
+        return data._task(values, task, target)
+    if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
+        raise DataError(f"The target column {target!r} holds more than {DISTINCT_TARGETS} distinct non-numeric "
+                        f"values, such as {values.iloc[0]!r}: too many classes to learn. Give a numeric target, "
+                        "or group the labels.")
+    return get_task("regression")
 
 
 def _distinct(source: Source, target: str, check: bool = False) -> pd.Series:
