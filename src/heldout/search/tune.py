@@ -163,6 +163,7 @@ def _search(split, spaces, trials, folds, metric, goal_test, timeout, seed, popu
             batch = batches.ask(studies, spaces, population, trials, seed)
             if batch is None:   # every trial is asked: other workers are training the last ones
                 if not _worth_waiting(studies, shared, idle):
+                    rows = _rows(studies)   # told between the read above and the check: nothing is in flight now
                     break
                 time.sleep(WAIT)
                 continue
