@@ -24,7 +24,6 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -32,7 +31,7 @@ from sklearn.linear_model import LogisticRegressionCV, RidgeCV
 from sklearn.model_selection import GridSearchCV
 from sklearn.neural_network import MLPClassifier
 
-from _common import finish, header, heldout
+from _common import finish, header, heldout, reference_look
 from heldout.nn import metrics
 from heldout.nn.task import get as get_task
 from heldout.workflow.procedures import run_procedure
@@ -100,22 +99,8 @@ def main() -> None:
         y = task.encode(pooled.target, pooled.classes).numpy()
         refs = {}
         for ref_name, estimator in references(task).items():
-            start = time.perf_counter()
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")   # scikit-learn's convergence and deprecation notices
-                estimator.fit(X, y)
-            ref_seconds = time.perf_counter() - start
-
-            def score(rows, estimator=estimator):
-                Xt = features.transform(rows.features)
-                yt = task.encode(rows.target, pooled.classes).numpy()
-                if not task.has_classes:
-                    return task.score(yt, estimator.predict(Xt))
-                p = estimator.predict_proba(Xt)
-                return task.score(yt, p[:, 1] if p.shape[1] == 2 else p)   # binary scores P(class 1)
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", heldout.HeldoutWarning)   # the reference's own, recorded look
-                scores, _ = split.test.unseal(score, model=f"sklearn:{ref_name}", info={"benchmark": "quality"})
+            scores, ref_seconds = reference_look(split, estimator, X, y, features.transform, pooled.classes, ref_name,
+                                                 "quality")
             refs[ref_name] = (scores[main_metric], ref_seconds)
             print(f"  {ref_name}: {main_metric} {scores[main_metric]:.4f} in {ref_seconds:.1f} s")
         higher = metrics.HIGHER_IS_BETTER[main_metric]

@@ -57,7 +57,6 @@ from __future__ import annotations
 import sys
 import tempfile
 import time
-import warnings
 from collections import Counter
 from pathlib import Path
 
@@ -72,7 +71,7 @@ from sklearn.linear_model import LogisticRegressionCV, RidgeCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardScaler
 
-from _common import finish, header, heldout
+from _common import finish, header, heldout, reference_look
 from heldout.data.features import treatment_of
 from heldout.nn import metrics
 from heldout.nn.task import get as get_task
@@ -196,21 +195,8 @@ def score_references(split, task, imbalanced: bool) -> dict:
     print(f"  scikit-learn's ColumnTransformer: {X.shape[1]} inputs in {time.perf_counter() - start:.1f} s")
     out = {}
     for name, (estimator, counted) in references(task, imbalanced).items():
-        start = time.perf_counter()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")   # scikit-learn's convergence and deprecation notices
-            estimator.fit(X, y)
-        seconds = time.perf_counter() - start
-
-        def score(rows, estimator=estimator):
-            Xt, yt = columns.transform(rows.features), task.encode(rows.target, pooled.classes).numpy()
-            if not task.has_classes:
-                return task.score(yt, estimator.predict(Xt))
-            p = estimator.predict_proba(Xt)
-            return task.score(yt, p[:, 1] if p.shape[1] == 2 else p)   # binary scores P(class 1)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", heldout.HeldoutWarning)   # the reference's own, recorded look
-            scores, _ = split.test.unseal(score, model=f"sklearn:{name}", info={"benchmark": "real_tables"})
+        scores, seconds = reference_look(split, estimator, X, y, columns.transform, pooled.classes, name,
+                                         "real_tables")
         out[name] = (scores, counted, seconds)
     return out
 

@@ -75,7 +75,7 @@ def evaluate(model: Model, split: Split | Sealed, *, strict: bool = False,
                           f"got {type(model).__name__}.")
     if model.task != sealed.task:
         raise ConfigError(f"The model does {model.task} but the test set's task is {sealed.task}.")
-    predictors = {name: _predictor(model, name, other) for name, other in (baselines or {}).items()}
+    predictors = {name: predictor(model, name, other) for name, other in (baselines or {}).items()}
     seen = None   # the rows a test row may be a twin of
     if isinstance(split, Split):
         # learned from the training rows only (weighted as the model's were): the baseline never sees a test row
@@ -98,7 +98,16 @@ def evaluate(model: Model, split: Split | Sealed, *, strict: bool = False,
                 scores["without_twins"] = _without(model, rows, twin)
         return scores
 
-    info = {"rows": len(sealed), "model_config": model.config.get("model"), "baselines": sorted(predictors)}
+    return take_look(model, sealed, look_at, diagnostics, baselines=sorted(predictors), strict=strict, look=look,
+                     on_scored=on_scored)
+
+
+def take_look(model: Model, sealed: Sealed, look_at, diagnostics: dict, *, baselines: list[str], strict: bool,
+              look: str | None, on_scored, **info) -> Evaluation:
+    """The one look through the sealed gate: ``look_at(rows)`` scores the test rows (filling
+    ``diagnostics``), ``on_scored`` hears the result before the ledger records it, and the ledger
+    entry names the ``look`` and ``info`` (in memory here, streamed in :mod:`heldout.stream.look`)."""
+    info = {"rows": len(sealed), "model_config": model.config.get("model"), "baselines": baselines, **info}
     if look is not None:
         info["look"] = look
 
@@ -131,7 +140,7 @@ def finish_look(pending: dict, ledger) -> Evaluation:
                       models=looks.models, ledger=done["ledger"])
 
 
-def _predictor(model: Model, name: str, other):
+def predictor(model: Model, name: str, other):
     """A baseline model's predictions of the rows, once it is known to score like ``model``."""
     if name == BASELINE:
         raise ConfigError(f"The baseline name {name!r} is taken by the task's own baseline "

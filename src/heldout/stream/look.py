@@ -20,7 +20,7 @@ from ..errors import ConfigError
 from ..model import conformal
 from ..model.model import Model
 from ..seal import hashed
-from ..seal.evaluate import BASELINE, Evaluation, _predictor
+from ..seal.evaluate import BASELINE, Evaluation, predictor, take_look
 from .split import StreamedSplit
 
 
@@ -35,7 +35,7 @@ def evaluate(model: Model, split: StreamedSplit, *, strict: bool = False, baseli
     prior = model.task.baseline(model.task.encode(train.target, model.classes).numpy(), model.classes, 1,
                                 model.row_weights(train))
     seen = np.concatenate([found.feature_fingerprints[hashed.TRAIN], found.feature_fingerprints[hashed.VALIDATION]])
-    predictors = {name: _predictor(model, name, other) for name, other in (baselines or {}).items()}
+    predictors = {name: predictor(model, name, other) for name, other in (baselines or {}).items()}
     diagnostics = {}
 
     def look_at(rows):
@@ -62,21 +62,8 @@ def evaluate(model: Model, split: StreamedSplit, *, strict: bool = False, baseli
                                          None if w is None else w[keep], None, None).items() if k != "loss_name"}}
         return scores
 
-    info = {"rows": len(sealed), "model_config": model.config.get("model"), "baselines": sorted([*predictors, BASELINE]),
-            "streamed": True}
-    if look is not None:
-        info["look"] = look
-
-    def scored(scores):
-        if on_scored is not None:
-            on_scored({"look": look, "info": info, "evaluation": Evaluation(
-                metrics=scores, test_fingerprint=sealed.seal, model_fingerprint=model.fingerprint, unsealings=0,
-                rows=len(sealed), diagnostics=diagnostics, ledger=sealed.ledger.location).to_dict()})
-
-    scores, looks = sealed.unseal(look_at, model=model.fingerprint, strict=strict, info=info, on_scored=scored)
-    return Evaluation(metrics=scores, test_fingerprint=sealed.seal, model_fingerprint=model.fingerprint,
-                      unsealings=looks.unsealings, rows=len(sealed), diagnostics=diagnostics, models=looks.models,
-                      ledger=sealed.ledger.location)
+    return take_look(model, sealed, look_at, diagnostics, baselines=sorted([*predictors, BASELINE]), strict=strict,
+                     look=look, on_scored=on_scored, streamed=True)
 
 
 def _scores(model: Model, out: torch.Tensor, target: pd.Series, w, baselines, diagnostics) -> dict:
