@@ -6,6 +6,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.inspection import permutation_importance
 
 import heldout
 from heldout.data.dataset import load
@@ -63,6 +64,32 @@ def test_the_informative_column_matters_and_the_noise_column_does_not():
     assert inspection.inspect(model, split.validation, "rmse", seed=0) == inspected   # seeded
 
 
+def test_shuffling_preprocessed_blocks_gives_what_shuffling_the_columns_gives():
+    # a classifier with weighted rows, a text, a date, a category and numbers: every treatment's block
+    rng = np.random.default_rng(1)
+    n = 600
+    words = np.array(["red fox", "blue whale", "green frog", "grey wolf", "pale moon", "dark sky"])
+    frame = pd.DataFrame({"a": rng.standard_normal(n), "note": rng.choice(words, n) + " " + rng.choice(words, n),
+                          "when": pd.Timestamp("2021-01-01") + pd.to_timedelta(rng.integers(0, 700, n), unit="D"),
+                          "kind": rng.choice(["x", "y", "z"], n), "b": rng.standard_normal(n)})
+    frame.loc[rng.random(n) < 0.1, "b"] = np.nan
+    frame["y"] = np.where(frame["a"] + frame["note"].str.contains("fox") + (frame["kind"] == "x") > 0.8, "hi", "lo")
+    frame["w"] = rng.uniform(0.5, 2.0, n)
+    split = heldout.split(load(frame, "y", weights="w", column_kinds={"note": "text"}), seed=0)
+    model = heldout.fit(split, model="mlp", hidden=(8,), epochs=30).model
+    rows = split.validation
+    found = inspection._importance(model, rows, model.task.encode(rows.target, model.classes).numpy(), "log_loss", 3)
+
+    def score(fitted, X, y, sample_weight=None):   # the columns themselves shuffled and preprocessed each time
+        return -model.task.score(y, model.predictions(X), sample_weight)["log_loss"]
+    y = model.task.encode(rows.target, model.classes).numpy()
+    raw = permutation_importance(inspection._Fitted(model), rows.features, y, scoring=score, n_repeats=inspection.REPEATS,
+                                 random_state=3, sample_weight=model.row_weights(rows))
+    expected = dict(zip(rows.features.columns, raw.importances_mean))
+    assert len(found) == 5 and all(r["importance"] == pytest.approx(expected[r["column"]], abs=1e-9) for r in found)
+    assert found[0]["importance"] > 0.01
+
+
 def test_at_most_rows_are_inspected_and_the_deadline_may_leave_the_importance_out(monkeypatch):
     split = heldout.split(heldout.datasets.load("iris"), seed=0)
     model = heldout.fit(split, epochs=5).model
@@ -94,7 +121,7 @@ def test_a_resumed_run_keeps_the_inspection_of_the_model_trained_on_training_row
     procedures.run_procedure(spec, out=tmp_path / "r", trials=2, population=2)
     first = json.loads((tmp_path / "r" / "inspection.json").read_text())
     assert first["seen"] is False
-    # run again: the search resumes (its trials told, no trial's model kept), the refit is the same model
+    # run again: the search resumes (its trials told, the best one's model kept on disk), the refit is the same model
     again = procedures.run_procedure(spec, out=tmp_path / "r", trials=2, population=2)
     assert again["ledger_count"] == 1   # the same final model, whose look is done: not a second one
     assert json.loads((tmp_path / "r" / "inspection.json").read_text()) == first

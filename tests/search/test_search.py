@@ -5,6 +5,7 @@ import re
 
 import numpy as np
 import pandas as pd
+import torch
 import pytest
 from optuna.storages import JournalStorage
 from optuna.storages.journal import JournalFileBackend
@@ -199,3 +200,10 @@ def test_a_search_that_crashed_mid_batch_goes_on_from_its_checkpoint_and_ends_as
     assert second.seen == 11   # the epochs after the last checkpoint (the crash came before its epoch's)
     pd.testing.assert_frame_equal(found.leaderboard.drop(columns="seconds"), expected.drop(columns="seconds"))
     assert not store.path("batch").exists()
+    # the best trial's model was kept beside the checkpoints: a search resumed with every trial told has it
+    kept = list(tmp_path.glob("trial-*.safetensors"))
+    assert [p.name for p in kept] == [f"trial-{int(found.best['trial'])}.safetensors"]
+    again = heldout.tune(split, storage=storage(), checkpoints=store, **options)
+    assert again.best["trial"] == found.best["trial"] and again.best_model is not None
+    assert again.best_model.fingerprint == found.best_model.fingerprint
+    assert all(torch.equal(a, b) for a, b in zip(again.best_model.params, found.best_model.params))

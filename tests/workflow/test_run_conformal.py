@@ -2,6 +2,7 @@
 rows too, inherits the scores of the configuration trained on training rows alone; and the
 coverage the one look measured is in the summary, the evaluation and the report."""
 
+import dataclasses
 import json
 
 import numpy as np
@@ -21,22 +22,26 @@ def _own_ledger(tmp_path, monkeypatch):
     monkeypatch.setenv("HELDOUT_HOME", str(tmp_path / "ledger"))
 
 
-def test_a_refit_model_is_calibrated_by_the_configuration_trained_on_training_rows_alone():
+def test_a_refit_model_is_calibrated_by_the_selected_trial_trained_on_training_rows():
     split = heldout.split(heldout.datasets.load("diabetes"), seed=0)
     found = heldout.tune(split, candidates=["linear+mse"], trials=2, population=2)
     refit = found.refit(split).model
     own = np.sort(np.abs(split.validation.target.to_numpy() - refit.predict(split.validation)))
     given = calibration(refit, found, split, refit=True, deadline=Deadline(None), seconds=0.0)
+    # the search's own model of the selected trial scores the validation rows
+    assert given.info["refit"] and np.array_equal(given.scores, conformal.calibrate(refit, split.validation,
+                                                                                   scorer=found.best_model).scores)
+    assert not np.allclose(given.scores, own)   # not the refit model's residuals on rows it trained on
+    # a search without the trial's model (trained by another worker): the configuration trained alone
+    elsewhere = dataclasses.replace(found, best_model=None)
     alone = train_population(split.train, split.validation, [found.best_settings], seed=split.seed,
                              summary=split.summary()).model
-    assert given.info["refit"] and np.array_equal(given.scores, conformal.calibrate(refit, split.validation,
-                                                                                   scorer=alone).scores)
-    assert not np.allclose(given.scores, own)   # not the refit model's residuals on rows it trained on
-    # the search's own model of the trial, trained beside another, agrees up to float32's last digits
-    np.testing.assert_allclose(given.scores, conformal.calibrate(found.best_model, split.validation).scores,
-                               atol=1e-3)
+    again = calibration(refit, elsewhere, split, refit=True, deadline=Deadline(None), seconds=0.0)
+    assert np.array_equal(again.scores, conformal.calibrate(refit, split.validation, scorer=alone).scores)
+    # trained beside another member or alone, the same configuration agrees up to float32's last digits
+    np.testing.assert_allclose(given.scores, again.scores, atol=1e-3)
     late = Deadline(1e-9)
-    assert calibration(refit, found, split, refit=True, deadline=late, seconds=1.0) is None
+    assert calibration(refit, elsewhere, split, refit=True, deadline=late, seconds=1.0) is None
     assert late.left_out == ["calibration"]
 
 

@@ -59,6 +59,11 @@ class Features:
     def output_names_(self) -> list[str]:
         return [name for col in self.columns_ for name in _treatment(col).names(col)]
 
+    def widths(self) -> list[int]:
+        """How many model inputs each column becomes, in order: :meth:`transform`'s matrix is these
+        blocks side by side, each computed from its own column alone."""
+        return [len(_treatment(col).names(col)) for col in self.columns_]
+
     def transform(self, frame: pd.DataFrame) -> np.ndarray:
         """The rows as a float32 matrix, using only what ``fit`` learned."""
         if not hasattr(self, "columns_"):

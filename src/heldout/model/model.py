@@ -93,15 +93,18 @@ class Model:
         """Raw outputs [n, outputs] for rows whose columns match the training schema (for regression,
         standardised targets: :attr:`target_scale` turns them into the target's units)."""
         self._check_columns(frame)
-        X = torch.from_numpy(self.features.transform(frame))
+        return self.outputs_of(self.features.transform(frame))
+
+    def outputs_of(self, inputs: np.ndarray) -> torch.Tensor:
+        """Raw outputs [n, outputs] of rows already preprocessed by :attr:`features` (float32 [n, inputs])."""
         with torch.no_grad():
-            return self.family.forward([p.unsqueeze(0) for p in self.params], X)[0]
+            return self.family.forward([p.unsqueeze(0) for p in self.params], torch.from_numpy(inputs))[0]
 
     def predict_proba(self, source: Any) -> np.ndarray:
         """Class probabilities [n, classes] (binary: [P(first class), P(second class)])."""
         if not self.task.has_classes:
             raise DataError(f"predict_proba needs a classification model; this one does {self.task}. Use predict.")
-        return self.task.probabilities(self._predictions(self.outputs(_frame(source))))
+        return self.task.probabilities(self.predictions_of(self.outputs(_frame(source))))
 
     def score(self, rows: "_data.Dataset", intervals: bool = False, diagnostics: bool = False,
               baselines: dict[str, np.ndarray] | None = None, coverage: float | None = None) -> dict:
@@ -130,7 +133,7 @@ class Model:
         loss_name = self.config.get("loss")
         loss = losses.LOSSES[loss_name](out.unsqueeze(0), fitted, None if w is None else torch.from_numpy(w).float())
         result = {"loss": float(loss[0]), "loss_name": loss_name}
-        prediction = self._predictions(out)
+        prediction = self.predictions_of(out)
         if len(self.targets) > 1:   # each target in its units, and all together standardised
             return {**result, **outputs.score(self, target.to_numpy(dtype="float64"), prediction, w,
                                               intervals=intervals, diagnostics=diagnostics, baselines=baselines,
@@ -161,9 +164,10 @@ class Model:
     def predictions(self, source: Any) -> np.ndarray:
         """What the task's metrics score, one per row: values (regression), P(second class)
         (binary) or class probabilities (multiclass)."""
-        return self._predictions(self.outputs(_frame(source)))
+        return self.predictions_of(self.outputs(_frame(source)))
 
-    def _predictions(self, out: torch.Tensor) -> np.ndarray:
+    def predictions_of(self, out: torch.Tensor) -> np.ndarray:
+        """:meth:`predictions` from raw outputs (:meth:`outputs`)."""
         return self.task.predictions(self.target_scale.invert(out))
 
     def predict(self, source: Any) -> np.ndarray:

@@ -28,7 +28,7 @@ class Search:
     stopped_by: str                      # "trials", "goal" or "timeout"
     best: dict                           # the selected trial's row
     best_settings: dict                  # its training settings, ready for fit()
-    best_model: Model | None = None      # its model trained on training rows (None when resumed or with folds)
+    best_model: Model | None = None      # its model trained on training rows (None with folds, or trained by another worker)
     folds: int | None = None
     studies: dict = field(default_factory=dict)
     recovered: dict = field(default_factory=dict)   # trials a dead process left: continued, failed

@@ -37,7 +37,7 @@ from ..seal._guard import training_split
 from ..seal.split import Split
 from ..train.population import train_population
 from ..train.result import Run
-from . import batches, slots
+from . import batches, kept, slots
 from . import storage as storage_of
 from .pruning import PRUNERS
 from .result import Search, settings_of
@@ -170,10 +170,13 @@ def _search(split, spaces, trials, folds, metric, goal_test, timeout, seed, popu
             idle.clear()
         with storage_of.heartbeats(batch.study._storage, batch.trials):
             _train_batch(batch, split, pool, folds, pruner, progress, checkpoints)
-        for i, trial in enumerate(batch.trials):
-            if i in batch.told:
-                continue   # told before its process died
-            row = _trial_row(batch.rows[i], batch.space, trial, batch.run, i, batch.validation, split.task, metric)
+        fresh = {i: _trial_row(batch.rows[i], batch.space, trial, batch.run, i, batch.validation, split.task, metric)
+                 for i, trial in enumerate(batch.trials) if i not in batch.told}   # (those told before a kill)
+        if checkpoints and not folds:   # the best trial's model, for a resumed search (search/kept.py)
+            kept.keep(checkpoints, rows + list(fresh.values()), metric, sign,
+                      {row["trial"]: batch.run.models[batch.run.config_index.index(i)] for i, row in fresh.items()})
+        for i, row in fresh.items():
+            trial = batch.trials[i]
             try:
                 trial.set_user_attr("row", row)
                 trial.set_user_attr("settings", {k: _plain(v) for k, v in batch.settings[i].items()})
@@ -192,17 +195,18 @@ def _search(split, spaces, trials, folds, metric, goal_test, timeout, seed, popu
             progress.batch(dict(_state(rows, trials, metric, started, timeout), batch=len(batch.trials),
                                 candidate=batch.space.candidate))
 
-    board = pd.DataFrame(rows)
-    complete = board[board["status"] == "complete"] if len(board) else board
-    if len(complete) == 0:
+    board, index = pd.DataFrame(rows), kept.best_index(rows, metric, sign)
+    if index is None:
         raise ConfigError(f"None of the {len(board)} trials completed (all diverged, failed or were pruned). Widen "
                           "the search space toward smaller learning rates, or give more trials.")
-    best = complete.loc[(sign * complete[metric]).idxmin()].to_dict()
+    best = board.iloc[index].to_dict()
     best_settings = settings_of(studies, best["trial"])
     best_model = None
     if best["trial"] in runs and not folds:
         run, config = runs[best["trial"]]
         best_model = run.models[run.config_index.index(config)]
+    elif checkpoints and not folds:
+        best_model = kept.model(checkpoints, best["trial"])
     board = board.sort_values(metric, ascending=sign > 0, na_position="last").reset_index(drop=True)
     return Search(leaderboard=board, metric=metric, stopped_by=stopped_by, best=best, best_settings=best_settings,
                   best_model=best_model, folds=folds, studies=studies, recovered=batches.recovered(studies))

@@ -22,6 +22,8 @@ evaluation.json    the one look at the test set
 look.json          a look scored and not yet known to be recorded (while it happens; see
                    :func:`~heldout.seal.evaluate.finish_look`)
 checkpoint-*.pt    training in progress (:mod:`heldout.train.checkpoints`), removed when the run ends
+trial-N.safetensors the search's best trial so far, its model trained on training rows
+                   (:mod:`heldout.search.kept`): a bundle as ``model.safetensors``
 .lock              the process writing here (:mod:`heldout.workflow.lock`)
 descent.json       the descent picture (:mod:`heldout.report.descent`)
 inspection.json    calibration and permutation importance on validation rows
@@ -34,6 +36,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import json
+import re
 from dataclasses import MISSING, dataclass, field, fields
 from pathlib import Path
 
@@ -50,9 +53,9 @@ FILES = {"config.json", "history.csv", "histories.csv", "members.csv", "model.sa
 
 
 def _written_by_heldout(name: str) -> bool:
-    """One of the files of the table above, a checkpoint, or a temporary file of an atomic write."""
+    """One of the files of the table above, a checkpoint, a kept trial, or a temporary file of an atomic write."""
     return name in FILES or (name.startswith("checkpoint-") and name.endswith(".pt")) or \
-        (name.startswith(".") and name.endswith(".tmp"))
+        re.fullmatch(r"trial-\d+\.safetensors", name) is not None or (name.startswith(".") and name.endswith(".tmp"))
 
 
 @dataclass

@@ -3,14 +3,14 @@
 The bundle's intervals (:mod:`heldout.model.conformal`) are only as honest as the scores behind
 them: residuals of a model on rows it trained on are too small. A model trained on training rows
 scores the validation rows itself. A model refit on training + validation rows has no held-out
-rows left, so the selected configuration trained on training rows alone scores them, and the
+rows left, so the selected trial's own model, trained on training rows, scores them, and the
 refit model inherits those scores; the one look measures the coverage this gives.
 
-That scorer is trained here, alone, rather than taken from the search: the search's own model of
-the selected trial is gone once a search is resumed, and a member trained beside others differs
-from one trained alone in float32's last digits. Trained alone from the recorded settings and
-seed (checkpointed like the refit), it is the same model bit for bit in a run killed and run
-again, so the bundle and the model the look saw are the same too. It costs one trial's training.
+That model is the search's (kept on disk for a resumed search, :mod:`heldout.search.kept`), so
+a run killed and run again scores with the same bits and ends with the same bundle. Where the
+search has none — the trial was trained by another worker of a shared study — the selected
+configuration is trained here, alone, from the recorded settings and seed (checkpointed like the
+refit): one trial's training.
 """
 
 from __future__ import annotations
@@ -29,11 +29,13 @@ def calibration(model: Model, found: Search, the_split, *, refit: bool, deadline
                 checkpoints=None) -> Calibration | None:
     """The calibration of the run's bundled ``model`` (``refit``: trained on training + validation
     rows) on the validation rows of ``the_split``. After a refit, the scores come from the
-    selected configuration trained again on the training rows, if ``seconds`` (one trial's time)
-    fits the ``deadline`` — else the bundle has no calibration and the summary lists it as left
-    out. ``checkpoints`` keeps that training, as the refit's, for a run killed in the middle."""
+    search's model of the selected trial; without one, from the selected configuration trained
+    again on the training rows, if ``seconds`` (one trial's time) fits the ``deadline`` — else
+    the bundle has no calibration and the summary lists it as left out. ``checkpoints`` keeps that training, as the refit's, for a run killed in the middle."""
     if not refit:
         return conformal.calibrate(model, the_split.validation)
+    if found.best_model is not None:
+        return conformal.calibrate(model, the_split.validation, scorer=found.best_model)
     if not deadline.fits("calibration", seconds):
         return None
     rows = {"train": set_fingerprint(the_split.train.fingerprints),

@@ -1,0 +1,54 @@
+"""The model of the best trial so far, kept in the run directory.
+
+A search keeps its trials' models in memory only; once a killed search is resumed, the trials
+told before the kill have none. The run still needs the selected trial's model as trained on
+training rows: it scores the validation rows for the conformal intervals of a refit model
+(:mod:`heldout.workflow.conformal`) and is the model the report inspects. So after each batch,
+before its trials are told, the best complete trial so far — when the batch trained it — is
+written to ``trial-N.safetensors`` (atomically, as a bundle) and the one before it is removed.
+A resumed search reads it back: the same bits as the model the uninterrupted search held, so a
+killed run, an uninterrupted one and a finished one run again end with the same bundle. The file
+stays: it is the selected trial's model as its validation figures were measured, which
+``heldout predict`` reads as it reads ``model.safetensors``. A trial that another worker trained
+(a shared study) has no file here; the run then trains its configuration again.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ..errors import BundleError
+from ..model.model import Model
+
+PREFIX = "trial-"
+
+
+def best_index(rows: list[dict], metric: str, sign: float) -> int | None:
+    """Where in ``rows`` the search's selected row is: the complete row of least ``sign * metric``,
+    the first of ties (None: no complete row with a value)."""
+    scored = [(sign * r[metric], i) for i, r in enumerate(rows)
+              if r["status"] == "complete" and not math.isnan(r[metric])]
+    return min(scored)[1] if scored else None
+
+
+def keep(checkpoints, rows: list[dict], metric: str, sign: float, trained: dict) -> None:
+    """After a batch: when the best of ``rows`` (every told row and the batch's) is one of
+    ``trained`` (trial number -> the batch's model of it), keep its model in place of the last."""
+    index = best_index(rows, metric, sign)
+    best = None if index is None else rows[index]
+    if best is None or best["trial"] not in trained:
+        return
+    path = checkpoints.folder / f"{PREFIX}{best['trial']}.safetensors"
+    trained[best["trial"]].save(path)
+    for older in checkpoints.folder.glob(f"{PREFIX}*.safetensors"):
+        if older != path:
+            older.unlink(missing_ok=True)
+
+
+def model(checkpoints, trial: int) -> Model | None:
+    """Trial ``trial``'s kept model, or None when this folder holds none."""
+    path = checkpoints.folder / f"{PREFIX}{trial}.safetensors"
+    try:
+        return Model.load(path) if path.is_file() else None
+    except BundleError:   # a model of a user module (which needs its factory) is trained again
+        return None
