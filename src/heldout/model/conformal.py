@@ -138,34 +138,47 @@ class Calibration:
 def calibrate(model, rows: Dataset, *, scorer=None) -> Calibration:
     """The calibration of ``model`` on ``rows`` — validation rows, scored by ``scorer`` (default:
     ``model`` itself), a model that did not train on them: after a refit on training +
-    validation rows, the same configuration trained on the training rows alone."""
-    scorer = model if scorer is None else scorer
+    validation rows, the selected configuration trained on the training rows alone."""
+    return calibrate_each([model], rows, scorers=[scorer])[0]
+
+
+def calibrate_each(models: list, rows: Dataset, *, scorers: list | None = None) -> list[Calibration]:
+    """:func:`calibrate` of each of ``models`` on the same ``rows`` (each scored by its
+    ``scorers[k]``, default itself), reading the rows once: their fingerprint, their targets, and
+    their inputs once per preprocessing (the members of one population share theirs)."""
     if not isinstance(rows, Dataset):
         what = "the sealed test set" if type(rows).__name__ == "Sealed" else type(rows).__name__
         raise (LeakageError if what.startswith("the sealed") else ConfigError)(
             f"Calibration takes validation rows (a Dataset such as split.validation), got {what}. The test set "
             "never calibrates: it measures the coverage once, at the look.")
-    trained = scorer.manifest.get("split") or {}
-    fingerprint = set_fingerprint(rows.fingerprints)
-    if trained.get("train_fingerprint") is not None and trained["train_fingerprint"] in (
-            fingerprint, trained.get("validation_fingerprint")):
-        raise LeakageError("The scoring model trained on these rows (or on its validation rows too, as a refit "
-                           "does): its residuals there are too small, and the intervals would be too narrow. Score "
-                           "rows it did not train on, with the configuration trained on training rows alone.")
-    kind = "lac" if model.task.has_classes else "residual"
-    prediction = scorer.predictions(rows)
-    if kind == "lac":
-        prediction = scorer.task.probabilities(prediction)
-        y = scorer.task.encode(rows.target, scorer.classes).numpy()
-    else:   # float64: a float32 target loses the units' last digits
-        y = rows.target.to_numpy(dtype="float64")
-    w = model.row_weights(rows)
-    s = score(kind, y, prediction)
-    keep = np.ones(len(s), dtype=bool) if w is None else w > 0   # a row of weight 0 counts for nothing
-    order = np.argsort(s[keep], axis=0, kind="stable")   # several targets: each column in its own order
-    info = {"rows": int(keep.sum()), "rows_fingerprint": fingerprint,
-            "refit": scorer is not model}
-    return Calibration(kind, np.take_along_axis(s[keep], order, 0), None if w is None else w[keep][order], info)
+    fingerprint, inputs, codes, out = set_fingerprint(rows.fingerprints), {}, {}, []
+    for model, scorer in zip(models, scorers or [None] * len(models)):
+        scorer = model if scorer is None else scorer
+        trained = scorer.manifest.get("split") or {}
+        if trained.get("train_fingerprint") is not None and trained["train_fingerprint"] in (
+                fingerprint, trained.get("validation_fingerprint")):
+            raise LeakageError("The scoring model trained on these rows (or on its validation rows too, as a refit "
+                               "does): its residuals there are too small, and the intervals would be too narrow. "
+                               "Score rows it did not train on, with the configuration trained on training rows alone.")
+        if id(scorer.features) not in inputs:
+            inputs[id(scorer.features)] = scorer.inputs(rows.features)
+        kind = "lac" if model.task.has_classes else "residual"
+        prediction = scorer.predictions_of(scorer.outputs_of(inputs[id(scorer.features)]))
+        if kind == "lac":
+            prediction = scorer.task.probabilities(prediction)
+            if scorer.classes not in codes:
+                codes[scorer.classes] = scorer.task.encode(rows.target, scorer.classes).numpy()
+            y = codes[scorer.classes]
+        else:   # float64: a float32 target loses the units' last digits
+            y = rows.target.to_numpy(dtype="float64")
+        w = model.row_weights(rows)
+        s = score(kind, y, prediction)
+        keep = np.ones(len(s), dtype=bool) if w is None else w > 0   # a row of weight 0 counts for nothing
+        order = np.argsort(s[keep], axis=0, kind="stable")   # several targets: each column in its own order
+        info = {"rows": int(keep.sum()), "rows_fingerprint": fingerprint, "refit": scorer is not model}
+        out.append(Calibration(kind, np.take_along_axis(s[keep], order, 0), None if w is None else w[keep][order],
+                               info))
+    return out
 
 
 def score(kind: str, y: np.ndarray, prediction: np.ndarray) -> np.ndarray:

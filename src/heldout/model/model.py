@@ -92,8 +92,12 @@ class Model:
     def outputs(self, frame: pd.DataFrame) -> torch.Tensor:
         """Raw outputs [n, outputs] for rows whose columns match the training schema (for regression,
         standardised targets: :attr:`target_scale` turns them into the target's units)."""
+        return self.outputs_of(self.inputs(frame))
+
+    def inputs(self, frame: pd.DataFrame) -> np.ndarray:
+        """The model's inputs (float32 [n, inputs]) for rows whose columns match the training schema."""
         self._check_columns(frame)
-        return self.outputs_of(self.features.transform(frame))
+        return self.features.transform(frame)
 
     def outputs_of(self, inputs: np.ndarray) -> torch.Tensor:
         """Raw outputs [n, outputs] of rows already preprocessed by :attr:`features` (float32 [n, inputs])."""

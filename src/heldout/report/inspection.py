@@ -84,7 +84,7 @@ def _importance(model, rows, y: np.ndarray, metric: str, seed: int) -> list[dict
     sign = 1.0 if metrics.HIGHER_IS_BETTER[metric] else -1.0   # sklearn's scores: higher is better
     # several targets are scored together standardised, as their overall metric is (heldout.model.outputs)
     standard = model.target_scale.standardise if len(model.targets) > 1 else (lambda values: values)
-    inputs = model.features.transform(rows.features)
+    inputs = model.inputs(rows.features)
     edges = np.cumsum([0, *model.features.widths()])
     unmoved = np.repeat(np.arange(len(inputs))[:, None], len(edges) - 1, axis=1)
 

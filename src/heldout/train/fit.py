@@ -66,8 +66,8 @@ def fit(split: Split, *, folds: int | None = None, memory_budget: int | None = N
                            on_epoch=None if progress is None else progress.epoch, checkpoint=hook, resume=resume,
                            shards=shards)
     if folds is None:   # each fold's model has other validation rows: those models go uncalibrated
-        for model in run.models:
-            model.calibration = conformal.calibrate(model, validation)
+        for model, calibration in zip(run.models, conformal.calibrate_each(run.models, validation)):
+            model.calibration = calibration
     return run
 
 
