@@ -159,3 +159,13 @@ def test_the_look_measures_the_coverage_once_with_its_interval(regression_split)
     assert result.unsealings == 1   # the coverage came with the one look, not a second
     entry = [e for e in heldout.Ledger(result.ledger).entries() if e["kind"] == "unseal"][-1]
     assert entry["payload"]["metrics"]["conformal"]["coverage"] == measured["coverage"]
+
+
+def test_a_population_s_members_are_calibrated_as_each_would_be_alone():
+    # fit calibrates every member on the validation rows read once; each equals its own calibration
+    split = heldout.split(heldout.datasets.load("wine"), seed=0)
+    run = heldout.fit(split, model="mlp", hidden=(8,), lr=[0.003, 0.03, 0.3], epochs=10)
+    for model in run.models:
+        alone = conformal.calibrate(model, split.validation)
+        assert np.array_equal(model.calibration.scores, alone.scores) and model.calibration.info == alone.info
+    assert len({m.calibration.scores.tobytes() for m in run.models}) == 3   # each member's own scores
