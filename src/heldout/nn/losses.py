@@ -128,6 +128,10 @@ def _closed_form(name: str, out: torch.Tensor, y: torch.Tensor, w):
         z, t = out[..., 0], _targets(out, y)
         rows = F.binary_cross_entropy_with_logits(z, t, reduction="none")
         return mean(rows, w), (torch.sigmoid(z) - t).unsqueeze(-1) * _scale(out, w)
+    if name == "hinge" and out.shape[-1] == 1:   # max(0, 1 - s z): slope -s where the margin is positive
+        s = 2 * _targets(out, y) - 1
+        margin = 1 - s * out[..., 0]
+        return mean(margin.clamp_min(0), w), (margin > 0).to(out.dtype).mul_(s).neg_().unsqueeze(-1) * _scale(out, w)
     if name in ("log_loss", "cross_entropy"):
         logp = torch.log_softmax(out, -1)
         t = _targets(out, y).unsqueeze(-1)
