@@ -11,8 +11,8 @@ the others near or off it (``off_plane`` says how far, as a share of their dista
 The contours are the training loss (L2 term included) evaluated at every grid point of the
 plane, the grid being one forward-only population.
 
-Only training rows are read; the validation rows are watched as in any fit, and the test set
-is never touched.
+Only training rows are read; a sample of the validation rows is watched as in any fit, and the
+test set is never touched.
 
 >>> import heldout
 >>> split = heldout.split(heldout.datasets.load("diabetes"), seed=0)
@@ -37,6 +37,7 @@ from ..train._scoring import score_rows
 
 FACTORS = (0.1, 1.0, 3.0, 10.0)  # learning rates drawn, as multiples of the chosen one
 ROWS = 20_000                    # training rows the paths are trained on (a seeded sample beyond this)
+WATCHED_ROWS = 1_000             # validation rows watched while they train (a seeded sample beyond this)
 MAX_STEPS = 500                  # optimizer steps per path at most (epochs are cut to fit): a picture, not a fit
 MAX_POINTS = 100                 # recorded points per path (every n-th epoch when there are more)
 GRID = 31                        # grid points per axis
@@ -128,13 +129,14 @@ class _Recorder:
 
 
 def _sampled(split: Split, seed: int) -> tuple:
-    """At most ``ROWS`` training rows and as many validation rows of the split, drawn with ``seed``."""
+    """At most ``ROWS`` training rows and ``WATCHED_ROWS`` validation rows of the split, drawn with
+    ``seed`` (the picture reads training losses only; the validation rows are watched, not used)."""
     rng = np.random.default_rng(seed)
 
-    def pick(part):
-        return part if len(part) <= ROWS else part.take(np.sort(rng.choice(len(part), ROWS, replace=False)))
+    def pick(part, most):
+        return part if len(part) <= most else part.take(np.sort(rng.choice(len(part), most, replace=False)))
 
-    return pick(split.train), pick(split.validation)
+    return pick(split.train, ROWS), pick(split.validation, WATCHED_ROWS)
 
 
 def _axis_names(family, shapes) -> list[str] | None:
