@@ -120,3 +120,17 @@ def test_a_classification_report_shows_the_confusion_matrix_and_roc(tmp_path):
     assert len(matrix) == 3 and sum(map(sum, matrix)) == content["split"]["test"]
     assert set(content["diagnostics"]["roc"]) == {"0", "1", "2"}
     assert "Confusion matrix and ROC on the test rows" in (tmp_path / "r" / "report.html").read_text()
+
+
+def test_log_axes_label_plain_numbers_with_user_text_read_as_text():
+    # the report turns mathtext off (user text is text); the default log labels are mathtext (10^k)
+    from matplotlib.figure import Figure
+    from heldout.report import _plots
+    ax = Figure().subplots()
+    ax.plot([1, 2], [0.3, 1.1])
+    _plots._logarithmic(ax, "y", label_minor=True)
+    major, minor = ax.yaxis.get_major_formatter(), ax.yaxis.get_minor_formatter()
+    major.set_locs([0.1, 1.0, 10.0])
+    assert [major(v, i) for i, v in enumerate([1.0, 10.0])] == ["1", "10"] and minor(0.5, 0) == "0.5"
+    assert "$" not in major(1.0, 0) + minor(0.2, 0)
+    assert list(ax.yaxis.get_minor_locator()._subs) == [2.0, 5.0]   # few minor ticks: each is an artist
