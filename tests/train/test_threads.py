@@ -13,9 +13,9 @@ def _threads_seen(split, monkeypatch, **settings) -> set[int]:
     """The thread counts the epochs' steps ran on."""
     seen, run_epoch = set(), _engine.run_epoch
 
-    def watched(plan, state):
+    def watched(plan, state, *rest):
         seen.add(torch.get_num_threads())
-        return run_epoch(plan, state)
+        return run_epoch(plan, state, *rest)
 
     monkeypatch.setattr(_engine, "run_epoch", watched)
     train_population(split.train, split.validation, [dict(epochs=3, **settings)], seed=split.seed)
@@ -80,3 +80,31 @@ def test_a_process_running_now_is_seen_before_any_history(monkeypatch):
         hog.kill()
         hog.wait()
     assert max(seen) >= 1
+
+
+def _threads_by_work(monkeypatch, split, others: int) -> tuple[set, set, set]:
+    """The thread counts that the steps, the gathers of batch rows and the validation passes ran on."""
+    monkeypatch.setattr(threads, "CORES", 2)
+    monkeypatch.setattr(threads, "_sample", lambda: None)
+    monkeypatch.setattr(threads, "_others_running", lambda: others)
+    # diabetes is small: lower the bars so that a step (8 rows) stays under them and the rest does not
+    monkeypatch.setattr(threads, "SMALL_STEP", 5_000)      # a validation pass: ~70 rows × 97 parameters
+    monkeypatch.setattr(threads, "SMALL_GATHER", 1_000)    # a gather: every training row × 10 columns
+    gathered, scored, index_select, score_rows = set(), set(), torch.Tensor.index_select, _engine.score_rows
+
+    def gather(tensor, dim, index):
+        if tensor.dim() == 2 and len(index) > 100:   # a batch gather of rows (not epoch 0's sample)
+            gathered.add(torch.get_num_threads())
+        return index_select(tensor, dim, index)
+    monkeypatch.setattr(torch.Tensor, "index_select", gather)
+    monkeypatch.setattr(_engine, "score_rows", lambda *a: (scored.add(torch.get_num_threads()), score_rows(*a))[1])
+    steps = _threads_seen(split, monkeypatch, model="mlp", hidden=(8,), batch_size=8)
+    return steps, gathered, scored
+
+
+def test_a_small_step_s_large_gathers_and_validation_passes_take_every_core_unless_others_run(monkeypatch):
+    split = heldout.split(heldout.datasets.load("diabetes"), seed=0)
+    steps, gathered, scored = _threads_by_work(monkeypatch, split, others=0)
+    assert steps == {1} and gathered == {2} and 2 in scored   # one thread a step, two for the large ops
+    steps, gathered, scored = _threads_by_work(monkeypatch, split, others=1)
+    assert steps == gathered == scored == {1}   # another program on a core: one thread for everything

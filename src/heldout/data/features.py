@@ -68,15 +68,17 @@ class Features:
         """The rows as a float32 matrix, using only what ``fit`` learned."""
         if not hasattr(self, "columns_"):
             raise ConfigError("This Features instance is not fitted yet. Call 'fit' with the training rows first.")
-        blocks = []
         for col in self.columns_:
             if col["name"] not in frame.columns:
                 raise DataError(f"Column {col['name']!r} is missing from the data. The model was trained with "
                                 f"columns {[c['name'] for c in self.columns_]}.")
-            blocks.append(_treatment(col).transform(col, frame[col["name"]]))
-        if not blocks:
-            return np.zeros((len(frame), 0), dtype=np.float32)
-        return np.ascontiguousarray(np.hstack(blocks), dtype=np.float32)
+        # each column's block written in place: no float64 matrix of every block, then a float32 copy
+        out, at = np.empty((len(frame), sum(self.widths())), dtype=np.float32), 0
+        for col in self.columns_:
+            block = np.asarray(_treatment(col).transform(col, frame[col["name"]]))
+            out[:, at:at + block.shape[1]] = block
+            at += block.shape[1]
+        return out
 
     def to_dict(self) -> dict:
         """The learned state as JSON-able values, without :meth:`arrays`."""

@@ -79,7 +79,7 @@ class StreamedRows:
         if pending:
             yield _joined(pending, self.unit)
 
-    def epoch(self, batch: int, gens: list[torch.Generator], fold):
+    def epoch(self, batch: int, gens: list[torch.Generator], fold, gather_threads=None):
         """This epoch's batches as ``(X, y, w, rows)``, in the seeded order the module docstring
         describes; for a full-batch rule, one :class:`FullPass`."""
         if batch >= self.counts[0]:

@@ -18,11 +18,14 @@ Without folds a step reads one slice of a seeded permutation (no per-row loader)
 
 from __future__ import annotations
 
+import contextlib
 import math
 from dataclasses import dataclass
 from typing import ClassVar, Iterator
 
 import torch
+
+from .._util import threads
 
 GATHER_BYTES = 4_000_000   # rows of several minibatches gathered at once
 
@@ -113,8 +116,13 @@ class Block:
     def steps_per_epoch(self, batch: int) -> int:
         return math.ceil(max(self.counts) / batch)
 
-    def epoch(self, batch: int, gens: list[torch.Generator], fold: torch.Tensor | None) -> Iterator[tuple]:
-        """This epoch's batches as ``(X, y, w, rows)``; ``rows`` is a number, or ``[K]`` when folded."""
+    def epoch(self, batch: int, gens: list[torch.Generator], fold: torch.Tensor | None,
+              gather_threads=None) -> Iterator[tuple]:
+        """This epoch's batches as ``(X, y, w, rows)``; ``rows`` is a number, or ``[K]`` when folded.
+        ``gather_threads(numbers)`` gives the intra-op threads that gathering ``numbers`` values
+        takes (default: the caller's)."""
+        def gathering(numbers: int):
+            return contextlib.nullcontext() if gather_threads is None else threads.intra_op(gather_threads(numbers))
         n = max(self.counts)
         if batch >= n and self.is_shared:
             yield self.X, self.y, self.w, n
@@ -127,8 +135,9 @@ class Block:
             per_gather = batch * max(1, GATHER_BYTES // (batch * self.X.shape[1] * self.X.element_size()))
             for first in range(0, n, per_gather):
                 idx = perm[first:first + per_gather]
-                X, y = self.X.index_select(0, idx), self.y.index_select(0, idx)
-                w = None if self.w is None else self.w.index_select(0, idx)
+                with gathering(len(idx) * self.X.shape[1]):
+                    X, y = self.X.index_select(0, idx), self.y.index_select(0, idx)
+                    w = None if self.w is None else self.w.index_select(0, idx)
                 for start in range(0, len(idx), batch):
                     part = slice(start, start + batch)
                     yield X[part], y[part], None if w is None else w[part], min(batch, len(idx) - start)
@@ -145,8 +154,9 @@ class Block:
         per_gather = batch * max(1, GATHER_BYTES // (F * batch * self.X.shape[-1] * self.X.element_size()))
         for first in range(0, n, per_gather):
             idx = order[:, first:first + per_gather]
-            X = flat_X.index_select(0, idx.reshape(-1)).view(F, -1, self.X.shape[-1])
-            y = flat_y.index_select(0, idx.reshape(-1)).view(F, -1, *self.y.shape[2:])
+            with gathering(idx.numel() * self.X.shape[-1]):
+                X = flat_X.index_select(0, idx.reshape(-1)).view(F, -1, self.X.shape[-1])
+                y = flat_y.index_select(0, idx.reshape(-1)).view(F, -1, *self.y.shape[2:])
             real = valid[:, first:first + per_gather]
             # each position's row weight, 0 past a fold's end (those positions repeat its first row)
             w = None if weights is None else weights.view(-1).index_select(0, idx.reshape(-1)).view(F, -1) * real

@@ -82,6 +82,7 @@ def train(family, configs: list[TrainConfig], data: Tensors, task, n_out: int, s
     # one thread for a small step, or beside busy cores: a team of threads costs more than it saves
     n_params, _ = family.size(data.train.n_features, n_out)
     choice = threads.Choice(len(configs) * min(plan.batch, max(data.train.counts)) * n_params)
+    scoring = len(configs) * max(data.validation.counts) * n_params   # multiply-adds of a validation pass
     if resume is not None:   # a family learns its parameters' names and shapes when it initialises
         family.init(data.train.n_features, n_out, [configs[0].seed], data.train.device)
     with threads.intra_op(choice.threads()):
@@ -91,7 +92,8 @@ def train(family, configs: list[TrainConfig], data: Tensors, task, n_out: int, s
         state.epoch += 1
         with threads.intra_op(choice.threads()):
             # forward / backward / update over this epoch's batches, every live member in one computation
-            lr, train_loss = run_epoch(plan, state)
+            lr, train_loss = run_epoch(plan, state, choice.gather_threads)
+        with threads.intra_op(choice.threads(scoring)):
             # evaluate on validation rows
             val_loss, val_metric = score_rows(family, state.params, data.validation, state.fold, task, plan.loss)
         choice.observe()
@@ -139,14 +141,15 @@ def start(plan: Plan, folds: list[int] | None, trace=None) -> PopulationState:
     return state
 
 
-def run_epoch(plan: Plan, state: PopulationState) -> tuple[torch.Tensor, torch.Tensor]:
+def run_epoch(plan: Plan, state: PopulationState, gather_threads=None) -> tuple[torch.Tensor, torch.Tensor]:
     """One epoch of steps for every live member; returns their learning rates and mean training
-    loss over the epoch's batches (for gd: the loss at the start of the step, as the step saw it)."""
+    loss over the epoch's batches (for gd: the loss at the start of the step, as the step saw it).
+    ``gather_threads(numbers)``: the threads that gathering the batches' rows takes."""
     hp = state.hyperparameters
     step_hp = dict(hp, lr=_epoch_lr([plan.configs[k] for k in state.alive], state.epoch, plan.epochs, hp["lr"]))
     running, seen = torch.zeros(len(state.alive), device=state.steps.device), 0
     weights = plan.family.weight_mask()   # which parameters are weights (l2 applies to them)
-    for X, y, w, rows in plan.data.train.epoch(plan.batch, state.generators, state.fold):
+    for X, y, w, rows in plan.data.train.epoch(plan.batch, state.generators, state.fold, gather_threads):
         if plan.stream:   # (unweighted rows only)
             def compute(X, y, w):
                 return plan.family.full_batch_loss_and_grads(state.params, X, y, plan.loss)
