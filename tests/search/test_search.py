@@ -207,3 +207,7 @@ def test_a_search_that_crashed_mid_batch_goes_on_from_its_checkpoint_and_ends_as
     assert again.best["trial"] == found.best["trial"] and again.best_model is not None
     assert again.best_model.fingerprint == found.best_model.fingerprint
     assert all(torch.equal(a, b) for a, b in zip(again.best_model.params, found.best_model.params))
+    # calibrated on the validation rows, new to it: the kept bundle gives intervals
+    bundled = heldout.load_model(kept[0])
+    assert bundled.calibration is not None and not bundled.calibration.info["refit"]
+    assert bundled.predict_interval(split.validation.features, 0.9).shape == (len(split.validation), 2)

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 
 from ..errors import BundleError
+from ..model import conformal
 from ..model.model import Model
 
 PREFIX = "trial-"
@@ -43,6 +44,20 @@ def keep(checkpoints, rows: list[dict], metric: str, sign: float, trained: dict)
     for older in checkpoints.folder.glob(f"{PREFIX}*.safetensors"):
         if older != path:
             older.unlink(missing_ok=True)
+
+
+def selected(checkpoints, trial: int, trained: Model | None, validation) -> Model | None:
+    """The selected trial's model — ``trained`` when this process trained it, else the kept one
+    (None when neither) — calibrated on the ``validation`` rows, which are new to it, and kept
+    so: ``trial-N.safetensors`` then gives intervals as ``model.safetensors`` does."""
+    found = trained if trained is not None or not checkpoints else model(checkpoints, trial)
+    if found is None or found.calibration is not None:
+        return found
+    found.calibration = conformal.calibrate(found, validation)
+    path = checkpoints.folder / f"{PREFIX}{trial}.safetensors" if checkpoints else None
+    if path is not None and path.is_file():
+        found.save(path)
+    return found
 
 
 def model(checkpoints, trial: int) -> Model | None:

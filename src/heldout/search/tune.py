@@ -202,11 +202,10 @@ def _search(split, spaces, trials, folds, metric, goal_test, timeout, seed, popu
     best = board.iloc[index].to_dict()
     best_settings = settings_of(studies, best["trial"])
     best_model = None
-    if best["trial"] in runs and not folds:
-        run, config = runs[best["trial"]]
-        best_model = run.models[run.config_index.index(config)]
-    elif checkpoints and not folds:
-        best_model = kept.model(checkpoints, best["trial"])
+    if not folds:   # this process's model of the trial, else the kept one, calibrated (search/kept.py)
+        run, config = runs.get(best["trial"], (None, None))
+        trained = None if run is None else run.models[run.config_index.index(config)]
+        best_model = kept.selected(checkpoints, best["trial"], trained, split.validation)
     board = board.sort_values(metric, ascending=sign > 0, na_position="last").reset_index(drop=True)
     return Search(leaderboard=board, metric=metric, stopped_by=stopped_by, best=best, best_settings=best_settings,
                   best_model=best_model, folds=folds, studies=studies, recovered=batches.recovered(studies))
