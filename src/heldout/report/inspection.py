@@ -19,9 +19,9 @@ scores 0; two correlated columns share their importance (shuffling one leaves th
 so a low score alone does not prove a column useless.
 
 The model inspected should not have been fit on the validation rows: the selected trial as
-trained on training rows. Where only a model refit on training + validation rows exists (a
-resumed search, cross-validation), that one is inspected and marked ``seen``: on rows it was fit
-on, its calibration and its importances are optimistic.
+trained on training rows. Where only a model refit on training + validation rows exists (the
+trial trained by another worker of a shared study, cross-validation), that one is inspected and
+marked ``seen``: on rows it was fit on, its calibration and its importances are optimistic.
 """
 
 from __future__ import annotations

@@ -169,7 +169,7 @@ def _final(artifacts: Artifacts, spec: DataSpec, the_split, found: Search, deadl
         final_model = final.model
     # calibration and importance on validation rows, for the report: by the selected trial as trained on
     # training rows, to which they are new (else by the refit model, marked); before the look, without it.
-    # A resumed search keeps no trial's model: the inspection its first process made of this model stays
+    # Without the trial's model (another worker trained it), the inspection made earlier of this model stays
     inspected = found.best_model or (None if refit else final_model)
     if inspected is not None or (artifacts.inspection() or {}).get("final") != final_model.fingerprint:
         artifacts.write_inspection(dict(inspection.inspect(
