@@ -55,14 +55,16 @@ class Choice:
 
     def threads(self, multiply_adds: float | None = None) -> int:
         """For the steps, or for an op of ``multiply_adds``."""
-        small = self.small if multiply_adds is None else multiply_adds < SMALL_STEP or CORES == 1
-        return 1 if small or self.crowded else CORES
+        return self._for(self.small if multiply_adds is None else multiply_adds < SMALL_STEP)
 
     def gather_threads(self, numbers: int) -> int:
         """For gathering ``numbers`` values of rows at random positions (memory-bound: it gains
         from a second core well below a product's size, measured: 1,000,000 in 0.51 ms on one
         thread, 0.34 ms on two)."""
-        return 1 if numbers < SMALL_GATHER or CORES == 1 or self.crowded else CORES
+        return self._for(numbers < SMALL_GATHER)
+
+    def _for(self, small: bool) -> int:
+        return 1 if small or CORES == 1 or self.crowded else CORES
 
     def observe(self) -> None:
         """After an epoch: have other processes kept a core busy lately?"""

@@ -82,7 +82,7 @@ class Dataset:
     @property
     def n_outputs(self) -> int:
         """The model's outputs: one per target of a multi-output regression, else the task's own."""
-        return len(self.targets) if len(self.targets) > 1 else self.task.n_outputs(self.classes)
+        return targeting.n_outputs(self.targets, self.task, self.classes)
 
     @functools.cached_property
     def feature_fingerprints(self) -> np.ndarray:

@@ -65,6 +65,11 @@ def several(frame: pd.DataFrame, given: list[str], task: str | None) -> tuple[Ta
     return regression, pd.DataFrame(out).reset_index(drop=True)
 
 
+def n_outputs(targets: tuple[str, ...], task: Task, classes: tuple | None) -> int:
+    """A model's outputs: one per target of a multi-output regression, else the task's own."""
+    return len(targets) if len(targets) > 1 else task.n_outputs(classes)
+
+
 def missing(y: pd.Series, name: str) -> None:
     """A DataError naming the first rows where the target ``name`` has no value."""
     if y.isna().any():

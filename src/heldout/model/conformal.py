@@ -151,7 +151,7 @@ def calibrate_each(models: list, rows: Dataset, *, scorers: list | None = None) 
         raise (LeakageError if what.startswith("the sealed") else ConfigError)(
             f"Calibration takes validation rows (a Dataset such as split.validation), got {what}. The test set "
             "never calibrates: it measures the coverage once, at the look.")
-    fingerprint, inputs, codes, out = set_fingerprint(rows.fingerprints), {}, {}, []
+    fingerprint, inputs, truths, out = set_fingerprint(rows.fingerprints), {}, {}, []
     for model, scorer in zip(models, scorers or [None] * len(models)):
         scorer = model if scorer is None else scorer
         trained = scorer.manifest.get("split") or {}
@@ -166,11 +166,10 @@ def calibrate_each(models: list, rows: Dataset, *, scorers: list | None = None) 
         prediction = scorer.predictions_of(scorer.outputs_of(inputs[id(scorer.features)]))
         if kind == "lac":
             prediction = scorer.task.probabilities(prediction)
-            if scorer.classes not in codes:
-                codes[scorer.classes] = scorer.task.encode(rows.target, scorer.classes).numpy()
-            y = codes[scorer.classes]
-        else:   # float64: a float32 target loses the units' last digits
-            y = rows.target.to_numpy(dtype="float64")
+        if scorer.classes not in truths:   # class indices; or values in float64 (float32 loses the last digits)
+            truths[scorer.classes] = (scorer.task.encode(rows.target, scorer.classes).numpy() if kind == "lac"
+                                      else rows.target.to_numpy(dtype="float64"))
+        y = truths[scorer.classes]
         w = model.row_weights(rows)
         s = score(kind, y, prediction)
         keep = np.ones(len(s), dtype=bool) if w is None else w > 0   # a row of weight 0 counts for nothing

@@ -32,6 +32,7 @@ import pandas as pd
 import torch
 
 from ..data import dataset as _data
+from ..data import targets as targeting
 from ..data import weights as weighting
 from ..data.features import Features
 from ..data.target_scale import IDENTITY, TargetScale
@@ -70,7 +71,7 @@ class Model:
     @property
     def n_outputs(self) -> int:
         """The network's outputs: one per target of a multi-output regression, else the task's own."""
-        return len(self.targets) if len(self.targets) > 1 else self.task.n_outputs(self.classes)
+        return targeting.n_outputs(self.targets, self.task, self.classes)
 
     @property
     def fingerprint(self) -> str:
@@ -132,7 +133,6 @@ class Model:
                       coverage: float | None = None) -> dict:
         """:meth:`score` of rows whose :meth:`outputs` are ``out``, true ``target`` and row weights
         ``w`` (a streamed look gathers these batch by batch, :mod:`heldout.stream.look`)."""
-        y = self.task.encode(target, self.classes)   # several targets: [n, targets]
         fitted = self.task.encode(target, self.classes, scale=self.target_scale)   # what the loss saw
         loss_name = self.config.get("loss")
         loss = losses.LOSSES[loss_name](out.unsqueeze(0), fitted, None if w is None else torch.from_numpy(w).float())
@@ -142,13 +142,12 @@ class Model:
             return {**result, **outputs.score(self, target.to_numpy(dtype="float64"), prediction, w,
                                               intervals=intervals, diagnostics=diagnostics, baselines=baselines,
                                               coverage=coverage)}
-        result.update(self.task.score(y.numpy(), prediction, w))
+        y = self.task.encode(target, self.classes).numpy()
+        result.update(self.task.score(y, prediction, w))
         if intervals:
-            result["interval_95"], versus = metrics.intervals(self.task, y.numpy(), prediction, baselines, weights=w)
-            if baselines:
-                result["versus"] = versus
+            result.update(metrics.interval_fields(self.task, y, prediction, baselines, weights=w))
         if diagnostics:
-            result["diagnostics"] = self.task.diagnostics(y.numpy(), prediction, self.classes)
+            result["diagnostics"] = self.task.diagnostics(y, prediction, self.classes)
         if coverage is not None and self.calibration is not None:
             result["conformal"] = self.coverage(target, prediction, w, coverage)
         return result

@@ -43,19 +43,14 @@ def score(model, truth: np.ndarray, prediction: np.ndarray, w: np.ndarray | None
     out = dict(task.score(*standard, w), overall=OVERALL)
     if intervals:
         theirs = {name: scale.standardise(p) for name, p in baselines.items()}
-        out["interval_95"], versus = metrics.intervals(task, *standard, theirs, weights=w)
-        if baselines:
-            out["versus"] = versus
+        out.update(metrics.interval_fields(task, *standard, theirs, weights=w))
     columns = None if model.calibration is None or coverage is None else model.calibration.columns()
     out["targets"], drawn = {}, {}
     for j, name in enumerate(model.targets):
         y, p = truth[:, j], prediction[:, j]
         one = task.score(y, p, w)
         if intervals:
-            one["interval_95"], versus = metrics.intervals(task, y, p, {b: q[:, j] for b, q in baselines.items()},
-                                                           weights=w)
-            if baselines:
-                one["versus"] = versus
+            one.update(metrics.interval_fields(task, y, p, {b: q[:, j] for b, q in baselines.items()}, weights=w))
         if columns is not None:
             one["conformal"] = columns[j].coverage(y, p, w, coverage)
         if diagnostics:

@@ -39,6 +39,13 @@ BCA_ROWS = 2_000             # BCa up to this many rows; percentile above (BCa's
 BATCH_NUMBERS = 1_000_000    # row weights held at once: resamples per batch × rows
 
 
+def interval_fields(task, y: np.ndarray, prediction: np.ndarray, baselines: dict[str, np.ndarray] | None = None,
+                    *, weights: np.ndarray | None = None) -> dict:
+    """A score's ``interval_95`` and, when there are baselines, its ``versus`` (:func:`intervals`)."""
+    interval, versus = intervals(task, y, prediction, baselines, weights=weights)
+    return {"interval_95": interval, **({"versus": versus} if baselines else {})}
+
+
 def intervals(task, y: np.ndarray, prediction: np.ndarray, baselines: dict[str, np.ndarray] | None = None, *,
               weights: np.ndarray | None = None, level: float = 0.95,
               seed: int = 0) -> tuple[dict[str, list[float]], dict[str, dict]]:

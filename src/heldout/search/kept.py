@@ -36,11 +36,10 @@ def keep(checkpoints, rows: list[dict], metric: str, sign: float, trained: dict)
     """After a batch: when the best of ``rows`` (every told row and the batch's) is one of
     ``trained`` (trial number -> the batch's model of it), keep its model in place of the last."""
     index = best_index(rows, metric, sign)
-    best = None if index is None else rows[index]
-    if best is None or best["trial"] not in trained:
+    if index is None or rows[index]["trial"] not in trained:
         return
-    path = checkpoints.folder / f"{PREFIX}{best['trial']}.safetensors"
-    trained[best["trial"]].save(path)
+    path = _path(checkpoints, rows[index]["trial"])
+    trained[rows[index]["trial"]].save(path)
     for older in checkpoints.folder.glob(f"{PREFIX}*.safetensors"):
         if older != path:
             older.unlink(missing_ok=True)
@@ -54,16 +53,19 @@ def selected(checkpoints, trial: int, trained: Model | None, validation) -> Mode
     if found is None or found.calibration is not None:
         return found
     found.calibration = conformal.calibrate(found, validation)
-    path = checkpoints.folder / f"{PREFIX}{trial}.safetensors" if checkpoints else None
-    if path is not None and path.is_file():
-        found.save(path)
+    if checkpoints and _path(checkpoints, trial).is_file():
+        found.save(_path(checkpoints, trial))
     return found
 
 
 def model(checkpoints, trial: int) -> Model | None:
     """Trial ``trial``'s kept model, or None when this folder holds none."""
-    path = checkpoints.folder / f"{PREFIX}{trial}.safetensors"
+    path = _path(checkpoints, trial)
     try:
         return Model.load(path) if path.is_file() else None
     except BundleError:   # a model of a user module (which needs its factory) is trained again
         return None
+
+
+def _path(checkpoints, trial: int):
+    return checkpoints.folder / f"{PREFIX}{trial}.safetensors"

@@ -31,7 +31,8 @@ def calibration(model: Model, found: Search, the_split, *, refit: bool, deadline
     rows) on the validation rows of ``the_split``. After a refit, the scores come from the
     search's model of the selected trial; without one, from the selected configuration trained
     again on the training rows, if ``seconds`` (one trial's time) fits the ``deadline`` — else
-    the bundle has no calibration and the summary lists it as left out. ``checkpoints`` keeps that training, as the refit's, for a run killed in the middle."""
+    the bundle has no calibration and the summary lists it as left out. ``checkpoints`` keeps
+    that training, as the refit's, for a run killed in the middle."""
     if not refit:
         return conformal.calibrate(model, the_split.validation)
     if found.best_model is not None:
