@@ -119,6 +119,8 @@ def _adam(decoupled: bool) -> Optimizer:
         return AdamState(count, [torch.zeros_like(p) for p in params], [torch.zeros_like(p) for p in params])
 
     def update(grads, state, params, hparams):
+        if _fuses(params):
+            return _fused_adam(decoupled, grads, state, params, hparams)
         count = state.count + 1
         b1, b2 = hparams["beta1"], hparams["beta2"]
         step_size = hparams["lr"] / (1 - b1 ** count)
@@ -145,6 +147,41 @@ def _adam(decoupled: bool) -> Optimizer:
         return torch_rule(p, lr=h["lr"], betas=(h["beta1"], h["beta2"]), eps=h["eps"], weight_decay=h["weight_decay"])
 
     return Optimizer(init, update, False, ("beta1", "beta2", "eps", "weight_decay"), 0.01, 2, reference)
+
+
+FUSED_NUMBERS = 2048   # parameters per member from which one fused call per member beats eight batched passes
+
+
+def _fuses(params: Params) -> bool:
+    """Whether the fused per-member step is the faster on these parameters: on a CPU, for members of
+    at least FUSED_NUMBERS parameters each (measured on 1 thread: 8 members of 1,409 took 115 µs
+    batched and 152 µs fused; 32 of 3,329 took 1,326 µs and 501 µs). The member's size alone
+    decides, never how many members train together: the two ways round differently, and a member
+    trains to the same numbers in a population as alone."""
+    return params[0].device.type == "cpu" and sum(p[0].numel() for p in params) >= FUSED_NUMBERS
+
+
+def _fused_adam(decoupled: bool, grads: Params, state: AdamState, params: Params, hparams: dict):
+    """The same Adam step on a CPU in one pass per member: torch's fused kernel reads each of the
+    member's parameter, gradient and moment tensors once, where the rule above makes eight passes
+    over each (measured on 1 thread: 0.33 ms against 1.43 ms for 8 members of a 20-128-128-1 mlp). The kernel
+    takes one learning rate and one beta per call, hence one call per member; it works in place,
+    on copies, so the state it was given stays as it was (the engine keeps it for a member that
+    stands still)."""
+    count = state.count + 1
+    new_params, mus, nus = ([t.clone() for t in group] for group in (params, state.mu, state.nu))
+    decay = hparams.get("weight_decay")
+    settings = zip(*(hparams[name].tolist() for name in ("lr", "beta1", "beta2", "eps")),
+                   [0.0] * len(count) if decay is None else decay.tolist())
+    # each member's views, taken at once per tensor (K selects per tensor cost more than the step)
+    members = zip(*(zip(*(t.unbind(0) for t in group)) for group in
+                    (new_params, [g.contiguous() for g in grads], mus, nus)), count.unbind(0), settings)
+    fused = torch._fused_adamw_ if decoupled else torch._fused_adam_
+    with torch.no_grad():
+        for p, g, m, v, step, (lr, beta1, beta2, eps, weight_decay) in members:
+            fused(p, g, m, v, [], [step] * len(p), lr=lr, beta1=beta1, beta2=beta2, weight_decay=weight_decay,
+                  eps=eps, amsgrad=False, maximize=False)
+    return new_params, AdamState(count, mus, nus)
 
 
 OPTIMIZERS: dict[str, Optimizer] = {
