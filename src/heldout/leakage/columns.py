@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
+
 import numpy as np
 import pandas as pd
 from sklearn.linear_model import LinearRegression
@@ -10,6 +12,7 @@ from sklearn.metrics import get_scorer
 from sklearn.model_selection import check_cv
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
+from .._util import threads
 from ..data.dataset import Dataset
 from ..data.features import Features
 from .finding import Finding
@@ -96,14 +99,19 @@ def _proxies(rows: Dataset, target: pd.Series, which: str, x_of) -> list[Finding
     def cross_validated(estimator, x) -> float:
         return float(np.mean([scorer(clone(estimator).fit(x[fit], y[fit]), x[held], y[held]) for fit, held in folds]))
 
-    out = []
-    for column in rows.features.columns:
-        if rows.features[column].notna().sum() == 0:
-            continue
+    def scored(column) -> float:
         x = x_of(column)
         score = cross_validated(model, x)
         if regression:   # a tree's steps blur an exact linear proxy on few rows: take the better of both
             score = max(score, cross_validated(LinearRegression(), x))
+        return score
+
+    columns = [c for c in rows.features.columns if rows.features[c].notna().any()]
+    # a tree grows without the interpreter lock: the columns' fits share the cores (in order)
+    with ThreadPoolExecutor(max_workers=max(1, min(len(columns), threads.CORES))) as pool:
+        scores = list(pool.map(scored, columns))
+    out = []
+    for column, score in zip(columns, scores):
         power = 1 - (-score) / naive if regression else (score - naive) / max(1e-12, 1 - naive)
         if power >= PROXY_WARNING:
             out.append(Finding(
