@@ -21,6 +21,7 @@ from typing import Any
 import torch
 
 from .._util import allocator, threads
+from .._util.tree import map_tensors
 from ..nn import optim
 from ._batches import Tensors
 from .config import MEMBER_TENSORS, TrainConfig
@@ -165,22 +166,35 @@ def run_epoch(plan: Plan, state: PopulationState, gather_threads=None) -> tuple[
         if hp["l2"] is not None:  # the gradient of (l2/2)·‖W‖² on weights
             grads = [torch.addcmul(g, optim.per_member(hp["l2"], p), p) if is_weight else g
                      for g, p, is_weight in zip(grads, state.params, weights)]
+        stepping = _stepping(plan, state, rows)
+        # an update may write over the parameters and state it is given (optim.Optimizer): a member
+        # that stands still keeps a copy of its own
+        kept = None if stepping is None or bool(stepping.all()) else map_tensors(torch.clone, (state.params,
+                                                                                             state.optimizer))
         new_params, new_state = plan.optimizer.update(grads, state.optimizer, state.params, step_hp)
-        if (torch.is_tensor(rows) and not bool((rows > 0).all())) or plan.iterations is not None:
-            # a fold with no rows left in this epoch, or a member out of iterations, stands still
-            stepping = (rows > 0) if torch.is_tensor(rows) else torch.ones_like(state.steps, dtype=torch.bool)
-            if plan.iterations is not None:
-                stepping = stepping & (state.steps < plan.iterations)
-            state.params = optim.select(stepping, new_params, state.params)
-            state.optimizer = optim.select(stepping, new_state, state.optimizer)
-            state.steps += stepping
-            if plan.iterations is not None and not bool((state.steps < plan.iterations).any()):
-                break
-        else:
+        if kept is None:
             state.params, state.optimizer = new_params, new_state
+        else:
+            state.params = optim.select(stepping, new_params, kept[0])
+            state.optimizer = optim.select(stepping, new_state, kept[1])
+        if plan.iterations is not None:
+            state.steps += stepping
+            if not bool((state.steps < plan.iterations).any()):
+                break
         running.add_(value * rows) if torch.is_tensor(rows) else running.add_(value, alpha=rows)
         seen = seen + rows
     return step_hp["lr"], running / (seen.clamp_min(1) if torch.is_tensor(seen) else max(seen, 1))
+
+
+def _stepping(plan: Plan, state: PopulationState, rows) -> torch.Tensor | None:
+    """``[K]``: which members take this step (a fold with no rows left in this epoch, or a member
+    out of iterations, stands still); None when every member steps and no steps are counted."""
+    if not torch.is_tensor(rows) and plan.iterations is None:
+        return None
+    stepping = (rows > 0) if torch.is_tensor(rows) else torch.ones_like(state.steps, dtype=torch.bool)
+    if plan.iterations is not None:
+        stepping = stepping & (state.steps < plan.iterations)
+    return stepping
 
 
 def _decide(plan: Plan, state: PopulationState, val_loss, train_now, val_now, metric_now, prune) -> list[int]:
