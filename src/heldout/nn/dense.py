@@ -159,6 +159,8 @@ class Dense:
 
     def loss_and_grads(self, params, X, y, w, loss: str):
         """Members' mean losses ``[K]`` and the gradient of each parameter, by hand."""
+        if _one_output_linear(self, params, X, loss) and w is None:
+            return _linear_step(params, X, y, loss)
         out, inputs, pres = self._forward(params, X)
         value, dz = losses.value_and_grad(loss, out, y, w)
         grads = [None] * len(params)
@@ -174,7 +176,7 @@ class Dense:
         (:func:`~heldout.nn._chunks.over_chunks`). A linear model with one output and mse or
         logistic loss runs a five-kernel pass per chunk; anything else sums chunk means."""
         n, row_bytes = len(y), X.shape[1] * X.element_size()
-        if not self.hidden and params[0].shape[-1] == 1 and loss in ("mse", "log_loss", "cross_entropy"):
+        if _one_output_linear(self, params, X, loss):
             Wt, b = params[0][:, :, 0].T.contiguous(), params[1][:, 0].contiguous()   # [d, K], [K]
             K = len(b)
             loss_sum, gW, gb = over_chunks(
@@ -193,16 +195,41 @@ class Dense:
         return value, grads
 
 
-def _linear_sums(X: torch.Tensor, y: torch.Tensor, Wt: torch.Tensor, b: torch.Tensor, loss: str, sums) -> None:
-    """Adds, over these rows, K one-output linear members' loss and unscaled gradients (rᵀX, Σr)
-    into ``sums``, with r the residual (mse: out − y; logistic: σ(out) − y)."""
-    loss_sum, gW, gb = sums
+def _one_output_linear(family: Dense, params, X: torch.Tensor, loss: str) -> bool:
+    """Linear members of one output on shared rows with mse or logistic loss: their step is one
+    product each way (:func:`_linear_step`, :func:`_linear_sums`)."""
+    return not family.hidden and X.dim() == 2 and params[0].shape[-1] == 1 and loss in ("mse", "log_loss",
+                                                                                           "cross_entropy")
+
+
+def _linear_residual(X: torch.Tensor, y: torch.Tensor, Wt: torch.Tensor, b: torch.Tensor, loss: str):
+    """Over these rows, K one-output linear members' summed loss ``[K]`` and residual ``r[n, K]``
+    (mse: out − y; logistic: σ(out) − y): the gradient is (2 for mse) rᵀX and Σr."""
     out = torch.addmm(b, X, Wt)                                    # [n, K]
     if loss == "mse":
         r = out.sub_(y.unsqueeze(1))
-        loss_sum.add_(r.square().sum(0))
-    else:  # logistic loss on one logit: softplus(z) − y z
-        loss_sum.add_(torch.nn.functional.softplus(out).sum(0)).sub_(y @ out)
-        r = out.sigmoid_().sub_(y.unsqueeze(1))
+        return r.square().sum(0), r
+    # logistic loss on one logit: softplus(z) − y z
+    total = torch.nn.functional.softplus(out).sum(0).sub_(y @ out)
+    return total, out.sigmoid_().sub_(y.unsqueeze(1))
+
+
+def _linear_step(params, X: torch.Tensor, y: torch.Tensor, loss: str):
+    """A minibatch's mean losses and gradients, unweighted: a step of a linear model is mostly the
+    dispatch of its small ops, and this is the fewest (measured for one member, 100 inputs and 256
+    rows: 33 µs, against 44–48 µs through the general layers)."""
+    W, b = params
+    K, d = W.shape[:2]
+    total, r = _linear_residual(X, y, W.view(K, d).T, b.view(K), loss)
+    r.mul_((2.0 if loss == "mse" else 1.0) / len(y))
+    return total / len(y), [torch.mm(r.T, X).unsqueeze(-1), r.sum(0).unsqueeze(-1)]
+
+
+def _linear_sums(X: torch.Tensor, y: torch.Tensor, Wt: torch.Tensor, b: torch.Tensor, loss: str, sums) -> None:
+    """Adds, over these rows, K one-output linear members' loss and unscaled gradients (rᵀX, Σr)
+    into ``sums``."""
+    loss_sum, gW, gb = sums
+    total, r = _linear_residual(X, y, Wt, b, loss)
+    loss_sum.add_(total)
     gW.addmm_(X.T, r)
     gb.add_(r.sum(0))
