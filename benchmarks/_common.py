@@ -38,6 +38,16 @@ def timed(fn, repeat: int = 1):
     return best, result
 
 
+def median_seconds(fn, repeat: int = 3) -> float:
+    """The median seconds of ``repeat`` calls (steadier than the best on a shared machine)."""
+    seconds = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        seconds.append(time.perf_counter() - start)
+    return float(np.median(seconds))
+
+
 @contextlib.contextmanager
 def busy_core(busy: bool = True):
     """With ``busy``, another process keeps one core busy while the block runs (and is killed after)."""

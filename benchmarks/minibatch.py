@@ -4,8 +4,9 @@ against a plain PyTorch loop (``nn.Linear``, ``torch.optim.SGD``, one permutatio
 tensor slicing).
 
 heldout's seconds per epoch are the median over 5 epochs of a fit, each including heldout's
-per-epoch validation (125,000 rows); the baselines' are the best of 3. scikit-learn gets the rows
-already as float64, its own working type.
+per-epoch validation (125,000 rows); the baselines' are the median of 3 epochs, each from the
+start. Medians on both sides: on a shared machine the same epoch's time moves by 20–30% from one
+minute to the next. scikit-learn gets the rows already as float64, its own working type.
 
     python3 benchmarks/minibatch.py        # about 1 minute on 2 cores
 """
@@ -20,7 +21,7 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.linear_model import SGDRegressor
 from torch import nn
 
-from _common import finish, header, heldout, tensors, timed
+from _common import finish, header, heldout, median_seconds, tensors
 from fullbatch import FEATURES, TRAIN_ROWS, regression_table
 
 BATCH, LR = 256, 0.001
@@ -62,11 +63,11 @@ def main() -> None:
     ours = n / epoch
     print(f"heldout: {epoch:.3f} s per epoch, {ours:,.0f} samples/s (val rmse {run.history['val_metric'].iloc[-1]:.4f})")
 
-    torch_s, _ = timed(lambda: plain_torch_epoch(X, y), repeat=3)
+    torch_s = median_seconds(lambda: plain_torch_epoch(X, y))
     print(f"plain PyTorch loop: {torch_s:.3f} s per epoch, {n / torch_s:,.0f} samples/s")
 
     X64, y64 = X.numpy().astype(np.float64), y.numpy().astype(np.float64)
-    sk_s, _ = timed(lambda: sklearn_epoch(X64, y64), repeat=3)
+    sk_s = median_seconds(lambda: sklearn_epoch(X64, y64))
     print(f"scikit-learn SGDRegressor: {sk_s:.3f} s per epoch, {n / sk_s:,.0f} samples/s")
 
     finish({"over_sklearn_sgd": round(sk_s / epoch, 2), "over_torch_loop": round(torch_s / epoch, 2),
