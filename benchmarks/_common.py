@@ -28,24 +28,25 @@ def header(title: str) -> None:
           f"{json.dumps(versions())}")
 
 
-def timed(fn, repeat: int = 1):
-    """(best seconds, last result) over ``repeat`` calls."""
-    best, result = float("inf"), None
+def _runs(fn, repeat: int) -> tuple[list[float], object]:
+    """The seconds of each of ``repeat`` calls, and the last call's result."""
+    seconds, result = [], None
     for _ in range(repeat):
         start = time.perf_counter()
         result = fn()
-        best = min(best, time.perf_counter() - start)
-    return best, result
+        seconds.append(time.perf_counter() - start)
+    return seconds, result
+
+
+def timed(fn, repeat: int = 1):
+    """(best seconds, last result) over ``repeat`` calls."""
+    seconds, result = _runs(fn, repeat)
+    return min(seconds), result
 
 
 def median_seconds(fn, repeat: int = 3) -> float:
     """The median seconds of ``repeat`` calls (steadier than the best on a shared machine)."""
-    seconds = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        seconds.append(time.perf_counter() - start)
-    return float(np.median(seconds))
+    return float(np.median(_runs(fn, repeat)[0]))
 
 
 @contextlib.contextmanager

@@ -183,7 +183,7 @@ class Dense:
                 n, row_bytes, lambda: [b.new_zeros(K), Wt.new_zeros(Wt.shape), b.new_zeros(K)],
                 lambda start, stop, sums: _linear_sums(X[start:stop], y[start:stop], Wt, b, loss, sums),
                 device=X.device)
-            scale = (2.0 if loss == "mse" else 1.0) / n
+            scale = _residual_scale(loss, n)
             return loss_sum / n, [(gW.T * scale).unsqueeze(-1), (gb * scale).unsqueeze(-1)]
 
         def chunk(start, stop, sums):
@@ -214,6 +214,11 @@ def _linear_residual(X: torch.Tensor, y: torch.Tensor, Wt: torch.Tensor, b: torc
     return total, out.sigmoid_().sub_(y.unsqueeze(1))
 
 
+def _residual_scale(loss: str, n: int) -> float:
+    """The factor from the residual's rᵀX and Σr to the mean loss's gradient over ``n`` rows."""
+    return (2.0 if loss == "mse" else 1.0) / n
+
+
 def _linear_step(params, X: torch.Tensor, y: torch.Tensor, loss: str):
     """A minibatch's mean losses and gradients, unweighted: a step of a linear model is mostly the
     dispatch of its small ops, and this is the fewest (measured for one member, 100 inputs and 256
@@ -221,7 +226,7 @@ def _linear_step(params, X: torch.Tensor, y: torch.Tensor, loss: str):
     W, b = params
     K, d = W.shape[:2]
     total, r = _linear_residual(X, y, W.view(K, d).T, b.view(K), loss)
-    r.mul_((2.0 if loss == "mse" else 1.0) / len(y))
+    r.mul_(_residual_scale(loss, len(y)))
     return total / len(y), [torch.mm(r.T, X).unsqueeze(-1), r.sum(0).unsqueeze(-1)]
 
 

@@ -161,7 +161,8 @@ def _fuses(params: Params) -> bool:
     batched and 152 µs fused; 32 of 3,329 took 1,326 µs and 501 µs). The member's size alone
     decides, never how many members train together: the two ways round differently, and a member
     trains to the same numbers in a population as alone."""
-    return params[0].device.type == "cpu" and sum(p[0].numel() for p in params) >= FUSED_NUMBERS
+    members = params[0].shape[0]   # every tensor leads with the member axis: no per-step tensor op
+    return params[0].device.type == "cpu" and sum(p.numel() for p in params) >= FUSED_NUMBERS * members
 
 
 def _fused_adam(decoupled: bool, grads: Params, state: AdamState, params: Params, hparams: dict):
@@ -172,19 +173,18 @@ def _fused_adam(decoupled: bool, grads: Params, state: AdamState, params: Params
     per member. It writes over the parameters and moments it is given, as an update may
     (:class:`Optimizer`)."""
     count = state.count + 1
-    new_params, mus, nus = params, state.mu, state.nu
     decay = hparams.get("weight_decay")
     settings = zip(*(hparams[name].tolist() for name in ("lr", "beta1", "beta2", "eps")),
                    [0.0] * len(count) if decay is None else decay.tolist())
     # each member's views, taken at once per tensor (K selects per tensor cost more than the step)
     members = zip(*(zip(*(t.unbind(0) for t in group)) for group in
-                    (new_params, [g.contiguous() for g in grads], mus, nus)), count.unbind(0), settings)
+                    (params, [g.contiguous() for g in grads], state.mu, state.nu)), count.unbind(0), settings)
     fused = torch._fused_adamw_ if decoupled else torch._fused_adam_
     with torch.no_grad():
         for p, g, m, v, step, (lr, beta1, beta2, eps, weight_decay) in members:
             fused(p, g, m, v, [], [step] * len(p), lr=lr, beta1=beta1, beta2=beta2, weight_decay=weight_decay,
                   eps=eps, amsgrad=False, maximize=False)
-    return new_params, AdamState(count, mus, nus)
+    return params, AdamState(count, state.mu, state.nu)
 
 
 OPTIMIZERS: dict[str, Optimizer] = {

@@ -81,7 +81,8 @@ class StreamedRows:
 
     def epoch(self, batch: int, gens: list[torch.Generator], fold, gather_threads=None):
         """This epoch's batches as ``(X, y, w, rows)``, in the seeded order the module docstring
-        describes; for a full-batch rule, one :class:`FullPass`."""
+        describes; for a full-batch rule, one :class:`FullPass`. (``gather_threads``, the in-memory
+        block's, has nothing to set here: streamed batches arrive already gathered.)"""
         if batch >= self.counts[0]:
             yield FullPass(self), None, None, self.counts[0]
             return
