@@ -9,7 +9,9 @@ import pytest
 def pytest_configure(config):
     # fixtures wider than a test (module-scoped splits) get a scratch ledger too, never the project's
     os.environ["HELDOUT_HOME"] = tempfile.mkdtemp(prefix="heldout-tests-")
-    os.environ.pop("HELDOUT_LEDGER", None)   # a shared ledger named by the caller's shell is never written by tests
+    os.environ.pop(
+        "HELDOUT_LEDGER", None
+    )  # a shared ledger named by the caller's shell is never written by tests
 
 
 @pytest.fixture(autouse=True)

@@ -24,8 +24,10 @@ from heldout._util.versions import versions  # noqa: E402
 
 def header(title: str) -> None:
     print(f"# {title}")
-    print(f"threads: torch {torch.get_num_threads()}, cpus {os.cpu_count()}; python {platform.python_version()}; "
-          f"{json.dumps(versions())}")
+    print(
+        f"threads: torch {torch.get_num_threads()}, cpus {os.cpu_count()}; python {platform.python_version()}; "
+        f"{json.dumps(versions())}"
+    )
 
 
 def _runs(fn, repeat: int) -> tuple[list[float], object]:
@@ -92,15 +94,18 @@ def finish(figures: dict) -> None:
     print(json.dumps(figures))
 
 
-def reference_look(split, estimator, X, y, transform, classes, name: str, benchmark: str) -> tuple[dict, float]:
+def reference_look(
+    split, estimator, X, y, transform, classes, name: str, benchmark: str
+) -> tuple[dict, float]:
     """A scikit-learn reference fitted on ``X, y`` (its convergence notices silenced) and scored once
     through the split's sealed gate, its rows preprocessed by ``transform``; the look is recorded in
     the ledger as ``sklearn:NAME``. Returns its test scores and its fitting seconds."""
     import warnings
+
     task = split.task
     start = time.perf_counter()
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")   # scikit-learn's convergence and deprecation notices
+        warnings.simplefilter("ignore")  # scikit-learn's convergence and deprecation notices
         estimator.fit(X, y)
     seconds = time.perf_counter() - start
 
@@ -109,8 +114,11 @@ def reference_look(split, estimator, X, y, transform, classes, name: str, benchm
         if not task.has_classes:
             return task.score(yt, estimator.predict(Xt))
         p = estimator.predict_proba(Xt)
-        return task.score(yt, p[:, 1] if p.shape[1] == 2 else p)   # binary scores P(class 1)
+        return task.score(yt, p[:, 1] if p.shape[1] == 2 else p)  # binary scores P(class 1)
+
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", heldout.HeldoutWarning)   # the reference's own, recorded look
+        warnings.simplefilter(
+            "ignore", heldout.HeldoutWarning
+        )  # the reference's own, recorded look
         scores, _ = split.test.unseal(score, model=f"sklearn:{name}", info={"benchmark": benchmark})
     return scores, seconds

@@ -14,8 +14,20 @@ from _common import classification_table, finish, header, split_table, timed
 from heldout.train.checkpoints import INTERVAL, Checkpoints
 from heldout.train.population import train_population
 
-SETTINGS = [dict(model="mlp", hidden=(64,), loss="log_loss", optimizer="adam", lr=lr, batch_size=32, epochs=300,
-                 early_stopping=False, tol=0) for lr in (1e-3, 2e-3, 3e-3, 5e-3, 1e-2, 2e-2, 3e-2, 5e-2)]
+SETTINGS = [
+    dict(
+        model="mlp",
+        hidden=(64,),
+        loss="log_loss",
+        optimizer="adam",
+        lr=lr,
+        batch_size=32,
+        epochs=300,
+        early_stopping=False,
+        tol=0,
+    )
+    for lr in (1e-3, 2e-3, 3e-3, 5e-3, 1e-2, 2e-2, 3e-2, 5e-2)
+]
 
 
 def main() -> None:
@@ -26,19 +38,31 @@ def main() -> None:
     def train(interval):
         store = None if interval is None else Checkpoints(tempfile.mkdtemp(), interval=interval)
         stores[interval] = store
-        return train_population(split.train, split.validation, SETTINGS, seed=0,
-                                checkpoint=None if store is None else store.hook("bench"))
+        return train_population(
+            split.train,
+            split.validation,
+            SETTINGS,
+            seed=0,
+            checkpoint=None if store is None else store.hook("bench"),
+        )
+
     plain, _ = timed(lambda: train(None))
     figures = {"without_s": round(plain, 3)}
     for name, interval in (("default", INTERVAL), ("every_epoch", 0.0)):
         seconds, _ = timed(lambda: train(interval))
         store = stores[interval]
         overhead = seconds / plain - 1
-        print(f"{name:<12} interval {interval:g} s: {seconds:.3f} s vs {plain:.3f} s without "
-              f"({overhead:+.1%}); {store.written} checkpoints written, "
-              f"{store.seconds:.3f} s writing them")
-        figures[name] = {"seconds": round(seconds, 3), "overhead": round(overhead, 4), "written": store.written,
-                         "writing_s": round(store.seconds, 3)}
+        print(
+            f"{name:<12} interval {interval:g} s: {seconds:.3f} s vs {plain:.3f} s without "
+            f"({overhead:+.1%}); {store.written} checkpoints written, "
+            f"{store.seconds:.3f} s writing them"
+        )
+        figures[name] = {
+            "seconds": round(seconds, 3),
+            "overhead": round(overhead, 4),
+            "written": store.written,
+            "writing_s": round(store.seconds, 3),
+        }
     finish(figures)
 
 

@@ -32,33 +32,71 @@ def main() -> None:
     # 10% of the table sealed for test; cross-validation pools the other 100,000 rows
     split = split_table(classification_table(111_112, FEATURES), "label", test=0.1, validation=0.2)
     pool = split.train.append(split.validation)
-    print(f"cross-validation rows {len(pool)}, features {FEATURES}, {len(RATES)} rates x {FOLDS} folds, "
-          f"batch {BATCH}, epochs {EPOCHS}")
+    print(
+        f"cross-validation rows {len(pool)}, features {FEATURES}, {len(RATES)} rates x {FOLDS} folds, "
+        f"batch {BATCH}, epochs {EPOCHS}"
+    )
 
-    ours, run = timed(lambda: heldout.fit(split, model="mlp", hidden=(HIDDEN,), loss="log_loss", optimizer="sgd",
-                                          lr=RATES, batch_size=BATCH, epochs=EPOCHS, folds=FOLDS,
-                                          early_stopping=False, tol=0))
+    ours, run = timed(
+        lambda: heldout.fit(
+            split,
+            model="mlp",
+            hidden=(HIDDEN,),
+            loss="log_loss",
+            optimizer="sgd",
+            lr=RATES,
+            batch_size=BATCH,
+            epochs=EPOCHS,
+            folds=FOLDS,
+            early_stopping=False,
+            tol=0,
+        )
+    )
     table = run.by_config()
     best = table.sort_values("val_accuracy").iloc[-1]
-    print(f"heldout population of {len(run.members)}: {ours:.2f} s; best mean validation accuracy "
-          f"{best['val_accuracy']:.4f} at lr {best['lr']:.4g}")
+    print(
+        f"heldout population of {len(run.members)}: {ours:.2f} s; best mean validation accuracy "
+        f"{best['val_accuracy']:.4f} at lr {best['lr']:.4g}"
+    )
 
-    cv = folding.assign(pool, FOLDS, split.strategy, split.seed)   # the same folds for both
+    cv = folding.assign(pool, FOLDS, split.strategy, split.seed)  # the same folds for both
     X, y = pool.features.to_numpy(dtype=np.float32), pool.target.to_numpy()
     search = GridSearchCV(
-        make_pipeline(StandardScaler(), MLPClassifier(hidden_layer_sizes=(HIDDEN,), solver="sgd", momentum=0.0,
-                                                      alpha=0.0, batch_size=BATCH, max_iter=EPOCHS,
-                                                      random_state=0)),
-        {"mlpclassifier__learning_rate_init": RATES}, cv=cv, n_jobs=2, scoring="accuracy", refit=False)
+        make_pipeline(
+            StandardScaler(),
+            MLPClassifier(
+                hidden_layer_sizes=(HIDDEN,),
+                solver="sgd",
+                momentum=0.0,
+                alpha=0.0,
+                batch_size=BATCH,
+                max_iter=EPOCHS,
+                random_state=0,
+            ),
+        ),
+        {"mlpclassifier__learning_rate_init": RATES},
+        cv=cv,
+        n_jobs=2,
+        scoring="accuracy",
+        refit=False,
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         theirs, _ = timed(lambda: search.fit(X, y))
-    print(f"GridSearchCV(MLPClassifier, cv=5, n_jobs=2): {theirs:.2f} s; best mean validation accuracy "
-          f"{search.best_score_:.4f} at lr {search.best_params_['mlpclassifier__learning_rate_init']:.4g}")
+    print(
+        f"GridSearchCV(MLPClassifier, cv=5, n_jobs=2): {theirs:.2f} s; best mean validation accuracy "
+        f"{search.best_score_:.4f} at lr {search.best_params_['mlpclassifier__learning_rate_init']:.4g}"
+    )
 
-    finish({"speedup_vs_gridsearchcv": round(theirs / ours, 2), "heldout_best": round(float(best["val_accuracy"]), 4),
-            "sklearn_best": round(float(search.best_score_), 4), "heldout_seconds": round(ours, 2),
-            "gridsearchcv_seconds": round(theirs, 2)})
+    finish(
+        {
+            "speedup_vs_gridsearchcv": round(theirs / ours, 2),
+            "heldout_best": round(float(best["val_accuracy"]), 4),
+            "sklearn_best": round(float(search.best_score_), 4),
+            "heldout_seconds": round(ours, 2),
+            "gridsearchcv_seconds": round(theirs, 2),
+        }
+    )
 
 
 if __name__ == "__main__":

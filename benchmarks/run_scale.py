@@ -37,8 +37,23 @@ TARGETS = {10_000: 8, 100_000: 60, 1_000_000: 300}
 
 def run_cli(path: Path, out: Path, home: Path) -> tuple[float, dict]:
     start = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "heldout", "run", str(path), "--target", "label", "--out", str(out),
-                           "--json"], capture_output=True, text=True, env={**os.environ, "HELDOUT_HOME": str(home)})
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "heldout",
+            "run",
+            str(path),
+            "--target",
+            "label",
+            "--out",
+            str(out),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "HELDOUT_HOME": str(home)},
+    )
     seconds = time.perf_counter() - start
     if done.returncode != 0:
         raise SystemExit(done.stderr)
@@ -52,21 +67,34 @@ def reference(path: Path, home: Path) -> tuple[float, float]:
     features = heldout.Features().fit(pooled.features)
     start = time.perf_counter()
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", FutureWarning)   # scikit-learn's notice about its fitted attributes
-        model = LogisticRegressionCV(max_iter=2000).fit(features.transform(pooled.features), pooled.target.to_numpy())
+        warnings.simplefilter(
+            "ignore", FutureWarning
+        )  # scikit-learn's notice about its fitted attributes
+        model = LogisticRegressionCV(max_iter=2000).fit(
+            features.transform(pooled.features), pooled.target.to_numpy()
+        )
     seconds = time.perf_counter() - start
 
     def accuracy(rows):
-        return float((model.predict(features.transform(rows.features)) == rows.target.to_numpy()).mean())
+        return float(
+            (model.predict(features.transform(rows.features)) == rows.target.to_numpy()).mean()
+        )
+
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", heldout.HeldoutWarning)   # the reference's own look, recorded
-        score, _ = split.test.unseal(accuracy, model="sklearn:LogisticRegressionCV", info={"benchmark": "run_scale"})
+        warnings.simplefilter(
+            "ignore", heldout.HeldoutWarning
+        )  # the reference's own look, recorded
+        score, _ = split.test.unseal(
+            accuracy, model="sklearn:LogisticRegressionCV", info={"benchmark": "run_scale"}
+        )
     return seconds, score
 
 
 def main() -> None:
     sizes = [int(a) for a in sys.argv[1:]] or list(SIZES)
-    header("run_scale: `heldout run` defaults on 10k / 100k / 1M rows (wall seconds, test accuracy)")
+    header(
+        "run_scale: `heldout run` defaults on 10k / 100k / 1M rows (wall seconds, test accuracy)"
+    )
     scratch = Path(tempfile.mkdtemp(prefix="run-scale-"))
     results = {}
     for n in sizes:
@@ -78,15 +106,24 @@ def main() -> None:
             busy_seconds, _ = run_cli(path, scratch / f"run-{n}-busy", scratch / f"ledger-{n}-busy")
         ours, ci = summary["test"]["accuracy"], summary["test"]["interval_95"]["accuracy"]
         ref_seconds, ref = reference(path, home)
-        print(f"{n:>9,} rows: heldout run {seconds:6.1f} s idle (target {TARGETS.get(n, '-')} s), {busy_seconds:6.1f} s "
-              f"beside a busy core ({busy_seconds / seconds:.2f}x); {summary['trials']} trials, {summary['pruned']} "
-              f"pruned, {summary['candidate']}, accuracy {ours:.4f} [{ci[0]:.4f}, {ci[1]:.4f}]; "
-              f"LogisticRegressionCV {ref_seconds:.1f} s, accuracy {ref:.4f}")
-        results[n] = {"seconds": round(seconds, 1), "busy_core_seconds": round(busy_seconds, 1),
-                      "busy_slowdown": round(busy_seconds / seconds, 2), "target_seconds": TARGETS.get(n),
-                      "accuracy": round(ours, 4), "ci": [round(ci[0], 4), round(ci[1], 4)],
-                      "trials": summary["trials"], "pruned": summary["pruned"], "candidate": summary["candidate"],
-                      "logistic_regression_cv": {"seconds": round(ref_seconds, 1), "accuracy": round(ref, 4)}}
+        print(
+            f"{n:>9,} rows: heldout run {seconds:6.1f} s idle (target {TARGETS.get(n, '-')} s), {busy_seconds:6.1f} s "
+            f"beside a busy core ({busy_seconds / seconds:.2f}x); {summary['trials']} trials, {summary['pruned']} "
+            f"pruned, {summary['candidate']}, accuracy {ours:.4f} [{ci[0]:.4f}, {ci[1]:.4f}]; "
+            f"LogisticRegressionCV {ref_seconds:.1f} s, accuracy {ref:.4f}"
+        )
+        results[n] = {
+            "seconds": round(seconds, 1),
+            "busy_core_seconds": round(busy_seconds, 1),
+            "busy_slowdown": round(busy_seconds / seconds, 2),
+            "target_seconds": TARGETS.get(n),
+            "accuracy": round(ours, 4),
+            "ci": [round(ci[0], 4), round(ci[1], 4)],
+            "trials": summary["trials"],
+            "pruned": summary["pruned"],
+            "candidate": summary["candidate"],
+            "logistic_regression_cv": {"seconds": round(ref_seconds, 1), "accuracy": round(ref, 4)},
+        }
     finish({"run_scale": results})
 
 

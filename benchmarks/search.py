@@ -44,8 +44,13 @@ def plain_objective(X, y, Xv, yv):
             layers += [nn.Linear(fan_in, width), nn.ReLU()]
             fan_in = width
         model = nn.Sequential(*layers, nn.Linear(fan_in, 1))
-        opt = (torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay) if optimizer == "adam" else
-               torch.optim.SGD(model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay))
+        opt = (
+            torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+            if optimizer == "adam"
+            else torch.optim.SGD(
+                model.parameters(), lr=lr, momentum=momentum, weight_decay=weight_decay
+            )
+        )
         sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=EPOCHS)
         loss_fn = nn.BCEWithLogitsLoss()
         gen = torch.Generator().manual_seed(0)
@@ -54,12 +59,15 @@ def plain_objective(X, y, Xv, yv):
             Xp, yp = X[perm], y[perm]
             for start in range(0, len(y), batch):
                 opt.zero_grad()
-                loss_fn(model(Xp[start:start + batch])[:, 0], yp[start:start + batch]).backward()
+                loss_fn(
+                    model(Xp[start : start + batch])[:, 0], yp[start : start + batch]
+                ).backward()
                 opt.step()
             sched.step()
         with torch.no_grad():
             value = float(loss_fn(model(Xv)[:, 0], yv))
         return value if math.isfinite(value) else 1e9
+
     return objective
 
 
@@ -72,26 +80,46 @@ def main() -> None:
 
     def search(label: str, **options):
         start = time.perf_counter()
-        found = heldout.tune(split, candidates=["mlp+log_loss"], trials=TRIALS, population=POPULATION, seed=0,
-                             **options)
+        found = heldout.tune(
+            split,
+            candidates=["mlp+log_loss"],
+            trials=TRIALS,
+            population=POPULATION,
+            seed=0,
+            **options,
+        )
         seconds = time.perf_counter() - start
-        print(f"heldout, {label}: {seconds:.1f} s, best validation log loss {found.best['log_loss']:.4f} "
-              f"({(found.leaderboard['status'] == 'pruned').sum()} pruned)")
+        print(
+            f"heldout, {label}: {seconds:.1f} s, best validation log loss {found.best['log_loss']:.4f} "
+            f"({(found.leaderboard['status'] == 'pruned').sum()} pruned)"
+        )
         return seconds, found.best["log_loss"]
 
-    ours, best = search("the same trials", space={"epochs": EPOCHS, "batch_size": BATCHES}, max_steps=None)
+    ours, best = search(
+        "the same trials", space={"epochs": EPOCHS, "batch_size": BATCHES}, max_steps=None
+    )
     budgeted, budgeted_best = search("its defaults for this table", space={"epochs": EPOCHS})
 
     study = optuna.create_study(direction="minimize", sampler=optuna.samplers.TPESampler(seed=0))
     start = time.perf_counter()
     study.optimize(plain_objective(X, y, Xv, yv), n_trials=TRIALS)
     theirs = time.perf_counter() - start
-    print(f"plain Optuna + PyTorch loop: {theirs:.1f} s, best validation log loss {study.best_value:.4f}")
+    print(
+        f"plain Optuna + PyTorch loop: {theirs:.1f} s, best validation log loss {study.best_value:.4f}"
+    )
 
-    finish({"speedup_vs_optuna_torch": round(theirs / ours, 2), "heldout_best": round(best, 4),
-            "optuna_best": round(study.best_value, 4), "heldout_seconds": round(ours, 1),
-            "optuna_seconds": round(theirs, 1), "defaults_speedup_vs_optuna_torch": round(theirs / budgeted, 2),
-            "defaults_best": round(budgeted_best, 4), "defaults_seconds": round(budgeted, 1)})
+    finish(
+        {
+            "speedup_vs_optuna_torch": round(theirs / ours, 2),
+            "heldout_best": round(best, 4),
+            "optuna_best": round(study.best_value, 4),
+            "heldout_seconds": round(ours, 1),
+            "optuna_seconds": round(theirs, 1),
+            "defaults_speedup_vs_optuna_torch": round(theirs / budgeted, 2),
+            "defaults_best": round(budgeted_best, 4),
+            "defaults_seconds": round(budgeted, 1),
+        }
+    )
 
 
 if __name__ == "__main__":

@@ -27,11 +27,26 @@ import pandas as pd
 
 ROWS = 3_000_000
 FILES, ROW_GROUP = 6, 50_000
-TRAIN = ["--target", "y", "--model", "linear", "--optimizer", "sgd", "--batch-size", "4096", "--epochs", "1",
-         "--no-descent", "--quiet", "--json"]
+TRAIN = [
+    "--target",
+    "y",
+    "--model",
+    "linear",
+    "--optimizer",
+    "sgd",
+    "--batch-size",
+    "4096",
+    "--epochs",
+    "1",
+    "--no-descent",
+    "--quiet",
+    "--json",
+]
 
 
-def write_table(folder: Path, rows: int, files: int = FILES, row_group: int = ROW_GROUP, seed: int = 0) -> int:
+def write_table(
+    folder: Path, rows: int, files: int = FILES, row_group: int = ROW_GROUP, seed: int = 0
+) -> int:
     """The table in ``files`` Parquet files; returns its size in bytes as one pandas DataFrame."""
     rng = np.random.default_rng(seed)
     folder.mkdir(parents=True, exist_ok=True)
@@ -64,21 +79,38 @@ def main(rows: int) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp) / "table"
         size = write_table(folder, rows)
-        print(f"table: {rows:,} rows x 20 features in {FILES} Parquet files (row groups of {ROW_GROUP:,}); "
-              f"{size / 2**20:,.0f} MiB as pandas")
-        base = [sys.executable, "-m", "heldout", "train", str(folder), *TRAIN, "--ledger", str(Path(tmp) / "ledger")]
+        print(
+            f"table: {rows:,} rows x 20 features in {FILES} Parquet files (row groups of {ROW_GROUP:,}); "
+            f"{size / 2**20:,.0f} MiB as pandas"
+        )
+        base = [
+            sys.executable,
+            "-m",
+            "heldout",
+            "train",
+            str(folder),
+            *TRAIN,
+            "--ledger",
+            str(Path(tmp) / "ledger"),
+        ]
         results = {}
         for name, more in (("stream", ["--stream"]), ("in memory", ["--strategy", "hashed"])):
-            if name == "in memory":   # read whole: one file, as the in-memory path takes one table
+            if name == "in memory":  # read whole: one file, as the in-memory path takes one table
                 whole = Path(tmp) / "whole.parquet"
-                pd.concat([pd.read_parquet(p) for p in sorted(folder.glob("*.parquet"))]).to_parquet(whole)
+                pd.concat(
+                    [pd.read_parquet(p) for p in sorted(folder.glob("*.parquet"))]
+                ).to_parquet(whole)
                 base[4] = str(whole)
-            seconds, rss, out = peak_rss([*base, "--out", str(Path(tmp) / name.replace(" ", "_")), *more])
+            seconds, rss, out = peak_rss(
+                [*base, "--out", str(Path(tmp) / name.replace(" ", "_")), *more]
+            )
             summary = json.loads(out)
             results[name] = (seconds, rss, summary)
             train_rows = summary["split"]["train"]
-            print(f"{name:>10}: {seconds:6.1f} s, {train_rows / seconds:10,.0f} training rows/s, peak RSS "
-                  f"{rss:7,.0f} MiB, val rmse {summary['validation']['rmse']:.4f}, split {summary['split']['train_fingerprint']}")
+            print(
+                f"{name:>10}: {seconds:6.1f} s, {train_rows / seconds:10,.0f} training rows/s, peak RSS "
+                f"{rss:7,.0f} MiB, val rmse {summary['validation']['rmse']:.4f}, split {summary['split']['train_fingerprint']}"
+            )
         (s_sec, s_rss, _), (m_sec, m_rss, _) = results["stream"], results["in memory"]
         print(f"stream / in memory: time x{s_sec / m_sec:.2f}, peak memory x{s_rss / m_rss:.2f}")
 

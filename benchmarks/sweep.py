@@ -29,7 +29,9 @@ RATES = [float(r) for r in np.logspace(-3, -0.5, 32)]
 
 def plain_torch(X, y, lr: float, seed: int = 0) -> float:
     torch.manual_seed(seed)
-    model = nn.Sequential(nn.Linear(X.shape[1], HIDDEN), nn.ReLU(), nn.Linear(HIDDEN, 1)).to(X.device)
+    model = nn.Sequential(nn.Linear(X.shape[1], HIDDEN), nn.ReLU(), nn.Linear(HIDDEN, 1)).to(
+        X.device
+    )
     opt = torch.optim.SGD(model.parameters(), lr=lr)
     loss_fn = nn.BCEWithLogitsLoss()
     gen = torch.Generator().manual_seed(seed)
@@ -38,7 +40,7 @@ def plain_torch(X, y, lr: float, seed: int = 0) -> float:
         Xp, yp = X[perm], y[perm]
         for start in range(0, len(y), BATCH):
             opt.zero_grad()
-            loss = loss_fn(model(Xp[start:start + BATCH])[:, 0], yp[start:start + BATCH])
+            loss = loss_fn(model(Xp[start : start + BATCH])[:, 0], yp[start : start + BATCH])
             loss.backward()
             opt.step()
     return float(loss.detach())
@@ -57,14 +59,24 @@ def matmul_floor(X, steps: int) -> float:
             torch.bmm(xb.T.expand(len(RATES), -1, -1), dz)
         if X.is_cuda:
             torch.cuda.synchronize()
+
     products(20)
     seconds, _ = timed(lambda: products(200), repeat=3)
     return seconds / 200 * steps
 
 
 def sklearn_mlp(X, y, lr: float) -> float:
-    model = MLPClassifier(hidden_layer_sizes=(HIDDEN,), solver="sgd", learning_rate_init=lr, momentum=0.0,
-                          alpha=0.0, batch_size=BATCH, max_iter=EPOCHS, shuffle=True, random_state=0)
+    model = MLPClassifier(
+        hidden_layer_sizes=(HIDDEN,),
+        solver="sgd",
+        learning_rate_init=lr,
+        momentum=0.0,
+        alpha=0.0,
+        batch_size=BATCH,
+        max_iter=EPOCHS,
+        shuffle=True,
+        random_state=0,
+    )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         model.fit(X, y)
@@ -77,31 +89,64 @@ def main() -> None:
     device = parser.parse_args().device
     header("sweep: 32 learning rates of an MLP, one population vs one run after another")
     # 125,000 rows: 10% sealed for test, 10% validation, 100,000 training rows
-    split = split_table(classification_table(125_000, FEATURES), "label", test=0.1, validation=0.1 / 0.9)
+    split = split_table(
+        classification_table(125_000, FEATURES), "label", test=0.1, validation=0.1 / 0.9
+    )
     X, y = (t.to(device) for t in tensors(split, "train"))
-    print(f"device {device}, training rows {len(y)}, features {X.shape[1]}, batch {BATCH}, epochs {EPOCHS}, "
-          f"rates {len(RATES)}")
+    print(
+        f"device {device}, training rows {len(y)}, features {X.shape[1]}, batch {BATCH}, epochs {EPOCHS}, "
+        f"rates {len(RATES)}"
+    )
 
-    plain_torch(X[:2560], y[:2560], RATES[0])   # warm both sides up before timing
-    heldout.fit(split, model="mlp", hidden=(HIDDEN,), loss="log_loss", optimizer="sgd", lr=RATES[:2],
-                batch_size=BATCH, epochs=1, device=device)
-    ours, run = timed(lambda: heldout.fit(split, model="mlp", hidden=(HIDDEN,), loss="log_loss", optimizer="sgd",
-                                          lr=RATES, batch_size=BATCH, epochs=EPOCHS, early_stopping=False, tol=0,
-                                          device=device), repeat=2)
+    plain_torch(X[:2560], y[:2560], RATES[0])  # warm both sides up before timing
+    heldout.fit(
+        split,
+        model="mlp",
+        hidden=(HIDDEN,),
+        loss="log_loss",
+        optimizer="sgd",
+        lr=RATES[:2],
+        batch_size=BATCH,
+        epochs=1,
+        device=device,
+    )
+    ours, run = timed(
+        lambda: heldout.fit(
+            split,
+            model="mlp",
+            hidden=(HIDDEN,),
+            loss="log_loss",
+            optimizer="sgd",
+            lr=RATES,
+            batch_size=BATCH,
+            epochs=EPOCHS,
+            early_stopping=False,
+            tol=0,
+            device=device,
+        ),
+        repeat=2,
+    )
     statuses = run.table()["status"].value_counts().to_dict()
     print(f"heldout population of {len(run.members)}: {ours:.2f} s  {statuses}")
 
     runs = [timed(lambda: plain_torch(X, y, lr))[0] for lr in RATES]
     sequential, one = sum(runs), float(np.median(runs))
-    print(f"plain PyTorch: one run {one:.2f} s (median of 32), 32 runs one after another {sequential:.2f} s")
+    print(
+        f"plain PyTorch: one run {one:.2f} s (median of 32), 32 runs one after another {sequential:.2f} s"
+    )
 
     steps = EPOCHS * -(-len(y) // BATCH)
     floor = matmul_floor(X, steps)
-    print(f"floor: the population's two large products alone, {steps} steps: {floor:.2f} s "
-          f"({floor / one:.2f}x one plain run)")
-    figures = {"speedup_vs_sequential_torch": round(sequential / ours, 2),
-               "sweep_over_one_torch_run": round(ours / one, 3), "floor_seconds": round(floor, 3),
-               "floor_over_one_torch_run": round(floor / one, 3)}
+    print(
+        f"floor: the population's two large products alone, {steps} steps: {floor:.2f} s "
+        f"({floor / one:.2f}x one plain run)"
+    )
+    figures = {
+        "speedup_vs_sequential_torch": round(sequential / ours, 2),
+        "sweep_over_one_torch_run": round(ours / one, 3),
+        "floor_seconds": round(floor, 3),
+        "floor_over_one_torch_run": round(floor / one, 3),
+    }
     if device == "cpu":
         Xn, yn = X.numpy(), y.numpy().astype(int)
         sk = sum(timed(lambda: sklearn_mlp(Xn, yn, lr))[0] for lr in RATES)
@@ -110,8 +155,12 @@ def main() -> None:
     best = run.by_config().sort_values("val_accuracy").iloc[-1]
     print(f"heldout best validation accuracy {best['val_accuracy']:.4f} at lr {best['lr']:.4g}")
 
-    figures.update(device=device, heldout_seconds=round(ours, 3), one_torch_run_seconds=round(one, 3),
-                   sequential_torch_seconds=round(sequential, 2))
+    figures.update(
+        device=device,
+        heldout_seconds=round(ours, 3),
+        one_torch_run_seconds=round(one, 3),
+        sequential_torch_seconds=round(sequential, 2),
+    )
     finish(figures)
 
 

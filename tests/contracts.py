@@ -18,7 +18,7 @@ from heldout.nn.family import FAMILIES, Family, make_family
 from heldout.nn.task import TASKS
 from heldout.seal.split import STRATEGIES
 
-RATES = {"gd": [0.05, 0.2, 0.5]}          # full-batch rules take larger steps
+RATES = {"gd": [0.05, 0.2, 0.5]}  # full-batch rules take larger steps
 MINIBATCH_RATES = [0.002, 0.005, 0.02]
 
 
@@ -36,7 +36,11 @@ def family_names() -> list[str]:
 
 
 def rates(optimizer: str) -> list[float]:
-    return RATES.get(optimizer, MINIBATCH_RATES) if not optim.get(optimizer).full_batch else RATES["gd"]
+    return (
+        RATES.get(optimizer, MINIBATCH_RATES)
+        if not optim.get(optimizer).full_batch
+        else RATES["gd"]
+    )
 
 
 _SPLITS: dict = {}
@@ -65,11 +69,19 @@ def assert_same_member(m, alone, rtol: float = 1e-5) -> None:
 
 def _settings(family: str, optimizer: str) -> dict:
     full = optim.get(optimizer).full_batch
-    return dict(family_settings(family), optimizer=optimizer, epochs=40 if full else 4, batch_size=16,
-                weight_decay=0.01, l2=0.001, patience=2 if full else 1)
+    return dict(
+        family_settings(family),
+        optimizer=optimizer,
+        epochs=40 if full else 4,
+        batch_size=16,
+        weight_decay=0.01,
+        l2=0.001,
+        patience=2 if full else 1,
+    )
 
 
 # -- families × optimisers -------------------------------------------------------------------
+
 
 def check_seeded_reproducibility(family: str, optimizer: str) -> None:
     """Same seed, same data, same settings: the same numbers, bit for bit (CPU)."""
@@ -92,7 +104,10 @@ def check_population_member_equals_alone(family: str, optimizer: str) -> None:
 
 def check_stopped_members_leave_without_changing_the_others(family: str, optimizer: str) -> None:
     """A member that diverges leaves the computation; the others end as they do without it."""
-    split, settings = cancer_split(), dict(_settings(family, optimizer), patience=None, early_stopping=False)
+    split, settings = (
+        cancer_split(),
+        dict(_settings(family, optimizer), patience=None, early_stopping=False),
+    )
     calm = heldout.fit(split, lr=rates(optimizer)[:2], **settings)
     stormy = heldout.fit(split, lr=[*rates(optimizer)[:2], 1e6], **settings)
     assert stormy.members[2].status == "diverged", stormy.members[2].status
@@ -108,9 +123,14 @@ HP = {"lr": 0.05, "momentum": 0.8, "beta1": 0.9, "beta2": 0.99, "eps": 1e-8, "we
 def check_optimizer_matches_its_reference(optimizer: str) -> None:
     """The update rule against the same rule in ``torch.optim`` (its ``reference``), to 1e-6."""
     rule = optim.get(optimizer)
-    assert rule.reference is not None, f"{optimizer} names no torch.optim reference to be checked against"
+    assert rule.reference is not None, (
+        f"{optimizer} names no torch.optim reference to be checked against"
+    )
     gen = torch.Generator().manual_seed(0)
-    X, y = torch.randn(64, 5, generator=gen, dtype=torch.float64), torch.randn(64, generator=gen, dtype=torch.float64)
+    X, y = (
+        torch.randn(64, 5, generator=gen, dtype=torch.float64),
+        torch.randn(64, generator=gen, dtype=torch.float64),
+    )
     w0, b0 = torch.randn(5, generator=gen, dtype=torch.float64), torch.zeros(1, dtype=torch.float64)
 
     def loss(w, b, rows):
@@ -119,7 +139,10 @@ def check_optimizer_matches_its_reference(optimizer: str) -> None:
     batches = [slice(0, 64)] if rule.full_batch else [slice(i, i + 16) for i in range(0, 64, 16)]
     ref = [w0.clone().requires_grad_(), b0.clone().requires_grad_()]
     ref_opt = rule.reference(ref, HP)
-    ours = [w0.clone().unsqueeze(0), b0.clone().unsqueeze(0)]  # one member: a leading axis of size 1
+    ours = [
+        w0.clone().unsqueeze(0),
+        b0.clone().unsqueeze(0),
+    ]  # one member: a leading axis of size 1
     state = rule.init(ours)
     hparams = {k: torch.tensor([v], dtype=torch.float64) for k, v in HP.items()}
     for _ in range(10):
@@ -136,17 +159,23 @@ def check_optimizer_matches_its_reference(optimizer: str) -> None:
 
 # -- families ---------------------------------------------------------------------------------------
 
+
 def check_family_protocol_and_gradients(family: str) -> None:
     """The family is a :class:`Family`; its gradients equal autograd's through its own forward."""
     settings = family_settings(family)
-    fam = make_family(settings["model"], hidden=settings.get("hidden", ()), activation="tanh", init=None)
+    fam = make_family(
+        settings["model"], hidden=settings.get("hidden", ()), activation="tanh", init=None
+    )
     assert isinstance(fam, Family)
     gen = torch.Generator().manual_seed(0)
     for outputs, loss in [(1, "mse"), (1, "log_loss"), (3, "cross_entropy")]:
         params = [p.double() for p in fam.init(6, outputs, seeds=[0, 1])]
         X = torch.randn(11, 6, generator=gen, dtype=torch.float64)
-        y = (torch.rand(11, generator=gen, dtype=torch.float64) > 0.5).double() if outputs == 1 else \
-            torch.randint(0, outputs, (11,), generator=gen)
+        y = (
+            (torch.rand(11, generator=gen, dtype=torch.float64) > 0.5).double()
+            if outputs == 1
+            else torch.randint(0, outputs, (11,), generator=gen)
+        )
         value, grads = fam.loss_and_grads(params, X, y, None, loss)
         live = [p.clone().requires_grad_() for p in params]
         ref = losses.LOSSES[loss](fam.forward(live, X), y)
@@ -157,6 +186,7 @@ def check_family_protocol_and_gradients(family: str) -> None:
 
 
 # -- losses × tasks ------------------------------------------------------------------------------
+
 
 def loss_cases() -> list[tuple[str, str]]:
     return [(loss, task) for task, t in TASKS.items() for loss in t.losses]
@@ -184,7 +214,9 @@ def check_loss_trains_its_task(loss: str, task: str) -> None:
     assert np.isfinite(history[["train_loss", "val_loss", "val_metric"]].to_numpy()).all()
     outputs = data.task.n_outputs(data.classes)
     out = torch.randn(2, 7, outputs, dtype=torch.float64)
-    y = data.task.encode(data.target.iloc[:7], data.classes).to(torch.float64 if outputs == 1 else torch.long)
+    y = data.task.encode(data.target.iloc[:7], data.classes).to(
+        torch.float64 if outputs == 1 else torch.long
+    )
     value, grad = losses.value_and_grad(loss, out.clone(), y)
     live = out.clone().requires_grad_()
     ref = losses.LOSSES[loss](live, y)
@@ -194,11 +226,19 @@ def check_loss_trains_its_task(loss: str, task: str) -> None:
 
 # -- split strategies ------------------------------------------------------------------------------
 
+
 def _strategy_table(seed: int = 1, first_time: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
     n = 200
-    return pd.DataFrame({"x": rng.normal(size=n), "z": rng.normal(size=n), "g": np.repeat(np.arange(20), 10),
-                         "t": np.arange(first_time, first_time + n), "y": rng.integers(0, 2, size=n)})
+    return pd.DataFrame(
+        {
+            "x": rng.normal(size=n),
+            "z": rng.normal(size=n),
+            "g": np.repeat(np.arange(20), 10),
+            "t": np.arange(first_time, first_time + n),
+            "y": rng.integers(0, 2, size=n),
+        }
+    )
 
 
 def check_no_test_row_reaches_training(strategy: str) -> None:
@@ -218,8 +258,12 @@ def check_no_test_row_reaches_training(strategy: str) -> None:
     # in its training or validation part
     leaked = pd.concat([frame[[not t for t in test_rows]], frame[test_rows].iloc[:3]])
     fresh = heldout.load(_strategy_table(seed=2, first_time=1000), target="y", groups="g", time="t")
-    resplit = heldout.split(heldout.load(leaked, target="y", groups="g", time="t"), test=fresh, seed=1,
-                            strategy=strategy)
+    resplit = heldout.split(
+        heldout.load(leaked, target="y", groups="g", time="t"),
+        test=fresh,
+        seed=1,
+        strategy=strategy,
+    )
     try:
         heldout.fit(resplit, epochs=1)
     except heldout.LeakageError as exc:
@@ -230,8 +274,15 @@ def check_no_test_row_reaches_training(strategy: str) -> None:
 
 # -- enrolment ---------------------------------------------------------------------------------------
 
-def checks_for(*, family: str | None = None, optimizer: str | None = None, loss: str | None = None,
-               task: str | None = None, strategy: str | None = None) -> list[tuple]:
+
+def checks_for(
+    *,
+    family: str | None = None,
+    optimizer: str | None = None,
+    loss: str | None = None,
+    task: str | None = None,
+    strategy: str | None = None,
+) -> list[tuple]:
     """Every ``(check, arguments)`` that applies to the given implementation (others enrolled in full)."""
     families = [family] if family else family_names()
     optimizers = [optimizer] if optimizer else list(optim.OPTIMIZERS)
@@ -239,16 +290,25 @@ def checks_for(*, family: str | None = None, optimizer: str | None = None, loss:
     if loss is None and strategy is None:
         for f in families:
             for o in optimizers:
-                out += [(check_seeded_reproducibility, (f, o)), (check_population_member_equals_alone, (f, o)),
-                        (check_stopped_members_leave_without_changing_the_others, (f, o))]
+                out += [
+                    (check_seeded_reproducibility, (f, o)),
+                    (check_population_member_equals_alone, (f, o)),
+                    (check_stopped_members_leave_without_changing_the_others, (f, o)),
+                ]
         if optimizer is not None or family is None:
-            out += [(check_optimizer_matches_its_reference, (o,)) for o in optimizers
-                    if optim.get(o).reference is not None]
+            out += [
+                (check_optimizer_matches_its_reference, (o,))
+                for o in optimizers
+                if optim.get(o).reference is not None
+            ]
         if family is not None or optimizer is None:
             out += [(check_family_protocol_and_gradients, (f,)) for f in families]
     if (loss or task) and not (family or optimizer):
-        out += [(check_loss_trains_its_task, case) for case in loss_cases()
-                if (loss is None or case[0] == loss) and (task is None or case[1] == task)]
+        out += [
+            (check_loss_trains_its_task, case)
+            for case in loss_cases()
+            if (loss is None or case[0] == loss) and (task is None or case[1] == task)
+        ]
     if strategy:
         out.append((check_no_test_row_reaches_training, (strategy,)))
     return out

@@ -28,24 +28,59 @@ def dated_table(n: int = 600, seed: int = 0) -> pd.DataFrame:
     number with missing values, and a target ``y`` that depends on the month, the weekday and
     the words of the strings."""
     rng = np.random.default_rng(seed)
-    stamps = pd.Series(pd.Timestamp("2016-01-01") + pd.to_timedelta(rng.integers(0, 1500 * 24, n), unit="h"))
-    words = ["police", "officer", "fire", "fighter", "clerk", "manager", "senior", "junior", "analyst", "engineer"]
-    title = pd.Series([" ".join(rng.choice(words, rng.integers(1, 4))) + f" {rng.integers(0, 300)}" for _ in range(n)])
-    day = pd.Series(pd.Timestamp("2010-01-01") + pd.to_timedelta(rng.integers(0, 3000, n), unit="D"))
+    stamps = pd.Series(
+        pd.Timestamp("2016-01-01") + pd.to_timedelta(rng.integers(0, 1500 * 24, n), unit="h")
+    )
+    words = [
+        "police",
+        "officer",
+        "fire",
+        "fighter",
+        "clerk",
+        "manager",
+        "senior",
+        "junior",
+        "analyst",
+        "engineer",
+    ]
+    title = pd.Series(
+        [
+            " ".join(rng.choice(words, rng.integers(1, 4))) + f" {rng.integers(0, 300)}"
+            for _ in range(n)
+        ]
+    )
+    day = pd.Series(
+        pd.Timestamp("2010-01-01") + pd.to_timedelta(rng.integers(0, 3000, n), unit="D")
+    )
     amount = rng.normal(size=n)
-    y = (np.sin(2 * np.pi * stamps.dt.month / 12) + (day.dt.weekday >= 5) + title.str.contains("police")
-         + amount + rng.normal(scale=0.3, size=n))
-    return pd.DataFrame({
-        "when": stamps.where(rng.random(n) > 0.05), "day": day.dt.strftime("%Y-%m-%d"),
-        "title": title.where(rng.random(n) > 0.05), "shift": rng.choice(["day", "night", None], n),
-        "amount": np.where(rng.random(n) < 0.1, np.nan, amount), "y": y.to_numpy()})
+    y = (
+        np.sin(2 * np.pi * stamps.dt.month / 12)
+        + (day.dt.weekday >= 5)
+        + title.str.contains("police")
+        + amount
+        + rng.normal(scale=0.3, size=n)
+    )
+    return pd.DataFrame(
+        {
+            "when": stamps.where(rng.random(n) > 0.05),
+            "day": day.dt.strftime("%Y-%m-%d"),
+            "title": title.where(rng.random(n) > 0.05),
+            "shift": rng.choice(["day", "night", None], n),
+            "amount": np.where(rng.random(n) < 0.1, np.nan, amount),
+            "y": y.to_numpy(),
+        }
+    )
 
 
 def heldout(*args, check=True):
     """The command line as a user runs it: a new process, its output and exit code (exit 0 asserted
     unless ``check=False``)."""
-    out = subprocess.run([sys.executable, "-m", "heldout", *args], capture_output=True, text=True,
-                         env={**os.environ, "COLUMNS": "120"})
+    out = subprocess.run(
+        [sys.executable, "-m", "heldout", *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "120"},
+    )
     if check:
         assert out.returncode == 0, out.stderr
     return out

@@ -31,7 +31,7 @@ import tempfile
 import uuid
 from pathlib import Path
 
-USER = "postgres"   # the database superuser of the cluster (not the operating-system user)
+USER = "postgres"  # the database superuser of the cluster (not the operating-system user)
 
 
 class Unavailable(Exception):
@@ -41,13 +41,21 @@ class Unavailable(Exception):
 def binaries() -> Path:
     """The folder holding ``initdb``, ``pg_ctl`` and ``psql``."""
     found = [os.environ.get("PG_BINDIR", "")]
-    found += [str(Path(p).resolve().parent) for p in (shutil.which("initdb"), shutil.which("pg_ctl")) if p]
-    debian = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: _version(p.parent.name), reverse=True)
+    found += [
+        str(Path(p).resolve().parent) for p in (shutil.which("initdb"), shutil.which("pg_ctl")) if p
+    ]
+    debian = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin"),
+        key=lambda p: _version(p.parent.name),
+        reverse=True,
+    )
     for folder in [*found, *map(str, debian)]:
         if folder and all((Path(folder) / tool).is_file() for tool in ("initdb", "pg_ctl", "psql")):
             return Path(folder)
-    raise Unavailable("no PostgreSQL server binaries (initdb, pg_ctl, psql) in $PG_BINDIR, on the PATH or in "
-                      "/usr/lib/postgresql/*/bin. Install them (Debian: apt-get install postgresql).")
+    raise Unavailable(
+        "no PostgreSQL server binaries (initdb, pg_ctl, psql) in $PG_BINDIR, on the PATH or in "
+        "/usr/lib/postgresql/*/bin. Install them (Debian: apt-get install postgresql)."
+    )
 
 
 class Server:
@@ -56,7 +64,7 @@ class Server:
     def __init__(self, bindir: Path, root: Path, port: int, as_user: list[str]):
         self.bindir, self.root, self.port, self._as_user = bindir, root, port, as_user
         self.host = "127.0.0.1"
-        self.socket_dir = root   # the Unix socket: ROOT/.s.PGSQL.PORT
+        self.socket_dir = root  # the Unix socket: ROOT/.s.PGSQL.PORT
         self._running = True
 
     @classmethod
@@ -65,27 +73,59 @@ class Server:
         as_user = _run_as()
         root = Path(tempfile.mkdtemp(prefix="heldout-pg-"))
         if as_user:
-            owner = pwd.getpwnam(USER)   # as root, the cluster is the postgres user's
+            owner = pwd.getpwnam(USER)  # as root, the cluster is the postgres user's
             os.chown(root, owner.pw_uid, owner.pw_gid)
         data = root / "data"
-        initdb = [str(bindir / "initdb"), "-D", str(data), "-U", USER, "-A", "trust", "-E", "UTF8", "--locale=C",
-                  "--no-sync"]
-        done = subprocess.run(as_user + initdb, cwd=root, capture_output=True, text=True, timeout=120,
-                              env=_env())
+        initdb = [
+            str(bindir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            USER,
+            "-A",
+            "trust",
+            "-E",
+            "UTF8",
+            "--locale=C",
+            "--no-sync",
+        ]
+        done = subprocess.run(
+            as_user + initdb, cwd=root, capture_output=True, text=True, timeout=120, env=_env()
+        )
         if done.returncode != 0:
             shutil.rmtree(root, ignore_errors=True)
             raise Unavailable(f"initdb failed: {(done.stderr or done.stdout).strip()[-800:]}")
         why = ""
-        for _ in range(attempts):   # a free port may be taken between choosing it and binding it
+        for _ in range(attempts):  # a free port may be taken between choosing it and binding it
             port = _free_port()
-            options = (f"-h 127.0.0.1 -p {port} -k {root} -c fsync=off -c synchronous_commit=off "
-                       "-c full_page_writes=off -c max_connections=200")
-            done = subprocess.run(as_user + [str(bindir / "pg_ctl"), "-D", str(data), "-l", str(root / "server.log"),
-                                             "-o", options, "-w", "-t", "60", "start"],
-                                  cwd=root, capture_output=True, text=True, timeout=120, env=_env())
+            options = (
+                f"-h 127.0.0.1 -p {port} -k {root} -c fsync=off -c synchronous_commit=off "
+                "-c full_page_writes=off -c max_connections=200"
+            )
+            done = subprocess.run(
+                as_user
+                + [
+                    str(bindir / "pg_ctl"),
+                    "-D",
+                    str(data),
+                    "-l",
+                    str(root / "server.log"),
+                    "-o",
+                    options,
+                    "-w",
+                    "-t",
+                    "60",
+                    "start",
+                ],
+                cwd=root,
+                capture_output=True,
+                text=True,
+                timeout=120,
+                env=_env(),
+            )
             if done.returncode == 0:
                 server = cls(bindir, root, port, as_user)
-                atexit.register(server.stop)   # a session that ends without its fixture's teardown
+                atexit.register(server.stop)  # a session that ends without its fixture's teardown
                 return server
             log = root / "server.log"
             why = (log.read_text()[-800:] if log.is_file() else "") or done.stderr[-800:]
@@ -106,9 +146,28 @@ class Server:
 
     def sql(self, statement: str, database: str = "postgres") -> str:
         """Run one statement with ``psql`` as the superuser; returns what it printed."""
-        done = subprocess.run([str(self.bindir / "psql"), "-h", self.host, "-p", str(self.port), "-U", USER,
-                               "-d", database, "-v", "ON_ERROR_STOP=1", "-At", "-c", statement],
-                              capture_output=True, text=True, timeout=60, env=_env())
+        done = subprocess.run(
+            [
+                str(self.bindir / "psql"),
+                "-h",
+                self.host,
+                "-p",
+                str(self.port),
+                "-U",
+                USER,
+                "-d",
+                database,
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-At",
+                "-c",
+                statement,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=_env(),
+        )
         if done.returncode != 0:
             raise RuntimeError(f"psql failed on {statement!r}: {done.stderr.strip()}")
         return done.stdout
@@ -117,9 +176,22 @@ class Server:
         if not self._running:
             return
         self._running = False
-        subprocess.run(self._as_user + [str(self.bindir / "pg_ctl"), "-D", str(self.root / "data"), "-m",
-                                        "immediate", "-w", "stop"],
-                       cwd=self.root, capture_output=True, timeout=60, env=_env())
+        subprocess.run(
+            self._as_user
+            + [
+                str(self.bindir / "pg_ctl"),
+                "-D",
+                str(self.root / "data"),
+                "-m",
+                "immediate",
+                "-w",
+                "stop",
+            ],
+            cwd=self.root,
+            capture_output=True,
+            timeout=60,
+            env=_env(),
+        )
         shutil.rmtree(self.root, ignore_errors=True)
 
 
@@ -131,12 +203,16 @@ def _run_as() -> list[str]:
     try:
         pwd.getpwnam(USER)
     except KeyError:
-        raise Unavailable("running as root, and there is no 'postgres' user to own the cluster (initdb refuses "
-                          "root). Install Debian's postgresql package, which creates it, or run the tests as "
-                          "another user.") from None
+        raise Unavailable(
+            "running as root, and there is no 'postgres' user to own the cluster (initdb refuses "
+            "root). Install Debian's postgresql package, which creates it, or run the tests as "
+            "another user."
+        ) from None
     runuser = shutil.which("runuser")
     if runuser is None:
-        raise Unavailable("running as root, and there is no runuser to start the server as 'postgres'.")
+        raise Unavailable(
+            "running as root, and there is no runuser to start the server as 'postgres'."
+        )
     return [runuser, "-u", USER, "--"]
 
 

@@ -30,7 +30,9 @@ def test_stopped_members_leave_without_changing_the_others(family, optimizer):
     contracts.check_stopped_members_leave_without_changing_the_others(family, optimizer)
 
 
-@pytest.mark.parametrize("optimizer", [o for o in optim.OPTIMIZERS if optim.get(o).reference is not None])
+@pytest.mark.parametrize(
+    "optimizer", [o for o in optim.OPTIMIZERS if optim.get(o).reference is not None]
+)
 def test_optimizer_matches_torch_optim(optimizer):
     contracts.check_optimizer_matches_its_reference(optimizer)
 
@@ -52,6 +54,7 @@ def test_no_test_row_reaches_training(strategy):
 
 def _sign_sgd(mixing: bool = False) -> Optimizer:
     """signSGD: θ ← θ − η·sign(∇L). With ``mixing`` it (wrongly) uses the members' mean rate."""
+
     def init(params):
         return ()
 
@@ -65,6 +68,7 @@ def _sign_sgd(mixing: bool = False) -> Optimizer:
                 for group in self.param_groups:
                     for p in group["params"]:
                         p.data.add_(p.grad.sign(), alpha=-group["lr"])
+
         return SignSGD(params, {"lr": hp["lr"]})
 
     return Optimizer(init, update, False, (), 0.01, 0, reference)
@@ -80,13 +84,17 @@ def toy_optimizer():
 def test_a_toy_optimizer_added_in_process_runs_the_whole_suite(toy_optimizer):
     checks = contracts.checks_for(optimizer=toy_optimizer)
     names = {check.__name__ for check, _ in checks}
-    assert names == {"check_seeded_reproducibility", "check_population_member_equals_alone",
-                     "check_stopped_members_leave_without_changing_the_others",
-                     "check_optimizer_matches_its_reference"}
+    assert names == {
+        "check_seeded_reproducibility",
+        "check_population_member_equals_alone",
+        "check_stopped_members_leave_without_changing_the_others",
+        "check_optimizer_matches_its_reference",
+    }
     assert {args[0] for check, args in checks if len(args) == 2} == set(contracts.family_names())
     assert contracts.run_checks(checks) == len(checks) == 3 * len(contracts.family_names()) + 1
     # and `heldout train` offers it (its options are derived from the registry when the CLI is built)
     import heldout
+
     run = heldout.fit(contracts.cancer_split(), optimizer="signsgd", lr=[0.001, 0.01], epochs=3)
     assert [m.config.optimizer for m in run.members] == ["signsgd", "signsgd"]
 
@@ -101,7 +109,10 @@ def test_the_suite_catches_a_toy_optimizer_that_mixes_its_members():
 
 
 def test_a_toy_family_added_in_process_runs_the_whole_suite():
-    register("tiny_tanh", lambda hidden, activation, init: Dense("tiny_tanh", (3,), "tanh", init or "xavier"))
+    register(
+        "tiny_tanh",
+        lambda hidden, activation, init: Dense("tiny_tanh", (3,), "tanh", init or "xavier"),
+    )
     try:
         checks = contracts.checks_for(family="tiny_tanh")
         assert contracts.run_checks(checks) == 3 * len(optim.OPTIMIZERS) + 1

@@ -13,8 +13,20 @@ import pytest
 PACKAGE = Path(__file__).parents[1] / "src" / "heldout"
 TOP_LEVEL = {"__init__.py", "__main__.py", "errors.py", "sklearn.py"}
 # stream: the larger-than-memory path beside the pipeline (a source, its split, its rows, its look), after train
-SUB_PACKAGES = {"_util", "data", "seal", "leakage", "nn", "model", "train", "stream", "search", "report", "workflow",
-                "cli"}
+SUB_PACKAGES = {
+    "_util",
+    "data",
+    "seal",
+    "leakage",
+    "nn",
+    "model",
+    "train",
+    "stream",
+    "search",
+    "report",
+    "workflow",
+    "cli",
+}
 
 
 def _modules() -> dict[str, Path]:
@@ -36,11 +48,11 @@ def _imports(name: str, path: Path, modules: dict) -> set[str]:
             base = node.module or ""
             if node.level:
                 anchor = package.split(".")
-                anchor = anchor[:len(anchor) - node.level + 1]
+                anchor = anchor[: len(anchor) - node.level + 1]
                 base = ".".join(anchor + ([base] if base else []))
             if not base.startswith("heldout"):
                 continue
-            for alias in node.names:   # `from pkg import module` imports the module
+            for alias in node.names:  # `from pkg import module` imports the module
                 found.add(f"{base}.{alias.name}" if f"{base}.{alias.name}" in modules else base)
     return {m for m in found if m in modules and m != name}
 
@@ -80,7 +92,10 @@ def _cycles(graph: dict[str, set[str]]) -> list[list[str]]:
 def test_no_import_cycle_anywhere_in_the_package():
     modules = _modules()
     graph = {name: _imports(name, path, modules) for name, path in modules.items()}
-    assert graph["heldout.train.fit"] >= {"heldout.train.population", "heldout.seal._guard"}   # the walk sees edges
+    assert graph["heldout.train.fit"] >= {
+        "heldout.train.population",
+        "heldout.seal._guard",
+    }  # the walk sees edges
     assert _cycles(graph) == []
 
 
@@ -89,8 +104,11 @@ def test_the_cycle_finder_finds_a_cycle():
 
 
 def test_no_module_is_over_300_lines():
-    long = {str(p.relative_to(PACKAGE)): n for p in PACKAGE.rglob("*.py")
-            if (n := len(p.read_text().splitlines())) > 300}
+    long = {
+        str(p.relative_to(PACKAGE)): n
+        for p in PACKAGE.rglob("*.py")
+        if (n := len(p.read_text().splitlines())) > 300
+    }
     assert long == {}
 
 
@@ -108,21 +126,45 @@ def _defaults_written(name: str) -> list[str]:
             values = []
             if isinstance(node, ast.arguments):
                 args = node.posonlyargs + node.args
-                values += [d for a, d in zip(args[len(args) - len(node.defaults):], node.defaults) if a.arg == name]
-                values += [d for a, d in zip(node.kwonlyargs, node.kw_defaults) if a.arg == name and d is not None]
+                values += [
+                    d
+                    for a, d in zip(args[len(args) - len(node.defaults) :], node.defaults)
+                    if a.arg == name
+                ]
+                values += [
+                    d
+                    for a, d in zip(node.kwonlyargs, node.kw_defaults)
+                    if a.arg == name and d is not None
+                ]
             elif isinstance(node, ast.Call):
-                named = any(isinstance(a, ast.Constant) and str(a.value).strip("-").replace("-", "_") == name
-                            for a in node.args)
+                named = any(
+                    isinstance(a, ast.Constant)
+                    and str(a.value).strip("-").replace("-", "_") == name
+                    for a in node.args
+                )
                 values += [k.value for k in node.keywords if named and k.arg == "default"]
-            elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name) and node.target.id == name:
+            elif (
+                isinstance(node, ast.AnnAssign)
+                and isinstance(node.target, ast.Name)
+                and node.target.id == name
+            ):
                 value = node.value
-                if isinstance(value, ast.Call) and len(value.args) > 1:   # setting(kind, default, ...)
+                if (
+                    isinstance(value, ast.Call) and len(value.args) > 1
+                ):  # setting(kind, default, ...)
                     value = value.args[1]
                 values.append(value)
             elif isinstance(node, ast.Dict):
-                values += [v for k, v in zip(node.keys, node.values) if isinstance(k, ast.Constant) and k.value == name]
+                values += [
+                    v
+                    for k, v in zip(node.keys, node.values)
+                    if isinstance(k, ast.Constant) and k.value == name
+                ]
             for value in values:
-                if isinstance(value, (ast.Constant, ast.Tuple)) and ast.literal_eval(value) is not None:
+                if (
+                    isinstance(value, (ast.Constant, ast.Tuple))
+                    and ast.literal_eval(value) is not None
+                ):
                     places.append(f"{path.relative_to(PACKAGE)}:{value.lineno}")
     return places
 
@@ -133,10 +175,19 @@ def test_each_default_is_written_in_one_place(name):
 
 
 def test_the_learning_rate_default_is_each_rules_own():
-    assert _defaults_written("lr") == []   # no literal lr default anywhere: each rule's default_lr holds it
+    assert (
+        _defaults_written("lr") == []
+    )  # no literal lr default anywhere: each rule's default_lr holds it
     from heldout.nn import optim
+
     assert {name: rule.default_lr for name, rule in optim.OPTIMIZERS.items()} == {
-        "gd": 0.1, "sgd": 0.01, "momentum": 0.01, "nesterov": 0.01, "adam": 0.01, "adamw": 0.01}
+        "gd": 0.1,
+        "sgd": 0.01,
+        "momentum": 0.01,
+        "nesterov": 0.01,
+        "adam": 0.01,
+        "adamw": 0.01,
+    }
 
 
 def _declared_line(name: str) -> int:
@@ -152,6 +203,7 @@ def test_derived_signatures_carry_the_declared_defaults():
     import heldout
     from heldout.sklearn import HeldoutClassifier
     from heldout.train.config import SETTINGS
+
     for name in ("batch_size", "optimizer", "hidden", "lr", "momentum"):
         assert inspect.signature(heldout.fit).parameters[name].default == SETTINGS[name].default
         assert HeldoutClassifier().get_params()[name] == SETTINGS[name].default
@@ -201,13 +253,24 @@ def test_the_public_names_resolve_to_the_objects_where_they_live():
     import heldout
     from heldout.data import datasets
     from heldout.model.model import Model
-    from heldout.search.tune import tune
     from heldout.seal.split import split
-    assert (heldout.datasets, heldout.tune, heldout.split, heldout.load_model) == (datasets, tune, split, Model.load)
-    assert set(heldout.__all__) <= set(dir(heldout)) and heldout.report.report.__module__ == "heldout.report.page"
+    from heldout.search.tune import tune
+
+    assert (heldout.datasets, heldout.tune, heldout.split, heldout.load_model) == (
+        datasets,
+        tune,
+        split,
+        Model.load,
+    )
+    assert (
+        set(heldout.__all__) <= set(dir(heldout))
+        and heldout.report.report.__module__ == "heldout.report.page"
+    )
     namespace = {}
     exec("from heldout import *", namespace)
-    assert {name: namespace[name] for name in heldout.__all__} == {name: getattr(heldout, name) for name in heldout.__all__}
+    assert {name: namespace[name] for name in heldout.__all__} == {
+        name: getattr(heldout, name) for name in heldout.__all__
+    }
     with pytest.raises(AttributeError, match="no attribute 'fitt'"):
         heldout.fitt
 
@@ -220,4 +283,8 @@ print(heldout.report.descent.trace.__module__, heldout.workflow.tracking.log_run
 """
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
-    assert done.stdout.split() == ["heldout.report.descent", "heldout.workflow.tracking", "heldout.seal.folds"]
+    assert done.stdout.split() == [
+        "heldout.report.descent",
+        "heldout.workflow.tracking",
+        "heldout.seal.folds",
+    ]

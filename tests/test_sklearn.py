@@ -14,7 +14,9 @@ from heldout.sklearn import HeldoutClassifier, HeldoutRegressor
 def test_scikit_learn_check_estimator_passes_for_both_estimators():
     for estimator in (HeldoutRegressor(), HeldoutClassifier()):
         results = check_estimator(estimator, on_fail=None)
-        failed = [(r["check_name"], str(r["exception"])[:200]) for r in results if r["status"] == "failed"]
+        failed = [
+            (r["check_name"], str(r["exception"])[:200]) for r in results if r["status"] == "failed"
+        ]
         assert failed == [] and len(results) > 50
 
 
@@ -25,15 +27,23 @@ def test_pipelines_cross_validation_and_grid_search():
     scores = cross_val_score(pipe, X, labels, cv=3)
     assert scores.mean() > 0.9
     search = GridSearchCV(HeldoutClassifier(epochs=20), {"lr": [1e-3, 1e-2]}, cv=3).fit(X, labels)
-    assert search.best_params_["lr"] in (1e-3, 1e-2) and set(search.predict(X[:5])) <= {"benign", "malignant"}
+    assert search.best_params_["lr"] in (1e-3, 1e-2) and set(search.predict(X[:5])) <= {
+        "benign",
+        "malignant",
+    }
     assert search.predict_proba(X[:5]).shape == (5, 2)
 
 
 def test_a_two_dimensional_y_trains_one_multi_output_regressor():
     X, Y = make_regression(300, 4, n_targets=2, noise=1.0, random_state=0)
-    Y = Y * [1.0, 100.0]   # two scales
+    Y = Y * [1.0, 100.0]  # two scales
     fitted = HeldoutRegressor(optimizer="gd", lr=0.5, epochs=300, early_stopping=False).fit(X, Y)
-    assert fitted.model_.targets == ("target_0", "target_1") and fitted.predict(X[:5]).shape == (5, 2)
-    reference = LinearRegression().fit(X, Y).predict(X)   # on all rows; heldout trained on 80% of them
+    assert fitted.model_.targets == ("target_0", "target_1") and fitted.predict(X[:5]).shape == (
+        5,
+        2,
+    )
+    reference = (
+        LinearRegression().fit(X, Y).predict(X)
+    )  # on all rows; heldout trained on 80% of them
     assert (np.abs(fitted.predict(X) - reference).max(0) < 0.01 * Y.std(0)).all()
     assert fitted.score(X, Y) > 0.99

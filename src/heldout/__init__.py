@@ -26,22 +26,32 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-from .errors import (BudgetError, BundleError, ConfigError, DataError, DivergedError, HeldoutError, HeldoutWarning,
-                     LeakageError, LedgerError, SealedError)
+from .errors import (
+    BudgetError,
+    BundleError,
+    ConfigError,
+    DataError,
+    DivergedError,
+    HeldoutError,
+    HeldoutWarning,
+    LeakageError,
+    LedgerError,
+    SealedError,
+)
 
-if TYPE_CHECKING:   # what the names below resolve to, for readers and type checkers
+if TYPE_CHECKING:  # what the names below resolve to, for readers and type checkers
     from .data import datasets
     from .data.dataset import Dataset, load
     from .data.features import Features
     from .leakage import check
     from .model.model import Model
     from .model.portable import export_onnx, onnx_inputs
-    from .search.result import Search
-    from .search.tune import tune
     from .seal.evaluate import Evaluation, evaluate
     from .seal.ledger import Ledger
     from .seal.sealed import Sealed
     from .seal.split import Split, split
+    from .search.result import Search
+    from .search.tune import tune
     from .train.config import TrainConfig
     from .train.fit import fit
     from .train.result import Run
@@ -52,22 +62,59 @@ __version__ = "0.1.0"
 
 # public name -> (module, attribute path in it; "" for the module itself)
 _PUBLIC = {
-    "datasets": (".data.datasets", ""), "load": (".data.dataset", "load"), "Dataset": (".data.dataset", "Dataset"),
-    "Features": (".data.features", "Features"), "check": (".leakage", "check"), "Model": (".model.model", "Model"),
-    "load_model": (".model.model", "Model.load"), "Search": (".search.result", "Search"),
-    "export_onnx": (".model.portable", "export_onnx"), "onnx_inputs": (".model.portable", "onnx_inputs"),
-    "tune": (".search.tune", "tune"), "evaluate": (".seal.evaluate", "evaluate"),
-    "Evaluation": (".seal.evaluate", "Evaluation"), "Ledger": (".seal.ledger", "Ledger"),
-    "Sealed": (".seal.sealed", "Sealed"), "split": (".seal.split", "split"), "Split": (".seal.split", "Split"),
-    "TrainConfig": (".train.config", "TrainConfig"), "fit": (".train.fit", "fit"), "Run": (".train.result", "Run"),
+    "datasets": (".data.datasets", ""),
+    "load": (".data.dataset", "load"),
+    "Dataset": (".data.dataset", "Dataset"),
+    "Features": (".data.features", "Features"),
+    "check": (".leakage", "check"),
+    "Model": (".model.model", "Model"),
+    "load_model": (".model.model", "Model.load"),
+    "Search": (".search.result", "Search"),
+    "export_onnx": (".model.portable", "export_onnx"),
+    "onnx_inputs": (".model.portable", "onnx_inputs"),
+    "tune": (".search.tune", "tune"),
+    "evaluate": (".seal.evaluate", "evaluate"),
+    "Evaluation": (".seal.evaluate", "Evaluation"),
+    "Ledger": (".seal.ledger", "Ledger"),
+    "Sealed": (".seal.sealed", "Sealed"),
+    "split": (".seal.split", "split"),
+    "Split": (".seal.split", "Split"),
+    "TrainConfig": (".train.config", "TrainConfig"),
+    "fit": (".train.fit", "fit"),
+    "Run": (".train.result", "Run"),
 }
 
 __all__ = [
-    "datasets", "load", "Dataset", "split", "Split", "Sealed", "Features", "fit", "Run", "TrainConfig", "tune",
-    "Search", "check",
-    "evaluate", "Evaluation", "Model", "load_model", "export_onnx", "onnx_inputs", "Ledger",
-    "HeldoutError", "BudgetError", "DataError", "ConfigError", "LeakageError", "SealedError", "DivergedError", "BundleError",
-    "LedgerError", "HeldoutWarning",
+    "datasets",
+    "load",
+    "Dataset",
+    "split",
+    "Split",
+    "Sealed",
+    "Features",
+    "fit",
+    "Run",
+    "TrainConfig",
+    "tune",
+    "Search",
+    "check",
+    "evaluate",
+    "Evaluation",
+    "Model",
+    "load_model",
+    "export_onnx",
+    "onnx_inputs",
+    "Ledger",
+    "HeldoutError",
+    "BudgetError",
+    "DataError",
+    "ConfigError",
+    "LeakageError",
+    "SealedError",
+    "DivergedError",
+    "BundleError",
+    "LedgerError",
+    "HeldoutWarning",
 ]
 
 
@@ -77,10 +124,11 @@ def __getattr__(name: str):
         value = importlib.import_module(module, __name__)
         for part in filter(None, path.split(".")):
             value = getattr(value, part)
-    else:   # a sub-package or module: heldout.report.report after `import heldout` alone
+    else:  # a sub-package or module: heldout.report.report after `import heldout` alone
         from ._util.lazy import submodule
+
         value = submodule(__name__, name)
-    globals()[name] = value   # imported once; later look-ups are plain attribute reads
+    globals()[name] = value  # imported once; later look-ups are plain attribute reads
     return value
 
 

@@ -29,12 +29,14 @@ from .data.dataset import load
 from .train.config import SETTINGS, parameters
 from .train.population import train_population
 
-MIN_HOLDOUT_ROWS = 10   # fewer rows than this: train on all of them, without early stopping
+MIN_HOLDOUT_ROWS = 10  # fewer rows than this: train on all of them, without early stopping
 # every training setting is an estimator parameter, with its declared default; the seed is
 # scikit-learn's random_state, and validation the share of rows carved off for early stopping
-_PARAMETERS = [*parameters(inspect.Parameter.KEYWORD_ONLY, skip=("seed",)),
-               inspect.Parameter("validation", inspect.Parameter.KEYWORD_ONLY, default=0.2),
-               inspect.Parameter("random_state", inspect.Parameter.KEYWORD_ONLY, default=0)]
+_PARAMETERS = [
+    *parameters(inspect.Parameter.KEYWORD_ONLY, skip=("seed",)),
+    inspect.Parameter("validation", inspect.Parameter.KEYWORD_ONLY, default=0.2),
+    inspect.Parameter("random_state", inspect.Parameter.KEYWORD_ONLY, default=0),
+]
 
 
 class _HeldoutEstimator(BaseEstimator):
@@ -42,33 +44,50 @@ class _HeldoutEstimator(BaseEstimator):
         for p in _PARAMETERS:
             setattr(self, p.name, params.pop(p.name, p.default))
         if params:
-            raise TypeError(f"Unknown parameter(s) {sorted(params)}. Valid: {[p.name for p in _PARAMETERS]}.")
+            raise TypeError(
+                f"Unknown parameter(s) {sorted(params)}. Valid: {[p.name for p in _PARAMETERS]}."
+            )
 
-    __init__.__signature__ = inspect.Signature([inspect.Parameter("self", inspect.Parameter.POSITIONAL_ONLY),
-                                                *_PARAMETERS])
+    __init__.__signature__ = inspect.Signature(
+        [inspect.Parameter("self", inspect.Parameter.POSITIONAL_ONLY), *_PARAMETERS]
+    )
 
     def _fit(self, X, y, task):
         frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
-        if np.ndim(y) == 2:   # several targets: target_0, target_1, ... (one column: the target itself)
+        if (
+            np.ndim(y) == 2
+        ):  # several targets: target_0, target_1, ... (one column: the target itself)
             names = [f"target_{j}" for j in range(y.shape[1])]
-            data = load(frame.assign(**dict(zip(names, y.T))), target=names, task=task, name="sklearn")
+            data = load(
+                frame.assign(**dict(zip(names, y.T))), target=names, task=task, name="sklearn"
+            )
         else:
             data = load(frame.assign(target=y), target="target", task=task, name="sklearn")
         seed = 0 if self.random_state is None else int(self.random_state)
         rows = np.arange(len(data))
         held = len(data) >= MIN_HOLDOUT_ROWS
         if held:
-            stratify = y if data.task.has_classes and np.unique(y, return_counts=True)[1].min() >= 2 else None
+            stratify = (
+                y
+                if data.task.has_classes and np.unique(y, return_counts=True)[1].min() >= 2
+                else None
+            )
             try:
-                train, val = train_test_split(rows, test_size=self.validation, random_state=seed, stratify=stratify)
+                train, val = train_test_split(
+                    rows, test_size=self.validation, random_state=seed, stratify=stratify
+                )
             except ValueError:
                 train, val = train_test_split(rows, test_size=self.validation, random_state=seed)
         else:
             train, val = rows, None
         # no test set here: the caller holds it out
         settings = {name: getattr(self, name) for name in SETTINGS if name != "seed"}
-        settings.update(hidden=tuple(self.hidden), seed=seed, early_stopping=bool(self.early_stopping) and held)
-        self.run_ = train_population(data.take(train), None if val is None else data.take(val), [settings], seed=seed)
+        settings.update(
+            hidden=tuple(self.hidden), seed=seed, early_stopping=bool(self.early_stopping) and held
+        )
+        self.run_ = train_population(
+            data.take(train), None if val is None else data.take(val), [settings], seed=seed
+        )
         self.model_ = self.run_.model
         return self
 
@@ -92,7 +111,7 @@ class HeldoutRegressor(RegressorMixin, _HeldoutEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = True   # a 2-D y: one output per column
+        tags.target_tags.multi_output = True  # a 2-D y: one output per column
         return tags
 
     def predict(self, X):
@@ -108,7 +127,9 @@ class HeldoutClassifier(ClassifierMixin, _HeldoutEstimator):
         check_classification_targets(y)
         self.classes_ = np.unique(y)
         if len(self.classes_) < 2:
-            raise ValueError(f"HeldoutClassifier needs at least 2 classes in y, got 1 class: {self.classes_[0]!r}.")
+            raise ValueError(
+                f"HeldoutClassifier needs at least 2 classes in y, got 1 class: {self.classes_[0]!r}."
+            )
         # heldout sorts class labels itself; train on their positions in classes_ and map back
         codes = np.searchsorted(self.classes_, y)
         return self._fit(X, codes, "binary" if len(self.classes_) == 2 else "multiclass")

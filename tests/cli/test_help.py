@@ -28,8 +28,12 @@ print(json.dumps(imported), file=sys.stderr)
 
 def _imported(*argvs: list[str]) -> dict[str, list[str]]:
     """The heavy libraries each command line imported, run one after another in one process."""
-    done = subprocess.run([sys.executable, "-c", _PROBE, json.dumps(argvs), json.dumps(HEAVY)], capture_output=True,
-                          text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE, json.dumps(argvs), json.dumps(HEAVY)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     return {" ".join(argv): modules for argv, modules in json.loads(done.stderr.splitlines()[-1])}
 
@@ -44,25 +48,39 @@ def test_train_help_lists_the_registries_names_without_importing_them():
     """`heldout train --help` lists the built-in families, losses, optimisers... from a torch-free
     list, which is the registries' own; a registered name is still accepted when checked."""
     from heldout.train.config import BUILT_IN_NAMES, _registries
+
     assert {kind: tuple(names) for kind, names in _registries().items()} == BUILT_IN_NAMES
-    shown = subprocess.run([sys.executable, "-m", "heldout", "train", "--help"], capture_output=True, text=True,
-                           env={**os.environ, "COLUMNS": "200"}).stdout
+    shown = subprocess.run(
+        [sys.executable, "-m", "heldout", "train", "--help"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "COLUMNS": "200"},
+    ).stdout
     assert "[gd|sgd|momentum|nesterov|adam|adamw]" in shown and "[linear|mlp]" in shown
 
 
 def test_the_help_lists_every_command_module():
-    modules = {p.stem for p in (Path(_options.__file__).parent).glob("*.py") if not p.stem.startswith("_")}
+    modules = {
+        p.stem for p in (Path(_options.__file__).parent).glob("*.py") if not p.stem.startswith("_")
+    }
     assert set(COMMANDS) == modules
-    listed = subprocess.run([sys.executable, "-m", "heldout", "--help"], capture_output=True, text=True).stdout
+    listed = subprocess.run(
+        [sys.executable, "-m", "heldout", "--help"], capture_output=True, text=True
+    ).stdout
     assert all(f"  {name}  " in listed for name in COMMANDS)
 
 
 def test_the_choices_the_help_shows_are_the_librarys():
-    from heldout.nn.task import TASKS
-    from heldout.search.tune import DEFAULT_TRIALS
-    from heldout.seal.split import STRATEGIES
     from heldout.data.kinds import KINDS
-    assert (_options.TASKS, _options.STRATEGIES, _options.DEFAULT_TRIALS) == (tuple(TASKS), STRATEGIES, DEFAULT_TRIALS)
+    from heldout.nn.task import TASKS
+    from heldout.seal.split import STRATEGIES
+    from heldout.search.tune import DEFAULT_TRIALS
+
+    assert (_options.TASKS, _options.STRATEGIES, _options.DEFAULT_TRIALS) == (
+        tuple(TASKS),
+        STRATEGIES,
+        DEFAULT_TRIALS,
+    )
     assert _options.KINDS == KINDS
 
 
@@ -83,6 +101,8 @@ def test_the_command_leaves_the_final_collection_to_the_process_end_and_runs_the
     """At exit the command freezes the objects of the libraries it imported (the interpreter's last
     collections would walk them all), once however often main ran; handlers registered before it
     still run, after it."""
-    done = subprocess.run([sys.executable, "-c", _EXIT_PROBE], capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-c", _EXIT_PROBE], capture_output=True, text=True, timeout=120
+    )
     assert done.returncode == 0, done.stderr[-2000:]
     assert done.stderr.splitlines()[-2:] == ["frozen before exit: False", "frozen at exit: True"]

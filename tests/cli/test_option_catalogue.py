@@ -42,12 +42,19 @@ def _cases():
 def test_every_invalid_value_of_every_setting_option_is_a_typed_error(tmp_path):
     cases = [argv + ["--out", str(tmp_path / f"r{k}")] for k, argv in enumerate(_cases())]
     assert len(cases) >= 30
-    done = subprocess.run([sys.executable, "-c", _PROBE, json.dumps(cases)], capture_output=True, text=True,
-                          timeout=600, env={"COLUMNS": "200", **__import__("os").environ})
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE, json.dumps(cases)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={"COLUMNS": "200", **__import__("os").environ},
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     for argv, code, err in json.loads(done.stdout.splitlines()[-1]):
         assert code == 2, (argv, code, err[-1500:])
         assert "Traceback" not in err and ("error:" in err or "Error:" in err), (argv, err[-1500:])
-        message = err[err.index("rror:") - 1:].strip()
+        message = err[err.index("rror:") - 1 :].strip()
         assert "\n\n" not in message, (argv, message)
-    assert not any((tmp_path / f"r{k}").exists() for k in range(len(cases)))   # refused before --out was made
+    assert not any(
+        (tmp_path / f"r{k}").exists() for k in range(len(cases))
+    )  # refused before --out was made

@@ -9,7 +9,6 @@ import pytest
 import heldout
 from heldout import DataError
 from heldout.data.fingerprint import row_fingerprints
-
 from helpers import mixed_table
 
 
@@ -19,12 +18,22 @@ def test_every_source_kind_gives_the_same_dataset(tmp_path):
     frame.to_parquet(tmp_path / "t.parquet")
     import polars as pl
 
-    sources = [frame, tmp_path / "t.csv", str(tmp_path / "t.parquet"), pa.Table.from_pandas(frame),
-               pl.from_pandas(frame)]
+    sources = [
+        frame,
+        tmp_path / "t.csv",
+        str(tmp_path / "t.parquet"),
+        pa.Table.from_pandas(frame),
+        pl.from_pandas(frame),
+    ]
     loaded = [heldout.load(s, target="label") for s in sources]
     for ds in loaded:
         assert ds.task == "binary" and len(ds) == 200 and ds.classes == ("no", "yes")
-        assert ds.schema == {"x": "numeric", "colour": "categorical", "size": "numeric", "flag": "bool"}
+        assert ds.schema == {
+            "x": "numeric",
+            "colour": "categorical",
+            "size": "numeric",
+            "flag": "bool",
+        }
         assert (ds.fingerprints == loaded[0].fingerprints).all()
 
 
@@ -35,11 +44,16 @@ def test_numpy_arrays():
     assert (heldout.load((X, y)).fingerprints == ds.fingerprints).all()
 
 
-@pytest.mark.parametrize("values, task", [([1.5, 2.25, 3.0, 4.75] * 10, "regression"),
-                                          ([0, 1] * 20, "binary"),
-                                          ([0, 1, 2, 3] * 10, "multiclass"),
-                                          (["a", "b", "c", "d"] * 10, "multiclass"),
-                                          (list(range(40)), "regression")])
+@pytest.mark.parametrize(
+    "values, task",
+    [
+        ([1.5, 2.25, 3.0, 4.75] * 10, "regression"),
+        ([0, 1] * 20, "binary"),
+        ([0, 1, 2, 3] * 10, "multiclass"),
+        (["a", "b", "c", "d"] * 10, "multiclass"),
+        (list(range(40)), "regression"),
+    ],
+)
 def test_task_inference(values, task):
     frame = pd.DataFrame({"x": np.arange(len(values), dtype=float), "y": values})
     assert heldout.load(frame, target="y").task == task
@@ -54,16 +68,25 @@ def test_task_override_and_its_checks():
 
 def test_fingerprints_are_canonical_and_stable_across_processes():
     a = pd.DataFrame({"x": [0.0, 1.0, np.nan], "c": ["u", None, "v"]})
-    b = pd.DataFrame({"x": [-0.0, 1, float("nan")], "c": pd.Series(["u", None, "v"], dtype="category")})
+    b = pd.DataFrame(
+        {"x": [-0.0, 1, float("nan")], "c": pd.Series(["u", None, "v"], dtype="category")}
+    )
     fa = row_fingerprints(a, pd.Series([1, 2, 3]))
     assert (fa == row_fingerprints(b, pd.Series([1.0, 2.0, 3.0]))).all()
     assert len(set(fa.tolist())) == 3
     assert (row_fingerprints(a.rename(columns={"x": "z"})) != row_fingerprints(a)).all()
-    code = ("import pandas as pd, numpy as np; from heldout.data.fingerprint import row_fingerprints;"
-            "print(row_fingerprints(pd.DataFrame({'x': [0.0, 1.0, np.nan], 'c': ['u', None, 'v']}),"
-            " pd.Series([1, 2, 3])).tolist())")
-    other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
-                           env={"PYTHONHASHSEED": "123", "PATH": ""})
+    code = (
+        "import pandas as pd, numpy as np; from heldout.data.fingerprint import row_fingerprints;"
+        "print(row_fingerprints(pd.DataFrame({'x': [0.0, 1.0, np.nan], 'c': ['u', None, 'v']}),"
+        " pd.Series([1, 2, 3])).tolist())"
+    )
+    other = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env={"PYTHONHASHSEED": "123", "PATH": ""},
+    )
     assert eval(other.stdout) == fa.tolist()
 
 
@@ -80,7 +103,9 @@ def test_bad_input_is_a_clear_data_error(tmp_path):
     with pytest.raises(DataError, match="Could not read"):
         heldout.load(tmp_path / "bad.parquet", target="y")
     frame = pd.DataFrame({"a": [1.0, 2.0, 3.0], "y": [0, 1, 0]})
-    with pytest.raises(DataError, match=r"'nope' is not in the table. The columns are: \['a', 'y'\]"):
+    with pytest.raises(
+        DataError, match=r"'nope' is not in the table. The columns are: \['a', 'y'\]"
+    ):
         heldout.load(frame, target="nope")
     with pytest.raises(DataError, match="1 missing values"):
         heldout.load(frame.assign(y=[0, None, 1]), target="y")

@@ -12,7 +12,9 @@ def test_statistics_come_from_training_rows_only():
     f = heldout.Features().fit(s.train.features)
     assert np.allclose(f.transform(s.train.features).mean(0), 0, atol=1e-5)
     val = f.transform(s.validation.features)
-    expected = (s.validation.features["bmi"] - s.train.features["bmi"].mean()) / s.train.features["bmi"].std(ddof=0)
+    expected = (s.validation.features["bmi"] - s.train.features["bmi"].mean()) / s.train.features[
+        "bmi"
+    ].std(ddof=0)
     assert np.allclose(val[:, list(s.train.schema).index("bmi")], expected, atol=1e-5)
     run = heldout.fit(s, epochs=2)
     assert run.model.features.to_dict() == f.to_dict()
@@ -30,11 +32,18 @@ def test_missing_values_and_unseen_categories():
     train = pd.DataFrame({"a": [1.0, np.nan, 3.0], "c": ["x", "y", None], "b": [True, False, True]})
     f = heldout.Features().fit(train)
     out = f.transform(pd.DataFrame({"a": [np.nan], "c": ["never-seen"], "b": [False]}))
-    assert f.output_names_ == ["a", "a=<missing>", "c=<missing>", "c=x", "c=y", "b"]   # 'a' had missing values
+    assert f.output_names_ == [
+        "a",
+        "a=<missing>",
+        "c=<missing>",
+        "c=x",
+        "c=y",
+        "b",
+    ]  # 'a' had missing values
     assert out.shape == (1, 2 + 3 + 1) and np.isfinite(out).all()
     assert out[0, 2:5].tolist() == [0.0, 0.0, 0.0]  # unseen category: all zeros, no crash
     assert out[0, 0] == pytest.approx((2.0 - 2.0) / 1.0)  # imputed with the training median (2.0)
-    assert out[0, 1] == 1.0   # ... and flagged
+    assert out[0, 1] == 1.0  # ... and flagged
 
 
 def test_many_categories_are_capped_when_said_categorical_and_encoded_as_text_otherwise():

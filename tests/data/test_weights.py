@@ -13,13 +13,20 @@ from heldout.data import weights as weighting
 
 def _table(n=40, seed=0):
     rng = np.random.default_rng(seed)
-    return pd.DataFrame({"x": rng.normal(size=n), "w": rng.integers(1, 4, n).astype(float),
-                         "label": np.where(np.arange(n) % 4 == 0, "yes", "no")})
+    return pd.DataFrame(
+        {
+            "x": rng.normal(size=n),
+            "w": rng.integers(1, 4, n).astype(float),
+            "label": np.where(np.arange(n) % 4 == 0, "yes", "no"),
+        }
+    )
 
 
 def test_the_weights_column_is_kept_beside_the_features_and_travels_with_the_rows():
     data = heldout.load(_table(), "label", weights="w", class_weight="balanced")
-    assert list(data.schema) == ["x"] and data.weights.name == "w" and data.class_weight == "balanced"
+    assert (
+        list(data.schema) == ["x"] and data.weights.name == "w" and data.class_weight == "balanced"
+    )
     part = data.take(np.array([3, 1]))
     assert part.weights.tolist() == [data.weights[3], data.weights[1]]
     assert len(part.append(part).weights) == 4
@@ -27,12 +34,17 @@ def test_the_weights_column_is_kept_beside_the_features_and_travels_with_the_row
     assert split.train.weights is not None and split.validation.class_weight == "balanced"
 
 
-@pytest.mark.parametrize("value, what", [(-1.0, "negative"), (np.nan, "missing"), (np.inf, "infinite")])
+@pytest.mark.parametrize(
+    "value, what", [(-1.0, "negative"), (np.nan, "missing"), (np.inf, "infinite")]
+)
 def test_bad_weights_name_the_column_the_rows_and_the_fix(value, what):
     frame = _table()
     frame.loc[5, "w"] = value
-    with pytest.raises(DataError, match=rf"weights column 'w' holds 1 {what} value\(s\) \(first at rows \[5\].*"
-                                        r"Weights must be finite and >= 0"):
+    with pytest.raises(
+        DataError,
+        match=rf"weights column 'w' holds 1 {what} value\(s\) \(first at rows \[5\].*"
+        r"Weights must be finite and >= 0",
+    ):
         heldout.load(frame, "label", weights="w")
 
 
@@ -49,19 +61,24 @@ def test_weights_that_count_nothing_or_are_not_numbers_are_refused():
 
 def test_training_rows_that_all_weigh_zero_are_refused_when_training():
     frame = _table(60).assign(t=np.arange(60))
-    frame.loc[:39, "w"] = 0.0   # the earliest rows, which a split by time trains on, count for nothing
+    frame.loc[:39, "w"] = (
+        0.0  # the earliest rows, which a split by time trains on, count for nothing
+    )
     split = heldout.split(heldout.load(frame, "label", weights="w", time="t"), seed=0)
     with pytest.raises(DataError, match="Every training row weighs 0 under the weights column 'w'"):
         heldout.fit(split, epochs=1)
 
 
-@pytest.mark.parametrize("spec, message", [
-    ("uniform", "class_weight must be 'balanced' or a mapping"),
-    ({"maybe": 2.0}, r"names label\(s\) \['maybe'\] that the target does not hold"),
-    ({"yes": -1.0}, "class weight of 'yes' must be a finite number >= 0"),
-    ({"yes": float("nan")}, "class weight of 'yes' must be a finite number >= 0"),
-    ({"yes": 0.0, "no": 0.0}, "Every class weight is 0"),
-])
+@pytest.mark.parametrize(
+    "spec, message",
+    [
+        ("uniform", "class_weight must be 'balanced' or a mapping"),
+        ({"maybe": 2.0}, r"names label\(s\) \['maybe'\] that the target does not hold"),
+        ({"yes": -1.0}, "class weight of 'yes' must be a finite number >= 0"),
+        ({"yes": float("nan")}, "class weight of 'yes' must be a finite number >= 0"),
+        ({"yes": 0.0, "no": 0.0}, "Every class weight is 0"),
+    ],
+)
 def test_bad_class_weights_say_what_is_wrong(spec, message):
     with pytest.raises(ConfigError, match=message):
         heldout.load(_table(), "label", class_weight=spec)
@@ -79,7 +96,7 @@ def test_balanced_weights_make_every_class_weigh_the_same_on_the_rows_they_are_l
     resolved = weighting.resolve("balanced", labels, w, ("a", "b", "c", "d"))
     totals = {c: resolved[c] * w[labels == c].sum() for c in "abc"}
     assert totals["a"] == pytest.approx(totals["b"]) == pytest.approx(totals["c"])
-    assert resolved["d"] == 1.0   # absent from these rows
+    assert resolved["d"] == 1.0  # absent from these rows
     # given weights are matched by their labels' text (a command line gives text); other classes weigh 1
     assert weighting.resolve({"1": 3}, pd.Series([0, 1]), None, (0, 1)) == {0: 1.0, 1: 3.0}
 
@@ -87,7 +104,7 @@ def test_balanced_weights_make_every_class_weigh_the_same_on_the_rows_they_are_l
 def test_weighted_statistics_equal_the_statistics_of_repeated_rows():
     rng = np.random.default_rng(1)
     for _ in range(50):
-        x = np.round(rng.normal(size=rng.integers(1, 12)), 1)   # ties included
+        x = np.round(rng.normal(size=rng.integers(1, 12)), 1)  # ties included
         w = rng.integers(0, 4, len(x)).astype(float)
         if not w.any():
             continue
@@ -95,4 +112,7 @@ def test_weighted_statistics_equal_the_statistics_of_repeated_rows():
         assert weighting.median(x, w) == pytest.approx(np.median(repeated))
         assert weighting.mean_std(x, w) == pytest.approx((repeated.mean(), repeated.std()))
         labels = pd.Series(x.astype(str))
-        assert weighting.counts(labels, w).to_dict() == pd.Series(repeated.astype(str)).value_counts().to_dict()
+        assert (
+            weighting.counts(labels, w).to_dict()
+            == pd.Series(repeated.astype(str)).value_counts().to_dict()
+        )

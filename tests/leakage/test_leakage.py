@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 import heldout
-from heldout.workflow import procedures
 from heldout.errors import DataError, LeakageError
+from heldout.workflow import procedures
 from heldout.workflow.spec import DataSpec
 
 
@@ -33,13 +33,20 @@ def no_alarms(report):
 def test_a_clean_table_raises_nothing():
     report = heldout.check(heldout.split(heldout.load(table(), target="y"), seed=0))
     assert no_alarms(report)
-    assert set(report.seconds) == {"duplicates", "near_duplicates", "entities", "time", "too_little", "target_proxy",
-                                   "resplit"}
+    assert set(report.seconds) == {
+        "duplicates",
+        "near_duplicates",
+        "entities",
+        "time",
+        "too_little",
+        "target_proxy",
+        "resplit",
+    }
 
 
 def test_exact_duplicates_across_parts_are_counted():
     base = table(300)
-    frame = pd.concat([base, base.iloc[:60]], ignore_index=True)   # 60 rows copied
+    frame = pd.concat([base, base.iloc[:60]], ignore_index=True)  # 60 rows copied
     report = heldout.check(heldout.split(heldout.load(frame, target="y"), seed=0))
     dup = [f for f in found(report, "duplicates") if "chance does not explain" in f.message]
     assert dup and all(f.severity == "error" for f in dup)
@@ -49,21 +56,30 @@ def test_exact_duplicates_across_parts_are_counted():
 
 def test_twins_with_other_labels_count_in_the_same_finding():
     base = table(300)
-    twins = base.iloc[:40].assign(y=base["y"].iloc[:40] + 100.0)   # same features, other labels
-    report = heldout.check(heldout.split(heldout.load(pd.concat([base, twins], ignore_index=True), target="y"),
-                                         seed=0))
+    twins = base.iloc[:40].assign(y=base["y"].iloc[:40] + 100.0)  # same features, other labels
+    report = heldout.check(
+        heldout.split(heldout.load(pd.concat([base, twins], ignore_index=True), target="y"), seed=0)
+    )
     test = [f for f in found(report, "duplicates") if f.message.split()[1] == "test"]
     assert len(test) == 1 and "with another" in test[0].message and test[0].severity != "info"
     twins_in_all = int(test[0].message.split(" twins in all")[0].split("; ")[-1])
-    assert twins_in_all == test[0].count   # every twin here is improbable: continuous features
+    assert twins_in_all == test[0].count  # every twin here is improbable: continuous features
 
 
 def _panel(people=150, years=4, seed=0):
     """The same people over several years: their continuous covariates repeat exactly."""
     rng = np.random.default_rng(seed)
-    person = pd.DataFrame({"height": rng.normal(170, 10, people).round(1), "income": rng.lognormal(10, 1, people),
-                           "education": rng.integers(8, 20, people)})
-    rows = pd.concat([person.assign(year_effect=rng.normal(size=people)) for _ in range(years)], ignore_index=True)
+    person = pd.DataFrame(
+        {
+            "height": rng.normal(170, 10, people).round(1),
+            "income": rng.lognormal(10, 1, people),
+            "education": rng.integers(8, 20, people),
+        }
+    )
+    rows = pd.concat(
+        [person.assign(year_effect=rng.normal(size=people)) for _ in range(years)],
+        ignore_index=True,
+    )
     rows["y"] = 0.01 * rows["height"] + 0.3 * np.log(rows["income"]) + rows.pop("year_effect")
     return rows
 
@@ -76,11 +92,17 @@ def test_entity_recurrence_in_a_panel_is_an_error():
 
 def test_a_small_share_of_copied_measurements_warns_without_stopping():
     base = table(1290, seed=3)
-    frame = pd.concat([base, base.iloc[:9]], ignore_index=True)   # a handful of repeated measurements
+    frame = pd.concat(
+        [base, base.iloc[:9]], ignore_index=True
+    )  # a handful of repeated measurements
     split = heldout.split(heldout.load(frame, target="y"), seed=0)
     report = heldout.check(split)
     dup = [f for f in found(report, "duplicates") if f.message.split()[1] == "test"]
-    assert dup and dup[0].severity == "warning" and "less than the test set's own uncertainty" in dup[0].message
+    assert (
+        dup
+        and dup[0].severity == "warning"
+        and "less than the test set's own uncertainty" in dup[0].message
+    )
     assert not report.errors
 
 
@@ -100,7 +122,9 @@ def test_test_rows_twinned_in_the_validation_part_count_too(tmp_path):
 
 def test_legitimate_repetition_in_survey_answers_is_not_an_error():
     rng = np.random.default_rng(1)
-    answers = pd.DataFrame({f"q{i}": rng.integers(1, 4, 3000) for i in range(3)})   # 27 possible answer rows
+    answers = pd.DataFrame(
+        {f"q{i}": rng.integers(1, 4, 3000) for i in range(3)}
+    )  # 27 possible answer rows
     answers["satisfied"] = (answers.sum(axis=1) + rng.integers(0, 3, 3000) > 7).astype(int)
     report = heldout.check(heldout.split(heldout.load(answers, target="satisfied"), seed=0))
     assert not report.errors
@@ -111,11 +135,17 @@ def test_near_duplicates_are_found_without_an_n_by_n_matrix():
     base = table(600)
     jittered = base.iloc[:200].copy()
     jittered[[f"x{i}" for i in range(5)]] += 1e-4
-    report = heldout.check(heldout.split(heldout.load(pd.concat([base, jittered], ignore_index=True), target="y"),
-                                         seed=0))
+    report = heldout.check(
+        heldout.split(
+            heldout.load(pd.concat([base, jittered], ignore_index=True), target="y"), seed=0
+        )
+    )
     near = found(report, "near_duplicates")
     assert near and near[0].severity == "warning" and near[0].count > 5
-    assert not found(heldout.check(heldout.split(heldout.load(table(600), target="y"), seed=0)), "near_duplicates")
+    assert not found(
+        heldout.check(heldout.split(heldout.load(table(600), target="y"), seed=0)),
+        "near_duplicates",
+    )
 
 
 def test_groups_on_both_sides_and_identifier_columns():
@@ -125,7 +155,9 @@ def test_groups_on_both_sides_and_identifier_columns():
     entity = found(leaky, "entities")
     assert entity and entity[0].severity == "error" and entity[0].count > 0
     assert not found(heldout.check(heldout.split(data, seed=0, strategy="group")), "entities")
-    with_id = heldout.check(heldout.split(heldout.load(table(400, row_id=np.arange(400) + 1000), target="y"), seed=0))
+    with_id = heldout.check(
+        heldout.split(heldout.load(table(400, row_id=np.arange(400) + 1000), target="y"), seed=0)
+    )
     ids = found(with_id, "entities")
     assert ids and ids[0].severity == "warning" and ids[0].examples == ["row_id"]
 
@@ -134,7 +166,12 @@ def test_time_like_columns_under_a_random_split():
     dates = pd.date_range("2020-01-01", periods=400, freq="D").strftime("%Y-%m-%d")
     report = heldout.check(heldout.split(heldout.load(table(400, day=dates), target="y"), seed=0))
     time = found(report, "time")
-    assert time and time[0].severity == "warning" and time[0].count > 40 and time[0].examples == ["day"]
+    assert (
+        time
+        and time[0].severity == "warning"
+        and time[0].count > 40
+        and time[0].examples == ["day"]
+    )
     by_time = heldout.load(table(400, day=pd.to_datetime(dates)), target="y", time="day")
     assert not found(heldout.check(heldout.split(by_time, seed=0, strategy="time")), "time")
 
@@ -153,7 +190,9 @@ def test_each_of_several_targets_is_checked_for_its_own_proxy():
     frame["leak"] = frame["z"] * 1000
     report = heldout.check(heldout.split(heldout.load(frame, target=["y", "z"]), seed=0))
     proxy = found(report, "target_proxy")
-    assert [f.examples for f in proxy] == [["leak"]] and "predicts the target 'z'" in proxy[0].message
+    assert [f.examples for f in proxy] == [["leak"]] and "predicts the target 'z'" in proxy[
+        0
+    ].message
 
 
 def test_re_split_after_unsealing():
@@ -164,7 +203,11 @@ def test_re_split_after_unsealing():
     heldout.Ledger().retire(first.test.seal, reason="moving on to a new split")
     again = heldout.check(heldout.split(data, seed=1))
     resplit = found(again, "resplit")
-    assert resplit and all(f.severity == "error" for f in resplit) and sum(f.count for f in resplit) > 10
+    assert (
+        resplit
+        and all(f.severity == "error" for f in resplit)
+        and sum(f.count for f in resplit) > 10
+    )
 
 
 def test_too_little_to_trust():
@@ -172,7 +215,9 @@ def test_too_little_to_trust():
     assert [f.severity for f in found(report, "too_little")] == ["warning"]
     rng = np.random.default_rng(0)
     rare = table(400, label=(rng.random(400) < 0.05).astype(int)).drop(columns="y")
-    imbalanced = heldout.check(heldout.split(heldout.load(rare, target="label"), seed=0, strategy="random"))
+    imbalanced = heldout.check(
+        heldout.split(heldout.load(rare, target="label"), seed=0, strategy="random")
+    )
     assert any("stratified" in f.message for f in found(imbalanced, "too_little"))
 
 
@@ -190,10 +235,14 @@ def test_run_stops_on_an_error_finding_unless_allowed(tmp_path):
     spec = DataSpec(source=str(path), target="y")
     with pytest.raises(LeakageError, match="--allow-leakage"):
         procedures.run_procedure(spec, out=tmp_path / "r", trials=4, population=4)
-    summary = procedures.run_procedure(spec, out=tmp_path / "r2", trials=4, population=4, allow_leakage=True)
+    summary = procedures.run_procedure(
+        spec, out=tmp_path / "r2", trials=4, population=4, allow_leakage=True
+    )
     assert summary["leakage_allowed"] and summary["leakage"][0]["kind"] == "duplicates"
-    assert any(e["kind"] == "audit" and e["payload"]["info"].get("override") == "allow_leakage"
-               for e in heldout.Ledger().entries())
+    assert any(
+        e["kind"] == "audit" and e["payload"]["info"].get("override") == "allow_leakage"
+        for e in heldout.Ledger().entries()
+    )
     assert json.loads((tmp_path / "r2" / "leakage.json").read_text())["allowed"] is True
 
 
@@ -208,22 +257,33 @@ def test_close_neighbours_by_chance_in_few_dimensions_are_not_near_duplicates():
     rng = np.random.default_rng(0)
     one_feature = pd.DataFrame({"x": rng.standard_normal(600)})
     one_feature["y"] = 2 * one_feature["x"] + rng.standard_normal(600)
-    assert not found(heldout.check(heldout.split(heldout.load(one_feature, target="y"), seed=0)), "near_duplicates")
+    assert not found(
+        heldout.check(heldout.split(heldout.load(one_feature, target="y"), seed=0)),
+        "near_duplicates",
+    )
 
 
 def _repeated_measures(column="Subject", subjects=24, days=8, seed=0):
     rng = np.random.default_rng(seed)
     subject_effect = rng.normal(0, 40, subjects)
-    rows = pd.DataFrame({column: np.repeat(np.arange(300, 300 + subjects), days),
-                         "Days": np.tile(np.arange(days), subjects),
-                         "age": np.repeat(rng.integers(20, 60, subjects), days)})   # an attribute of the subject
-    rows["Reaction"] = 250 + 10 * rows["Days"] + subject_effect[rows[column] - 300] + rng.normal(0, 20, len(rows))
+    rows = pd.DataFrame(
+        {
+            column: np.repeat(np.arange(300, 300 + subjects), days),
+            "Days": np.tile(np.arange(days), subjects),
+            "age": np.repeat(rng.integers(20, 60, subjects), days),
+        }
+    )  # an attribute of the subject
+    rows["Reaction"] = (
+        250 + 10 * rows["Days"] + subject_effect[rows[column] - 300] + rng.normal(0, 20, len(rows))
+    )
     return rows
 
 
 @pytest.mark.parametrize("column", ["Subject", "patient_id", "PacienteID", "haushalt", "k"])
 def test_an_entity_code_column_is_reported_with_the_fix(column):
-    report = heldout.check(heldout.split(heldout.load(_repeated_measures(column), target="Reaction"), seed=0))
+    report = heldout.check(
+        heldout.split(heldout.load(_repeated_measures(column), target="Reaction"), seed=0)
+    )
     entity = [f for f in found(report, "entities") if repr(column) in f.message]
     assert entity and entity[0].severity == "warning" and f"--groups {column}" in entity[0].message
 
@@ -231,8 +291,14 @@ def test_an_entity_code_column_is_reported_with_the_fix(column):
 def test_calendar_codes_and_categories_are_not_entities():
     rng = np.random.default_rng(2)
     n = 310
-    frame = pd.DataFrame({"Day": np.tile(np.arange(1, 32), 10), "Month": np.repeat(np.arange(1, 11), 31),
-                          "colour": rng.choice(["red", "green", "blue"], n), "x": rng.normal(size=n)})
+    frame = pd.DataFrame(
+        {
+            "Day": np.tile(np.arange(1, 32), 10),
+            "Month": np.repeat(np.arange(1, 11), 31),
+            "colour": rng.choice(["red", "green", "blue"], n),
+            "x": rng.normal(size=n),
+        }
+    )
     frame["y"] = frame["x"] + rng.normal(size=n)
     report = heldout.check(heldout.split(heldout.load(frame, target="y"), seed=0))
     assert not found(report, "entities")
@@ -240,6 +306,6 @@ def test_calendar_codes_and_categories_are_not_entities():
 
 def test_exact_copies_are_not_counted_again_as_near_duplicates():
     base = table(600, seed=5)
-    frame = pd.concat([base, base.iloc[:150]], ignore_index=True)   # exact copies only
+    frame = pd.concat([base, base.iloc[:150]], ignore_index=True)  # exact copies only
     report = heldout.check(heldout.split(heldout.load(frame, target="y"), seed=0))
     assert found(report, "duplicates") and not found(report, "near_duplicates")

@@ -5,7 +5,6 @@ from safetensors.torch import save_file
 
 import heldout
 from heldout import BundleError, DataError
-
 from helpers import mixed_table
 
 
@@ -68,7 +67,9 @@ def test_a_bundle_holds_no_pickled_code(trained):
     assert b"\x80\x04" not in raw[:64] and b"torch._utils" not in raw and b"__reduce__" not in raw
 
 
-def test_a_failed_write_leaves_neither_a_partial_file_nor_a_temporary(trained, tmp_path, monkeypatch):
+def test_a_failed_write_leaves_neither_a_partial_file_nor_a_temporary(
+    trained, tmp_path, monkeypatch
+):
     import os
 
     _, model, _ = trained

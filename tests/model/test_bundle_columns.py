@@ -12,7 +12,6 @@ import pytest
 
 import heldout
 from heldout.model import bundle
-
 from helpers import dated_table
 
 LEGACY = Path(__file__).parent / "legacy"
@@ -21,11 +20,15 @@ LEGACY = Path(__file__).parent / "legacy"
 def test_a_bundle_written_before_the_column_treatments_predicts_as_it_did():
     model = heldout.load_model(LEGACY / "features-v1.safetensors")
     expected = json.loads((LEGACY / "expected.json").read_text())
-    rows = pd.read_csv(LEGACY / "rows.csv")   # its dates come back as text, as they did then
+    rows = pd.read_csv(LEGACY / "rows.csv")  # its dates come back as text, as they did then
     assert model.fingerprint == expected["fingerprint"]
-    assert model.features.output_names_ == expected["names"]   # dates as seconds, no missing indicators
+    assert (
+        model.features.output_names_ == expected["names"]
+    )  # dates as seconds, no missing indicators
     assert np.array_equal(model.predict_proba(rows), np.array(expected["p"]))
-    assert [r["treatment"] for r in model.features.describe()][2] == "seconds since 1970, median-imputed, standardised"
+    assert [r["treatment"] for r in model.features.describe()][
+        2
+    ] == "seconds since 1970, median-imputed, standardised"
 
 
 @pytest.fixture(scope="module")
@@ -44,7 +47,10 @@ def test_a_text_encoder_travels_as_tensors_and_comes_back_exactly(dated_model, t
     assert {f"features.{text_index}.idf", f"features.{text_index}.components"} <= set(tensors)
     raw = path.read_bytes()
     (length,) = struct.unpack("<Q", raw[:8])
-    assert b"pickle" not in raw and len(json.loads(raw[8:8 + length])["__metadata__"]["features"]) < 200_000
+    assert (
+        b"pickle" not in raw
+        and len(json.loads(raw[8 : 8 + length])["__metadata__"]["features"]) < 200_000
+    )
     back = heldout.load_model(path)
     rows = table.drop(columns="y")
     assert back.fingerprint == model.fingerprint

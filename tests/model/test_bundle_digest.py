@@ -15,12 +15,12 @@ from heldout.model import bundle
 def _header_edited(path, edit):
     raw = path.read_bytes()
     (length,) = struct.unpack("<Q", raw[:8])
-    header = json.loads(raw[8:8 + length])
+    header = json.loads(raw[8 : 8 + length])
     edit(header)
     text = json.dumps(header, separators=(",", ":")).encode()
-    text += b" " * (length - len(text))   # the same length: the tensor bytes stay where they are
+    text += b" " * (length - len(text))  # the same length: the tensor bytes stay where they are
     assert len(text) == length
-    path.write_bytes(raw[:8] + text + raw[8 + length:])
+    path.write_bytes(raw[:8] + text + raw[8 + length :])
 
 
 def test_a_dtype_flipped_in_the_header_is_a_tamper_error_not_a_traceback(tmp_path):

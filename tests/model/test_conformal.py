@@ -13,7 +13,7 @@ from heldout import BundleError, ConfigError, LeakageError
 from heldout.model import conformal
 from heldout.model.conformal import Calibration
 
-SEEDS = 60   # independent tables: the mean coverage's standard error is about 0.005
+SEEDS = 60  # independent tables: the mean coverage's standard error is about 0.005
 
 
 @pytest.fixture(autouse=True)
@@ -25,8 +25,14 @@ def _gaussian(n: int, seed: int) -> pd.DataFrame:
     """A linear target with known Gaussian noise (sd 1)."""
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(n, 3))
-    return pd.DataFrame({"a": x[:, 0], "b": x[:, 1], "c": x[:, 2],
-                         "y": 1 + 3 * x[:, 0] - 2 * x[:, 1] + rng.normal(size=n)})
+    return pd.DataFrame(
+        {
+            "a": x[:, 0],
+            "b": x[:, 1],
+            "c": x[:, 2],
+            "y": 1 + 3 * x[:, 0] - 2 * x[:, 1] + rng.normal(size=n),
+        }
+    )
 
 
 def _blobs(n: int, seed: int) -> pd.DataFrame:
@@ -39,12 +45,17 @@ def _blobs(n: int, seed: int) -> pd.DataFrame:
 
 def test_the_threshold_is_the_split_conformal_order_statistic():
     calibration = Calibration("residual", np.arange(1.0, 11.0))
-    assert [calibration.threshold(level) for level in (0.5, 0.8, 0.9, 0.95)] == [6.0, 9.0, 10.0, np.inf]
+    assert [calibration.threshold(level) for level in (0.5, 0.8, 0.9, 0.95)] == [
+        6.0,
+        9.0,
+        10.0,
+        np.inf,
+    ]
     rng = np.random.default_rng(0)
-    for n in (1, 7, 9, 10, 14, 24, 99, 250):   # 9, 14, 24: float arithmetic misses an integer
+    for n in (1, 7, 9, 10, 14, 24, 99, 250):  # 9, 14, 24: float arithmetic misses an integer
         scores = np.sort(rng.exponential(size=n))
         for level in (0.1, 0.5, 0.8, 0.9, 0.95, 0.99):
-            k = int(np.ceil(round((n + 1) * level, 9)))   # ceil((n + 1)(1 - alpha)), exactly
+            k = int(np.ceil(round((n + 1) * level, 9)))  # ceil((n + 1)(1 - alpha)), exactly
             expected = scores[k - 1] if k <= n else np.inf
             assert Calibration("residual", scores).threshold(level) == expected, (n, level)
 
@@ -54,7 +65,9 @@ def test_equal_weights_of_any_scale_give_the_unweighted_threshold_and_heavy_rows
     plain = Calibration("residual", scores)
     for weight in (1.0, 0.01, 1000.0):
         weighted = Calibration("residual", scores, np.full(40, weight))
-        assert [weighted.threshold(lv) for lv in (0.5, 0.9)] == [plain.threshold(lv) for lv in (0.5, 0.9)]
+        assert [weighted.threshold(lv) for lv in (0.5, 0.9)] == [
+            plain.threshold(lv) for lv in (0.5, 0.9)
+        ]
     heavy_tail = Calibration("residual", scores, np.r_[np.ones(30), np.full(10, 5.0)])
     assert heavy_tail.threshold(0.5) > plain.threshold(0.5)
 
@@ -69,7 +82,9 @@ def test_ninety_percent_intervals_cover_ninety_percent_of_new_rows_over_many_see
         assert model.calibration.info["rows"] == len(split.validation) == 80
         new = _gaussian(4000, 10_000 + seed)
         bounds = model.predict_interval(new.drop(columns="y"), 0.9)
-        covered.append(float(((bounds["lower"] <= new["y"]) & (new["y"] <= bounds["upper"])).mean()))
+        covered.append(
+            float(((bounds["lower"] <= new["y"]) & (new["y"] <= bounds["upper"])).mean())
+        )
         widths.append(float((bounds["upper"] - bounds["lower"]).mean()))
     assert 0.88 <= np.mean(covered) <= 0.92, np.mean(covered)
     # the oracle interval for sd-1 noise is ±1.645: calibrated widths scatter around 3.29
@@ -100,8 +115,12 @@ def test_the_calibration_travels_in_the_bundle_as_numbers(regression_split, tmp_
     assert back.fingerprint == model.fingerprint
     assert np.array_equal(back.calibration.scores, model.calibration.scores)
     rows = _gaussian(20, 5).drop(columns="y")
-    pd.testing.assert_frame_equal(back.predict_interval(rows, 0.8), model.predict_interval(rows, 0.8))
-    without = heldout.load_model(Path(__file__).parent / "unscaled" / "regression-before-scale.safetensors")
+    pd.testing.assert_frame_equal(
+        back.predict_interval(rows, 0.8), model.predict_interval(rows, 0.8)
+    )
+    without = heldout.load_model(
+        Path(__file__).parent / "unscaled" / "regression-before-scale.safetensors"
+    )
     assert without.calibration is None
     with pytest.raises(BundleError, match="no conformal calibration.*Train it again"):
         without.predict_interval(rows)
@@ -116,7 +135,12 @@ def test_a_calibration_changes_the_fingerprint_and_weights_of_zero_drop_out(regr
     split = heldout.split(heldout.load(table, target="y", weights="w"), seed=0)
     weighted = heldout.fit(split, model="linear", optimizer="gd", lr=0.1).model
     positive = int((split.validation.weights > 0).sum())
-    assert weighted.calibration.info["rows"] == len(weighted.calibration.weights) == positive < len(split.validation)
+    assert (
+        weighted.calibration.info["rows"]
+        == len(weighted.calibration.weights)
+        == positive
+        < len(split.validation)
+    )
 
 
 @pytest.mark.parametrize("level", [0, 1, 90, -0.1, True, "0.9", float("nan")])
@@ -127,14 +151,18 @@ def test_a_level_outside_zero_to_one_is_refused_with_the_fix(regression_split, l
 
 
 def test_intervals_and_sets_belong_to_their_tasks(regression_split):
-    regressor = heldout.fit(regression_split, model="linear", optimizer="gd", lr=0.1, epochs=3).model
+    regressor = heldout.fit(
+        regression_split, model="linear", optimizer="gd", lr=0.1, epochs=3
+    ).model
     with pytest.raises(ConfigError, match="Use predict_interval"):
         regressor.predict_set(_gaussian(3, 1))
     split = heldout.split(heldout.load(_blobs(200, 0), target="label"), seed=0)
     classifier = heldout.fit(split, model="linear", optimizer="gd", lr=1.0, epochs=3).model
     with pytest.raises(ConfigError, match="Use predict_set"):
         classifier.predict_interval(_blobs(3, 1))
-    every = classifier.predict_set(_blobs(3, 1).drop(columns="label"), 0.999)   # too few rows: every class
+    every = classifier.predict_set(
+        _blobs(3, 1).drop(columns="label"), 0.999
+    )  # too few rows: every class
     assert every == [("p", "q", "r")] * 3
 
 
@@ -144,7 +172,9 @@ def test_only_rows_the_scoring_model_did_not_train_on_calibrate(regression_split
         conformal.calibrate(run.model, regression_split.test)
     with pytest.raises(LeakageError, match="trained on these rows"):
         conformal.calibrate(run.model, regression_split.train)
-    refit = heldout.tune(regression_split, candidates=["linear+mse"], trials=1, population=1).refit(regression_split)
+    refit = heldout.tune(regression_split, candidates=["linear+mse"], trials=1, population=1).refit(
+        regression_split
+    )
     with pytest.raises(LeakageError, match="as a refit does"):
         conformal.calibrate(refit.model, regression_split.validation)
 
@@ -153,10 +183,13 @@ def test_the_look_measures_the_coverage_once_with_its_interval(regression_split)
     model = heldout.fit(regression_split, model="linear", optimizer="gd", lr=0.1).model
     result = heldout.evaluate(model, regression_split)
     measured = result.metrics["conformal"]
-    assert measured["level"] == conformal.LEVEL and measured["rows"] == len(regression_split.test) == 60
+    assert (
+        measured["level"] == conformal.LEVEL
+        and measured["rows"] == len(regression_split.test) == 60
+    )
     low, high = measured["interval_95"]
     assert 0 <= low < measured["coverage"] < high <= 1 and measured["mean_width"] > 0
-    assert result.unsealings == 1   # the coverage came with the one look, not a second
+    assert result.unsealings == 1  # the coverage came with the one look, not a second
     entry = [e for e in heldout.Ledger(result.ledger).entries() if e["kind"] == "unseal"][-1]
     assert entry["payload"]["metrics"]["conformal"]["coverage"] == measured["coverage"]
 
@@ -167,5 +200,10 @@ def test_a_population_s_members_are_calibrated_as_each_would_be_alone():
     run = heldout.fit(split, model="mlp", hidden=(8,), lr=[0.003, 0.03, 0.3], epochs=10)
     for model in run.models:
         alone = conformal.calibrate(model, split.validation)
-        assert np.array_equal(model.calibration.scores, alone.scores) and model.calibration.info == alone.info
-    assert len({m.calibration.scores.tobytes() for m in run.models}) == 3   # each member's own scores
+        assert (
+            np.array_equal(model.calibration.scores, alone.scores)
+            and model.calibration.info == alone.info
+        )
+    assert (
+        len({m.calibration.scores.tobytes() for m in run.models}) == 3
+    )  # each member's own scores

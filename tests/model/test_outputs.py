@@ -38,16 +38,24 @@ def test_the_linear_model_recovers_each_targets_coefficients_as_scikit_learn_doe
     split, run = fitted
     model = run.model
     assert model.targets == TARGETS and model.n_outputs == 3 and model.params[-1].shape == (3,)
-    reference = LinearRegression().fit(split.train.features, split.train.target)   # multi-output, same rows
+    reference = LinearRegression().fit(
+        split.train.features, split.train.target
+    )  # multi-output, same rows
     at_zero = model.predict(pd.DataFrame(np.zeros((1, 3)), columns=COLUMNS))[0]
-    slopes = (model.predict(pd.DataFrame(np.eye(3), columns=COLUMNS)) - at_zero).T   # [targets, features]
+    slopes = (
+        model.predict(pd.DataFrame(np.eye(3), columns=COLUMNS)) - at_zero
+    ).T  # [targets, features]
     scale = np.abs(reference.coef_).max(1, keepdims=True)
     assert np.abs(slopes - reference.coef_).max() == pytest.approx(0, abs=1e-4 * scale.max())
-    assert (np.abs(slopes - reference.coef_) <= 1e-4 * scale).all()   # each target to 1e-4 of its own scale
+    assert (
+        np.abs(slopes - reference.coef_) <= 1e-4 * scale
+    ).all()  # each target to 1e-4 of its own scale
     np.testing.assert_allclose(at_zero, reference.intercept_, rtol=1e-5, atol=1e-5)
-    predicted = model.predict(split.validation)   # in each target's units
+    predicted = model.predict(split.validation)  # in each target's units
     assert predicted.shape == (len(split.validation), 3)
-    np.testing.assert_allclose(predicted, reference.predict(split.validation.features), rtol=1e-5, atol=1e-4)
+    np.testing.assert_allclose(
+        predicted, reference.predict(split.validation.features), rtol=1e-5, atol=1e-4
+    )
 
 
 def test_the_score_holds_each_target_in_its_units_and_all_together_standardised(fitted):
@@ -62,9 +70,13 @@ def test_the_score_holds_each_target_in_its_units_and_all_together_standardised(
         low, high = one["interval_95"]["rmse"]
         assert low < one["rmse"] < high and set(one["interval_95"]) == {"rmse", "mae", "r2"}
         assert len(scored["diagnostics"]["targets"][name]["residual"]) == len(rows)
-    assert scored["targets"]["y2"]["rmse"] > 1000 * scored["targets"]["y3"]["rmse"]   # units, not standardised
+    assert (
+        scored["targets"]["y2"]["rmse"] > 1000 * scored["targets"]["y3"]["rmse"]
+    )  # units, not standardised
     std = np.array(model.target_scale.std)
-    assert scored["rmse"] == pytest.approx(np.sqrt(np.mean(((truth - predicted) / std) ** 2)), rel=1e-6)
+    assert scored["rmse"] == pytest.approx(
+        np.sqrt(np.mean(((truth - predicted) / std) ** 2)), rel=1e-6
+    )
     assert scored["r2"] == pytest.approx(np.mean([scored["targets"][n]["r2"] for n in TARGETS]))
     # what every epoch monitors is the overall rmse the search selects on
     assert run.history["val_metric"][run.best_epoch] == pytest.approx(scored["rmse"], rel=1e-4)
@@ -75,16 +87,22 @@ def test_the_bundle_keeps_the_targets_and_intervals_come_per_target(fitted, tmp_
     model = run.model
     model.save(tmp_path / "m.safetensors")
     back = heldout.load_model(tmp_path / "m.safetensors")
-    assert back.targets == TARGETS and back.target == list(TARGETS) and back.fingerprint == model.fingerprint
+    assert (
+        back.targets == TARGETS
+        and back.target == list(TARGETS)
+        and back.fingerprint == model.fingerprint
+    )
     np.testing.assert_array_equal(back.predict(split.validation), model.predict(split.validation))
     bounds = back.predict_interval(split.validation.features, 0.9)
     assert list(bounds.columns) == [f"{t}_{side}" for t in TARGETS for side in ("lower", "upper")]
     widths = np.array([(bounds[f"{t}_upper"] - bounds[f"{t}_lower"]).iloc[0] for t in TARGETS])
-    assert widths[1] > 100 * widths[0] > 100 * widths[2]   # each target's own scores, in its units
+    assert widths[1] > 100 * widths[0] > 100 * widths[2]  # each target's own scores, in its units
     assert back.calibration.scores.shape == (len(split.validation), 3)
     predicted = model.predict(split.validation)
-    assert ((bounds[[f"{t}_lower" for t in TARGETS]].to_numpy() < predicted)
-            & (predicted < bounds[[f"{t}_upper" for t in TARGETS]].to_numpy())).all()
+    assert (
+        (bounds[[f"{t}_lower" for t in TARGETS]].to_numpy() < predicted)
+        & (predicted < bounds[[f"{t}_upper" for t in TARGETS]].to_numpy())
+    ).all()
 
 
 def test_the_one_look_scores_each_target_with_its_baseline_and_coverage(fitted):
@@ -96,7 +114,10 @@ def test_the_one_look_scores_each_target_with_its_baseline_and_coverage(fitted):
         assert set(one["interval_95"]) == {"rmse", "mae", "r2"}
         assert one["versus"]["baseline"]["rmse"]["verdict"] == "better"
         assert one["conformal"]["level"] == 0.9 and 0.6 < one["conformal"]["coverage"] <= 1
-    assert metrics["versus"]["baseline"]["r2"]["verdict"] == "better" and "rmse" in metrics["interval_95"]
+    assert (
+        metrics["versus"]["baseline"]["r2"]["verdict"] == "better"
+        and "rmse" in metrics["interval_95"]
+    )
     # the baseline predicts each target's training mean: its overall standardised rmse is about 1
     assert 0.8 < metrics["versus"]["baseline"]["rmse"]["value"] < 1.2
     assert set(evaluation.diagnostics["targets"]) == set(TARGETS)

@@ -27,8 +27,11 @@ def test_an_overconfident_model_has_its_known_calibration_error():
     y = np.concatenate([np.arange(50) < 10, np.arange(50) < 30]).astype(int)
     r = reliability(y, binary(said))
     assert r["ece"] == pytest.approx(0.5 * 0.3)
-    assert r["bins"] == {"confidence": pytest.approx([0.2, 0.9]), "frequency": pytest.approx([0.2, 0.6]),
-                         "count": [50, 50]}   # tied probabilities share one bin
+    assert r["bins"] == {
+        "confidence": pytest.approx([0.2, 0.9]),
+        "frequency": pytest.approx([0.2, 0.6]),
+        "count": [50, 50],
+    }  # tied probabilities share one bin
 
 
 def test_a_multiclass_model_is_read_on_its_top_label():
@@ -41,12 +44,14 @@ def test_a_multiclass_model_is_read_on_its_top_label():
 
 def test_the_bins_are_scikit_learns_equal_mass_bins():
     rng = np.random.default_rng(0)
-    p = rng.beta(0.5, 0.5, 3_000)                  # most rows near 0 and 1, as a confident model's
-    y = (rng.uniform(size=3_000) < p ** 1.5).astype(int)   # and miscalibrated
+    p = rng.beta(0.5, 0.5, 3_000)  # most rows near 0 and 1, as a confident model's
+    y = (rng.uniform(size=3_000) < p**1.5).astype(int)  # and miscalibrated
     r = reliability(y, binary(p))
     frequency, confidence = calibration_curve(y, p, n_bins=BINS, strategy="quantile")
-    assert r["bins"]["frequency"] == pytest.approx(frequency) and r["bins"]["confidence"] == pytest.approx(confidence)
-    assert r["bins"]["count"] == [300] * BINS       # equal mass
+    assert r["bins"]["frequency"] == pytest.approx(frequency) and r["bins"][
+        "confidence"
+    ] == pytest.approx(confidence)
+    assert r["bins"]["count"] == [300] * BINS  # equal mass
     gaps = np.abs(frequency - confidence)
     assert r["ece"] == pytest.approx(gaps.mean()) and r["ece"] > 0.05
 

@@ -8,11 +8,17 @@ from heldout.nn.dense import ACTIVATIONS
 from heldout.nn.family import make_family
 
 
-@pytest.mark.parametrize("model, activation", [("linear", "relu")] + [("mlp", a) for a in ACTIVATIONS])
+@pytest.mark.parametrize(
+    "model, activation", [("linear", "relu")] + [("mlp", a) for a in ACTIVATIONS]
+)
 @pytest.mark.parametrize("K", [1, 3])
-@pytest.mark.parametrize("outputs, loss", [(1, "mse"), (1, "log_loss"), (3, "cross_entropy"), (1, "huber")])
+@pytest.mark.parametrize(
+    "outputs, loss", [(1, "mse"), (1, "log_loss"), (3, "cross_entropy"), (1, "huber")]
+)
 @pytest.mark.parametrize("per_member_rows", [False, True])
-def test_hand_written_gradients_match_autograd(model, activation, K, outputs, loss, per_member_rows):
+def test_hand_written_gradients_match_autograd(
+    model, activation, K, outputs, loss, per_member_rows
+):
     gen = torch.Generator().manual_seed(0)
     fam = make_family(model, hidden=(5, 4), activation=activation, init=None)
     params = [p.double() for p in fam.init(6, outputs, seeds=list(range(K)))]
@@ -33,11 +39,13 @@ def test_hand_written_gradients_match_autograd(model, activation, K, outputs, lo
         assert g.shape == r.shape and torch.allclose(g, r, atol=1e-10)
 
 
-@pytest.mark.parametrize("model, loss", [("linear", "mse"), ("linear", "log_loss"), ("linear", "huber"),
-                                         ("mlp", "mse")])
+@pytest.mark.parametrize(
+    "model, loss", [("linear", "mse"), ("linear", "log_loss"), ("linear", "huber"), ("mlp", "mse")]
+)
 def test_streamed_full_batch_pass_equals_one_pass(model, loss):
     """Over many rows the full-batch gradient is summed over cache-sized chunks on every core."""
     from heldout.nn import _chunks as batches
+
     gen = torch.Generator().manual_seed(1)
     n = batches.STREAM_MIN_ROWS + 1234
     X = torch.randn(n, 5, generator=gen, dtype=torch.float64)
@@ -53,16 +61,20 @@ def test_streamed_full_batch_pass_equals_one_pass(model, loss):
 
 def test_batches_are_slices_of_one_seeded_permutation_per_fold():
     from heldout.train._batches import Block
+
     X, y = torch.arange(20.0).view(10, 2), torch.arange(10.0)
     shared = Block.shared(X, y)
     perm = torch.randperm(10, generator=torch.Generator().manual_seed(7))
     got = [yb.tolist() for _, yb, _, _ in shared.epoch(4, shared.generators(7), None)]
-    assert got == [perm[i:i + 4].tolist() for i in range(0, 10, 4)]
-    folded = Block.folded([X[:6], X[6:]], [y[:6], y[6:]])   # folds of 6 and 4 rows
+    assert got == [perm[i : i + 4].tolist() for i in range(0, 10, 4)]
+    folded = Block.folded([X[:6], X[6:]], [y[:6], y[6:]])  # folds of 6 and 4 rows
     fold = torch.tensor([0, 1, 1])
     batches = list(folded.epoch(4, folded.generators(7), fold))
     first = torch.randperm(6, generator=torch.Generator().manual_seed(7))
     second = torch.randperm(4, generator=torch.Generator().manual_seed(7)) + 6
-    assert batches[0][1][0].tolist() == first[:4].tolist() and batches[0][1][2].tolist() == second.tolist()
-    _, y_tail, w_tail, rows = batches[1]                    # the 4-row fold has no rows left: weight 0
+    assert (
+        batches[0][1][0].tolist() == first[:4].tolist()
+        and batches[0][1][2].tolist() == second.tolist()
+    )
+    _, y_tail, w_tail, rows = batches[1]  # the 4-row fold has no rows left: weight 0
     assert y_tail[0].tolist() == first[4:].tolist() and rows.tolist() == [2, 0, 0]

@@ -7,7 +7,7 @@ import torch.nn.functional as F
 from sklearn import metrics as sk
 
 from heldout import ConfigError
-from heldout.nn import losses, metrics
+from heldout.nn import losses
 from heldout.nn.task import get as get_task
 
 
@@ -26,12 +26,18 @@ def test_regression_losses():
 def test_classification_losses():
     out, y = _out(), torch.tensor([0, 1, 1, 0, 1, 0, 0], dtype=torch.float64)
     assert losses.log_loss(out, y)[1] == pytest.approx(
-        sk.log_loss(y.numpy(), torch.sigmoid(out[1, :, 0]).numpy()))
+        sk.log_loss(y.numpy(), torch.sigmoid(out[1, :, 0]).numpy())
+    )
     assert losses.hinge(out, y)[0] == pytest.approx(
-        sk.hinge_loss(2 * y.numpy() - 1, out[0, :, 0].numpy()))
+        sk.hinge_loss(2 * y.numpy() - 1, out[0, :, 0].numpy())
+    )
     multi, labels = _out(o=4), torch.tensor([0, 3, 1, 2, 2, 0, 3])
-    assert losses.log_loss(multi, labels)[0] == pytest.approx(F.cross_entropy(multi[0], labels).item())
-    assert losses.hinge(multi, labels)[1] == pytest.approx(F.multi_margin_loss(multi[1], labels).item())
+    assert losses.log_loss(multi, labels)[0] == pytest.approx(
+        F.cross_entropy(multi[0], labels).item()
+    )
+    assert losses.hinge(multi, labels)[1] == pytest.approx(
+        F.multi_margin_loss(multi[1], labels).item()
+    )
 
 
 def test_losses_are_checked_against_the_task():
@@ -45,8 +51,10 @@ def test_losses_are_checked_against_the_task():
 
 
 def test_gradients_of_the_losses_match_finite_differences():
-    for name, o, y in [("huber", 1, torch.randn(7, dtype=torch.float64)),
-                       ("log_loss", 3, torch.tensor([0, 2, 1, 1, 0, 2, 0]))]:
+    for name, o, y in [
+        ("huber", 1, torch.randn(7, dtype=torch.float64)),
+        ("log_loss", 3, torch.tensor([0, 2, 1, 1, 0, 2, 0])),
+    ]:
         out = _out(K=1, o=o).requires_grad_()
         assert torch.autograd.gradcheck(lambda t: losses.LOSSES[name](t, y), (out,))
 
@@ -61,20 +69,27 @@ def test_metrics():
     assert r["r2"] == pytest.approx(sk.r2_score([1, 2, 3], [1, 2, 4]))
 
 
-@pytest.mark.parametrize("name, o, target", [
-    ("mse", 1, lambda: torch.randn(7, dtype=torch.float64)),
-    ("mae", 1, lambda: torch.randn(7, dtype=torch.float64)),
-    ("huber", 1, lambda: torch.randn(7, dtype=torch.float64) * 3),
-    ("log_loss", 1, lambda: torch.tensor([0.0, 1, 1, 0, 1, 0, 0], dtype=torch.float64)),
-    ("log_loss", 3, lambda: torch.tensor([0, 2, 1, 1, 0, 2, 0])),
-    ("hinge", 1, lambda: torch.tensor([0.0, 1, 1, 0, 1, 0, 0], dtype=torch.float64)),
-    ("hinge", 3, lambda: torch.tensor([0, 2, 1, 1, 0, 2, 0])),
-])
+@pytest.mark.parametrize(
+    "name, o, target",
+    [
+        ("mse", 1, lambda: torch.randn(7, dtype=torch.float64)),
+        ("mae", 1, lambda: torch.randn(7, dtype=torch.float64)),
+        ("huber", 1, lambda: torch.randn(7, dtype=torch.float64) * 3),
+        ("log_loss", 1, lambda: torch.tensor([0.0, 1, 1, 0, 1, 0, 0], dtype=torch.float64)),
+        ("log_loss", 3, lambda: torch.tensor([0, 2, 1, 1, 0, 2, 0])),
+        ("hinge", 1, lambda: torch.tensor([0.0, 1, 1, 0, 1, 0, 0], dtype=torch.float64)),
+        ("hinge", 3, lambda: torch.tensor([0, 2, 1, 1, 0, 2, 0])),
+    ],
+)
 @pytest.mark.parametrize("weighted", [False, True])
 def test_value_and_grad_matches_autograd_of_the_mean(name, o, target, weighted):
     """The closed forms the engine starts its backward pass from, against autograd."""
     out, y = _out(K=2, o=o), target()
-    w = torch.tensor([[1.0, 1, 1, 1, 1, 0, 0], [1.0, 1, 0, 1, 1, 1, 1]], dtype=torch.float64) if weighted else None
+    w = (
+        torch.tensor([[1.0, 1, 1, 1, 1, 0, 0], [1.0, 1, 0, 1, 1, 1, 1]], dtype=torch.float64)
+        if weighted
+        else None
+    )
     value, grad = losses.value_and_grad(name, out, y, w)
     ref = out.clone().requires_grad_()
     ref_value = losses.LOSSES[name](ref, y, w)

@@ -26,7 +26,10 @@ def test_a_loss_of_several_outputs_is_the_mean_of_each_outputs_loss(name, folded
     out, y = _data(folded=folded)
     w = torch.rand(out.shape[0], out.shape[1], dtype=torch.float64)
     for weights in (None, w):
-        each = [losses.LOSSES[name](out[..., j:j + 1], y[..., j], weights) for j in range(out.shape[-1])]
+        each = [
+            losses.LOSSES[name](out[..., j : j + 1], y[..., j], weights)
+            for j in range(out.shape[-1])
+        ]
         torch.testing.assert_close(losses.LOSSES[name](out, y, weights), torch.stack(each).mean(0))
 
 
@@ -48,7 +51,8 @@ def test_the_monitored_rmse_of_several_outputs_is_the_root_of_their_mean_square(
     rows = regression.monitor_rows(out, y)
     assert rows.shape == (1, 9)
     assert regression.finish_monitor(rows.mean(-1)).item() == pytest.approx(
-        np.sqrt(sk.mean_squared_error(y.numpy(), out[0].numpy())))
+        np.sqrt(sk.mean_squared_error(y.numpy(), out[0].numpy()))
+    )
 
 
 def test_scores_of_several_targets_are_uniform_averages_and_their_resampling_form_agrees():
@@ -58,15 +62,25 @@ def test_scores_of_several_targets_are_uniform_averages_and_their_resampling_for
     w = rng.integers(1, 4, size=40).astype(float)
     for weights in (None, w):
         scored = regression.score(y, p, weights)
-        assert scored["rmse"] == pytest.approx(np.sqrt(sk.mean_squared_error(y, p, sample_weight=weights)))
-        assert scored["mae"] == pytest.approx(np.mean([sk.mean_absolute_error(y[:, j], p[:, j], sample_weight=weights)
-                                                       for j in range(2)]))
-        assert scored["r2"] == pytest.approx(np.mean([sk.r2_score(y[:, j], p[:, j], sample_weight=weights)
-                                                      for j in range(2)]))
-        resampled = regression.weighted(y, p)(np.ones((1, 40)) if weights is None else weights[None])
+        assert scored["rmse"] == pytest.approx(
+            np.sqrt(sk.mean_squared_error(y, p, sample_weight=weights))
+        )
+        assert scored["mae"] == pytest.approx(
+            np.mean(
+                [sk.mean_absolute_error(y[:, j], p[:, j], sample_weight=weights) for j in range(2)]
+            )
+        )
+        assert scored["r2"] == pytest.approx(
+            np.mean([sk.r2_score(y[:, j], p[:, j], sample_weight=weights) for j in range(2)])
+        )
+        resampled = regression.weighted(y, p)(
+            np.ones((1, 40)) if weights is None else weights[None]
+        )
         for name in ("rmse", "mae", "r2"):
             assert resampled[name][0] == pytest.approx(scored[name])
-    one = regression.weighted(y[:, 0], p[:, 0])(np.ones((1, 40)))   # one target: the one-target metrics
+    one = regression.weighted(y[:, 0], p[:, 0])(
+        np.ones((1, 40))
+    )  # one target: the one-target metrics
     assert one["rmse"][0] == pytest.approx(regression.score(y[:, 0], p[:, 0])["rmse"])
 
 

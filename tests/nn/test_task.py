@@ -23,7 +23,11 @@ def test_a_task_is_its_name_and_survives_json_and_pickle():
 
 def test_each_task_owns_its_losses_metrics_and_candidates():
     regression, binary, multiclass = (get(n) for n in ("regression", "binary", "multiclass"))
-    assert (regression.losses[0], binary.losses[0], multiclass.losses[0]) == ("mse", "log_loss", "cross_entropy")
+    assert (regression.losses[0], binary.losses[0], multiclass.losses[0]) == (
+        "mse",
+        "log_loss",
+        "cross_entropy",
+    )
     assert (regression.monitor, binary.monitor) == ("rmse", "accuracy")
     assert (regression.selection, multiclass.selection) == ("rmse", "log_loss")
     assert regression.candidates == ("linear+mse", "linear+huber", "mlp+mse")
@@ -55,8 +59,13 @@ def test_the_task_checks_the_target_it_is_given():
 
 def test_no_code_outside_the_task_branches_on_its_name():
     from pathlib import Path
+
     package = Path(heldout.__file__).parent
-    offenders = [f"{p.relative_to(package)}:{i}" for p in package.rglob("*.py") if p.name != "task.py"
-                 for i, line in enumerate(p.read_text().splitlines(), 1)
-                 if any(f'{op} "{name}"' in line for op in ("==", "!=") for name in TASKS)]
+    offenders = [
+        f"{p.relative_to(package)}:{i}"
+        for p in package.rglob("*.py")
+        if p.name != "task.py"
+        for i, line in enumerate(p.read_text().splitlines(), 1)
+        if any(f'{op} "{name}"' in line for op in ("==", "!=") for name in TASKS)
+    ]
     assert offenders == []

@@ -41,9 +41,11 @@ def test_a_weighted_share_gets_the_bootstrap_and_equal_weights_keep_the_exact_in
     y, prediction = _case("binary", n=80)
     exact, _ = metrics.intervals(task, y, prediction)
     same, _ = metrics.intervals(task, y, prediction, weights=np.full(len(y), 2.0))
-    assert same["accuracy"] == exact["accuracy"]   # Clopper–Pearson, a count of successes
+    assert same["accuracy"] == exact["accuracy"]  # Clopper–Pearson, a count of successes
     w = np.where(y == 1, 3.0, 1.0)
-    weighted, versus = metrics.intervals(task, y, prediction, {"half": np.full(len(y), 0.5)}, weights=w)
+    weighted, versus = metrics.intervals(
+        task, y, prediction, {"half": np.full(len(y), 0.5)}, weights=w
+    )
     value = task.score(y, prediction, w)
     for m in task.metrics:
         assert weighted[m][0] <= value[m] <= weighted[m][1], m

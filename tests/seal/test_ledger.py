@@ -26,7 +26,10 @@ def test_every_evaluation_is_recorded_with_its_metrics_and_counted():
     assert second.unsealings == 2
     unseals = [e for e in Ledger().entries() if e["kind"] == "unseal"]
     assert len(unseals) == 2
-    assert unseals[-1]["seal"] == split.test.seal and unseals[-1]["payload"]["model"] == model.fingerprint
+    assert (
+        unseals[-1]["seal"] == split.test.seal
+        and unseals[-1]["payload"]["model"] == model.fingerprint
+    )
     assert unseals[-1]["payload"]["metrics"]["accuracy"] == second.metrics["accuracy"]
 
 
@@ -55,8 +58,10 @@ def test_verify_detects_edited_deleted_and_truncated_entries():
     assert led.verify().ok and led.verify().entries == 3
 
     db = sqlite3.connect(led.path)
-    db.execute("UPDATE entries SET payload = replace(payload, '\"accuracy\":', '\"accuracy\":0.99,\"x\":') "
-               "WHERE seq = 2")
+    db.execute(
+        'UPDATE entries SET payload = replace(payload, \'"accuracy":\', \'"accuracy":0.99,"x":\') '
+        "WHERE seq = 2"
+    )
     db.commit()
     assert any("entry 2" in p and "edited" in p for p in led.verify().problems)
 
@@ -68,8 +73,10 @@ def test_verify_detects_edited_deleted_and_truncated_entries():
     db.commit()
     assert any("head records 3" in p and "deleted from the end" in p for p in led.verify().problems)
     db.close()
-    with pytest.raises(LedgerError, match="fails verification: its head records 3 entries and it holds 1"):
-        led.record_audit("x", {})   # appending would hide the loss
+    with pytest.raises(
+        LedgerError, match="fails verification: its head records 3 entries and it holds 1"
+    ):
+        led.record_audit("x", {})  # appending would hide the loss
 
 
 def test_a_head_behind_the_entries_is_not_tampering_and_the_next_entry_repairs_it(tmp_path):
@@ -77,7 +84,7 @@ def test_a_head_behind_the_entries_is_not_tampering_and_the_next_entry_repairs_i
     led.seal("abc", np.array([1, 2], dtype=np.uint64), {})
     behind = led.head_path.read_text()
     led.record_audit("abc", {})
-    led.head_path.write_text(behind)   # as if the writer died between its commit and the head
+    led.head_path.write_text(behind)  # as if the writer died between its commit and the head
     assert led.verify().ok
     led.record_audit("abc", {})
     assert json.loads(led.head_path.read_text())["entries"] == 3 and led.verify().ok
@@ -105,7 +112,12 @@ def test_repeated_looks_at_one_model_are_told_apart_from_other_models():
         other = heldout.evaluate(second, split)
     assert (other.unsealings, other.models) == (3, 2)
     assert other.to_dict()["models"] == 2 and other.to_dict()["ledger_count"] == 3
-    assert other.ledger == other.to_dict()["ledger"] == str(Ledger().folder) == os.environ["HELDOUT_HOME"]
+    assert (
+        other.ledger
+        == other.to_dict()["ledger"]
+        == str(Ledger().folder)
+        == os.environ["HELDOUT_HOME"]
+    )
     with pytest.raises(SealedError, match="already evaluated 3 time.*by 2 distinct models"):
         heldout.evaluate(second, split, strict=True)
 
@@ -123,7 +135,9 @@ def test_the_default_ledger_is_the_project_s_then_the_user_s(tmp_path, monkeypat
     monkeypatch.chdir(_nested(tmp_path / "project", git=True))
     assert home() == tmp_path / "project" / ".heldout"
     (tmp_path / "worktree").mkdir()
-    (tmp_path / "worktree" / ".git").write_text("gitdir: /elsewhere\n")   # a git worktree's .git is a file
+    (tmp_path / "worktree" / ".git").write_text(
+        "gitdir: /elsewhere\n"
+    )  # a git worktree's .git is a file
     monkeypatch.chdir(tmp_path / "worktree")
     assert home() == tmp_path / "worktree" / ".heldout"
 
@@ -143,7 +157,8 @@ def test_a_new_ledger_records_its_fingerprint_version():
     heldout.split(heldout.datasets.load("iris"), seed=0)
     db = sqlite3.connect(Ledger().path)
     assert db.execute("SELECT value FROM meta WHERE key = 'fingerprint_version'").fetchone() == (
-        str(FINGERPRINT_VERSION),)
+        str(FINGERPRINT_VERSION),
+    )
     db.close()
     assert Ledger().fingerprint_version() == FINGERPRINT_VERSION
 
@@ -152,7 +167,7 @@ def test_a_new_ledger_records_its_fingerprint_version():
 def test_a_ledger_of_another_fingerprint_version_is_refused_with_the_fix(older):
     split = heldout.split(heldout.datasets.load("iris"), seed=0)
     db = sqlite3.connect(Ledger().path)
-    if older == "no meta table":    # a ledger from before versions were recorded holds version 1
+    if older == "no meta table":  # a ledger from before versions were recorded holds version 1
         db.execute("DROP TABLE meta")
     else:
         db.execute("UPDATE meta SET value = '1' WHERE key = 'fingerprint_version'")
@@ -163,7 +178,7 @@ def test_a_ledger_of_another_fingerprint_version_is_refused_with_the_fix(older):
         heldout.split(heldout.datasets.load("iris"), seed=1)
     with pytest.raises(LedgerError, match=expected):
         heldout.fit(split, epochs=1)
-    assert [e["kind"] for e in Ledger().entries()] == ["seal"]   # the record itself stays readable
+    assert [e["kind"] for e in Ledger().entries()] == ["seal"]  # the record itself stays readable
     assert Ledger().fingerprint_version() == 1
 
 
@@ -177,6 +192,9 @@ def test_an_anchor_kept_elsewhere_shows_entries_deleted_with_the_head(tmp_path):
     db.execute("DELETE FROM entries WHERE seq = 2")
     db.commit()
     db.close()
-    led.head_path.unlink()   # the files alone now look whole
+    led.head_path.unlink()  # the files alone now look whole
     assert led.verify().ok
-    assert any(f"the anchor {anchor} is not the hash of any entry" in p for p in led.verify(anchor=anchor).problems)
+    assert any(
+        f"the anchor {anchor} is not the hash of any entry" in p
+        for p in led.verify(anchor=anchor).problems
+    )

@@ -23,8 +23,11 @@ for i in range(int(sys.argv[2])):
 
 
 def _appender(folder, n: int, name: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-c", APPENDER, str(folder), str(n), name], stdout=subprocess.PIPE,
-                            text=True)
+    return subprocess.Popen(
+        [sys.executable, "-c", APPENDER, str(folder), str(n), name],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
 
 
 def test_four_writers_append_every_entry_to_one_contiguous_chain(tmp_path):

@@ -1,5 +1,6 @@
-import heldout
 import pytest
+
+import heldout
 
 
 @pytest.fixture(scope="module")

@@ -24,8 +24,10 @@ def test_robust_losses_tuned_with_the_defaults_come_within_ten_percent_of_mse(di
     """Issue 17, acceptance 2. Measured (2-core CPU, split seed 0): best validation rmse of 16 trials
     51.16 for linear+mse, 51.75 for linear+huber and 51.52 for linear+mae (before the scale:
     51.36, 62.39 and 62.45)."""
-    best = {c: heldout.tune(diabetes, candidates=[c], trials=16).best["rmse"]
-            for c in ("linear+mse", "linear+huber", "linear+mae")}
+    best = {
+        c: heldout.tune(diabetes, candidates=[c], trials=16).best["rmse"]
+        for c in ("linear+mse", "linear+huber", "linear+mae")
+    }
     assert best["linear+huber"] <= 1.1 * best["linear+mse"], best
     assert best["linear+mae"] <= 1.1 * best["linear+mse"], best
 
@@ -41,7 +43,9 @@ def test_every_loss_trained_with_default_settings_lands_near_the_tuned_fit(diabe
 def test_the_scale_is_learned_from_the_training_rows_only(diabetes):
     y = diabetes.train.target.to_numpy()
     model = heldout.fit(diabetes, optimizer="gd", epochs=5).model
-    assert model.target_scale.mean == pytest.approx((y.mean(),)) and model.target_scale.std == pytest.approx((y.std(),))
+    assert model.target_scale.mean == pytest.approx(
+        (y.mean(),)
+    ) and model.target_scale.std == pytest.approx((y.std(),))
     # a refit learns it from the training and validation rows pooled
     found = heldout.tune(diabetes, candidates=["linear+mse"], trials=2, population=2)
     pooled = np.concatenate([y, diabetes.validation.target.to_numpy()])
@@ -63,8 +67,12 @@ def test_predictions_follow_any_change_of_the_targets_units():
     split = heldout.split(heldout.load(frame, "y"), seed=0)
     other = heldout.split(heldout.load(frame.assign(y=1000 * frame["y"] + 1e6), "y"), seed=0)
     plain, moved = heldout.fit(split, **settings).model, heldout.fit(other, **settings).model
-    assert np.allclose(moved.predict(frame), 1000 * plain.predict(frame) + 1e6, rtol=1e-6, atol=1e-3)
-    assert moved.score(other.validation)["rmse"] == pytest.approx(1000 * plain.score(split.validation)["rmse"], rel=1e-4)
+    assert np.allclose(
+        moved.predict(frame), 1000 * plain.predict(frame) + 1e6, rtol=1e-6, atol=1e-3
+    )
+    assert moved.score(other.validation)["rmse"] == pytest.approx(
+        1000 * plain.score(split.validation)["rmse"], rel=1e-4
+    )
 
 
 def test_the_history_the_leaderboard_and_the_look_report_the_targets_units(diabetes):
@@ -73,7 +81,9 @@ def test_the_history_the_leaderboard_and_the_look_report_the_targets_units(diabe
     # the monitored metric is in the target's units; the loss is the one the model fitted (standardised)
     assert run.history["val_metric"][run.best_epoch] == pytest.approx(scored["rmse"], rel=1e-4)
     assert run.history["val_loss"][run.best_epoch] == pytest.approx(scored["loss"], rel=1e-4)
-    assert scored["rmse"] == pytest.approx(np.sqrt(scored["loss"]) * run.model.target_scale.std[0], rel=1e-4)
+    assert scored["rmse"] == pytest.approx(
+        np.sqrt(scored["loss"]) * run.model.target_scale.std[0], rel=1e-4
+    )
     board = heldout.tune(diabetes, candidates=["linear+mse"], trials=4, population=4).leaderboard
     assert board.loc[board["status"] == "complete", "rmse"].between(40, 80).all()
     look = heldout.evaluate(run.model, diabetes)
@@ -86,8 +96,11 @@ def test_the_bundle_stores_the_scale_as_plain_numbers(diabetes, tmp_path):
     model.save(tmp_path / "m.safetensors")
     raw = (tmp_path / "m.safetensors").read_bytes()
     (length,) = struct.unpack("<Q", raw[:8])
-    target = json.loads(json.loads(raw[8:8 + length])["__metadata__"]["target"])
-    assert target["scale"] == {"mean": list(model.target_scale.mean), "std": list(model.target_scale.std)}
+    target = json.loads(json.loads(raw[8 : 8 + length])["__metadata__"]["target"])
+    assert target["scale"] == {
+        "mean": list(model.target_scale.mean),
+        "std": list(model.target_scale.std),
+    }
     back = heldout.load_model(tmp_path / "m.safetensors")
     assert back.target_scale == model.target_scale and back.fingerprint == model.fingerprint
     rows = diabetes.validation.features
@@ -100,7 +113,9 @@ def test_a_bundle_written_before_the_scale_predicts_as_it_was_trained():
     model = heldout.load_model(UNSCALED / "regression-before-scale.safetensors")
     expected = json.loads((UNSCALED / "expected.json").read_text())
     assert model.target_scale is IDENTITY
-    assert np.allclose(model.predict(pd.read_csv(UNSCALED / "rows.csv")), expected["predictions"], rtol=1e-6)
+    assert np.allclose(
+        model.predict(pd.read_csv(UNSCALED / "rows.csv")), expected["predictions"], rtol=1e-6
+    )
     assert model.fingerprint == expected["fingerprint"]
 
 

@@ -16,22 +16,34 @@ def _own_ledger(tmp_path, monkeypatch):
 
 def test_a_selected_mlp_is_compared_with_the_best_linear_candidate():
     split = heldout.split(heldout.datasets.load("wine"), seed=0)
-    found = heldout.tune(split, candidates=["linear+cross_entropy", "mlp+cross_entropy"], trials=4, population=2,
-                         seed=0)
+    found = heldout.tune(
+        split,
+        candidates=["linear+cross_entropy", "mlp+cross_entropy"],
+        trials=4,
+        population=2,
+        seed=0,
+    )
     linear, mlp = found.best_of("linear"), found.best_of("mlp")
     assert linear["candidate"] == "linear+cross_entropy" and mlp["candidate"] == "mlp+cross_entropy"
     board = found.leaderboard[found.leaderboard["candidate"] == "linear+cross_entropy"]
     assert len(board) == 2 and linear[found.metric] == board[found.metric].min()
     # whichever the search selected, make the selected one the mlp
     as_mlp = dataclasses.replace(found, best=mlp, best_settings=found.settings(mlp["trial"]))
-    assert procedures._best_linear(dataclasses.replace(found, best=linear,
-                                                       best_settings=found.settings(linear["trial"])),
-                                   split, refit=True) == {}
+    assert (
+        procedures._best_linear(
+            dataclasses.replace(found, best=linear, best_settings=found.settings(linear["trial"])),
+            split,
+            refit=True,
+        )
+        == {}
+    )
     for refit in (True, False):
         baselines = procedures._best_linear(as_mlp, split, refit=refit)
         model = baselines["best linear"]
-        assert model.config["model"] == "linear" and model.config["lr"] == pytest.approx(linear["lr"])
-        if refit:   # trained as the selected one is refit: the trial's own epochs on training + validation rows
+        assert model.config["model"] == "linear" and model.config["lr"] == pytest.approx(
+            linear["lr"]
+        )
+        if refit:  # trained as the selected one is refit: the trial's own epochs on training + validation rows
             assert model.config["epochs"] == max(1, round(linear["best_epoch"]))
     final = as_mlp.refit(split)
     assert final.model.config["model"] == "mlp"

@@ -17,8 +17,13 @@ LONG = ["run", "--dataset", "diabetes", "--trials", "400", "--population", "4", 
 
 
 def _heldout(*args, **kwargs):
-    return subprocess.Popen([sys.executable, "-m", "heldout", *args], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, **kwargs)
+    return subprocess.Popen(
+        [sys.executable, "-m", "heldout", *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        **kwargs,
+    )
 
 
 def _holder(out, timeout=60):
@@ -47,11 +52,23 @@ def test_a_second_process_is_refused_and_a_dead_holder_is_taken_over(tmp_path):
     finally:
         first.send_signal(signal.SIGKILL)
         first.wait(timeout=30)
-    third = _heldout("run", "--dataset", "diabetes", "--trials", "4", "--population", "4", "--quiet", "--out",
-                     str(out))
+    third = _heldout(
+        "run",
+        "--dataset",
+        "diabetes",
+        "--trials",
+        "4",
+        "--population",
+        "4",
+        "--quiet",
+        "--out",
+        str(out),
+    )
     _, err = third.communicate(timeout=180)
     assert third.returncode == 0, err
-    assert f"Taking over the run directory" in err and f"from process {first.pid}" in " ".join(err.split())
+    assert "Taking over the run directory" in err and f"from process {first.pid}" in " ".join(
+        err.split()
+    )
 
 
 def test_the_lock_is_reentrant_in_one_process_and_released_in_order(tmp_path):
@@ -61,11 +78,12 @@ def test_the_lock_is_reentrant_in_one_process_and_released_in_order(tmp_path):
         assert outer.previous is None
     assert (tmp_path / ".lock").read_text() == ""
     with RunLock(tmp_path) as again:
-        assert again.previous is None   # released in order: nothing to take over
+        assert again.previous is None  # released in order: nothing to take over
 
 
 def test_a_lock_held_by_another_open_file_is_refused(tmp_path):
     import fcntl
+
     with open(tmp_path / ".lock", "a+") as other:
         fcntl.flock(other, fcntl.LOCK_EX)
         other.write(json.dumps({"pid": 12345, "host": "elsewhere", "started": "then"}))
@@ -75,18 +93,32 @@ def test_a_lock_held_by_another_open_file_is_refused(tmp_path):
 
 
 def _quick(*extra):
-    return ["run", "--trials", "4", "--population", "4", "--candidates", "linear+mse", "--quiet", "--json",
-            "--no-descent", *extra]
+    return [
+        "run",
+        "--trials",
+        "4",
+        "--population",
+        "4",
+        "--candidates",
+        "linear+mse",
+        "--quiet",
+        "--json",
+        "--no-descent",
+        *extra,
+    ]
 
 
 def _done(*args):
-    done = subprocess.run([sys.executable, "-m", "heldout", *args], capture_output=True, text=True, timeout=180)
+    done = subprocess.run(
+        [sys.executable, "-m", "heldout", *args], capture_output=True, text=True, timeout=180
+    )
     return done
 
 
 def _regression_csv(path, seed):
     import numpy as np
     import pandas as pd
+
     rng = np.random.default_rng(seed)
     frame = pd.DataFrame(rng.standard_normal((300, 3)), columns=["a", "b", "c"])
     frame["y"] = frame["a"] - frame["b"] + 0.1 * rng.standard_normal(300)
@@ -107,16 +139,21 @@ def test_a_run_directory_of_other_data_is_refused_unless_fresh(tmp_path):
     assert summary["dataset"] == "b" and summary["trials"] == 4
 
 
-def test_a_folder_of_the_users_own_files_is_refused_and_default_folders_are_unique(tmp_path, monkeypatch):
+def test_a_folder_of_the_users_own_files_is_refused_and_default_folders_are_unique(
+    tmp_path, monkeypatch
+):
     mine = tmp_path / "mine"
     mine.mkdir()
     (mine / "notes.txt").write_text("mine")
     refused = _done(*_quick("--dataset", "diabetes", "--out", str(mine)))
-    assert refused.returncode == 2 and "is not a heldout run directory" in " ".join(refused.stderr.split())
-    assert sorted(p.name for p in mine.iterdir()) == ["notes.txt"]   # nothing written there
+    assert refused.returncode == 2 and "is not a heldout run directory" in " ".join(
+        refused.stderr.split()
+    )
+    assert sorted(p.name for p in mine.iterdir()) == ["notes.txt"]  # nothing written there
 
     from heldout.workflow.artifacts import Artifacts
     from heldout.workflow.spec import DataSpec
+
     monkeypatch.chdir(tmp_path)
     paths = {Artifacts.default_path(DataSpec(dataset="wine")) for _ in range(3)}
     assert len(paths) == 3 and all(p.is_dir() for p in paths)

@@ -29,15 +29,25 @@ def test_a_refit_model_is_calibrated_by_the_selected_trial_trained_on_training_r
     own = np.sort(np.abs(split.validation.target.to_numpy() - refit.predict(split.validation)))
     given = calibration(refit, found, split, refit=True, deadline=Deadline(None), seconds=0.0)
     # the search's own model of the selected trial scores the validation rows
-    assert given.info["refit"] and np.array_equal(given.scores, conformal.calibrate(refit, split.validation,
-                                                                                   scorer=found.best_model).scores)
-    assert not np.allclose(given.scores, own)   # not the refit model's residuals on rows it trained on
+    assert given.info["refit"] and np.array_equal(
+        given.scores, conformal.calibrate(refit, split.validation, scorer=found.best_model).scores
+    )
+    assert not np.allclose(
+        given.scores, own
+    )  # not the refit model's residuals on rows it trained on
     # a search without the trial's model (trained by another worker): the configuration trained alone
     elsewhere = dataclasses.replace(found, best_model=None)
-    alone = train_population(split.train, split.validation, [found.best_settings], seed=split.seed,
-                             summary=split.summary()).model
+    alone = train_population(
+        split.train,
+        split.validation,
+        [found.best_settings],
+        seed=split.seed,
+        summary=split.summary(),
+    ).model
     again = calibration(refit, elsewhere, split, refit=True, deadline=Deadline(None), seconds=0.0)
-    assert np.array_equal(again.scores, conformal.calibrate(refit, split.validation, scorer=alone).scores)
+    assert np.array_equal(
+        again.scores, conformal.calibrate(refit, split.validation, scorer=alone).scores
+    )
     # trained beside another member or alone, the same configuration agrees up to float32's last digits
     np.testing.assert_allclose(given.scores, again.scores, atol=1e-3)
     late = Deadline(1e-9)
@@ -45,22 +55,39 @@ def test_a_refit_model_is_calibrated_by_the_selected_trial_trained_on_training_r
     assert late.left_out == ["calibration"]
 
 
-def test_the_coverage_of_the_one_look_is_in_the_summary_the_evaluation_and_the_report_once(tmp_path):
-    summary = run_procedure(DataSpec(dataset="diabetes"), out=tmp_path / "r", trials=2, population=2,
-                            candidates=["linear+mse"], draw_descent=False)
+def test_the_coverage_of_the_one_look_is_in_the_summary_the_evaluation_and_the_report_once(
+    tmp_path,
+):
+    summary = run_procedure(
+        DataSpec(dataset="diabetes"),
+        out=tmp_path / "r",
+        trials=2,
+        population=2,
+        candidates=["linear+mse"],
+        draw_descent=False,
+    )
     measured = summary["test"]["conformal"]
     assert measured["level"] == 0.9 and measured["rows"] == summary["split"]["test"]
     assert measured["interval_95"][0] < measured["coverage"] < measured["interval_95"][1]
     assert measured["calibration"]["refit"] is True and summary["ledger_count"] == 1
-    assert json.loads((tmp_path / "r" / "evaluation.json").read_text())["metrics"]["conformal"] == measured
+    assert (
+        json.loads((tmp_path / "r" / "evaluation.json").read_text())["metrics"]["conformal"]
+        == measured
+    )
     page = (tmp_path / "r" / "report.html").read_text()
     assert "Conformal intervals on the test rows" in page and f"{measured['coverage']:.4g}" in page
     bundled = heldout.load_model(tmp_path / "r" / "model.safetensors")
     assert bundled.calibration.info == measured["calibration"]
     # run again: the search resumes and keeps no trial's model; the refit model keeps its calibration,
     # so it is the model already looked with, and the look is not repeated
-    again = run_procedure(DataSpec(dataset="diabetes"), out=tmp_path / "r", trials=2, population=2,
-                          candidates=["linear+mse"], draw_descent=False)
+    again = run_procedure(
+        DataSpec(dataset="diabetes"),
+        out=tmp_path / "r",
+        trials=2,
+        population=2,
+        candidates=["linear+mse"],
+        draw_descent=False,
+    )
     assert again["ledger_count"] == 1 and again["test"]["conformal"] == measured
     kept = heldout.load_model(tmp_path / "r" / "model.safetensors")
     assert kept.fingerprint == bundled.fingerprint

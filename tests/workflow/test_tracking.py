@@ -7,15 +7,40 @@ import sys
 
 import pytest
 
-mlflow = pytest.importorskip("mlflow", reason="mlflow-skinny is part of the test extra: pip install -e '.[test]'")
-STORE_ENV = {**os.environ, "MLFLOW_ALLOW_FILE_STORE": "true"}   # MLflow 3 keeps local file stores opt-in
+mlflow = pytest.importorskip(
+    "mlflow", reason="mlflow-skinny is part of the test extra: pip install -e '.[test]'"
+)
+STORE_ENV = {
+    **os.environ,
+    "MLFLOW_ALLOW_FILE_STORE": "true",
+}  # MLflow 3 keeps local file stores opt-in
 
 
 def test_a_run_is_logged_with_parameters_curves_test_metrics_and_artifacts(tmp_path, monkeypatch):
     store = (tmp_path / "mlruns").as_uri()
-    out = subprocess.run([sys.executable, "-m", "heldout", "run", "--dataset", "diabetes", "--trials", "4",
-                          "--population", "4", "--quiet", "--out", str(tmp_path / "r"), "--mlflow", store, "--json"],
-                         capture_output=True, text=True, env=STORE_ENV)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "heldout",
+            "run",
+            "--dataset",
+            "diabetes",
+            "--trials",
+            "4",
+            "--population",
+            "4",
+            "--quiet",
+            "--out",
+            str(tmp_path / "r"),
+            "--mlflow",
+            store,
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        env=STORE_ENV,
+    )
     assert out.returncode == 0, out.stderr
     run_id = json.loads(out.stdout)["mlflow_run_id"]
     monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
@@ -31,9 +56,26 @@ def test_a_run_is_logged_with_parameters_curves_test_metrics_and_artifacts(tmp_p
 
 def test_train_logs_too(tmp_path, monkeypatch):
     store = (tmp_path / "mlruns").as_uri()
-    out = subprocess.run([sys.executable, "-m", "heldout", "train", "--dataset", "wine", "--epochs", "3", "--quiet",
-                          "--out", str(tmp_path / "t"), "--mlflow", store], capture_output=True, text=True,
-                         env=STORE_ENV)
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "heldout",
+            "train",
+            "--dataset",
+            "wine",
+            "--epochs",
+            "3",
+            "--quiet",
+            "--out",
+            str(tmp_path / "t"),
+            "--mlflow",
+            store,
+        ],
+        capture_output=True,
+        text=True,
+        env=STORE_ENV,
+    )
     assert out.returncode == 0, out.stderr
     monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
     client = mlflow.tracking.MlflowClient(tracking_uri=store)

@@ -25,7 +25,9 @@ def atomic_write(path, content: bytes | str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     except OSError as exc:
-        raise DataError(f"Cannot write {str(path)!r}: {exc.strerror}. Choose a writable location.") from None
+        raise DataError(
+            f"Cannot write {str(path)!r}: {exc.strerror}. Choose a writable location."
+        ) from None
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(content.encode() if isinstance(content, str) else content)
@@ -33,8 +35,10 @@ def atomic_write(path, content: bytes | str) -> None:
         os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
-        raise DataError(f"Cannot write {str(path)!r}: {exc.strerror or exc}. Free some space, or choose another "
-                        "location (--out).") from None
+        raise DataError(
+            f"Cannot write {str(path)!r}: {exc.strerror or exc}. Free some space, or choose another "
+            "location (--out)."
+        ) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -46,15 +50,19 @@ def make_folder(path) -> Path:
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise DataError(f"Cannot use {str(path)!r} as a run directory: {exc.strerror}. Give a writable folder as "
-                        "--out.") from None
+        raise DataError(
+            f"Cannot use {str(path)!r} as a run directory: {exc.strerror}. Give a writable folder as "
+            "--out."
+        ) from None
     if not os.access(path, os.W_OK | os.X_OK):
-        raise DataError(f"Cannot write in {str(path)!r} (permission denied). Give a writable folder as --out.")
+        raise DataError(
+            f"Cannot write in {str(path)!r} (permission denied). Give a writable folder as --out."
+        )
     return path
 
 
 def _umask() -> int:
-    mask = os.umask(0)   # the only way to read it is to set it: set it back at once
+    mask = os.umask(0)  # the only way to read it is to set it: set it back at once
     os.umask(mask)
     return mask
 

@@ -35,11 +35,15 @@ import time
 
 import torch
 
-SMALL_STEP = 1 << 22   # multiply-adds per training step below which one thread is used (about 4 million)
-SMALL_GATHER = 1 << 18  # numbers gathered (minibatch rows) below which one thread is used (about 260,000)
-WINDOW = 0.25          # seconds of history behind each look at the other processes
-OTHERS_BUSY = 0.5      # cores' worth of other processes' work that makes one thread the better choice
-CORES = torch.get_num_threads()   # the machine's configured intra-op threads, before any choice
+SMALL_STEP = (
+    1 << 22
+)  # multiply-adds per training step below which one thread is used (about 4 million)
+SMALL_GATHER = (
+    1 << 18
+)  # numbers gathered (minibatch rows) below which one thread is used (about 260,000)
+WINDOW = 0.25  # seconds of history behind each look at the other processes
+OTHERS_BUSY = 0.5  # cores' worth of other processes' work that makes one thread the better choice
+CORES = torch.get_num_threads()  # the machine's configured intra-op threads, before any choice
 
 
 class Choice:
@@ -72,7 +76,7 @@ class Choice:
             return
         now = _sample()
         if now is None:
-            self._mark = None   # no /proc/stat here: the step's size alone decides
+            self._mark = None  # no /proc/stat here: the step's size alone decides
             return
         wall = now[0] - self._mark[0]
         if wall >= WINDOW:
@@ -90,7 +94,11 @@ def _sample() -> tuple[float, float, float] | None:
         return None
     user, nice, system, _idle, _iowait, irq, softirq, steal = fields
     ticks = os.sysconf("SC_CLK_TCK")
-    return time.monotonic(), (user + nice + system + irq + softirq + steal) / ticks, time.process_time()
+    return (
+        time.monotonic(),
+        (user + nice + system + irq + softirq + steal) / ticks,
+        time.process_time(),
+    )
 
 
 def _others_running() -> int:

@@ -19,7 +19,7 @@ def map_tensors(fn: Callable[..., torch.Tensor], tree, *others):
     """``tree`` with each tensor ``x`` replaced by ``fn(x, *matching tensors of others)``."""
     if isinstance(tree, torch.Tensor):
         return fn(tree, *others)
-    if isinstance(tree, tuple) and hasattr(tree, "_fields"):   # a named tuple: an optimizer's state
+    if isinstance(tree, tuple) and hasattr(tree, "_fields"):  # a named tuple: an optimizer's state
         return type(tree)(*(map_tensors(fn, *parts) for parts in zip(tree, *others)))
     if isinstance(tree, (list, tuple)):
         return type(tree)(map_tensors(fn, *parts) for parts in zip(tree, *others))

@@ -16,7 +16,9 @@ def without_password(url: str) -> str:
     parts = urlsplit(url)
     user, at, host = parts.netloc.rpartition("@")
     netloc = (user.partition(":")[0] + at + host) if at else host
-    query = urlencode([(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "password"])
+    query = urlencode(
+        [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "password"]
+    )
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
 
 
@@ -31,6 +33,6 @@ def blanked(text: str, url: str) -> str:
     """``text`` (a driver's message about ``url``) with the URL's password blanked out, as written
     in the URL and as meant."""
     secret = password(url)
-    for written in ({secret, unquote(secret)} if secret else ()):
+    for written in {secret, unquote(secret)} if secret else ():
         text = text.replace(written, "***")
     return text

@@ -23,7 +23,18 @@ from ..errors import HeldoutError, HeldoutWarning
 from ._output import err_console, styled
 
 EXIT_ERROR = 2
-COMMANDS = ("check", "datasets", "evaluate", "export", "ledger", "predict", "report", "run", "train", "tune")  # cli/NAME.py
+COMMANDS = (
+    "check",
+    "datasets",
+    "evaluate",
+    "export",
+    "ledger",
+    "predict",
+    "report",
+    "run",
+    "train",
+    "tune",
+)  # cli/NAME.py
 
 
 class _LazyGroup(click.Group):
@@ -39,7 +50,10 @@ class _LazyGroup(click.Group):
         return super().get_command(ctx, name)
 
 
-@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=_LazyGroup,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.version_option(package_name="heldout")
 def cli() -> None:
     """Train models by gradient descent without fooling yourself.

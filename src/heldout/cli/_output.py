@@ -32,14 +32,20 @@ def emit_json(value) -> None:
 def print_look(title: str, metrics: dict) -> None:
     """The metrics of the look at the test set with their 95% intervals (and on the rows without
     a twin in training or validation, when some have one), then the comparison with baselines."""
-    from ..report.page import metric_rows, versus_rows   # the report's rows
+    from ..report.page import metric_rows, versus_rows  # the report's rows
+
     rows = metric_rows(metrics)
     console.print(table(title, list(rows[0]), [list(r.values()) for r in rows]))
     compared = versus_rows(metrics)
     if compared:
-        console.print(table("Compared with baselines on the same test rows (baseline: learned from the training "
-                            "rows; an interval that excludes 0 says which is better)", list(compared[0]),
-                            [list(r.values()) for r in compared]))
+        console.print(
+            table(
+                "Compared with baselines on the same test rows (baseline: learned from the training "
+                "rows; an interval that excludes 0 says which is better)",
+                list(compared[0]),
+                [list(r.values()) for r in compared],
+            )
+        )
 
 
 def _finite(value):

@@ -18,13 +18,20 @@ EXIT_FINDINGS = 1
 def command(spec, as_json: bool) -> None:
     """Look for the ways the split of DATA (or --dataset NAME) can lie; exit 1 on an error finding."""
     from ..leakage import check
+
     report = check(spec.split())
     if as_json:
         emit_json(report.to_dict())
     else:
         rows = [[f.severity, f.kind, f.category, f.count, f.message] for f in report.findings]
-        console.print(table(f"Leakage check of {spec.name}: {len(report.errors)} error(s)",
-                            ["severity", "kind", "category", "count", "finding"], rows) if rows
-                      else f"Leakage check of {spec.name}: no findings.")
+        console.print(
+            table(
+                f"Leakage check of {spec.name}: {len(report.errors)} error(s)",
+                ["severity", "kind", "category", "count", "finding"],
+                rows,
+            )
+            if rows
+            else f"Leakage check of {spec.name}: no findings."
+        )
     if report.errors:
         sys.exit(EXIT_FINDINGS)

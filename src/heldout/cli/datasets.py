@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from ..data import datasets as _datasets   # a table: it imports neither scikit-learn nor pandas
+from ..data import datasets as _datasets  # a table: it imports neither scikit-learn nor pandas
 from ._output import console, emit_json, table
 
 
@@ -16,6 +16,13 @@ def command(as_json: bool) -> None:
     if as_json:
         emit_json({"datasets": catalog, "default": _datasets.DEFAULT})
         return
-    console.print(table("Bundled datasets (offline)", ["name", "rows", "features", "task", "classes", "description"],
-                        [[d["name"], d["rows"], d["features"], d["task"], d["classes"], d["description"]]
-                         for d in catalog]))
+    console.print(
+        table(
+            "Bundled datasets (offline)",
+            ["name", "rows", "features", "task", "classes", "description"],
+            [
+                [d["name"], d["rows"], d["features"], d["task"], d["classes"], d["description"]]
+                for d in catalog
+            ],
+        )
+    )

@@ -15,12 +15,16 @@ def command(run_dir: str, strict: bool, as_json: bool) -> None:
     """Evaluate the model of RUN_DIR on its sealed test set (recorded before it is shown)."""
     from ..report.page import report
     from ..workflow.evaluation import evaluate_run
+
     result = evaluate_run(run_dir, strict=strict)
-    report(run_dir)   # the report now shows the test metrics and the ledger line
+    report(run_dir)  # the report now shows the test metrics and the ledger line
     if as_json:
         emit_json({k: v for k, v in result.to_dict().items() if k != "diagnostics"})
         return
     print_look(f"Test set {result.test_fingerprint} ({result.rows} rows)", result.metrics)
-    console.print(f"Recorded in the ledger at {result.ledger}: evaluation {result.unsealings} of this test set, "
-                  f"{result.models} distinct model(s) (model {result.model_fingerprint}, "
-                  f"loss = {result.metrics['loss_name']}).", soft_wrap=True)
+    console.print(
+        f"Recorded in the ledger at {result.ledger}: evaluation {result.unsealings} of this test set, "
+        f"{result.models} distinct model(s) (model {result.model_fingerprint}, "
+        f"loss = {result.metrics['loss_name']}).",
+        soft_wrap=True,
+    )

@@ -15,5 +15,6 @@ def command(run_dir: str) -> None:
     """Write RUN_DIR/report.html (self-contained, offline) and RUN_DIR/report.json, and print
     its tables."""
     from ..report.page import report
+
     console.print(report(run_dir))
     console.print(f"Report written: {Path(run_dir) / 'report.html'}")

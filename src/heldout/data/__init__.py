@@ -2,6 +2,7 @@
 preprocessing learned from training rows (:mod:`.features`)."""
 
 
-def __getattr__(name: str):   # PEP 562: each module is an attribute before anything imports it
+def __getattr__(name: str):  # PEP 562: each module is an attribute before anything imports it
     from .._util.lazy import submodule
+
     return submodule(__name__, name)

@@ -38,13 +38,18 @@ CYCLES = (("month", 12.0), ("weekday", 7.0), ("hour", 24.0), ("yearday", 365.25)
 
 def wall_seconds(values: pd.Series, name: str = "") -> np.ndarray:
     """Float64 wall-clock seconds since 1970 (NaN where missing or not a date)."""
-    if pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(values) \
-            and not pd.api.types.is_datetime64_any_dtype(values):
-        raise DataError(f"Column {name!r} is read as dates but holds numbers such as {values.dropna().iloc[:1].tolist()}. "
-                        "Give dates as datetimes or ISO text (2024-01-31), or read the column as numeric.")
+    if (
+        pd.api.types.is_numeric_dtype(values)
+        and not pd.api.types.is_bool_dtype(values)
+        and not pd.api.types.is_datetime64_any_dtype(values)
+    ):
+        raise DataError(
+            f"Column {name!r} is read as dates but holds numbers such as {values.dropna().iloc[:1].tolist()}. "
+            "Give dates as datetimes or ISO text (2024-01-31), or read the column as numeric."
+        )
     stamps = values if pd.api.types.is_datetime64_any_dtype(values) else _parse(values)
     if getattr(stamps.dt, "tz", None) is not None:
-        stamps = stamps.dt.tz_localize(None)   # the wall clock of the column's own zone
+        stamps = stamps.dt.tz_localize(None)  # the wall clock of the column's own zone
     seconds = (stamps - pd.Timestamp(0)).dt.total_seconds()
     return seconds.to_numpy(dtype="float64", na_value=np.nan)
 
@@ -52,7 +57,7 @@ def wall_seconds(values: pd.Series, name: str = "") -> np.ndarray:
 def _parse(values: pd.Series) -> pd.Series:
     text = values.astype(object).where(values.notna(), None)
     stamps = pd.to_datetime(text, errors="coerce", format="ISO8601")
-    if not pd.api.types.is_datetime64_any_dtype(stamps):   # mixed UTC offsets: one clock, UTC's
+    if not pd.api.types.is_datetime64_any_dtype(stamps):  # mixed UTC offsets: one clock, UTC's
         stamps = pd.to_datetime(text, errors="coerce", format="ISO8601", utc=True)
     return stamps
 
@@ -66,10 +71,14 @@ def civil(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     ``civil_from_days``: eras of 400 years, years that start in March)."""
     z = days + 719468.0
     era = _floor_div(z, 146097.0)
-    doe = z - era * 146097.0                                                   # day of the era [0, 146096]
-    yoe = _floor_div(doe - _floor_div(doe, 1460.0) + _floor_div(doe, 36524.0) - _floor_div(doe, 146096.0), 365.0)
-    doy = doe - (365.0 * yoe + _floor_div(yoe, 4.0) - _floor_div(yoe, 100.0))  # from March 1st [0, 365]
-    mp = _floor_div(5.0 * doy + 2.0, 153.0)                                    # March = 0 [0, 11]
+    doe = z - era * 146097.0  # day of the era [0, 146096]
+    yoe = _floor_div(
+        doe - _floor_div(doe, 1460.0) + _floor_div(doe, 36524.0) - _floor_div(doe, 146096.0), 365.0
+    )
+    doy = doe - (
+        365.0 * yoe + _floor_div(yoe, 4.0) - _floor_div(yoe, 100.0)
+    )  # from March 1st [0, 365]
+    mp = _floor_div(5.0 * doy + 2.0, 153.0)  # March = 0 [0, 11]
     day = doy - _floor_div(153.0 * mp + 2.0, 5.0) + 1.0
     month = mp + 3.0 - 12.0 * (mp >= 10.0)
     year = yoe + era * 400.0 + (month <= 2.0)
@@ -78,8 +87,10 @@ def civil(days: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 def leap(year: np.ndarray) -> np.ndarray:
     """1.0 in leap years (floored remainders, as the ONNX export computes them)."""
+
     def divides(k):
         return (year - k * _floor_div(year, k)) == 0.0
+
     return (divides(4.0) & ~divides(100.0) | divides(400.0)).astype(np.float64)
 
 
@@ -88,12 +99,19 @@ def parts(seconds: np.ndarray, with_time: bool) -> dict[str, np.ndarray]:
     days = _floor_div(seconds, DAY)
     of_day = seconds - days * DAY
     year, month, day = civil(days)
-    weekday = days + 3.0 - 7.0 * _floor_div(days + 3.0, 7.0)   # 1970-01-01 was a Thursday; Monday is 0
-    yearday = MONTH_STARTS[month.astype(np.int64) - 1] + day + leap(year) * (month > 2.0)   # 1-366
+    weekday = (
+        days + 3.0 - 7.0 * _floor_div(days + 3.0, 7.0)
+    )  # 1970-01-01 was a Thursday; Monday is 0
+    yearday = MONTH_STARTS[month.astype(np.int64) - 1] + day + leap(year) * (month > 2.0)  # 1-366
     out = {"year": year, "month": month, "weekday": weekday, "day": day}
     if with_time:
         out["hour"] = _floor_div(of_day, 3600.0)
-    position = {"month": month - 1.0, "weekday": weekday, "hour": of_day / 3600.0, "yearday": yearday - 1.0}
+    position = {
+        "month": month - 1.0,
+        "weekday": weekday,
+        "hour": of_day / 3600.0,
+        "yearday": yearday - 1.0,
+    }
     for cycle, period in CYCLES:
         if cycle == "hour" and not with_time:
             continue
@@ -108,17 +126,29 @@ def fit(name: str, values: pd.Series, weights: np.ndarray | None = None) -> dict
     seconds = wall_seconds(values, name)
     present = seconds[~np.isnan(seconds)]
     if len(present) == 0:
-        raise DataError(f"Column {name!r} has no dates in the training rows (none could be read as a date), so "
-                        "they cannot be encoded. Drop the column, give it dates, or read it as text "
-                        "(column_kinds={'" + name + "': 'text'}).")
+        raise DataError(
+            f"Column {name!r} has no dates in the training rows (none could be read as a date), so "
+            "they cannot be encoded. Drop the column, give it dates, or read it as text "
+            "(column_kinds={'" + name + "': 'text'})."
+        )
     fill = weighting.median(present, None if weights is None else weights[~np.isnan(seconds)])
     filled = np.where(np.isnan(seconds), fill, seconds)
     with_time = bool(np.any(np.mod(present, DAY) != 0.0))
-    scaled = {"elapsed": filled, **{k: v for k, v in parts(filled, with_time).items() if k in PARTS}}
+    scaled = {
+        "elapsed": filled,
+        **{k: v for k, v in parts(filled, with_time).items() if k in PARTS},
+    }
     # a list, not a dict: a bundle's metadata is written with sorted keys, and the order is the output's
     stats = [[k, *_standardise(v, weights)] for k, v in scaled.items()]
-    return {"name": name, "kind": "datetime", "treatment": "calendar", "fill": fill, "with_time": with_time,
-            "standardise": stats, "indicator": bool(np.isnan(seconds).any())}
+    return {
+        "name": name,
+        "kind": "datetime",
+        "treatment": "calendar",
+        "fill": fill,
+        "with_time": with_time,
+        "standardise": stats,
+        "indicator": bool(np.isnan(seconds).any()),
+    }
 
 
 def _standardise(v: np.ndarray, weights: np.ndarray | None) -> tuple[float, float]:
@@ -128,7 +158,9 @@ def _standardise(v: np.ndarray, weights: np.ndarray | None) -> tuple[float, floa
 
 def periodic(col: dict) -> list[str]:
     """The periodic encodings a column has, in output order."""
-    return [f"{c}_{f}" for c, _ in CYCLES if c != "hour" or col["with_time"] for f in ("sin", "cos")]
+    return [
+        f"{c}_{f}" for c, _ in CYCLES if c != "hour" or col["with_time"] for f in ("sin", "cos")
+    ]
 
 
 def names(col: dict) -> list[str]:

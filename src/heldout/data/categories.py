@@ -25,8 +25,13 @@ def labels(values: pd.Series) -> pd.Series:
     return values.astype(object).where(values.notna(), MISSING).map(str)
 
 
-def fit(name: str, values: pd.Series, max_categories: int, kind: str = "categorical",
-        weights: np.ndarray | None = None) -> dict:
+def fit(
+    name: str,
+    values: pd.Series,
+    max_categories: int,
+    kind: str = "categorical",
+    weights: np.ndarray | None = None,
+) -> dict:
     """The one-hot treatment learned from training ``values``, each row counted by its weight."""
     counts = weighting.counts(labels(values), weights)
     keep = sorted(counts.index[:max_categories].tolist())

@@ -39,7 +39,9 @@ from ..nn.task import get as get_task
 from . import targets as targeting
 from . import weights as weighting
 from .fingerprint import row_fingerprints
-from .kinds import check as check_kinds, column_kind
+from .kinds import check as check_kinds
+from .kinds import column_kind
+
 # An integer-valued numeric target with at most this many distinct values is read as classes.
 MAX_INFERRED_CLASSES = 20
 
@@ -53,17 +55,25 @@ class Dataset:
     """
 
     features: pd.DataFrame
-    target: pd.Series | pd.DataFrame   # a DataFrame, a column per target, for several (multi-output regression)
+    target: (
+        pd.Series | pd.DataFrame
+    )  # a DataFrame, a column per target, for several (multi-output regression)
     task: Task
-    schema: dict[str, str]          # feature column -> "numeric" | "bool" | "categorical" | "datetime" | "text"
-    fingerprints: np.ndarray        # uint64, one per row, stable across processes
+    schema: dict[
+        str, str
+    ]  # feature column -> "numeric" | "bool" | "categorical" | "datetime" | "text"
+    fingerprints: np.ndarray  # uint64, one per row, stable across processes
     name: str = "data"
     groups: pd.Series | None = None
     time: pd.Series | None = None
-    classes: tuple | None = None    # sorted class labels for classification, None for regression
-    weights: pd.Series | None = None   # how much each row counts (float64, >= 0), or None: once each
-    class_weight: str | dict | None = None   # "balanced", {label: weight}, or None: resolved on training rows
-    column_kinds: dict = field(default_factory=dict)   # the kinds the user gave (column -> kind), beside the schema
+    classes: tuple | None = None  # sorted class labels for classification, None for regression
+    weights: pd.Series | None = None  # how much each row counts (float64, >= 0), or None: once each
+    class_weight: str | dict | None = (
+        None  # "balanced", {label: weight}, or None: resolved on training rows
+    )
+    column_kinds: dict = field(
+        default_factory=dict
+    )  # the kinds the user gave (column -> kind), beside the schema
 
     def __len__(self) -> int:
         return len(self.target)
@@ -91,8 +101,10 @@ class Dataset:
         return row_fingerprints(self.features)
 
     def __repr__(self) -> str:
-        return (f"Dataset({self.name!r}, rows={len(self)}, features={len(self.schema)}, "
-                f"task={self.task!r}, target={self.target_name!r})")
+        return (
+            f"Dataset({self.name!r}, rows={len(self)}, features={len(self.schema)}, "
+            f"task={self.task!r}, target={self.target_name!r})"
+        )
 
     def take(self, positions: np.ndarray) -> "Dataset":
         """The rows at these positions, as a Dataset with the same schema and task."""
@@ -115,15 +127,26 @@ class Dataset:
         return replace(
             self,
             features=pd.concat([self.features, other.features], ignore_index=True),
-            target=join(self.target, other.target), groups=join(self.groups, other.groups),
-            time=join(self.time, other.time), weights=join(self.weights, other.weights),
+            target=join(self.target, other.target),
+            groups=join(self.groups, other.groups),
+            time=join(self.time, other.time),
+            weights=join(self.weights, other.weights),
             fingerprints=np.concatenate([self.fingerprints, other.fingerprints]),
         )
 
 
-def load(source: Any, target: Any = None, *, task: str | None = None, groups: str | None = None,
-         time: str | None = None, weights: str | None = None, class_weight: str | dict | None = None,
-         column_kinds: dict[str, str] | None = None, name: str | None = None) -> Dataset:
+def load(
+    source: Any,
+    target: Any = None,
+    *,
+    task: str | None = None,
+    groups: str | None = None,
+    time: str | None = None,
+    weights: str | None = None,
+    class_weight: str | dict | None = None,
+    column_kinds: dict[str, str] | None = None,
+    name: str | None = None,
+) -> Dataset:
     """Read ``source`` into a :class:`Dataset` whose target is the column ``target`` (or the columns:
     a list of names, for a multi-output regression).
 
@@ -136,20 +159,28 @@ def load(source: Any, target: Any = None, *, task: str | None = None, groups: st
         return source
     frame, target_name, default_name = _as_frame(source, target)
     if frame.shape[0] == 0:
-        raise DataError(f"The table {default_name!r} has no rows. Give a table with at least a few rows of data.")
+        raise DataError(
+            f"The table {default_name!r} has no rows. Give a table with at least a few rows of data."
+        )
     if frame.columns.duplicated().any():
         dup = sorted(set(frame.columns[frame.columns.duplicated()]))
-        raise DataError(f"Column names must be unique, but {dup} appear more than once. Rename them.")
+        raise DataError(
+            f"Column names must be unique, but {dup} appear more than once. Rename them."
+        )
     columns = [str(c) for c in frame.columns]
     frame.columns = columns
     names = targeting.names(target_name, columns)
     for role, col in (("groups", groups), ("time", time), ("weights", weights)):
         if col is not None and col not in columns:
-            raise DataError(f"The {role} column {col!r} is not in the table. The columns are: {columns}.")
+            raise DataError(
+                f"The {role} column {col!r} is not in the table. The columns are: {columns}."
+            )
         if col is not None and col in names:
-            raise ConfigError(f"The {role} column {col!r} is also the target; choose another column.")
+            raise ConfigError(
+                f"The {role} column {col!r} is also the target; choose another column."
+            )
 
-    if len(names) > 1:   # a multi-output regression: one numeric column per target
+    if len(names) > 1:  # a multi-output regression: one numeric column per target
         task, y = targeting.several(frame, names, task)
     else:
         y = frame[names[0]]
@@ -161,18 +192,28 @@ def load(source: Any, target: Any = None, *, task: str | None = None, groups: st
     kept = [c for c in columns if c not in (*names, groups, time, weights)]
     if not kept:
         shown = names[0] if len(names) == 1 else names
-        raise DataError(f"The table has no feature columns besides the target {shown!r}. Add features.")
+        raise DataError(
+            f"The table has no feature columns besides the target {shown!r}. Add features."
+        )
     features = frame[kept].reset_index(drop=True)
     given = check_kinds(column_kinds, kept)
     schema = {c: given.get(c) or column_kind(features[c]) for c in kept}
     time_col = None if time is None else _as_time(frame[time], time).reset_index(drop=True)
     return Dataset(
-        features=features, target=y.reset_index(drop=True), task=task, schema=schema,
-        fingerprints=row_fingerprints(features, y), name=name or default_name,
+        features=features,
+        target=y.reset_index(drop=True),
+        task=task,
+        schema=schema,
+        fingerprints=row_fingerprints(features, y),
+        name=name or default_name,
         groups=None if groups is None else frame[groups].reset_index(drop=True),
-        time=time_col, classes=classes,
-        weights=None if weights is None else weighting.sample_weights(frame[weights], weights).reset_index(drop=True),
-        class_weight=weighting.check_class_weight(class_weight, task, classes), column_kinds=given,
+        time=time_col,
+        classes=classes,
+        weights=None
+        if weights is None
+        else weighting.sample_weights(frame[weights], weights).reset_index(drop=True),
+        class_weight=weighting.check_class_weight(class_weight, task, classes),
+        column_kinds=given,
     )
 
 
@@ -204,28 +245,37 @@ def _as_frame(source: Any, target: Any) -> tuple[pd.DataFrame, str | None, str]:
         if len(y) != len(X):
             raise DataError(f"X has {len(X)} rows but the target has {len(y)}; they must match.")
         frame = pd.DataFrame(X, columns=[f"x{i}" for i in range(X.shape[1])])
-        if y.ndim == 2 and y.shape[1] > 1:   # several targets: target_0, target_1, ...
+        if y.ndim == 2 and y.shape[1] > 1:  # several targets: target_0, target_1, ...
             names = [f"target_{j}" for j in range(y.shape[1])]
             return frame.assign(**dict(zip(names, y.T))), names, "array"
         frame["target"] = y.reshape(len(y)) if y.ndim == 2 else y
         return frame, "target", "array"
-    raise DataError(f"Cannot read data of type {type(source).__name__}. Give a CSV or Parquet path, a pandas or "
-                    "Polars DataFrame, an Arrow table, or numpy arrays (X, y).")
+    raise DataError(
+        f"Cannot read data of type {type(source).__name__}. Give a CSV or Parquet path, a pandas or "
+        "Polars DataFrame, an Arrow table, or numpy arrays (X, y)."
+    )
 
 
 def _read_file(path: Path) -> pd.DataFrame:
     try:
-        mode = path.stat().st_mode   # follows links: a loop or a dangling link fails here
+        mode = path.stat().st_mode  # follows links: a loop or a dangling link fails here
     except FileNotFoundError:
-        raise DataError(f"Data file not found: {str(path)!r}. Check the path (relative to {str(Path.cwd())!r}).") \
-            from None
+        raise DataError(
+            f"Data file not found: {str(path)!r}. Check the path (relative to {str(Path.cwd())!r})."
+        ) from None
     except OSError as exc:
-        raise DataError(f"Cannot open the data file {str(path)!r}: {exc.strerror}. Give the path of the file "
-                        "itself.") from None
-    if not stat.S_ISREG(mode):   # a FIFO or a device would block or never end; a folder is not a table
-        raise DataError(f"The data path {str(path)!r} is not a regular file (it is a "
-                        f"{'folder' if stat.S_ISDIR(mode) else 'pipe, socket or device'}). Give a .csv or "
-                        ".parquet file; copy streamed data to a file first.")
+        raise DataError(
+            f"Cannot open the data file {str(path)!r}: {exc.strerror}. Give the path of the file "
+            "itself."
+        ) from None
+    if not stat.S_ISREG(
+        mode
+    ):  # a FIFO or a device would block or never end; a folder is not a table
+        raise DataError(
+            f"The data path {str(path)!r} is not a regular file (it is a "
+            f"{'folder' if stat.S_ISDIR(mode) else 'pipe, socket or device'}). Give a .csv or "
+            ".parquet file; copy streamed data to a file first."
+        )
     suffix = path.suffix.lower()
     try:
         if suffix in (".parquet", ".pq"):
@@ -234,27 +284,37 @@ def _read_file(path: Path) -> pd.DataFrame:
             sep = "\t" if suffix == ".tsv" else ","
             header = pd.read_csv(path, sep=sep, header=None, nrows=1, dtype=str).iloc[0].tolist()
             repeated = sorted({str(n) for n in header if header.count(n) > 1})
-            if repeated:   # pandas would rename them a, a.1: say so rather than guess which is which
-                raise DataError(f"The file {str(path)!r} has repeated column names {repeated}. Rename them so that "
-                                "each column has its own name.")
+            if repeated:  # pandas would rename them a, a.1: say so rather than guess which is which
+                raise DataError(
+                    f"The file {str(path)!r} has repeated column names {repeated}. Rename them so that "
+                    "each column has its own name."
+                )
             return pd.read_csv(path, sep=sep)
     except DataError:
         raise
     except pd.errors.EmptyDataError:
-        raise DataError(f"The file {str(path)!r} is empty. Give a table with a header and rows.") from None
+        raise DataError(
+            f"The file {str(path)!r} is empty. Give a table with a header and rows."
+        ) from None
     except Exception as exc:  # pandas and pyarrow raise many types for unreadable files
-        raise DataError(f"Could not read {str(path)!r} as a {suffix[1:]} table: {exc}. "
-                        "Check that the file is complete and in that format.") from None
+        raise DataError(
+            f"Could not read {str(path)!r} as a {suffix[1:]} table: {exc}. "
+            "Check that the file is complete and in that format."
+        ) from None
     raise DataError(f"Unknown file type {suffix!r} for {str(path)!r}. Use a .csv or .parquet file.")
 
 
 def _task(y: pd.Series, task: str | None, name: str) -> Task:
     """The task given (checked against the target by the task itself), or the one the target implies."""
     distinct = y.nunique()
-    if distinct < 2 and task is None:  # a given test table may hold one class; training tables are checked by split
+    if (
+        distinct < 2 and task is None
+    ):  # a given test table may hold one class; training tables are checked by split
         first = y.iloc[0].item() if hasattr(y.iloc[0], "item") else y.iloc[0]
-        raise DataError(f"The target {name!r} has a single value ({first!r}) in every row: there is "
-                        "nothing to learn. Check the target column.")
+        raise DataError(
+            f"The target {name!r} has a single value ({first!r}) in every row: there is "
+            "nothing to learn. Check the target column."
+        )
     if task is not None:
         return get_task(task)
     numeric = pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y)
@@ -263,18 +323,24 @@ def _task(y: pd.Series, task: str | None, name: str) -> Task:
     if not numeric:
         return get_task("multiclass")
     integer_valued = bool(np.all(np.mod(y.to_numpy(dtype="float64"), 1) == 0))
-    return get_task("multiclass" if integer_valued and distinct <= MAX_INFERRED_CLASSES else "regression")
+    return get_task(
+        "multiclass" if integer_valued and distinct <= MAX_INFERRED_CLASSES else "regression"
+    )
 
 
 def _as_time(column: pd.Series, name: str) -> pd.Series:
     """The time column as something totally ordered: numbers or datetimes (strings are parsed)."""
     if column.isna().any():
-        raise DataError(f"The time column {name!r} has {int(column.isna().sum())} missing values. "
-                        "Every row needs a time to be split by time.")
+        raise DataError(
+            f"The time column {name!r} has {int(column.isna().sum())} missing values. "
+            "Every row needs a time to be split by time."
+        )
     if pd.api.types.is_numeric_dtype(column) or pd.api.types.is_datetime64_any_dtype(column):
         return column
     try:
         return pd.to_datetime(column)
     except (ValueError, TypeError):
-        raise DataError(f"The time column {name!r} holds values such as {column.iloc[0]!r} that are neither "
-                        "numbers nor dates. Give a numeric or date column.") from None
+        raise DataError(
+            f"The time column {name!r} holds values such as {column.iloc[0]!r} that are neither "
+            "numbers nor dates. Give a numeric or date column."
+        ) from None

@@ -29,20 +29,24 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from . import calendar, categories, kinds, numeric, text
 from ..errors import ConfigError, DataError
+from . import calendar, categories, kinds, numeric, text
 
 MISSING, INFREQUENT = categories.MISSING, categories.INFREQUENT
 TREATMENTS = {"number": numeric, "one_hot": categories, "calendar": calendar, "text": text}
-ARRAYS = ("idf", "components")   # the column state's entries kept as arrays, not JSON
+ARRAYS = ("idf", "components")  # the column state's entries kept as arrays, not JSON
 
 
 class Features:
     """Fit-on-train preprocessing. ``fit`` learns ``columns_``; ``transform`` applies it to any rows."""
 
     def __init__(self, max_categories: int = 50, column_kinds: dict[str, str] | None = None):
-        self.max_categories = max_categories  # one-hot width cap per column; beyond it, text (or <infrequent>)
-        self.column_kinds = column_kinds      # column -> kind (kinds.KINDS), overriding the kind read from values
+        self.max_categories = (
+            max_categories  # one-hot width cap per column; beyond it, text (or <infrequent>)
+        )
+        self.column_kinds = (
+            column_kinds  # column -> kind (kinds.KINDS), overriding the kind read from values
+        )
 
     def fit(self, frame: pd.DataFrame, weights: np.ndarray | None = None) -> "Features":
         """Learn each column's treatment from these rows, each counted by its weight (when given:
@@ -51,8 +55,10 @@ class Features:
         if self.max_categories < 1:
             raise ConfigError(f"max_categories must be at least 1, got {self.max_categories}.")
         given = kinds.check(self.column_kinds, frame.columns)
-        self.columns_ = [self._fit_column(str(name), frame[name], given.get(str(name)), weights)
-                         for name in frame.columns]
+        self.columns_ = [
+            self._fit_column(str(name), frame[name], given.get(str(name)), weights)
+            for name in frame.columns
+        ]
         return self
 
     @property
@@ -67,16 +73,20 @@ class Features:
     def transform(self, frame: pd.DataFrame) -> np.ndarray:
         """The rows as a float32 matrix, using only what ``fit`` learned."""
         if not hasattr(self, "columns_"):
-            raise ConfigError("This Features instance is not fitted yet. Call 'fit' with the training rows first.")
+            raise ConfigError(
+                "This Features instance is not fitted yet. Call 'fit' with the training rows first."
+            )
         for col in self.columns_:
             if col["name"] not in frame.columns:
-                raise DataError(f"Column {col['name']!r} is missing from the data. The model was trained with "
-                                f"columns {[c['name'] for c in self.columns_]}.")
+                raise DataError(
+                    f"Column {col['name']!r} is missing from the data. The model was trained with "
+                    f"columns {[c['name'] for c in self.columns_]}."
+                )
         # each column's block written in place: no float64 matrix of every block, then a float32 copy
         out, at = np.empty((len(frame), sum(self.widths())), dtype=np.float32), 0
         for col in self.columns_:
             block = np.asarray(_treatment(col).transform(col, frame[col["name"]]))
-            out[:, at:at + block.shape[1]] = block
+            out[:, at : at + block.shape[1]] = block
             at += block.shape[1]
         return out
 
@@ -88,8 +98,12 @@ class Features:
     def arrays(self) -> dict[str, np.ndarray]:
         """The learned numeric arrays (text columns' idf weights and SVD components), by
         ``COLUMN_INDEX.NAME``; none for a table without text columns."""
-        return {f"{i}.{key}": np.asarray(col[key]) for i, col in enumerate(self.columns_)
-                for key in ARRAYS if key in col}
+        return {
+            f"{i}.{key}": np.asarray(col[key])
+            for i, col in enumerate(self.columns_)
+            for key in ARRAYS
+            if key in col
+        }
 
     @classmethod
     def from_dict(cls, state: dict, arrays: dict[str, np.ndarray] | None = None) -> "Features":
@@ -105,19 +119,31 @@ class Features:
     def describe(self) -> list[dict]:
         """One row per column: its kind, whether the kind was given or read from the values, its
         treatment in words, how many model inputs it became, and whether it has a missing indicator."""
-        return [{"column": col["name"], "kind": col["kind"], "kind from": "given" if col.get("given") else "values",
-                 "treatment": _words(col), "inputs": len(_treatment(col).names(col)),
-                 "missing indicator": bool(col.get("indicator")) or MISSING in col.get("categories", ())}
-                for col in self.columns_]
+        return [
+            {
+                "column": col["name"],
+                "kind": col["kind"],
+                "kind from": "given" if col.get("given") else "values",
+                "treatment": _words(col),
+                "inputs": len(_treatment(col).names(col)),
+                "missing indicator": bool(col.get("indicator"))
+                or MISSING in col.get("categories", ()),
+            }
+            for col in self.columns_
+        ]
 
-    def _fit_column(self, name: str, values: pd.Series, given: str | None, weights: np.ndarray | None) -> dict:
+    def _fit_column(
+        self, name: str, values: pd.Series, given: str | None, weights: np.ndarray | None
+    ) -> dict:
         kind = given or kinds.column_kind(values)
         if kind in ("numeric", "bool"):
             col = numeric.fit(name, values, kind, weights)
         elif kind == "datetime":
             col = calendar.fit(name, values, weights)
         elif kind == "text" or (given is None and _distinct(values) > self.max_categories):
-            col = text.fit(name, values)   # read as text: more values than one-hot keeps, or said to be text
+            col = text.fit(
+                name, values
+            )  # read as text: more values than one-hot keeps, or said to be text
         else:
             col = categories.fit(name, values, self.max_categories, kind, weights)
         return dict(col, given=True) if given else col
@@ -141,16 +167,21 @@ def _words(col: dict) -> str:
     treatment = treatment_of(col)
     if treatment == "one_hot":
         kept = categories.known(col)
-        return (f"one-hot over {len(kept)} categories" +
-                (", the rarer ones sharing <infrequent>" if len(kept) < len(col["categories"]) else ""))
+        return f"one-hot over {len(kept)} categories" + (
+            ", the rarer ones sharing <infrequent>" if len(kept) < len(col["categories"]) else ""
+        )
     if treatment == "calendar":
         parts = [s[0] for s in col["standardise"] if s[0] != "elapsed"]
         cycles = [c for c, _ in calendar.CYCLES if c != "hour" or col["with_time"]]
-        return (f"calendar parts ({', '.join(parts)}) standardised; sine and cosine of {', '.join(cycles)}; "
-                f"time elapsed since 1970, standardised; missing dates filled with the median")
+        return (
+            f"calendar parts ({', '.join(parts)}) standardised; sine and cosine of {', '.join(cycles)}; "
+            f"time elapsed since 1970, standardised; missing dates filled with the median"
+        )
     if treatment == "text":
-        return (f"tf-idf of {len(col['vocabulary'])} character {text.NGRAMS[0]}-{text.NGRAMS[1]}-grams, "
-                f"truncated SVD to {len(col['mean'])} components")
+        return (
+            f"tf-idf of {len(col['vocabulary'])} character {text.NGRAMS[0]}-{text.NGRAMS[1]}-grams, "
+            f"truncated SVD to {len(col['mean'])} components"
+        )
     if col["kind"] == "datetime":
         return "seconds since 1970, median-imputed, standardised"
     return f"median-imputed ({col['fill']:.4g}), standardised"

@@ -36,12 +36,16 @@ import pandas as pd
 FINGERPRINT_VERSION = 2
 
 _MISSING = "\x00<missing>"
-_TARGET = "\x00target"                # the target's key: its column name does not take part
-_TARGETS = "\x00target:"              # several targets: each under this key and its name
-_MIX = np.uint64(0x9E3779B97F4A7C15)  # odd constant: keeps the combination sensitive to which column is which
+_TARGET = "\x00target"  # the target's key: its column name does not take part
+_TARGETS = "\x00target:"  # several targets: each under this key and its name
+_MIX = np.uint64(
+    0x9E3779B97F4A7C15
+)  # odd constant: keeps the combination sensitive to which column is which
 
 
-def row_fingerprints(features: pd.DataFrame, target: pd.Series | pd.DataFrame | None = None) -> np.ndarray:
+def row_fingerprints(
+    features: pd.DataFrame, target: pd.Series | pd.DataFrame | None = None
+) -> np.ndarray:
     """One uint64 per row over the feature columns (and the target, or the targets of a
     multi-output table, when given), independent of the order of the columns."""
     columns = {str(c): features[c] for c in features.columns}
@@ -61,7 +65,9 @@ def row_fingerprints(features: pd.DataFrame, target: pd.Series | pd.DataFrame | 
 
 def set_fingerprint(fingerprints: np.ndarray) -> str:
     """A hex digest of a set of rows: independent of their order."""
-    return hashlib.sha256(np.sort(np.asarray(fingerprints, dtype=np.uint64)).tobytes()).hexdigest()[:16]
+    return hashlib.sha256(np.sort(np.asarray(fingerprints, dtype=np.uint64)).tobytes()).hexdigest()[
+        :16
+    ]
 
 
 def _canonical(column: pd.Series) -> pd.Series:

@@ -17,14 +17,13 @@ is one-hot encoded however many values it has.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 import pandas as pd
 
 from ..errors import ConfigError
 
-KINDS = ("numeric", "categorical", "datetime", "text")   # what column_kinds may say
+KINDS = ("numeric", "categorical", "datetime", "text")  # what column_kinds may say
 _ISO = r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?$"
 
 
@@ -42,8 +41,15 @@ def column_kind(column: pd.Series) -> str:
 def _dates_as_text(column: pd.Series) -> bool:
     """Whether every present value is text in ISO date form that pandas reads as a date."""
     present = pd.Series(column.dropna().unique())
-    for rows in (present.iloc[:100], present):   # most text columns fail on their first values: cheaply
-        if len(rows) == 0 or not rows.map(lambda v: isinstance(v, str)).all() or not rows.str.match(_ISO).all():
+    for rows in (
+        present.iloc[:100],
+        present,
+    ):  # most text columns fail on their first values: cheaply
+        if (
+            len(rows) == 0
+            or not rows.map(lambda v: isinstance(v, str)).all()
+            or not rows.str.match(_ISO).all()
+        ):
             return False
     return bool(pd.to_datetime(present, errors="coerce", format="ISO8601", utc=True).notna().all())
 
@@ -53,13 +59,19 @@ def check(column_kinds: Any, columns) -> dict[str, str]:
     if column_kinds is None:
         return {}
     if not isinstance(column_kinds, dict):
-        raise ConfigError(f"column_kinds must be a mapping {{column: kind}}, got {column_kinds!r}. Try "
-                          "column_kinds={'zip_code': 'categorical'} or --column-kind zip_code=categorical.")
+        raise ConfigError(
+            f"column_kinds must be a mapping {{column: kind}}, got {column_kinds!r}. Try "
+            "column_kinds={'zip_code': 'categorical'} or --column-kind zip_code=categorical."
+        )
     columns = [str(c) for c in columns]
     for name, kind in column_kinds.items():
         if kind not in KINDS:
-            raise ConfigError(f"The kind of column {name!r} must be one of {list(KINDS)}, got {kind!r}.")
+            raise ConfigError(
+                f"The kind of column {name!r} must be one of {list(KINDS)}, got {kind!r}."
+            )
         if str(name) not in columns:
-            raise ConfigError(f"column_kinds names {name!r}, which is not a feature column. The feature columns "
-                              f"are: {columns}.")
+            raise ConfigError(
+                f"column_kinds names {name!r}, which is not a feature column. The feature columns "
+                f"are: {columns}."
+            )
     return {str(k): v for k, v in column_kinds.items()}

@@ -23,10 +23,12 @@ from scipy import sparse
 
 from ..errors import DataError
 
-NGRAMS = (3, 4)          # character n-gram lengths, within word boundaries
-COMPONENTS = 30          # SVD directions kept (fewer when the training rows allow fewer)
-VOCABULARY = 20_000      # n-grams kept, the most frequent in training: bounds the bundle's size
-MISSING_TOKEN = "<missing>"   # the token of a missing value in the ONNX graph's input (never an n-gram)
+NGRAMS = (3, 4)  # character n-gram lengths, within word boundaries
+COMPONENTS = 30  # SVD directions kept (fewer when the training rows allow fewer)
+VOCABULARY = 20_000  # n-grams kept, the most frequent in training: bounds the bundle's size
+MISSING_TOKEN = (
+    "<missing>"  # the token of a missing value in the ONNX graph's input (never an n-gram)
+)
 
 
 def ngrams(text: str) -> list[str]:
@@ -37,7 +39,7 @@ def ngrams(text: str) -> list[str]:
     for word in text.lower().split():
         word = f" {word} "
         for n in range(NGRAMS[0], NGRAMS[1] + 1):
-            out += [word[i:i + n] for i in range(max(1, len(word) - n + 1))]
+            out += [word[i : i + n] for i in range(max(1, len(word) - n + 1))]
             if len(word) <= n:
                 break
     return out
@@ -51,24 +53,35 @@ def documents(values: pd.Series) -> tuple[list[str], np.ndarray]:
 
 def fit(name: str, values: pd.Series) -> dict:
     """The text treatment of a string column, learned from its training values."""
-    from sklearn.decomposition import TruncatedSVD   # scikit-learn fits; transform needs only numbers
+    from sklearn.decomposition import (
+        TruncatedSVD,
+    )  # scikit-learn fits; transform needs only numbers
     from sklearn.feature_extraction.text import TfidfVectorizer
+
     docs, missing = documents(values)
     vectorizer = TfidfVectorizer(analyzer=ngrams, max_features=VOCABULARY)
     try:
         tfidf = vectorizer.fit_transform(docs)
-    except ValueError:   # an empty vocabulary: no value has a word
+    except ValueError:  # an empty vocabulary: no value has a word
         tfidf = None
     k = 0 if tfidf is None else min(COMPONENTS, tfidf.shape[1] - 1, len(docs) - 1)
     if k < 1:
-        raise DataError(f"Column {name!r} is read as text but its training values hold too few words to encode "
-                        "(fewer than two distinct character n-grams). Read it as categorical "
-                        "(column_kinds={'" + name + "': 'categorical'}) or drop it.")
+        raise DataError(
+            f"Column {name!r} is read as text but its training values hold too few words to encode "
+            "(fewer than two distinct character n-grams). Read it as categorical "
+            "(column_kinds={'" + name + "': 'categorical'}) or drop it."
+        )
     svd = TruncatedSVD(n_components=k, random_state=0).fit(tfidf)
     vocabulary = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.get)
-    col = {"name": name, "kind": "text", "treatment": "text", "vocabulary": vocabulary,
-           "idf": vectorizer.idf_.astype(np.float64), "components": svd.components_.astype(np.float64),
-           "indicator": bool(missing.any())}
+    col = {
+        "name": name,
+        "kind": "text",
+        "treatment": "text",
+        "vocabulary": vocabulary,
+        "idf": vectorizer.idf_.astype(np.float64),
+        "components": svd.components_.astype(np.float64),
+        "indicator": bool(missing.any()),
+    }
     z = project(col, docs)
     col["mean"] = z.mean(0).tolist()
     col["scale"] = float(np.sqrt(z.var(0).mean())) or 1.0
@@ -79,16 +92,22 @@ def project(col: dict, docs: list[str]) -> np.ndarray:
     """The SVD projections ``[n, k]`` of the documents' l2-normalised tf-idf vectors, from the
     stored vocabulary, idf weights and components (what scikit-learn's ``transform`` gives)."""
     if "components" not in col:
-        raise DataError(f"The text encoder of column {col['name']!r} has no components: the bundle was read "
-                        "without its tensors. Load it with heldout.load_model(path).")
+        raise DataError(
+            f"The text encoder of column {col['name']!r} has no components: the bundle was read "
+            "without its tensors. Load it with heldout.load_model(path)."
+        )
     index = {g: i for i, g in enumerate(col["vocabulary"])}
-    unique, codes = np.unique(np.asarray(docs, dtype=object), return_inverse=True)   # repeated values once
+    unique, codes = np.unique(
+        np.asarray(docs, dtype=object), return_inverse=True
+    )  # repeated values once
     rows, columns = [], []
     for r, doc in enumerate(unique):
         hits = [index[g] for g in ngrams(doc) if g in index]
         rows += [r] * len(hits)
         columns += hits
-    counts = sparse.csr_matrix((np.ones(len(rows)), (rows, columns)), shape=(len(unique), len(index)))
+    counts = sparse.csr_matrix(
+        (np.ones(len(rows)), (rows, columns)), shape=(len(unique), len(index))
+    )
     weighted = counts.multiply(col["idf"][None, :]).tocsr()
     norms = np.sqrt(np.asarray(weighted.multiply(weighted).sum(1))).ravel()
     weighted = sparse.diags(1.0 / np.where(norms > 0, norms, 1.0)) @ weighted
@@ -96,7 +115,10 @@ def project(col: dict, docs: list[str]) -> np.ndarray:
 
 
 def names(col: dict) -> list[str]:
-    out = [f"{col['name']}.text{i}" for i in range(len(col["components"] if "components" in col else col["mean"]))]
+    out = [
+        f"{col['name']}.text{i}"
+        for i in range(len(col["components"] if "components" in col else col["mean"]))
+    ]
     return out + ([f"{col['name']}=<missing>"] if col["indicator"] else [])
 
 
@@ -113,5 +135,5 @@ def tokens(values: pd.Series) -> np.ndarray:
     cut = [[MISSING_TOKEN] if m else ngrams(d) for d, m in zip(docs, missing)]
     out = np.full((len(cut), max([1, *map(len, cut)])), "", dtype=object)
     for r, grams in enumerate(cut):
-        out[r, :len(grams)] = grams
+        out[r, : len(grams)] = grams
     return out

@@ -30,20 +30,26 @@ BALANCED = "balanced"
 def sample_weights(column: pd.Series, name: str) -> pd.Series:
     """The weight column as float64, or the DataError that says which values are wrong and how to fix them."""
     if not (pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)):
-        raise DataError(f"The weights column {name!r} must hold numbers, but holds {column.dtype} values such as "
-                        f"{column.dropna().iloc[0] if column.notna().any() else None!r}. Give one non-negative "
-                        "number per row (how much the row counts).")
+        raise DataError(
+            f"The weights column {name!r} must hold numbers, but holds {column.dtype} values such as "
+            f"{column.dropna().iloc[0] if column.notna().any() else None!r}. Give one non-negative "
+            "number per row (how much the row counts)."
+        )
     values = column.astype("float64")
     x = values.to_numpy()
     for bad, what in ((np.isnan(x), "missing"), (np.isinf(x), "infinite"), (x < 0, "negative")):
         if bad.any():
             rows = np.flatnonzero(bad)
-            raise DataError(f"The weights column {name!r} holds {len(rows)} {what} value(s) (first at rows "
-                            f"{rows[:5].tolist()}, e.g. {x[rows[0]]!r}). Weights must be finite and >= 0: fill or fix "
-                            "those values, or drop those rows.")
+            raise DataError(
+                f"The weights column {name!r} holds {len(rows)} {what} value(s) (first at rows "
+                f"{rows[:5].tolist()}, e.g. {x[rows[0]]!r}). Weights must be finite and >= 0: fill or fix "
+                "those values, or drop those rows."
+            )
     if not (x > 0).any():
-        raise DataError(f"Every weight in the column {name!r} is 0, so no row would count. Give some rows a "
-                        "positive weight.")
+        raise DataError(
+            f"Every weight in the column {name!r} is 0, so no row would count. Give some rows a "
+            "positive weight."
+        )
     return values
 
 
@@ -53,31 +59,50 @@ def check_class_weight(spec, task, classes: tuple | None):
     if spec is None:
         return None
     if not task.has_classes:
-        raise ConfigError(f"class_weight needs classes, but the task is {task}. Use sample weights "
-                          "(weights='COLUMN', --weights COLUMN) for a regression target.")
+        raise ConfigError(
+            f"class_weight needs classes, but the task is {task}. Use sample weights "
+            "(weights='COLUMN', --weights COLUMN) for a regression target."
+        )
     if isinstance(spec, str):
         if spec != BALANCED:
-            raise ConfigError(f"class_weight must be {BALANCED!r} or a mapping {{label: weight}}, got {spec!r}. "
-                              "Try class_weight='balanced' or --class-weight a=1,b=3.")
+            raise ConfigError(
+                f"class_weight must be {BALANCED!r} or a mapping {{label: weight}}, got {spec!r}. "
+                "Try class_weight='balanced' or --class-weight a=1,b=3."
+            )
         return spec
     if not isinstance(spec, dict) or not spec:
-        raise ConfigError(f"class_weight must be {BALANCED!r} or a mapping {{label: weight}}, got {spec!r}. "
-                          "Try class_weight='balanced' or --class-weight a=1,b=3.")
+        raise ConfigError(
+            f"class_weight must be {BALANCED!r} or a mapping {{label: weight}}, got {spec!r}. "
+            "Try class_weight='balanced' or --class-weight a=1,b=3."
+        )
     labels = {str(c) for c in classes}
     unknown = [k for k in spec if str(k) not in labels]
     if unknown:
-        raise ConfigError(f"class_weight names label(s) {unknown} that the target does not hold. Its classes are "
-                          f"{list(classes)}.")
+        raise ConfigError(
+            f"class_weight names label(s) {unknown} that the target does not hold. Its classes are "
+            f"{list(classes)}."
+        )
     for label, weight in spec.items():
-        if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not math.isfinite(weight) or weight < 0:
-            raise ConfigError(f"The class weight of {label!r} must be a finite number >= 0, got {weight!r}. "
-                              "Try 1, or 3 to count that class three times.")
+        if (
+            isinstance(weight, bool)
+            or not isinstance(weight, (int, float))
+            or not math.isfinite(weight)
+            or weight < 0
+        ):
+            raise ConfigError(
+                f"The class weight of {label!r} must be a finite number >= 0, got {weight!r}. "
+                "Try 1, or 3 to count that class three times."
+            )
     if not any(float(w) > 0 for w in spec.values()) and len(spec) == len(classes):
-        raise ConfigError(f"Every class weight is 0 ({spec}), so no row would count. Give some class a positive weight.")
+        raise ConfigError(
+            f"Every class weight is 0 ({spec}), so no row would count. Give some class a positive weight."
+        )
     return spec
 
 
-def resolve(spec, labels: pd.Series, weights: pd.Series | None, classes: tuple | None) -> dict | None:
+def resolve(
+    spec, labels: pd.Series, weights: pd.Series | None, classes: tuple | None
+) -> dict | None:
     """Class weights ``{label: weight}`` for a checked ``spec``, learned from these (training) rows'
     ``labels`` and sample ``weights``: ``"balanced"`` gives each class present ``total / (classes ×
     its total)`` (a class absent from these rows gets 1); a mapping gives its labels their weights
@@ -110,11 +135,14 @@ def require_some(w: np.ndarray | None, part: str, column: str | None) -> None:
     """A DataError when ``part``'s rows (training, validation) all weigh 0: nothing would count there."""
     if w is not None and not (w > 0).any():
         source = f"the weights column {column!r}" if column else "the class weights"
-        raise DataError(f"Every {part} row weighs 0 under {source}, so the {part} rows count for nothing. Give some "
-                        f"{part} rows a positive weight, or change the class weights.")
+        raise DataError(
+            f"Every {part} row weighs 0 under {source}, so the {part} rows count for nothing. Give some "
+            f"{part} rows a positive weight, or change the class weights."
+        )
 
 
 # -- weighted statistics, each equal to its unweighted form on rows repeated by integer weights --------
+
 
 def mean_std(x: np.ndarray, w: np.ndarray | None) -> tuple[float, float]:
     """The (weighted) mean and population standard deviation of ``x``."""

@@ -70,6 +70,7 @@ def check(split: Split) -> Report:
     return Report(sorted(findings, key=lambda f: order[f.severity]), seconds)
 
 
-def __getattr__(name: str):   # PEP 562: each module is an attribute before anything imports it
+def __getattr__(name: str):  # PEP 562: each module is an attribute before anything imports it
     from .._util.lazy import submodule
+
     return submodule(__name__, name)

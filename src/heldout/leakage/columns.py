@@ -6,8 +6,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pandas as pd
-from sklearn.linear_model import LinearRegression
 from sklearn.base import clone
+from sklearn.linear_model import LinearRegression
 from sklearn.metrics import get_scorer
 from sklearn.model_selection import check_cv
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
@@ -32,12 +32,18 @@ def time_order(parts: dict[str, Dataset], strategy: str) -> list[Finding]:
         latest = as_time.max()
         test_times = _as_time(parts["test"].features[column], force=True)
         earlier = (test_times < latest).to_numpy() if test_times is not None else np.zeros(0, bool)
-        out.append(Finding(
-            "time", "warning", "temporal leakage", int(earlier.sum()),
-            f"Column {column!r} looks like time, and the split is {strategy!r}: {earlier.mean():.0%} of the test rows "
-            "are earlier than the latest training row, so the model is scored on the past it was trained around. "
-            f"If the model will predict the future, load with time={column!r} and split with strategy='time'.",
-            [column]))
+        out.append(
+            Finding(
+                "time",
+                "warning",
+                "temporal leakage",
+                int(earlier.sum()),
+                f"Column {column!r} looks like time, and the split is {strategy!r}: {earlier.mean():.0%} of the test rows "
+                "are earlier than the latest training row, so the model is scored on the past it was trained around. "
+                f"If the model will predict the future, load with time={column!r} and split with strategy='time'.",
+                [column],
+            )
+        )
     return out
 
 
@@ -48,13 +54,21 @@ def _as_time(values: pd.Series, force: bool = False):
         v = values.dropna()
         if values.dtype.kind == "f" and not (v == v.round()).all():
             return None
-        if len(v) and v.between(1900, 2100).all() and v.nunique() > 1 and (force or "year" in str(values.name).lower()
-                                                                         or v.nunique() <= 200):
+        if (
+            len(v)
+            and v.between(1900, 2100).all()
+            and v.nunique() > 1
+            and (force or "year" in str(values.name).lower() or v.nunique() <= 200)
+        ):
             return v
         return None
     if values.dtype.kind == "O" or pd.api.types.is_string_dtype(values):
         sample = values.dropna().astype(str).head(50)
-        if len(sample) == 0 or not sample.str.contains(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{2,4}").mean() > 0.9:
+        if (
+            len(sample) == 0
+            or not sample.str.contains(r"\d{4}-\d{1,2}-\d{1,2}|\d{1,2}/\d{1,2}/\d{2,4}").mean()
+            > 0.9
+        ):
             return None
         parsed = pd.to_datetime(values, errors="coerce")
         return parsed if parsed.notna().mean() > 0.9 else None
@@ -65,11 +79,18 @@ def target_proxies(train: Dataset) -> list[Finding]:
     """Single-feature predictive power on training rows, cross-validated (3 folds; a tree with at
     least 10 rows a leaf, and for regression also a straight line); of several targets (a
     multi-output regression), each is checked on its own, and a finding names its target."""
-    rows = train if len(train) <= PROXY_ROWS else train.take(np.random.default_rng(0).choice(len(train), PROXY_ROWS,
-                                                                                              replace=False))
+    rows = (
+        train
+        if len(train) <= PROXY_ROWS
+        else train.take(np.random.default_rng(0).choice(len(train), PROXY_ROWS, replace=False))
+    )
     several = isinstance(rows.target, pd.DataFrame)
-    targets = [(rows.target[name], f" {name!r}") for name in train.targets] if several else [(rows.target, "")]
-    inputs = {}   # each column's preprocessed values, once for every target
+    targets = (
+        [(rows.target[name], f" {name!r}") for name in train.targets]
+        if several
+        else [(rows.target, "")]
+    )
+    inputs = {}  # each column's preprocessed values, once for every target
 
     def x_of(column):
         if column not in inputs:
@@ -77,6 +98,7 @@ def target_proxies(train: Dataset) -> list[Finding]:
             kind = {column: train.column_kinds[column]} if column in train.column_kinds else None
             inputs[column] = Features(column_kinds=kind).fit(one).transform(one)
         return inputs[column]
+
     return [found for target, which in targets for found in _proxies(rows, target, which, x_of)]
 
 
@@ -88,7 +110,10 @@ def _proxies(rows: Dataset, target: pd.Series, which: str, x_of) -> list[Finding
         return []
     if regression:
         naive = np.abs(y - np.median(y)).mean()
-        model, scoring = DecisionTreeRegressor(min_samples_leaf=10, random_state=0), "neg_mean_absolute_error"
+        model, scoring = (
+            DecisionTreeRegressor(min_samples_leaf=10, random_state=0),
+            "neg_mean_absolute_error",
+        )
     else:
         naive = pd.Series(y).value_counts(normalize=True).max()
         model, scoring = DecisionTreeClassifier(min_samples_leaf=10, random_state=0), "accuracy"
@@ -97,12 +122,21 @@ def _proxies(rows: Dataset, target: pd.Series, which: str, x_of) -> list[Finding
     scorer = get_scorer(scoring)
 
     def cross_validated(estimator, x) -> float:
-        return float(np.mean([scorer(clone(estimator).fit(x[fit], y[fit]), x[held], y[held]) for fit, held in folds]))
+        return float(
+            np.mean(
+                [
+                    scorer(clone(estimator).fit(x[fit], y[fit]), x[held], y[held])
+                    for fit, held in folds
+                ]
+            )
+        )
 
     def scored(column) -> float:
         x = x_of(column)
         score = cross_validated(model, x)
-        if regression:   # a tree's steps blur an exact linear proxy on few rows: take the better of both
+        if (
+            regression
+        ):  # a tree's steps blur an exact linear proxy on few rows: take the better of both
             score = max(score, cross_validated(LinearRegression(), x))
         return score
 
@@ -114,9 +148,16 @@ def _proxies(rows: Dataset, target: pd.Series, which: str, x_of) -> list[Finding
     for column, score in zip(columns, scores):
         power = 1 - (-score) / naive if regression else (score - naive) / max(1e-12, 1 - naive)
         if power >= PROXY_WARNING:
-            out.append(Finding(
-                "target_proxy", "error" if power >= PROXY_ERROR else "warning", "illegitimate feature", 1,
-                f"Feature {column!r} alone predicts the target{which} (predictive power {power:.3f} against a naive "
-                "baseline, cross-validated on training rows). If it is computed from the label or recorded after "
-                "the outcome, drop it.", [column]))
+            out.append(
+                Finding(
+                    "target_proxy",
+                    "error" if power >= PROXY_ERROR else "warning",
+                    "illegitimate feature",
+                    1,
+                    f"Feature {column!r} alone predicts the target{which} (predictive power {power:.3f} against a naive "
+                    "baseline, cross-validated on training rows). If it is computed from the label or recorded after "
+                    "the outcome, drop it.",
+                    [column],
+                )
+            )
     return out

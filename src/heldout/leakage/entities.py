@@ -24,7 +24,8 @@ import pandas as pd
 from ..data.dataset import Dataset
 from .finding import Finding
 
-ENTITY_WORDS = frozenset("""
+ENTITY_WORDS = frozenset(
+    """
 id ids ident identifier subject subj patient user customer cust client household hh store shop site person
 individual indiv participant member account firm company hospital clinic student pupil child mother worker
 employee respondent visitor driver player animal herd farm mouse rat dog cow chick rabbit device machine session
@@ -35,10 +36,13 @@ sujet utilisateur ménage menage magasin personne individu membre entreprise él
 proband nutzer benutzer kunde haushalt geschäft geschaeft laden teilnehmer mitglied firma schüler
 soggetto paziente utente negozio partecipante azienda
 patiënt gebruiker klant huishouden winkel
-""".split())   # words that name an entity and little else ("school" is also years of schooling)
-MIN_CODES = 5            # fewer distinct values: a category, not an entity
-EVEN_COUNTS = 0.35       # coefficient of variation of rows per value at most this: a balanced design
-CONSTANT_WITHIN = 0.9    # a many-valued feature the codes explain this well is an attribute of the entity
+""".split()
+)  # words that name an entity and little else ("school" is also years of schooling)
+MIN_CODES = 5  # fewer distinct values: a category, not an entity
+EVEN_COUNTS = 0.35  # coefficient of variation of rows per value at most this: a balanced design
+CONSTANT_WITHIN = (
+    0.9  # a many-valued feature the codes explain this well is an attribute of the entity
+)
 
 
 def entities(parts: dict[str, Dataset]) -> list[Finding]:
@@ -49,19 +53,32 @@ def entities(parts: dict[str, Dataset]) -> list[Finding]:
     for column in train.features.columns:
         values = train.features[column]
         if _id_like(values):
-            out.append(Finding(
-                "entities", "warning", "non-independence between train and test", len(values),
-                f"Column {column!r} looks like an identifier (about one value per row). If rows of one entity "
-                f"repeat, load with groups={column!r} and split with strategy='group' (--groups {column}); if it "
-                "is a row number, drop it.", [column]))
+            out.append(
+                Finding(
+                    "entities",
+                    "warning",
+                    "non-independence between train and test",
+                    len(values),
+                    f"Column {column!r} looks like an identifier (about one value per row). If rows of one entity "
+                    f"repeat, load with groups={column!r} and split with strategy='group' (--groups {column}); if it "
+                    "is a row number, drop it.",
+                    [column],
+                )
+            )
         elif (reason := _entity_code(column, train, parts["test"])) is not None:
             shared = parts["test"].features[column].isin(set(values.dropna().tolist())).to_numpy()
-            out.append(Finding(
-                "entities", "warning", "non-independence between train and test", int(shared.sum()),
-                f"Column {column!r} looks like an entity code ({reason}): {int(shared.sum())} test row(s) "
-                f"({shared.mean():.1%}) belong to values that also have training rows, so the test score partly "
-                f"measures recognising the entity. Split by it: --groups {column} (load(..., groups={column!r})).",
-                [column]))
+            out.append(
+                Finding(
+                    "entities",
+                    "warning",
+                    "non-independence between train and test",
+                    int(shared.sum()),
+                    f"Column {column!r} looks like an entity code ({reason}): {int(shared.sum())} test row(s) "
+                    f"({shared.mean():.1%}) belong to values that also have training rows, so the test score partly "
+                    f"measures recognising the entity. Split by it: --groups {column} (load(..., groups={column!r})).",
+                    [column],
+                )
+            )
     return out
 
 
@@ -74,22 +91,27 @@ def name_tokens(name: str) -> set[str]:
 def _names_an_entity(name: str) -> bool:
     tokens = name_tokens(name)
     return bool(tokens & ENTITY_WORDS) or any(
-        t.endswith(("id", "no", "nr")) and t[:-2] in ENTITY_WORDS for t in tokens)
+        t.endswith(("id", "no", "nr")) and t[:-2] in ENTITY_WORDS for t in tokens
+    )
 
 
 def _entity_code(column: str, train: Dataset, test: Dataset) -> str | None:
     """Why ``column`` looks like an entity code, or None."""
     values = train.features[column].dropna()
     if values.dtype.kind == "f" and not (values == values.round()).all():
-        return None   # measurements
-    if values.dtype.kind not in "iuOSUb" and not pd.api.types.is_string_dtype(values) and values.dtype.kind != "f":
+        return None  # measurements
+    if (
+        values.dtype.kind not in "iuOSUb"
+        and not pd.api.types.is_string_dtype(values)
+        and values.dtype.kind != "f"
+    ):
         return None
     counts = values.value_counts()
     if len(counts) < MIN_CODES or (counts >= 2).mean() < 0.8 or len(counts) > len(values) / 2:
-        return None   # too few values to be entities, or values that do not repeat
+        return None  # too few values to be entities, or values that do not repeat
     test_codes = set(test.features[column].dropna().tolist())
     if not test_codes or len(test_codes & set(counts.index.tolist())) < 0.5 * len(test_codes):
-        return None   # the test rows hold other entities: no recurrence across the split
+        return None  # the test rows hold other entities: no recurrence across the split
     if _names_an_entity(column):
         return f"its name, and {len(counts)} values repeating about {len(values) / len(counts):.1f} times each"
     spread = counts.std(ddof=0) / counts.mean()
@@ -97,8 +119,10 @@ def _entity_code(column: str, train: Dataset, test: Dataset) -> str | None:
         return None
     explained, attribute = _attribute(values, train, column)
     if explained >= CONSTANT_WITHIN:
-        return (f"{len(counts)} values with near-equal counts, and {attribute!r} is constant within each of them "
-                f"({explained:.0%} of its variance lies between the values): an attribute of the entity")
+        return (
+            f"{len(counts)} values with near-equal counts, and {attribute!r} is constant within each of them "
+            f"({explained:.0%} of its variance lies between the values): an attribute of the entity"
+        )
     return None
 
 
@@ -113,7 +137,7 @@ def _attribute(codes: pd.Series, train: Dataset, column: str) -> tuple[float, st
             continue
         centred = x[keep] - x[keep].mean()
         between = x[keep].groupby(codes[keep]).transform("mean") - x[keep].mean()
-        share = float((between ** 2).sum() / (centred ** 2).sum())
+        share = float((between**2).sum() / (centred**2).sum())
         if share > best:
             best, name = share, other
     return best, name
@@ -125,10 +149,17 @@ def _groups_on_both_sides(parts: dict[str, Dataset]) -> list[Finding]:
     for name in ("validation", "test"):
         shared = parts[name].groups.isin(seen).to_numpy()
         if shared.any():
-            out.append(Finding(
-                "entities", "error", "non-independence between train and test", int(shared.sum()),
-                f"{int(shared.sum())} {name} row(s) ({shared.mean():.1%}) belong to groups that also have "
-                "training rows. Split with strategy='group'.", np.flatnonzero(shared)[:5].tolist()))
+            out.append(
+                Finding(
+                    "entities",
+                    "error",
+                    "non-independence between train and test",
+                    int(shared.sum()),
+                    f"{int(shared.sum())} {name} row(s) ({shared.mean():.1%}) belong to groups that also have "
+                    "training rows. Split with strategy='group'.",
+                    np.flatnonzero(shared)[:5].tolist(),
+                )
+            )
     return out
 
 
@@ -139,7 +170,7 @@ def _id_like(values: pd.Series) -> bool:
     if kind in "fc":
         v = values.dropna()
         if not (v == v.round()).all():
-            return False   # measurements are unique because they are continuous, not identifiers
+            return False  # measurements are unique because they are continuous, not identifiers
     elif kind not in "iuOSU" and not pd.api.types.is_string_dtype(values):
         return False
     unique = values.nunique(dropna=True) / len(values)

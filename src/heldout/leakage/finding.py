@@ -35,5 +35,7 @@ class Report:
         return {"findings": [f.to_dict() for f in self.findings], "seconds": self.seconds}
 
     def table(self) -> pd.DataFrame:
-        return pd.DataFrame([f.to_dict() for f in self.findings],
-                            columns=["kind", "severity", "category", "count", "message", "examples"])
+        return pd.DataFrame(
+            [f.to_dict() for f in self.findings],
+            columns=["kind", "severity", "category", "count", "message", "examples"],
+        )

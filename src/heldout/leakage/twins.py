@@ -25,15 +25,16 @@ import pandas as pd
 
 from ..data.fingerprint import members
 
-
-DISCRETE_LEVELS = 50     # columns with at most this many distinct values are discrete (iris: 22 to 43)
-IMPROBABLE = 0.05        # fewer expected chance matches than this: the twin is not chance
-FREQUENCY_ROWS = 50_000   # value frequencies are estimated on at most this many pool rows
+DISCRETE_LEVELS = 50  # columns with at most this many distinct values are discrete (iris: 22 to 43)
+IMPROBABLE = 0.05  # fewer expected chance matches than this: the twin is not chance
+FREQUENCY_ROWS = 50_000  # value frequencies are estimated on at most this many pool rows
 
 
 def twin_mask(rows, pools: list) -> np.ndarray:
     """Which of ``rows`` (a Dataset) have the same feature values as some row of the ``pools``."""
-    theirs = np.concatenate([p.feature_fingerprints for p in pools]) if pools else np.zeros(0, np.uint64)
+    theirs = (
+        np.concatenate([p.feature_fingerprints for p in pools]) if pools else np.zeros(0, np.uint64)
+    )
     return members(rows.feature_fingerprints, theirs)
 
 
@@ -45,12 +46,18 @@ def pool_sample(pools: list, seed: int = 0) -> tuple[pd.DataFrame, int]:
     parts = []
     for p in pools:
         share = len(p) if total <= FREQUENCY_ROWS else int(round(FREQUENCY_ROWS * len(p) / total))
-        pick = np.arange(len(p)) if share >= len(p) else np.sort(rng.choice(len(p), share, replace=False))
+        pick = (
+            np.arange(len(p))
+            if share >= len(p)
+            else np.sort(rng.choice(len(p), share, replace=False))
+        )
         parts.append(p.features.iloc[pick])
     return pd.concat(parts, ignore_index=True), total
 
 
-def expected_chance_matches(rows: pd.DataFrame, sample: pd.DataFrame, n_pool: int | None = None) -> np.ndarray:
+def expected_chance_matches(
+    rows: pd.DataFrame, sample: pd.DataFrame, n_pool: int | None = None
+) -> np.ndarray:
     """For each of ``rows``, how many of ``n_pool`` rows (value frequencies from ``sample``, by
     default the whole pool) would share its values on the many-valued columns by chance (see the
     module docstring)."""
@@ -61,7 +68,11 @@ def expected_chance_matches(rows: pd.DataFrame, sample: pd.DataFrame, n_pool: in
         frequencies = values.value_counts(normalize=True, dropna=False)
         if len(frequencies) <= DISCRETE_LEVELS:
             continue
-        looked_up = _canonical(rows[column]).map(np.log(frequencies)).to_numpy(dtype=float, na_value=-np.inf)
+        looked_up = (
+            _canonical(rows[column])
+            .map(np.log(frequencies))
+            .to_numpy(dtype=float, na_value=-np.inf)
+        )
         log_expected += looked_up
     return np.exp(log_expected)
 
@@ -83,7 +94,9 @@ def _canonical(column: pd.Series) -> pd.Series:
     """Values as keys: numbers as float64 (1 and 1.0 agree), everything else as text; missing as one key."""
     if pd.api.types.is_bool_dtype(column) or pd.api.types.is_numeric_dtype(column):
         return pd.Series(column.to_numpy(dtype="float64", na_value=np.nan) + 0.0)
-    return pd.Series([None if v is None or v != v else str(v) for v in column.astype(object)], dtype=object)
+    return pd.Series(
+        [None if v is None or v != v else str(v) for v in column.astype(object)], dtype=object
+    )
 
 
 def copied_test_rows(train, validation, sealed) -> dict[str, np.ndarray]:

@@ -10,7 +10,7 @@ import numpy as np
 
 from ..errors import ConfigError
 
-OPSETS = {"": 17, "ai.onnx.ml": 3}   # the default domain's opset, and ONNX-ML's (LabelEncoder)
+OPSETS = {"": 17, "ai.onnx.ml": 3}  # the default domain's opset, and ONNX-ML's (LabelEncoder)
 
 
 def require_onnx():
@@ -18,8 +18,10 @@ def require_onnx():
     try:
         import onnx
     except ImportError:
-        raise ConfigError("Exporting to ONNX needs the onnx package. Install it with: pip install 'heldout[onnx]' "
-                          "(or pip install onnx onnxruntime).") from None
+        raise ConfigError(
+            "Exporting to ONNX needs the onnx package. Install it with: pip install 'heldout[onnx]' "
+            "(or pip install onnx onnxruntime)."
+        ) from None
     return onnx
 
 
@@ -37,14 +39,22 @@ class Graph:
     def const(self, value, dtype=np.float64, hint: str = "const") -> str:
         """A constant tensor (a scalar broadcasts), as an initialiser."""
         name = self.name(hint)
-        array = np.asarray(value, dtype=dtype) if dtype is not object else np.asarray(value, dtype=object)
+        array = (
+            np.asarray(value, dtype=dtype)
+            if dtype is not object
+            else np.asarray(value, dtype=object)
+        )
         self.initializers.append(self.onnx.numpy_helper.from_array(array, name))
         return name
 
-    def op(self, op_type: str, *inputs: str, domain: str = "", hint: str | None = None, **attributes) -> str:
+    def op(
+        self, op_type: str, *inputs: str, domain: str = "", hint: str | None = None, **attributes
+    ) -> str:
         """One node with one output; its name."""
         out = self.name(hint or op_type.lower())
-        self.nodes.append(self.onnx.helper.make_node(op_type, list(inputs), [out], domain=domain, **attributes))
+        self.nodes.append(
+            self.onnx.helper.make_node(op_type, list(inputs), [out], domain=domain, **attributes)
+        )
         return out
 
     def cast(self, value: str, to: str) -> str:
@@ -68,11 +78,20 @@ class Graph:
         helper, onnx = self.onnx.helper, self.onnx
 
         def info(entries):
-            return [helper.make_tensor_value_info(n, getattr(onnx.TensorProto, t), shape) for n, t, shape in entries]
-        graph = helper.make_graph(self.nodes, name, info(inputs), info(outputs), self.initializers, doc_string=doc)
-        model = helper.make_model(graph, opset_imports=[helper.make_opsetid(d, v) for d, v in OPSETS.items()],
-                                  producer_name="heldout")
-        model.ir_version = min(model.ir_version, 9)   # runtimes of the last years read IR 9
+            return [
+                helper.make_tensor_value_info(n, getattr(onnx.TensorProto, t), shape)
+                for n, t, shape in entries
+            ]
+
+        graph = helper.make_graph(
+            self.nodes, name, info(inputs), info(outputs), self.initializers, doc_string=doc
+        )
+        model = helper.make_model(
+            graph,
+            opset_imports=[helper.make_opsetid(d, v) for d, v in OPSETS.items()],
+            producer_name="heldout",
+        )
+        model.ir_version = min(model.ir_version, 9)  # runtimes of the last years read IR 9
         helper.set_model_props(model, metadata)
         onnx.checker.check_model(model)
         return model

@@ -53,7 +53,7 @@ from ..data.dataset import Dataset
 from ..data.fingerprint import set_fingerprint
 from ..errors import BundleError, ConfigError, LeakageError
 
-LEVEL = 0.9       # the level the one look measures, and predict_interval's and predict_set's default
+LEVEL = 0.9  # the level the one look measures, and predict_interval's and predict_set's default
 SCORES = {"residual": "|y - prediction|, in the target's units", "lac": "1 - p(true class)"}
 
 
@@ -61,18 +61,29 @@ SCORES = {"residual": "|y - prediction|, in the target's units", "lac": "1 - p(t
 class Calibration:
     """Conformity scores of the calibration (validation) rows, sorted, and what they came from."""
 
-    kind: str                           # a key of SCORES: "residual" (regression) or "lac" (classes)
-    scores: np.ndarray                  # one per calibration row of positive weight, ascending (float64);
-                                        # several targets: [rows, targets], each column ascending
-    weights: np.ndarray | None = None   # their row weights, in the same order (as scores); None: each counts once
-    info: dict = field(default_factory=dict)   # rows, their fingerprint, and whether the model was refit
+    kind: str  # a key of SCORES: "residual" (regression) or "lac" (classes)
+    scores: np.ndarray  # one per calibration row of positive weight, ascending (float64);
+    # several targets: [rows, targets], each column ascending
+    weights: np.ndarray | None = (
+        None  # their row weights, in the same order (as scores); None: each counts once
+    )
+    info: dict = field(
+        default_factory=dict
+    )  # rows, their fingerprint, and whether the model was refit
 
     def columns(self) -> list["Calibration"]:
         """One calibration per target: itself for one target, each target's scores for several."""
         if self.scores.ndim == 1:
             return [self]
-        return [Calibration(self.kind, self.scores[:, j], None if self.weights is None else self.weights[:, j],
-                            self.info) for j in range(self.scores.shape[1])]
+        return [
+            Calibration(
+                self.kind,
+                self.scores[:, j],
+                None if self.weights is None else self.weights[:, j],
+                self.info,
+            )
+            for j in range(self.scores.shape[1])
+        ]
 
     def threshold(self, level: float) -> float | np.ndarray:
         """The split-conformal quantile ``q`` for ``level`` (infinite where the rows are too few);
@@ -101,8 +112,13 @@ class Calibration:
         """``[n, classes]`` booleans: which classes each row's prediction set holds."""
         return 1 - probabilities <= self.threshold(level)
 
-    def coverage(self, y: np.ndarray, prediction: np.ndarray, weights: np.ndarray | None = None,
-                 level: float = LEVEL) -> dict:
+    def coverage(
+        self,
+        y: np.ndarray,
+        prediction: np.ndarray,
+        weights: np.ndarray | None = None,
+        level: float = LEVEL,
+    ) -> dict:
         """How often the intervals (sets) at ``level`` hold the true value of rows ``y`` (as
         :func:`score` reads them), each row counted by its weight, with a 95% Clopper–Pearson
         interval (on the rows' effective number, Kish's, when weights differ), and the mean width
@@ -111,28 +127,43 @@ class Calibration:
         w = np.ones(len(y)) if weights is None else np.asarray(weights, dtype="float64")
         share = float(w @ (score(self.kind, y, prediction) <= q) / w.sum())
         if self.kind == "residual":
-            size = ("mean_width", 2 * q)   # the same width for every row
+            size = ("mean_width", 2 * q)  # the same width for every row
         else:
             size = ("mean_set_size", float(w @ self.sets(prediction, level).sum(1) / w.sum()))
-        effective = w.sum() ** 2 / (w @ w)   # Kish's: the number of rows when every weight is equal
-        return {"level": level, "coverage": share, "interval_95": proportion_interval(share, effective),
-                "rows": len(y), size[0]: size[1] if math.isfinite(size[1]) else None,
-                "score": SCORES[self.kind], "calibration": dict(self.info)}
+        effective = w.sum() ** 2 / (w @ w)  # Kish's: the number of rows when every weight is equal
+        return {
+            "level": level,
+            "coverage": share,
+            "interval_95": proportion_interval(share, effective),
+            "rows": len(y),
+            size[0]: size[1] if math.isfinite(size[1]) else None,
+            "score": SCORES[self.kind],
+            "calibration": dict(self.info),
+        }
 
     def to_dict(self) -> dict:
         return {"kind": self.kind, "info": self.info}
 
     def arrays(self) -> dict[str, np.ndarray]:
-        return {"scores": self.scores} if self.weights is None else {"scores": self.scores, "weights": self.weights}
+        return (
+            {"scores": self.scores}
+            if self.weights is None
+            else {"scores": self.scores, "weights": self.weights}
+        )
 
     @classmethod
     def from_dict(cls, d: dict, arrays: dict[str, np.ndarray]) -> "Calibration":
         if d.get("kind") not in SCORES or "scores" not in arrays:
-            raise BundleError(f"A conformal calibration needs a kind among {list(SCORES)} and its scores, got "
-                              f"kind {d.get('kind')!r} and arrays {sorted(arrays)}. Train the model again.")
-        return cls(d["kind"], np.asarray(arrays["scores"], dtype="float64"),
-                   None if "weights" not in arrays else np.asarray(arrays["weights"], dtype="float64"),
-                   dict(d.get("info") or {}))
+            raise BundleError(
+                f"A conformal calibration needs a kind among {list(SCORES)} and its scores, got "
+                f"kind {d.get('kind')!r} and arrays {sorted(arrays)}. Train the model again."
+            )
+        return cls(
+            d["kind"],
+            np.asarray(arrays["scores"], dtype="float64"),
+            None if "weights" not in arrays else np.asarray(arrays["weights"], dtype="float64"),
+            dict(d.get("info") or {}),
+        )
 
 
 def calibrate(model, rows: Dataset, *, scorer=None) -> Calibration:
@@ -142,7 +173,9 @@ def calibrate(model, rows: Dataset, *, scorer=None) -> Calibration:
     return calibrate_each([model], rows, scorers=[scorer])[0]
 
 
-def calibrate_each(models: list, rows: Dataset, *, scorers: list | None = None) -> list[Calibration]:
+def calibrate_each(
+    models: list, rows: Dataset, *, scorers: list | None = None
+) -> list[Calibration]:
     """:func:`calibrate` of each of ``models`` on the same ``rows`` (each scored by its
     ``scorers[k]``, default itself), reading the rows once: their fingerprint, their targets, and
     their inputs once per preprocessing (the members of one population share theirs)."""
@@ -150,33 +183,57 @@ def calibrate_each(models: list, rows: Dataset, *, scorers: list | None = None) 
         what = "the sealed test set" if type(rows).__name__ == "Sealed" else type(rows).__name__
         raise (LeakageError if what.startswith("the sealed") else ConfigError)(
             f"Calibration takes validation rows (a Dataset such as split.validation), got {what}. The test set "
-            "never calibrates: it measures the coverage once, at the look.")
+            "never calibrates: it measures the coverage once, at the look."
+        )
     fingerprint, inputs, truths, out = set_fingerprint(rows.fingerprints), {}, {}, []
     for model, scorer in zip(models, scorers or [None] * len(models)):
         scorer = model if scorer is None else scorer
         trained = scorer.manifest.get("split") or {}
         if trained.get("train_fingerprint") is not None and trained["train_fingerprint"] in (
-                fingerprint, trained.get("validation_fingerprint")):
-            raise LeakageError("The scoring model trained on these rows (or on its validation rows too, as a refit "
-                               "does): its residuals there are too small, and the intervals would be too narrow. "
-                               "Score rows it did not train on, with the configuration trained on training rows alone.")
+            fingerprint,
+            trained.get("validation_fingerprint"),
+        ):
+            raise LeakageError(
+                "The scoring model trained on these rows (or on its validation rows too, as a refit "
+                "does): its residuals there are too small, and the intervals would be too narrow. "
+                "Score rows it did not train on, with the configuration trained on training rows alone."
+            )
         if id(scorer.features) not in inputs:
             inputs[id(scorer.features)] = scorer.inputs(rows.features)
         kind = "lac" if model.task.has_classes else "residual"
         prediction = scorer.predictions_of(scorer.outputs_of(inputs[id(scorer.features)]))
         if kind == "lac":
             prediction = scorer.task.probabilities(prediction)
-        if scorer.classes not in truths:   # class indices; or values in float64 (float32 loses the last digits)
-            truths[scorer.classes] = (scorer.task.encode(rows.target, scorer.classes).numpy() if kind == "lac"
-                                      else rows.target.to_numpy(dtype="float64"))
+        if (
+            scorer.classes not in truths
+        ):  # class indices; or values in float64 (float32 loses the last digits)
+            truths[scorer.classes] = (
+                scorer.task.encode(rows.target, scorer.classes).numpy()
+                if kind == "lac"
+                else rows.target.to_numpy(dtype="float64")
+            )
         y = truths[scorer.classes]
         w = model.row_weights(rows)
         s = score(kind, y, prediction)
-        keep = np.ones(len(s), dtype=bool) if w is None else w > 0   # a row of weight 0 counts for nothing
-        order = np.argsort(s[keep], axis=0, kind="stable")   # several targets: each column in its own order
-        info = {"rows": int(keep.sum()), "rows_fingerprint": fingerprint, "refit": scorer is not model}
-        out.append(Calibration(kind, np.take_along_axis(s[keep], order, 0), None if w is None else w[keep][order],
-                               info))
+        keep = (
+            np.ones(len(s), dtype=bool) if w is None else w > 0
+        )  # a row of weight 0 counts for nothing
+        order = np.argsort(
+            s[keep], axis=0, kind="stable"
+        )  # several targets: each column in its own order
+        info = {
+            "rows": int(keep.sum()),
+            "rows_fingerprint": fingerprint,
+            "refit": scorer is not model,
+        }
+        out.append(
+            Calibration(
+                kind,
+                np.take_along_axis(s[keep], order, 0),
+                None if w is None else w[keep][order],
+                info,
+            )
+        )
     return out
 
 
@@ -190,8 +247,10 @@ def score(kind: str, y: np.ndarray, prediction: np.ndarray) -> np.ndarray:
 def check_level(level) -> float:
     """``level`` as a float strictly between 0 and 1, or the error that says how to give one."""
     if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 1:
-        raise ConfigError(f"The coverage level must be a number strictly between 0 and 1, got {level!r}. Try 0.9 "
-                          "for intervals that hold the true value 90% of the time.")
+        raise ConfigError(
+            f"The coverage level must be a number strictly between 0 and 1, got {level!r}. Try 0.9 "
+            "for intervals that hold the true value 90% of the time."
+        )
     return float(level)
 
 

@@ -47,26 +47,51 @@ from .conformal import Calibration
 class Model:
     """A trained model: family + parameters + fitted features + the target's task, classes and scale."""
 
-    def __init__(self, family, params: list[torch.Tensor], features: Features, *, task: str, classes: tuple | None,
-                 target: str | list[str], schema: dict, config: dict, manifest: dict | None = None,
-                 metrics: dict | None = None, ignored_columns: tuple = (), target_scale: TargetScale = IDENTITY,
-                 class_weight: dict | None = None, calibration: Calibration | None = None):
+    def __init__(
+        self,
+        family,
+        params: list[torch.Tensor],
+        features: Features,
+        *,
+        task: str,
+        classes: tuple | None,
+        target: str | list[str],
+        schema: dict,
+        config: dict,
+        manifest: dict | None = None,
+        metrics: dict | None = None,
+        ignored_columns: tuple = (),
+        target_scale: TargetScale = IDENTITY,
+        class_weight: dict | None = None,
+        calibration: Calibration | None = None,
+    ):
         self.family = family
-        self.params = [p.detach().cpu() for p in params]   # one member: no leading member axis
+        self.params = [p.detach().cpu() for p in params]  # one member: no leading member axis
         self.features = features
-        self.task, self.classes, self.target, self.schema = get_task(task), classes, target, dict(schema)
-        self.targets = tuple(target) if isinstance(target, (list, tuple)) else (target,)   # several: multi-output
+        self.task, self.classes, self.target, self.schema = (
+            get_task(task),
+            classes,
+            target,
+            dict(schema),
+        )
+        self.targets = (
+            tuple(target) if isinstance(target, (list, tuple)) else (target,)
+        )  # several: multi-output
         self.config = config
         self.manifest = manifest or {}
         self.metrics = metrics or {}
-        self.ignored_columns = tuple(ignored_columns)      # target, groups, time, weights: allowed in predict input
-        self.target_scale = target_scale                   # outputs are standardised targets: predictions invert it
-        self.class_weight = class_weight                   # {label: weight} learned in training, or None
-        self.calibration = calibration                     # validation rows' conformal scores, or None
+        self.ignored_columns = tuple(
+            ignored_columns
+        )  # target, groups, time, weights: allowed in predict input
+        self.target_scale = target_scale  # outputs are standardised targets: predictions invert it
+        self.class_weight = class_weight  # {label: weight} learned in training, or None
+        self.calibration = calibration  # validation rows' conformal scores, or None
 
     def __repr__(self) -> str:
-        return (f"Model({self.config.get('model')!r}, task={self.task!r}, target={self.target!r}, "
-                f"fingerprint={self.fingerprint})")
+        return (
+            f"Model({self.config.get('model')!r}, task={self.task!r}, target={self.target!r}, "
+            f"fingerprint={self.fingerprint})"
+        )
 
     @property
     def n_outputs(self) -> int:
@@ -77,16 +102,22 @@ class Model:
     def fingerprint(self) -> str:
         """A digest of what the model computes: its config, preprocessing and parameters."""
         what = [self.config, self.features.to_dict(), self.task, self.schema]
-        if not self.target_scale.is_identity or self.class_weight is not None:   # older models keep their digest
+        if (
+            not self.target_scale.is_identity or self.class_weight is not None
+        ):  # older models keep their digest
             what += [self.target_scale.to_dict(), _pairs(self.class_weight)]
-        if self.calibration is not None:   # its intervals are part of what it computes
+        if self.calibration is not None:  # its intervals are part of what it computes
             what.append(self.calibration.to_dict())
         h = hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode())
         for p in self.params:
             h.update(p.numpy().tobytes())
-        for _, array in sorted(self.features.arrays().items()):   # text encoders' numbers (none before them)
+        for _, array in sorted(
+            self.features.arrays().items()
+        ):  # text encoders' numbers (none before them)
             h.update(array.tobytes())
-        for _, array in sorted(self.calibration.arrays().items() if self.calibration is not None else ()):
+        for _, array in sorted(
+            self.calibration.arrays().items() if self.calibration is not None else ()
+        ):
             h.update(array.tobytes())
         return h.hexdigest()[:16]
 
@@ -103,16 +134,26 @@ class Model:
     def outputs_of(self, inputs: np.ndarray) -> torch.Tensor:
         """Raw outputs [n, outputs] of rows already preprocessed by :attr:`features` (float32 [n, inputs])."""
         with torch.no_grad():
-            return self.family.forward([p.unsqueeze(0) for p in self.params], torch.from_numpy(inputs))[0]
+            return self.family.forward(
+                [p.unsqueeze(0) for p in self.params], torch.from_numpy(inputs)
+            )[0]
 
     def predict_proba(self, source: Any) -> np.ndarray:
         """Class probabilities [n, classes] (binary: [P(first class), P(second class)])."""
         if not self.task.has_classes:
-            raise DataError(f"predict_proba needs a classification model; this one does {self.task}. Use predict.")
+            raise DataError(
+                f"predict_proba needs a classification model; this one does {self.task}. Use predict."
+            )
         return self.task.probabilities(self.predictions_of(self.outputs(_frame(source))))
 
-    def score(self, rows: "_data.Dataset", intervals: bool = False, diagnostics: bool = False,
-              baselines: dict[str, np.ndarray] | None = None, coverage: float | None = None) -> dict:
+    def score(
+        self,
+        rows: "_data.Dataset",
+        intervals: bool = False,
+        diagnostics: bool = False,
+        baselines: dict[str, np.ndarray] | None = None,
+        coverage: float | None = None,
+    ) -> dict:
         """The model's loss (on the scale it was trained on) and the task's metrics (in the target's
         units) on ``rows`` (a Dataset with targets), each row counted by its weight — its sample
         weight times the class weight learned in training; with
@@ -125,23 +166,51 @@ class Model:
         ``coverage`` level and a calibration, how often the conformal intervals (sets) at that
         level hold the rows' true values, under ``conformal`` (:meth:`Calibration.coverage`). The
         rows are transformed and the model run once for all of it."""
-        return self.score_outputs(self.outputs(rows.features), rows.target, self.row_weights(rows), intervals,
-                                  diagnostics, baselines, coverage)
+        return self.score_outputs(
+            self.outputs(rows.features),
+            rows.target,
+            self.row_weights(rows),
+            intervals,
+            diagnostics,
+            baselines,
+            coverage,
+        )
 
-    def score_outputs(self, out: torch.Tensor, target, w: np.ndarray | None, intervals: bool = False,
-                      diagnostics: bool = False, baselines: dict[str, np.ndarray] | None = None,
-                      coverage: float | None = None) -> dict:
+    def score_outputs(
+        self,
+        out: torch.Tensor,
+        target,
+        w: np.ndarray | None,
+        intervals: bool = False,
+        diagnostics: bool = False,
+        baselines: dict[str, np.ndarray] | None = None,
+        coverage: float | None = None,
+    ) -> dict:
         """:meth:`score` of rows whose :meth:`outputs` are ``out``, true ``target`` and row weights
         ``w`` (a streamed look gathers these batch by batch, :mod:`heldout.stream.look`)."""
-        fitted = self.task.encode(target, self.classes, scale=self.target_scale)   # what the loss saw
+        fitted = self.task.encode(
+            target, self.classes, scale=self.target_scale
+        )  # what the loss saw
         loss_name = self.config.get("loss")
-        loss = losses.LOSSES[loss_name](out.unsqueeze(0), fitted, None if w is None else torch.from_numpy(w).float())
+        loss = losses.LOSSES[loss_name](
+            out.unsqueeze(0), fitted, None if w is None else torch.from_numpy(w).float()
+        )
         result = {"loss": float(loss[0]), "loss_name": loss_name}
         prediction = self.predictions_of(out)
-        if len(self.targets) > 1:   # each target in its units, and all together standardised
-            return {**result, **outputs.score(self, target.to_numpy(dtype="float64"), prediction, w,
-                                              intervals=intervals, diagnostics=diagnostics, baselines=baselines,
-                                              coverage=coverage)}
+        if len(self.targets) > 1:  # each target in its units, and all together standardised
+            return {
+                **result,
+                **outputs.score(
+                    self,
+                    target.to_numpy(dtype="float64"),
+                    prediction,
+                    w,
+                    intervals=intervals,
+                    diagnostics=diagnostics,
+                    baselines=baselines,
+                    coverage=coverage,
+                ),
+            }
         y = self.task.encode(target, self.classes).numpy()
         result.update(self.task.score(y, prediction, w))
         if intervals:
@@ -152,11 +221,16 @@ class Model:
             result["conformal"] = self.coverage(target, prediction, w, coverage)
         return result
 
-    def coverage(self, target: pd.Series, prediction: np.ndarray, w: np.ndarray | None, level: float) -> dict:
+    def coverage(
+        self, target: pd.Series, prediction: np.ndarray, w: np.ndarray | None, level: float
+    ) -> dict:
         """How often the conformal intervals (sets) at ``level`` hold the true ``target`` of rows whose
         :meth:`predictions` are ``prediction`` (:meth:`Calibration.coverage`)."""
-        truth = (self.task.encode(target, self.classes).numpy() if self.task.has_classes
-                 else target.to_numpy(dtype="float64"))
+        truth = (
+            self.task.encode(target, self.classes).numpy()
+            if self.task.has_classes
+            else target.to_numpy(dtype="float64")
+        )
         return self._calibrated().coverage(truth, self._scored(prediction), w, level)
 
     def row_weights(self, rows: "_data.Dataset") -> np.ndarray | None:
@@ -187,10 +261,12 @@ class Model:
         they were calibrated on (:mod:`heldout.model.conformal` says what that guarantee is worth); for
         several targets, ``NAME_lower`` and ``NAME_upper`` of each, from its own calibration."""
         if self.task.has_classes:
-            raise ConfigError(f"Intervals need a regression model; this one does {self.task}. Use "
-                              "predict_set(source, level) for prediction sets.")
+            raise ConfigError(
+                f"Intervals need a regression model; this one does {self.task}. Use "
+                "predict_set(source, level) for prediction sets."
+            )
         lower, upper = self._calibrated().interval(self.predictions(source), level)
-        if len(self.targets) > 1:   # each target's own interval: NAME_lower, NAME_upper
+        if len(self.targets) > 1:  # each target's own interval: NAME_lower, NAME_upper
             return outputs.interval_frame(self.targets, lower, upper)
         return pd.DataFrame({"lower": lower, "upper": upper})
 
@@ -198,17 +274,21 @@ class Model:
         """Conformal prediction sets (classification): for each row, the classes (in the order of
         :attr:`classes`) whose set holds the true class with probability ``level``."""
         if not self.task.has_classes:
-            raise ConfigError(f"Prediction sets need a classification model; this one does {self.task}. Use "
-                              "predict_interval(source, level) for intervals.")
+            raise ConfigError(
+                f"Prediction sets need a classification model; this one does {self.task}. Use "
+                "predict_interval(source, level) for intervals."
+            )
         inside = self._calibrated().sets(self.predict_proba(source), level)
         return [tuple(c for c, kept in zip(self.classes, row) if kept) for row in inside]
 
     def _calibrated(self) -> Calibration:
         if self.calibration is None:
-            raise BundleError("This model has no conformal calibration: it was trained with folds, or its run's "
-                              "time budget left the calibration out, or its bundle predates calibration. Train it "
-                              "again with heldout.fit, `heldout train` or `heldout run`, without folds: each "
-                              "calibrates on the validation rows.")
+            raise BundleError(
+                "This model has no conformal calibration: it was trained with folds, or its run's "
+                "time budget left the calibration out, or its bundle predates calibration. Train it "
+                "again with heldout.fit, `heldout train` or `heldout run`, without folds: each "
+                "calibrates on the validation rows."
+            )
         return self.calibration
 
     def _scored(self, prediction: np.ndarray) -> np.ndarray:
@@ -221,19 +301,32 @@ class Model:
             "config": json.dumps(self.config, sort_keys=True, default=str),
             "features": json.dumps(self.features.to_dict(), sort_keys=True),
             "schema": json.dumps(self.schema),
-            "target": json.dumps({"name": self.target, "task": self.task,
-                                  "classes": None if self.classes is None else list(self.classes),
-                                  "ignored_columns": list(self.ignored_columns),
-                                  "scale": self.target_scale.to_dict(),
-                                  "class_weight": _pairs(self.class_weight)}, default=str),
+            "target": json.dumps(
+                {
+                    "name": self.target,
+                    "task": self.task,
+                    "classes": None if self.classes is None else list(self.classes),
+                    "ignored_columns": list(self.ignored_columns),
+                    "scale": self.target_scale.to_dict(),
+                    "class_weight": _pairs(self.class_weight),
+                },
+                default=str,
+            ),
             "metrics": json.dumps(self.metrics, sort_keys=True),
             "manifest": json.dumps(self.manifest, sort_keys=True, default=str),
         }
         tensors = {f"param.{i}": p for i, p in enumerate(self.params)}
-        tensors.update({f"features.{k}": torch.from_numpy(a) for k, a in self.features.arrays().items()})
+        tensors.update(
+            {f"features.{k}": torch.from_numpy(a) for k, a in self.features.arrays().items()}
+        )
         if self.calibration is not None:
             metadata["calibration"] = json.dumps(self.calibration.to_dict(), sort_keys=True)
-            tensors.update({f"calibration.{k}": torch.from_numpy(a) for k, a in self.calibration.arrays().items()})
+            tensors.update(
+                {
+                    f"calibration.{k}": torch.from_numpy(a)
+                    for k, a in self.calibration.arrays().items()
+                }
+            )
         bundle.write(path, tensors, metadata)
 
     @classmethod
@@ -243,45 +336,92 @@ class Model:
         config, target = json.loads(metadata["config"]), json.loads(metadata["target"])
         if config.get("model") == "module":
             if module is None:
-                raise BundleError(f"{str(path)!r} holds a user module ({config.get('factory')!r}); give its factory: "
-                                  "load_model(path, module=factory).")
+                raise BundleError(
+                    f"{str(path)!r} holds a user module ({config.get('factory')!r}); give its factory: "
+                    "load_model(path, module=factory)."
+                )
             family = make_family(module, hidden=(), activation="", init=None)
         else:
-            family = make_family(config["model"], hidden=tuple(config["hidden"]), activation=config["activation"],
-                                 init=config["init"])
-        params = [tensors[f"param.{i}"] for i in range(len([k for k in tensors if k.startswith("param.")]))]
-        if config.get("model") == "module":  # the family learns its parameter names from one fresh module
+            family = make_family(
+                config["model"],
+                hidden=tuple(config["hidden"]),
+                activation=config["activation"],
+                init=config["init"],
+            )
+        params = [
+            tensors[f"param.{i}"]
+            for i in range(len([k for k in tensors if k.startswith("param.")]))
+        ]
+        if (
+            config.get("model") == "module"
+        ):  # the family learns its parameter names from one fresh module
             # (inputs, outputs) from its first weight and last bias, as torch lays them out
             family.init(params[0].shape[-1], params[-1].shape[-1], seeds=[0])
         classes = None if target["classes"] is None else tuple(target["classes"])
-        features = Features.from_dict(json.loads(metadata["features"]), {
-            k[len("features."):]: t.numpy() for k, t in tensors.items() if k.startswith("features.")})
-        calibration = None if "calibration" not in metadata else Calibration.from_dict(   # absent before it
-            json.loads(metadata["calibration"]),
-            {k[len("calibration."):]: t.numpy() for k, t in tensors.items() if k.startswith("calibration.")})
-        return cls(family, params, features, task=target["task"],
-                   classes=classes, target=target["name"], schema=json.loads(metadata["schema"]), config=config,
-                   manifest=json.loads(metadata["manifest"]), metrics=json.loads(metadata["metrics"]),
-                   ignored_columns=tuple(target.get("ignored_columns", ())),
-                   target_scale=TargetScale.from_dict(target.get("scale")),   # absent in older bundles: identity
-                   class_weight=None if target.get("class_weight") is None else
-                   {label: float(w) for label, w in target["class_weight"]}, calibration=calibration)
+        features = Features.from_dict(
+            json.loads(metadata["features"]),
+            {
+                k[len("features.") :]: t.numpy()
+                for k, t in tensors.items()
+                if k.startswith("features.")
+            },
+        )
+        calibration = (
+            None
+            if "calibration" not in metadata
+            else Calibration.from_dict(  # absent before it
+                json.loads(metadata["calibration"]),
+                {
+                    k[len("calibration.") :]: t.numpy()
+                    for k, t in tensors.items()
+                    if k.startswith("calibration.")
+                },
+            )
+        )
+        return cls(
+            family,
+            params,
+            features,
+            task=target["task"],
+            classes=classes,
+            target=target["name"],
+            schema=json.loads(metadata["schema"]),
+            config=config,
+            manifest=json.loads(metadata["manifest"]),
+            metrics=json.loads(metadata["metrics"]),
+            ignored_columns=tuple(target.get("ignored_columns", ())),
+            target_scale=TargetScale.from_dict(
+                target.get("scale")
+            ),  # absent in older bundles: identity
+            class_weight=None
+            if target.get("class_weight") is None
+            else {label: float(w) for label, w in target["class_weight"]},
+            calibration=calibration,
+        )
 
     def _check_columns(self, frame: pd.DataFrame) -> None:
         columns = [str(c) for c in frame.columns]
         missing = [c for c in self.schema if c not in columns]
         if missing:
-            raise DataError(f"Column(s) {missing} are missing from the data to predict. The model was trained on "
-                            f"columns {list(self.schema)}; give all of them.")
+            raise DataError(
+                f"Column(s) {missing} are missing from the data to predict. The model was trained on "
+                f"columns {list(self.schema)}; give all of them."
+            )
         extra = [c for c in columns if c not in self.schema and c not in self.ignored_columns]
         if extra:
-            raise DataError(f"Column(s) {extra} were not seen in training. The model uses {list(self.schema)}; "
-                            "drop the others before predicting.")
+            raise DataError(
+                f"Column(s) {extra} were not seen in training. The model uses {list(self.schema)}; "
+                "drop the others before predicting."
+            )
 
 
 def _pairs(class_weight: dict | None) -> list | None:
     """Class weights as ``[label, weight]`` pairs: JSON keeps a label's type there, not as a key."""
-    return None if class_weight is None else [[label, weight] for label, weight in class_weight.items()]
+    return (
+        None
+        if class_weight is None
+        else [[label, weight] for label, weight in class_weight.items()]
+    )
 
 
 def _frame(source: Any) -> pd.DataFrame:

@@ -29,13 +29,23 @@ import pandas as pd
 from ..nn import metrics
 
 # what the overall metrics are, said in the scores (and the report)
-OVERALL = ("each target standardised by its training rows' mean and standard deviation; rmse: the root of the mean "
-           "over targets of each one's mean squared error; mae and r2: their mean over targets")
+OVERALL = (
+    "each target standardised by its training rows' mean and standard deviation; rmse: the root of the mean "
+    "over targets of each one's mean squared error; mae and r2: their mean over targets"
+)
 
 
-def score(model, truth: np.ndarray, prediction: np.ndarray, w: np.ndarray | None, *, intervals: bool = False,
-          diagnostics: bool = False, baselines: dict[str, np.ndarray] | None = None,
-          coverage: float | None = None) -> dict:
+def score(
+    model,
+    truth: np.ndarray,
+    prediction: np.ndarray,
+    w: np.ndarray | None,
+    *,
+    intervals: bool = False,
+    diagnostics: bool = False,
+    baselines: dict[str, np.ndarray] | None = None,
+    coverage: float | None = None,
+) -> dict:
     """The metrics of ``model``'s ``prediction`` (``[n, targets]``) of the rows' ``truth`` (float64,
     ``[n, targets]``), each row counted by ``w``: overall and per target (see the module)."""
     task, scale, baselines = model.task, model.target_scale, baselines or {}
@@ -50,7 +60,11 @@ def score(model, truth: np.ndarray, prediction: np.ndarray, w: np.ndarray | None
         y, p = truth[:, j], prediction[:, j]
         one = task.score(y, p, w)
         if intervals:
-            one.update(metrics.interval_fields(task, y, p, {b: q[:, j] for b, q in baselines.items()}, weights=w))
+            one.update(
+                metrics.interval_fields(
+                    task, y, p, {b: q[:, j] for b, q in baselines.items()}, weights=w
+                )
+            )
         if columns is not None:
             one["conformal"] = columns[j].coverage(y, p, w, coverage)
         if diagnostics:
@@ -63,5 +77,10 @@ def score(model, truth: np.ndarray, prediction: np.ndarray, w: np.ndarray | None
 
 def interval_frame(names: tuple[str, ...], lower: np.ndarray, upper: np.ndarray) -> pd.DataFrame:
     """Intervals ``[n, targets]`` as the columns ``NAME_lower``, ``NAME_upper`` of each target."""
-    return pd.DataFrame({f"{name}_{side}": bound[:, j] for j, name in enumerate(names)
-                         for side, bound in (("lower", lower), ("upper", upper))})
+    return pd.DataFrame(
+        {
+            f"{name}_{side}": bound[:, j]
+            for j, name in enumerate(names)
+            for side, bound in (("lower", lower), ("upper", upper))
+        }
+    )

@@ -59,14 +59,23 @@ _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 def input_names(model: Model) -> list[str]:
     """The graph input of each feature column, in the columns' order."""
     names = [col["name"] for col in model.features.columns_]
-    return [n if _IDENTIFIER.match(n) and n not in OUTPUTS else f"column_{i}" for i, n in enumerate(names)]
+    return [
+        n if _IDENTIFIER.match(n) and n not in OUTPUTS else f"column_{i}"
+        for i, n in enumerate(names)
+    ]
 
 
 def describe_inputs(model: Model) -> list[dict]:
     """One entry per graph input: its name, the column it reads, its element type and what it holds."""
-    return [{"input": name, "column": col["name"], "type": _onnx_features.INPUTS[treatment_of(col)][0].lower(),
-             "holds": _onnx_features.INPUTS[treatment_of(col)][1]}
-            for name, col in zip(input_names(model), model.features.columns_)]
+    return [
+        {
+            "input": name,
+            "column": col["name"],
+            "type": _onnx_features.INPUTS[treatment_of(col)][0].lower(),
+            "holds": _onnx_features.INPUTS[treatment_of(col)][1],
+        }
+        for name, col in zip(input_names(model), model.features.columns_)
+    ]
 
 
 def onnx_inputs(model: Model, source: Any) -> dict[str, np.ndarray]:
@@ -90,23 +99,37 @@ def onnx_inputs(model: Model, source: Any) -> dict[str, np.ndarray]:
 def export_onnx(model: Model, path) -> list[dict]:
     """Write ``model`` as one ONNX graph to ``path`` (atomically); return :func:`describe_inputs`."""
     if not isinstance(model.family, Dense):
-        raise ConfigError(f"ONNX export covers the built-in linear and mlp families; this model is "
-                          f"{model.config.get('model')!r} (a user module). Export the module itself with "
-                          "torch.onnx.export, after the preprocessing.")
+        raise ConfigError(
+            f"ONNX export covers the built-in linear and mlp families; this model is "
+            f"{model.config.get('model')!r} (a user module). Export the module itself with "
+            "torch.onnx.export, after the preprocessing."
+        )
     g = Graph()
     inputs, blocks = [], []
     for name, col in zip(input_names(model), model.features.columns_):
         element = _onnx_features.INPUTS[treatment_of(col)][0]
-        inputs.append((name, element, ["n", f"{name}_ngrams" if treatment_of(col) == "text" else 1]))
+        inputs.append(
+            (name, element, ["n", f"{name}_ngrams" if treatment_of(col) == "text" else 1])
+        )
         blocks.append(_onnx_features.column_block(g, col, name))
     X = g.cast(blocks[0] if len(blocks) == 1 else g.op("Concat", *blocks, axis=1), "FLOAT")
     outputs = _link(g, model, _network(g, model, X))
     described = describe_inputs(model)
-    target = str(model.target) if len(model.targets) == 1 else json.dumps(list(model.targets))   # several: a list
-    onnx_model = g.model(inputs, outputs, name=f"heldout {model.config.get('model')} {model.task}",
-                         doc=f"heldout model {model.fingerprint}: {model.task} of {model.target!r}",
-                         metadata={"heldout.fingerprint": model.fingerprint, "heldout.target": target,
-                                   "heldout.task": str(model.task), "heldout.inputs": json.dumps(described)})
+    target = (
+        str(model.target) if len(model.targets) == 1 else json.dumps(list(model.targets))
+    )  # several: a list
+    onnx_model = g.model(
+        inputs,
+        outputs,
+        name=f"heldout {model.config.get('model')} {model.task}",
+        doc=f"heldout model {model.fingerprint}: {model.task} of {model.target!r}",
+        metadata={
+            "heldout.fingerprint": model.fingerprint,
+            "heldout.target": target,
+            "heldout.task": str(model.task),
+            "heldout.inputs": json.dumps(described),
+        },
+    )
     atomic_write(path, onnx_model.SerializeToString())
     return described
 
@@ -123,9 +146,13 @@ def _network(g: Graph, model: Model, X: str) -> str:
 
 
 def _activation(g: Graph, name: str, h: str) -> str:
-    if name == "gelu":   # torch's exact gelu: x Φ(x) = x (1 + erf(x / √2)) / 2
+    if name == "gelu":  # torch's exact gelu: x Φ(x) = x (1 + erf(x / √2)) / 2
         erf = g.op("Erf", g.op("Mul", h, g.const(np.sqrt(0.5), np.float32)))
-        return g.op("Mul", g.op("Mul", h, g.const(0.5, np.float32)), g.op("Add", erf, g.const(1.0, np.float32)))
+        return g.op(
+            "Mul",
+            g.op("Mul", h, g.const(0.5, np.float32)),
+            g.op("Add", erf, g.const(1.0, np.float32)),
+        )
     ops = {"relu": "Relu", "tanh": "Tanh", "sigmoid": "Sigmoid"}
     return g.op(ops[name], h) if name in ops else h
 
@@ -134,18 +161,24 @@ def _link(g: Graph, model: Model, out: str) -> list:
     """The task's link in double, as :meth:`heldout.nn.task.Task.predictions` applies it."""
     logits = g.cast(out, "DOUBLE")
     if not model.task.has_classes:
-        scale = model.target_scale   # the network fits standardised targets: back to the target's units
+        scale = (
+            model.target_scale
+        )  # the network fits standardised targets: back to the target's units
         if not scale.is_identity:
             logits = g.op("Add", g.op("Mul", logits, g.const([scale.std])), g.const([scale.mean]))
         g.nodes.append(g.onnx.helper.make_node("Identity", [logits], ["prediction"]))
         return [("prediction", "DOUBLE", ["n", model.n_outputs])]
     classes = model.classes
-    if model.task.n_outputs(classes) == 1:   # one logit: P(second class) by the logistic function
+    if model.task.n_outputs(classes) == 1:  # one logit: P(second class) by the logistic function
         p = g.op("Sigmoid", logits)
         probabilities = g.op("Concat", g.op("Sub", g.const([[1.0]]), p), p, axis=1)
     else:
         probabilities = g.op("Softmax", logits, axis=1)
     g.nodes.append(g.onnx.helper.make_node("Identity", [probabilities], ["probabilities"]))
     index = g.op("ArgMax", probabilities, axis=1, keepdims=0)
-    g.nodes.append(g.onnx.helper.make_node("Gather", [g.const([str(c) for c in classes], object), index], ["label"]))
+    g.nodes.append(
+        g.onnx.helper.make_node(
+            "Gather", [g.const([str(c) for c in classes], object), index], ["label"]
+        )
+    )
     return [("probabilities", "DOUBLE", ["n", len(classes)]), ("label", "STRING", ["n"])]

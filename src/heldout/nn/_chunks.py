@@ -17,8 +17,8 @@ import torch
 
 from .._util.threads import CORES
 
-STREAM_MIN_ROWS = 65_536   # full-batch steps over fewer rows run as one piece
-CHUNK_BYTES = 1_500_000    # rows per streamed chunk: about this many bytes of X (fits a core's L2)
+STREAM_MIN_ROWS = 65_536  # full-batch steps over fewer rows run as one piece
+CHUNK_BYTES = 1_500_000  # rows per streamed chunk: about this many bytes of X (fits a core's L2)
 _POOL: ThreadPoolExecutor | None = None
 
 
@@ -29,9 +29,14 @@ def _pool(workers: int) -> ThreadPoolExecutor:
     return _POOL
 
 
-def over_chunks(n: int, row_bytes: int, zeros: Callable[[], list[torch.Tensor]],
-                kernel: Callable[[int, int, list[torch.Tensor]], None], max_rows: int | None = None,
-                device: torch.device | str = "cpu") -> list[torch.Tensor]:
+def over_chunks(
+    n: int,
+    row_bytes: int,
+    zeros: Callable[[], list[torch.Tensor]],
+    kernel: Callable[[int, int, list[torch.Tensor]], None],
+    max_rows: int | None = None,
+    device: torch.device | str = "cpu",
+) -> list[torch.Tensor]:
     """Sums over ``n`` rows: ``kernel(start, stop, sums)`` adds rows ``start:stop`` into ``sums``
     (made by ``zeros()``), over cache-sized row chunks spread over the cores.
 
@@ -49,7 +54,9 @@ def over_chunks(n: int, row_bytes: int, zeros: Callable[[], list[torch.Tensor]],
         return sums
     rows = max(256, CHUNK_BYTES // max(1, row_bytes))
     rows = min(rows, max_rows) if max_rows else rows
-    workers = max(1, CORES)   # fixed, whatever the engine's thread choice: the sums' order stays the same
+    workers = max(
+        1, CORES
+    )  # fixed, whatever the engine's thread choice: the sums' order stays the same
     starts = list(range(0, n, rows))
 
     def work(first: int):

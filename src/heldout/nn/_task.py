@@ -17,13 +17,15 @@ _INSTANCES: dict = {}
 class Task(str):
     """One task: a string with behaviour. The three instances are :data:`heldout.nn.task.TASKS`."""
 
-    losses: tuple[str, ...] = ()       # losses that fit the task, its default first
-    monitor: str = ""                  # the validation metric of every epoch (rmse, accuracy)
-    selection: str = ""                # the metric candidates are compared on (lower is better here)
-    metrics: tuple[str, ...] = ()      # the metrics of a look, computed by scikit-learn
-    proportions: tuple[str, ...] = ()  # those that are a share of the rows: exact binomial intervals
-    baseline_name: str = ""            # what the baseline of a look predicts, in words
-    candidates: tuple[str, ...] = ()   # the default search candidates, family+loss
+    losses: tuple[str, ...] = ()  # losses that fit the task, its default first
+    monitor: str = ""  # the validation metric of every epoch (rmse, accuracy)
+    selection: str = ""  # the metric candidates are compared on (lower is better here)
+    metrics: tuple[str, ...] = ()  # the metrics of a look, computed by scikit-learn
+    proportions: tuple[
+        str, ...
+    ] = ()  # those that are a share of the rows: exact binomial intervals
+    baseline_name: str = ""  # what the baseline of a look predicts, in words
+    candidates: tuple[str, ...] = ()  # the default search candidates, family+loss
     has_classes: bool = False
     default_strategy: str = "random"
 
@@ -43,7 +45,9 @@ class Task(str):
         if loss not in known:
             raise ConfigError(f"Unknown loss {loss!r}. Choose one of {sorted(known)}.")
         if loss not in self.losses:
-            raise ConfigError(f"Loss {loss!r} does not fit a {self} task. Choose one of {list(self.losses)}.")
+            raise ConfigError(
+                f"Loss {loss!r} does not fit a {self} task. Choose one of {list(self.losses)}."
+            )
         return loss
 
     def n_outputs(self, classes: tuple | None) -> int:
@@ -56,7 +60,9 @@ class Task(str):
         """The target column as the task reads it, or the DataError that says why it cannot."""
         return y
 
-    def encode(self, target: pd.Series, classes: tuple | None, device="cpu", scale=IDENTITY) -> torch.Tensor:
+    def encode(
+        self, target: pd.Series, classes: tuple | None, device="cpu", scale=IDENTITY
+    ) -> torch.Tensor:
         """The target as the loss sees it: class indices, or values standardised by ``scale``."""
         raise NotImplementedError
 
@@ -78,20 +84,31 @@ class Task(str):
 
     def probabilities(self, prediction: np.ndarray) -> np.ndarray:
         """Class probabilities ``[n, C]`` from :meth:`predictions`."""
-        raise DataError(f"Probabilities need a classification model; this one does {self}. Use predict.")
+        raise DataError(
+            f"Probabilities need a classification model; this one does {self}. Use predict."
+        )
 
-    def score(self, y: np.ndarray, prediction: np.ndarray, weights: np.ndarray | None = None) -> dict[str, float]:
+    def score(
+        self, y: np.ndarray, prediction: np.ndarray, weights: np.ndarray | None = None
+    ) -> dict[str, float]:
         """The task's metrics of ``prediction`` (as :meth:`predictions` gives it) against encoded
         targets ``y``, each row counted by its weight."""
         raise NotImplementedError
 
-    def weighted(self, y: np.ndarray, prediction: np.ndarray) -> Callable[[np.ndarray], dict[str, np.ndarray]]:
+    def weighted(
+        self, y: np.ndarray, prediction: np.ndarray
+    ) -> Callable[[np.ndarray], dict[str, np.ndarray]]:
         """Each metric of :meth:`score` as a function of row weights ``w[resample, row]`` (how often
         a resample drew each row; :mod:`heldout.nn._weighted`). With ``w`` all ones it is ``score``."""
         raise NotImplementedError
 
-    def baseline(self, y_train: np.ndarray, classes: tuple | None, rows: int, weights: np.ndarray | None = None
-                 ) -> np.ndarray:
+    def baseline(
+        self,
+        y_train: np.ndarray,
+        classes: tuple | None,
+        rows: int,
+        weights: np.ndarray | None = None,
+    ) -> np.ndarray:
         """What a model that ignores the features predicts for ``rows`` rows (as :meth:`predictions`
         gives it), learned from the encoded training targets ``y_train`` and their row weights."""
         raise NotImplementedError

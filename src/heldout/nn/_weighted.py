@@ -23,7 +23,11 @@ def weights(rows: np.ndarray, n: int) -> np.ndarray:
     of resample ``r`` (a 1-D ``rows`` is one resample) -> float weights ``[resamples, n]``."""
     rows = np.atleast_2d(rows)
     offsets = rows + (np.arange(len(rows)) * n)[:, None]
-    return np.bincount(offsets.ravel(), minlength=len(rows) * n).reshape(len(rows), n).astype(np.float64)
+    return (
+        np.bincount(offsets.ravel(), minlength=len(rows) * n)
+        .reshape(len(rows), n)
+        .astype(np.float64)
+    )
 
 
 def auc(score: np.ndarray, positive: np.ndarray) -> Callable[[np.ndarray], np.ndarray]:
@@ -33,22 +37,27 @@ def auc(score: np.ndarray, positive: np.ndarray) -> Callable[[np.ndarray], np.nd
     Each positive row earns the weight of the negatives scored below it, and half of those tied
     with it; sorting the negatives once turns both into one cumulative sum per resample."""
     positive = np.asarray(positive, dtype=bool)
-    if len(score) and np.ptp(score) == 0:   # one score for every row (a baseline): 0.5 wherever it is defined
+    if (
+        len(score) and np.ptp(score) == 0
+    ):  # one score for every row (a baseline): 0.5 wherever it is defined
         return lambda w: np.where((w @ positive > 0) & (w @ ~positive > 0), 0.5, np.nan)
     negatives, positives = np.flatnonzero(~positive), np.flatnonzero(positive)
     negatives = negatives[np.argsort(score[negatives], kind="stable")]
     ranked = score[negatives]
-    below = np.searchsorted(ranked, score[positives], side="left")     # negatives scored lower
+    below = np.searchsorted(ranked, score[positives], side="left")  # negatives scored lower
     through = np.searchsorted(ranked, score[positives], side="right")  # ... lower or tied
     ties = bool((below != through).any())
 
     def of(w: np.ndarray) -> np.ndarray:
         cumulative = np.zeros((len(w), len(negatives) + 1))
         np.cumsum(w[:, negatives], axis=1, out=cumulative[:, 1:])
-        credit = 0.5 * (cumulative[:, below] + cumulative[:, through]) if ties else cumulative[:, below]
+        credit = (
+            0.5 * (cumulative[:, below] + cumulative[:, through]) if ties else cumulative[:, below]
+        )
         on_positives = w[:, positives]
         with np.errstate(invalid="ignore", divide="ignore"):
             return (on_positives * credit).sum(1) / (on_positives.sum(1) * cumulative[:, -1])
+
     return of
 
 

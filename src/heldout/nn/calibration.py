@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import numpy as np
 
-BINS = 10   # equal-mass bins of the reliability diagram
+BINS = 10  # equal-mass bins of the reliability diagram
 
 
 def reliability(y: np.ndarray, probabilities: np.ndarray, bins: int = BINS) -> dict:
@@ -41,7 +41,12 @@ def reliability(y: np.ndarray, probabilities: np.ndarray, bins: int = BINS) -> d
     else:
         read, confidence, hit = "top label", p.max(1), p.argmax(1) == y
     if len(y) == 0:
-        return {"read": read, "bins": {"confidence": [], "frequency": [], "count": []}, "ece": None, "rows": 0}
+        return {
+            "read": read,
+            "bins": {"confidence": [], "frequency": [], "count": []},
+            "ece": None,
+            "rows": 0,
+        }
     # as calibration_curve(strategy="quantile") bins them: edges at quantiles, ties to the lower bin
     edges = np.percentile(confidence, np.linspace(0, 100, bins + 1))
     where = np.searchsorted(edges[1:-1], confidence)
@@ -50,5 +55,13 @@ def reliability(y: np.ndarray, probabilities: np.ndarray, bins: int = BINS) -> d
     said = np.bincount(where, weights=confidence, minlength=bins)[kept] / count[kept]
     seen = np.bincount(where, weights=hit.astype(float), minlength=bins)[kept] / count[kept]
     ece = float(np.sum(count[kept] * np.abs(seen - said)) / len(y))
-    return {"read": read, "bins": {"confidence": said.tolist(), "frequency": seen.tolist(),
-                                   "count": count[kept].tolist()}, "ece": ece, "rows": int(len(y))}
+    return {
+        "read": read,
+        "bins": {
+            "confidence": said.tolist(),
+            "frequency": seen.tolist(),
+            "count": count[kept].tolist(),
+        },
+        "ece": ece,
+        "rows": int(len(y)),
+    }

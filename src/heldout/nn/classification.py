@@ -36,17 +36,26 @@ class _Classification(Task):
     def weighted(self, y, prediction):
         y, p = y.astype(int), self.probabilities(prediction)
         label, scored, eps = p.argmax(1), self._one_vs_rest(p.shape[1]), np.finfo(float).eps
-        columns = [label == y, -np.log(np.clip(p[np.arange(len(y)), y], eps, 1 - eps))]   # as scikit-learn clips
-        for k in scored:   # f1's true positives, false positives, false negatives of each scored class
+        columns = [
+            label == y,
+            -np.log(np.clip(p[np.arange(len(y)), y], eps, 1 - eps)),
+        ]  # as scikit-learn clips
+        for (
+            k
+        ) in scored:  # f1's true positives, false positives, false negatives of each scored class
             columns += [(label == k) & (y == k), (label == k) & (y != k), (label != k) & (y == k)]
         columns = np.stack(columns, axis=1).astype(float)
         aucs = [_weighted.auc(p[:, k], y == k) for k in scored]
 
         def of(w):
             s, total = w @ columns, w.sum(1)
-            return {"accuracy": s[:, 0] / total, "log_loss": s[:, 1] / total,
-                    "roc_auc": np.mean([auc(w) for auc in aucs], axis=0),
-                    "f1": _weighted.f1(s[:, 2:].reshape(len(w), len(scored), 3)).mean(1)}
+            return {
+                "accuracy": s[:, 0] / total,
+                "log_loss": s[:, 1] / total,
+                "roc_auc": np.mean([auc(w) for auc in aucs], axis=0),
+                "f1": _weighted.f1(s[:, 2:].reshape(len(w), len(scored), 3)).mean(1),
+            }
+
         return of
 
     def baseline(self, y_train, classes, rows, weights=None):
@@ -61,9 +70,14 @@ class _Classification(Task):
             if 0 < (y == k).sum() < len(y):
                 fpr, tpr, _ = sk.roc_curve(y == k, p[:, k])
                 curves[str(classes[k])] = {"fpr": fpr.tolist(), "tpr": tpr.tolist()}
-        return {"classes": [str(c) for c in classes], "roc": curves,
-                "confusion": sk.confusion_matrix(y, p.argmax(1), labels=list(range(len(classes)))).tolist(),
-                "reliability": calibration.reliability(y, p)}
+        return {
+            "classes": [str(c) for c in classes],
+            "roc": curves,
+            "confusion": sk.confusion_matrix(
+                y, p.argmax(1), labels=list(range(len(classes)))
+            ).tolist(),
+            "reliability": calibration.reliability(y, p),
+        }
 
 
 class Binary(_Classification):
@@ -75,7 +89,9 @@ class Binary(_Classification):
 
     def check_target(self, y, name):
         if y.nunique() > 2:
-            raise DataError(f"task='binary' needs exactly 2 classes, but {name!r} has {y.nunique()}. Use 'multiclass'.")
+            raise DataError(
+                f"task='binary' needs exactly 2 classes, but {name!r} has {y.nunique()}. Use 'multiclass'."
+            )
         return y
 
     def predictions(self, out):
@@ -89,13 +105,15 @@ class Binary(_Classification):
 
     def score(self, y, prediction, weights=None):
         y, label, w = y.astype(int), (prediction > 0.5).astype(int), weights
-        return {"accuracy": float(sk.accuracy_score(y, label, sample_weight=w)),
-                "log_loss": float(sk.log_loss(y, prediction, labels=[0, 1], sample_weight=w)),
-                "roc_auc": _auc(lambda: sk.roc_auc_score(y, prediction, sample_weight=w)),
-                "f1": float(sk.f1_score(y, label, zero_division=0, sample_weight=w))}
+        return {
+            "accuracy": float(sk.accuracy_score(y, label, sample_weight=w)),
+            "log_loss": float(sk.log_loss(y, prediction, labels=[0, 1], sample_weight=w)),
+            "roc_auc": _auc(lambda: sk.roc_auc_score(y, prediction, sample_weight=w)),
+            "f1": float(sk.f1_score(y, label, zero_division=0, sample_weight=w)),
+        }
 
     def _one_vs_rest(self, n_classes: int) -> range:
-        return range(1, 2)   # ROC and f1 of one class: the larger against the other
+        return range(1, 2)  # ROC and f1 of one class: the larger against the other
 
 
 class Multiclass(_Classification):
@@ -118,15 +136,29 @@ class Multiclass(_Classification):
         return p
 
     def score(self, y, prediction, weights=None):
-        y, labels, label, w = y.astype(int), list(range(prediction.shape[1])), prediction.argmax(1), weights
-        return {"accuracy": float(sk.accuracy_score(y, label, sample_weight=w)),
-                "log_loss": float(sk.log_loss(y, prediction, labels=labels, sample_weight=w)),
-                "roc_auc": _auc(lambda: sk.roc_auc_score(y, prediction, multi_class="ovr", labels=labels,
-                                                         sample_weight=w)),
-                "f1": float(sk.f1_score(y, label, average="macro", labels=labels, zero_division=0, sample_weight=w))}
+        y, labels, label, w = (
+            y.astype(int),
+            list(range(prediction.shape[1])),
+            prediction.argmax(1),
+            weights,
+        )
+        return {
+            "accuracy": float(sk.accuracy_score(y, label, sample_weight=w)),
+            "log_loss": float(sk.log_loss(y, prediction, labels=labels, sample_weight=w)),
+            "roc_auc": _auc(
+                lambda: sk.roc_auc_score(
+                    y, prediction, multi_class="ovr", labels=labels, sample_weight=w
+                )
+            ),
+            "f1": float(
+                sk.f1_score(
+                    y, label, average="macro", labels=labels, zero_division=0, sample_weight=w
+                )
+            ),
+        }
 
     def _one_vs_rest(self, n_classes: int) -> range:
-        return range(n_classes)   # one-vs-rest, every class (macro averages)
+        return range(n_classes)  # one-vs-rest, every class (macro averages)
 
 
 def _auc(compute) -> float:

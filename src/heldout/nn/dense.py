@@ -30,13 +30,18 @@ from . import losses
 from ._chunks import over_chunks
 
 ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
-    "relu": torch.relu, "tanh": torch.tanh, "sigmoid": torch.sigmoid,
-    "gelu": torch.nn.functional.gelu, "identity": lambda x: x,
+    "relu": torch.relu,
+    "tanh": torch.tanh,
+    "sigmoid": torch.sigmoid,
+    "gelu": torch.nn.functional.gelu,
+    "identity": lambda x: x,
 }
 INITS = ("zeros", "normal", "xavier", "kaiming")
 
 
-def _activation_grad(name: str, grad: torch.Tensor, pre: torch.Tensor, post: torch.Tensor) -> torch.Tensor:
+def _activation_grad(
+    name: str, grad: torch.Tensor, pre: torch.Tensor, post: torch.Tensor
+) -> torch.Tensor:
     """d loss / d pre-activation, given d loss / d activation."""
     if name == "relu":
         return torch.ops.aten.threshold_backward(grad, post, 0)
@@ -52,6 +57,7 @@ def _activation_grad(name: str, grad: torch.Tensor, pre: torch.Tensor, post: tor
 # Batched products, each written in the orientation that keeps the BLAS call efficient: a
 # product whose result has one column (a single output, or one member) runs as a row-vector
 # product or a plain matrix product, which is many times faster than a batched one-column bmm.
+
 
 def _affine(h: torch.Tensor, W: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     """``h @ W + b`` per member: h ``[n, i]`` (shared) or ``[K, n, i]``; W ``[K, i, o]``; -> ``[K, n, o]``."""
@@ -105,19 +111,31 @@ def _weight(scheme: str, fan_in: int, fan_out: int, gen: torch.Generator) -> tor
 class Dense:
     """``linear`` (no hidden layers) and ``mlp`` (hidden layers), written batched by hand."""
 
-    streams_full_batch = True   # full_batch_loss_and_grads reads a shared X once per step
+    streams_full_batch = True  # full_batch_loss_and_grads reads a shared X once per step
 
     def __init__(self, name: str, hidden: tuple[int, ...], activation: str, init: str):
         if activation not in ACTIVATIONS:
-            raise ConfigError(f"Unknown activation {activation!r}. Choose one of {list(ACTIVATIONS)}.")
+            raise ConfigError(
+                f"Unknown activation {activation!r}. Choose one of {list(ACTIVATIONS)}."
+            )
         if init not in INITS:
             raise ConfigError(f"Unknown initialisation {init!r}. Choose one of {list(INITS)}.")
         if any((not isinstance(h, int)) or h < 1 for h in hidden):
             raise ConfigError(f"Hidden layer sizes must be positive integers, got {list(hidden)}.")
-        self.name, self.hidden, self.activation, self.init_scheme = name, tuple(hidden), activation, init
+        self.name, self.hidden, self.activation, self.init_scheme = (
+            name,
+            tuple(hidden),
+            activation,
+            init,
+        )
 
     def config(self) -> dict:
-        return {"model": self.name, "hidden": list(self.hidden), "activation": self.activation, "init": self.init_scheme}
+        return {
+            "model": self.name,
+            "hidden": list(self.hidden),
+            "activation": self.activation,
+            "init": self.init_scheme,
+        }
 
     def size(self, n_in: int, n_out: int) -> tuple[int, list[int]]:
         """Numbers of parameters of one member, and the width of each layer's output."""
@@ -125,13 +143,17 @@ class Dense:
         return sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:])), sizes[1:]
 
     def param_names(self) -> list[str]:
-        return [f"layers.{i}.{kind}" for i in range(len(self.hidden) + 1) for kind in ("weight", "bias")]
+        return [
+            f"layers.{i}.{kind}" for i in range(len(self.hidden) + 1) for kind in ("weight", "bias")
+        ]
 
     def weight_mask(self) -> list[bool]:
         """Which parameters are weights (penalised by ``l2``) rather than biases."""
         return [name.endswith("weight") for name in self.param_names()]
 
-    def init(self, n_in: int, n_out: int, seeds: list[int], device: str | torch.device = "cpu") -> list[torch.Tensor]:
+    def init(
+        self, n_in: int, n_out: int, seeds: list[int], device: str | torch.device = "cpu"
+    ) -> list[torch.Tensor]:
         sizes = [n_in, *self.hidden, n_out]
         members = []
         for seed in seeds:
@@ -155,7 +177,9 @@ class Dense:
             if i == last:
                 return z, inputs, pres
             pres.append(z)
-            inputs.append(z.relu_() if self.activation == "relu" else act(z))  # relu's backward reads its output only
+            inputs.append(
+                z.relu_() if self.activation == "relu" else act(z)
+            )  # relu's backward reads its output only
 
     def loss_and_grads(self, params, X, y, w, loss: str):
         """Members' mean losses ``[K]`` and the gradient of each parameter, by hand."""
@@ -168,7 +192,9 @@ class Dense:
             grads[2 * i] = _weight_grad(inputs[i], dz)
             grads[2 * i + 1] = dz.sum(1)
             if i > 0:
-                dz = _activation_grad(self.activation, _input_grad(dz, params[2 * i]), pres[i - 1], inputs[i])
+                dz = _activation_grad(
+                    self.activation, _input_grad(dz, params[2 * i]), pres[i - 1], inputs[i]
+                )
         return value, grads
 
     def full_batch_loss_and_grads(self, params, X, y, loss: str):
@@ -177,12 +203,17 @@ class Dense:
         logistic loss runs a five-kernel pass per chunk; anything else sums chunk means."""
         n, row_bytes = len(y), X.shape[1] * X.element_size()
         if _one_output_linear(self, params, X, loss):
-            Wt, b = params[0][:, :, 0].T.contiguous(), params[1][:, 0].contiguous()   # [d, K], [K]
+            Wt, b = params[0][:, :, 0].T.contiguous(), params[1][:, 0].contiguous()  # [d, K], [K]
             K = len(b)
             loss_sum, gW, gb = over_chunks(
-                n, row_bytes, lambda: [b.new_zeros(K), Wt.new_zeros(Wt.shape), b.new_zeros(K)],
-                lambda start, stop, sums: _linear_sums(X[start:stop], y[start:stop], Wt, b, loss, sums),
-                device=X.device)
+                n,
+                row_bytes,
+                lambda: [b.new_zeros(K), Wt.new_zeros(Wt.shape), b.new_zeros(K)],
+                lambda start, stop, sums: _linear_sums(
+                    X[start:stop], y[start:stop], Wt, b, loss, sums
+                ),
+                device=X.device,
+            )
             scale = _residual_scale(loss, n)
             return loss_sum / n, [(gW.T * scale).unsqueeze(-1), (gb * scale).unsqueeze(-1)]
 
@@ -190,6 +221,7 @@ class Dense:
             value, grads = self.loss_and_grads(params, X[start:stop], y[start:stop], None, loss)
             for total, part in zip(sums, [value, *grads]):
                 total.add_(part, alpha=(stop - start) / n)
+
         zeros = lambda: [torch.zeros_like(t) for t in (params[0][:, 0, 0], *params)]  # noqa: E731
         value, *grads = over_chunks(n, row_bytes, zeros, chunk, device=X.device)
         return value, grads
@@ -198,14 +230,20 @@ class Dense:
 def _one_output_linear(family: Dense, params, X: torch.Tensor, loss: str) -> bool:
     """Linear members of one output on shared rows with mse or logistic loss: their step is one
     product each way (:func:`_linear_step`, :func:`_linear_sums`)."""
-    return not family.hidden and X.dim() == 2 and params[0].shape[-1] == 1 and loss in ("mse", "log_loss",
-                                                                                           "cross_entropy")
+    return (
+        not family.hidden
+        and X.dim() == 2
+        and params[0].shape[-1] == 1
+        and loss in ("mse", "log_loss", "cross_entropy")
+    )
 
 
-def _linear_residual(X: torch.Tensor, y: torch.Tensor, Wt: torch.Tensor, b: torch.Tensor, loss: str):
+def _linear_residual(
+    X: torch.Tensor, y: torch.Tensor, Wt: torch.Tensor, b: torch.Tensor, loss: str
+):
     """Over these rows, K one-output linear members' summed loss ``[K]`` and residual ``r[n, K]``
     (mse: out − y; logistic: σ(out) − y): the gradient is (2 for mse) rᵀX and Σr."""
-    out = torch.addmm(b, X, Wt)                                    # [n, K]
+    out = torch.addmm(b, X, Wt)  # [n, K]
     if loss == "mse":
         r = out.sub_(y.unsqueeze(1))
         return r.square().sum(0), r
@@ -230,7 +268,9 @@ def _linear_step(params, X: torch.Tensor, y: torch.Tensor, loss: str):
     return total / len(y), [torch.mm(r.T, X).unsqueeze(-1), r.sum(0).unsqueeze(-1)]
 
 
-def _linear_sums(X: torch.Tensor, y: torch.Tensor, Wt: torch.Tensor, b: torch.Tensor, loss: str, sums) -> None:
+def _linear_sums(
+    X: torch.Tensor, y: torch.Tensor, Wt: torch.Tensor, b: torch.Tensor, loss: str, sums
+) -> None:
     """Adds, over these rows, K one-output linear members' loss and unscaled gradients (rᵀX, Σr)
     into ``sums``."""
     loss_sum, gW, gb = sums

@@ -29,7 +29,9 @@ class Family(Protocol):
     """A model family, batched over members (see :mod:`heldout.nn.dense` for the reference one)."""
 
     name: str
-    streams_full_batch: bool   # whether full_batch_loss_and_grads streams a shared X (else it is one pass)
+    streams_full_batch: (
+        bool  # whether full_batch_loss_and_grads streams a shared X (else it is one pass)
+    )
 
     def config(self) -> dict:
         """The family's settings, as stored in a bundle."""
@@ -52,7 +54,9 @@ class Family(Protocol):
     def loss_and_grads(self, params, X, y, w, loss: str) -> tuple[torch.Tensor, list[torch.Tensor]]:
         """Members' mean losses ``[K]`` over (weighted) rows, and each parameter's gradient."""
 
-    def full_batch_loss_and_grads(self, params, X, y, loss: str) -> tuple[torch.Tensor, list[torch.Tensor]]:
+    def full_batch_loss_and_grads(
+        self, params, X, y, loss: str
+    ) -> tuple[torch.Tensor, list[torch.Tensor]]:
         """:meth:`loss_and_grads` over every row of a shared ``X``."""
 
 
@@ -60,22 +64,29 @@ class Family(Protocol):
 class Entry:
     """A registered family: its builder, and what it adds to the search space."""
 
-    build: Callable[..., Family]                       # build(hidden, activation, init) -> Family
-    search: dict = field(default_factory=dict)         # extra search dimensions, in tune's space syntax
+    build: Callable[..., Family]  # build(hidden, activation, init) -> Family
+    search: dict = field(default_factory=dict)  # extra search dimensions, in tune's space syntax
     settings: Callable[..., dict] = lambda **values: {}  # their values -> training settings
 
 
 FAMILIES: dict[str, Entry] = {}
 
 
-def register(name: str, build: Callable[..., Family], *, search: dict | None = None,
-             settings: Callable[..., dict] | None = None) -> None:
+def register(
+    name: str,
+    build: Callable[..., Family],
+    *,
+    search: dict | None = None,
+    settings: Callable[..., dict] | None = None,
+) -> None:
     """Register a family under ``name``; it must satisfy :class:`Family`."""
     example = build(hidden=(4,), activation="relu", init=None)
     if not isinstance(example, Family):
         missing = [m for m in ("name", "streams_full_batch", *_METHODS) if not hasattr(example, m)]
-        raise ConfigError(f"The family {name!r} does not provide {missing}: a family needs every member of "
-                          "heldout.nn.family.Family.")
+        raise ConfigError(
+            f"The family {name!r} does not provide {missing}: a family needs every member of "
+            "heldout.nn.family.Family."
+        )
     FAMILIES[name] = Entry(build, dict(search or {}), settings or (lambda **values: {}))
 
 
@@ -83,22 +94,43 @@ def unregister(name: str) -> None:
     FAMILIES.pop(name, None)
 
 
-def make_family(model: str | Callable = "linear", *, hidden: tuple[int, ...] | list[int], activation: str,
-                init: str | None) -> Family:
+def make_family(
+    model: str | Callable = "linear",
+    *,
+    hidden: tuple[int, ...] | list[int],
+    activation: str,
+    init: str | None,
+) -> Family:
     """The family named by ``model``, or one wrapping a user module factory."""
     if callable(model):
         return Module(model)
     if isinstance(model, str) and model in FAMILIES:
         return FAMILIES[model].build(hidden=tuple(hidden), activation=activation, init=init)
-    raise ConfigError(f"Unknown model {model!r}. Choose one of {sorted(FAMILIES)}, or pass a factory "
-                      "f(n_inputs, n_outputs) -> torch.nn.Module.")
+    raise ConfigError(
+        f"Unknown model {model!r}. Choose one of {sorted(FAMILIES)}, or pass a factory "
+        "f(n_inputs, n_outputs) -> torch.nn.Module."
+    )
 
 
-_METHODS = ("config", "size", "param_names", "weight_mask", "init", "forward", "loss_and_grads",
-            "full_batch_loss_and_grads")
+_METHODS = (
+    "config",
+    "size",
+    "param_names",
+    "weight_mask",
+    "init",
+    "forward",
+    "loss_and_grads",
+    "full_batch_loss_and_grads",
+)
 
-register("linear", lambda hidden, activation, init: Dense("linear", (), activation, init or "xavier"))
-register("mlp", lambda hidden, activation, init: Dense("mlp", tuple(hidden), activation,
-                                                       init or ("kaiming" if activation == "relu" else "xavier")),
-         search={"width": [32, 64, 128], "depth": (1, 2)},
-         settings=lambda width, depth: {"hidden": (int(width),) * int(depth)})
+register(
+    "linear", lambda hidden, activation, init: Dense("linear", (), activation, init or "xavier")
+)
+register(
+    "mlp",
+    lambda hidden, activation, init: Dense(
+        "mlp", tuple(hidden), activation, init or ("kaiming" if activation == "relu" else "xavier")
+    ),
+    search={"width": [32, 64, 128], "depth": (1, 2)},
+    settings=lambda width, depth: {"hidden": (int(width),) * int(depth)},
+)

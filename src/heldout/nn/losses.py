@@ -29,7 +29,6 @@ from typing import Callable
 import torch
 import torch.nn.functional as F
 
-
 Rows = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
@@ -39,6 +38,7 @@ def _targets(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
 
 
 # -- per-row losses [K, n] ---------------------------------------------------------------------
+
 
 def _residual(out, y):
     """``out − y``: ``[K, n]`` for one output, ``[K, n, targets]`` for several."""
@@ -69,7 +69,9 @@ def _log_loss(out, y):
     if out.shape[-1] == 1:
         return F.binary_cross_entropy_with_logits(out[..., 0], _targets(out, y), reduction="none")
     K, n, C = out.shape
-    return F.cross_entropy(out.reshape(K * n, C), _targets(out, y).reshape(-1), reduction="none").view(K, n)
+    return F.cross_entropy(
+        out.reshape(K * n, C), _targets(out, y).reshape(-1), reduction="none"
+    ).view(K, n)
 
 
 def _hinge(out, y):
@@ -81,8 +83,14 @@ def _hinge(out, y):
     return (margins.sum(-1) - 1).div(out.shape[-1])  # the true class adds relu(1) = 1
 
 
-ROWS: dict[str, Rows] = {"mse": _mse, "mae": _mae, "huber": _huber, "log_loss": _log_loss,
-                         "cross_entropy": _log_loss, "hinge": _hinge}
+ROWS: dict[str, Rows] = {
+    "mse": _mse,
+    "mae": _mae,
+    "huber": _huber,
+    "log_loss": _log_loss,
+    "cross_entropy": _log_loss,
+    "hinge": _hinge,
+}
 
 
 def _total(w: torch.Tensor, keepdim: bool = False) -> torch.Tensor:
@@ -100,15 +108,19 @@ def mean(rows: torch.Tensor, w: torch.Tensor | None = None) -> torch.Tensor:
 def _reducer(name: str) -> Callable:
     def loss(out: torch.Tensor, y: torch.Tensor, w: torch.Tensor | None = None) -> torch.Tensor:
         return mean(ROWS[name](out, y), w)
+
     loss.__name__ = name
     return loss
 
 
 LOSSES: dict[str, Callable] = {name: _reducer(name) for name in ROWS}
-mse, mae, huber, log_loss, hinge = (LOSSES[name] for name in ("mse", "mae", "huber", "log_loss", "hinge"))
+mse, mae, huber, log_loss, hinge = (
+    LOSSES[name] for name in ("mse", "mae", "huber", "log_loss", "hinge")
+)
 
 
 # -- loss and its gradient with respect to the outputs ------------------------------------------
+
 
 def _scale(out: torch.Tensor, w: torch.Tensor | None) -> torch.Tensor | float:
     """d(mean)/d(row loss): 1/n, or w / Σw per member, shaped ``[K, n, 1]``."""
@@ -118,7 +130,7 @@ def _scale(out: torch.Tensor, w: torch.Tensor | None) -> torch.Tensor | float:
 
 
 def _closed_form(name: str, out: torch.Tensor, y: torch.Tensor, w):
-    if name == "mse" and out.shape[-1] > 1:   # several targets: the mean over outputs
+    if name == "mse" and out.shape[-1] > 1:  # several targets: the mean over outputs
         r = out - y
         return mean(r.square().mean(-1), w), r.mul_(_scale(out, w) * (2 / out.shape[-1]))
     if name == "mse":
@@ -128,10 +140,14 @@ def _closed_form(name: str, out: torch.Tensor, y: torch.Tensor, w):
         z, t = out[..., 0], _targets(out, y)
         rows = F.binary_cross_entropy_with_logits(z, t, reduction="none")
         return mean(rows, w), (torch.sigmoid(z) - t).unsqueeze(-1) * _scale(out, w)
-    if name == "hinge" and out.shape[-1] == 1:   # max(0, 1 - s z): slope -s where the margin is positive
+    if (
+        name == "hinge" and out.shape[-1] == 1
+    ):  # max(0, 1 - s z): slope -s where the margin is positive
         s = 2 * _targets(out, y) - 1
         margin = 1 - s * out[..., 0]
-        return mean(margin.clamp_min(0), w), (margin > 0).to(out.dtype).mul_(s).neg_().unsqueeze(-1) * _scale(out, w)
+        return mean(margin.clamp_min(0), w), (margin > 0).to(out.dtype).mul_(s).neg_().unsqueeze(
+            -1
+        ) * _scale(out, w)
     if name in ("log_loss", "cross_entropy"):
         logp = torch.log_softmax(out, -1)
         t = _targets(out, y).unsqueeze(-1)

@@ -32,23 +32,43 @@ from scipy import stats
 
 from . import _weighted
 
-HIGHER_IS_BETTER = {"rmse": False, "mae": False, "r2": True, "accuracy": True, "log_loss": False,
-                    "roc_auc": True, "f1": True}
-RESAMPLES = 2_000            # bootstrap resamples per look
-BCA_ROWS = 2_000             # BCa up to this many rows; percentile above (BCa's jackknife is rows² work)
-BATCH_NUMBERS = 1_000_000    # row weights held at once: resamples per batch × rows
+HIGHER_IS_BETTER = {
+    "rmse": False,
+    "mae": False,
+    "r2": True,
+    "accuracy": True,
+    "log_loss": False,
+    "roc_auc": True,
+    "f1": True,
+}
+RESAMPLES = 2_000  # bootstrap resamples per look
+BCA_ROWS = 2_000  # BCa up to this many rows; percentile above (BCa's jackknife is rows² work)
+BATCH_NUMBERS = 1_000_000  # row weights held at once: resamples per batch × rows
 
 
-def interval_fields(task, y: np.ndarray, prediction: np.ndarray, baselines: dict[str, np.ndarray] | None = None,
-                    *, weights: np.ndarray | None = None) -> dict:
+def interval_fields(
+    task,
+    y: np.ndarray,
+    prediction: np.ndarray,
+    baselines: dict[str, np.ndarray] | None = None,
+    *,
+    weights: np.ndarray | None = None,
+) -> dict:
     """A score's ``interval_95`` and, when there are baselines, its ``versus`` (:func:`intervals`)."""
     interval, versus = intervals(task, y, prediction, baselines, weights=weights)
     return {"interval_95": interval, **({"versus": versus} if baselines else {})}
 
 
-def intervals(task, y: np.ndarray, prediction: np.ndarray, baselines: dict[str, np.ndarray] | None = None, *,
-              weights: np.ndarray | None = None, level: float = 0.95,
-              seed: int = 0) -> tuple[dict[str, list[float]], dict[str, dict]]:
+def intervals(
+    task,
+    y: np.ndarray,
+    prediction: np.ndarray,
+    baselines: dict[str, np.ndarray] | None = None,
+    *,
+    weights: np.ndarray | None = None,
+    level: float = 0.95,
+    seed: int = 0,
+) -> tuple[dict[str, list[float]], dict[str, dict]]:
     """``(interval, versus)`` for a model's ``prediction`` of targets ``y`` (encoded, as the task
     scores them): each metric's interval, and for each baseline (its prediction of the same rows)
     each metric's value, the difference model minus baseline, that difference's interval and its
@@ -62,7 +82,7 @@ def intervals(task, y: np.ndarray, prediction: np.ndarray, baselines: dict[str, 
     model = task.weighted(y, prediction)
     others = {name: task.weighted(y, p) for name, p in (baselines or {}).items()}
     weigh = (lambda w: w) if weights is None else (lambda w: w * np.asarray(weights, dtype=float))  # noqa: E731
-    equal = weights is None or np.ptp(weights) == 0   # the same weight on every row: a count still
+    equal = weights is None or np.ptp(weights) == 0  # the same weight on every row: a count still
     ones = weigh(np.ones((1, n)))
     value = {m: float(v[0]) for m, v in model(ones).items()}
     theirs = {name: {m: float(v[0]) for m, v in f(ones).items()} for name, f in others.items()}
@@ -75,10 +95,16 @@ def intervals(task, y: np.ndarray, prediction: np.ndarray, baselines: dict[str, 
         w = weigh(_weighted.weights(rows, n))
         mine = model(w)
         of = {name: f(w) for name, f in others.items()}
-        out = np.stack([mine[m] if name is None else mine[m] - of[name][m] for name, m in resampled])
+        out = np.stack(
+            [mine[m] if name is None else mine[m] - of[name][m] for name, m in resampled]
+        )
         return out if np.ndim(rows) > 1 else out[:, 0]
 
-    bounds = dict(zip(resampled, bootstrap(statistic, n, level=level, seed=seed))) if n > 1 and resampled else {}
+    bounds = (
+        dict(zip(resampled, bootstrap(statistic, n, level=level, seed=seed)))
+        if n > 1 and resampled
+        else {}
+    )
     interval = {}
     for m in task.metrics:
         if not np.isfinite(value[m]):
@@ -86,10 +112,18 @@ def intervals(task, y: np.ndarray, prediction: np.ndarray, baselines: dict[str, 
         bound = exact(round(value[m] * n), n, level) if m in exact_ones else bounds.get((None, m))
         if bound is not None:
             interval[m] = bound
-    versus = {name: {m: {"value": theirs[name][m], "difference": value[m] - theirs[name][m],
-                         "interval_95": bounds.get((name, m)), "verdict": verdict(m, bounds.get((name, m)))}
-                     for m in task.metrics}
-              for name in others}
+    versus = {
+        name: {
+            m: {
+                "value": theirs[name][m],
+                "difference": value[m] - theirs[name][m],
+                "interval_95": bounds.get((name, m)),
+                "verdict": verdict(m, bounds.get((name, m))),
+            }
+            for m in task.metrics
+        }
+        for name in others
+    }
     return interval, versus
 
 
@@ -113,25 +147,43 @@ def exact(successes: int, n: int, level: float = 0.95) -> list[float] | None:
     """
     if n < 1:
         return None
-    ci = stats.binomtest(int(successes), int(n)).proportion_ci(confidence_level=level, method="exact")
+    ci = stats.binomtest(int(successes), int(n)).proportion_ci(
+        confidence_level=level, method="exact"
+    )
     return [float(ci.low), float(ci.high)]
 
 
-def bootstrap(statistic, n: int, *, level: float = 0.95, seed: int = 0, resamples: int | None = None) -> list:
+def bootstrap(
+    statistic, n: int, *, level: float = 0.95, seed: int = 0, resamples: int | None = None
+) -> list:
     """Bootstrap intervals of ``statistic(rows[resample, row]) -> [k, resamples]`` over ``n >= 2``
     rows: ``k`` intervals ``[lo, hi]``, None where every draw is undefined."""
     method = "BCa" if n <= BCA_ROWS else "percentile"
-    with warnings.catch_warnings():   # BCa's own warnings on degenerate data: handled below, by falling back
+    with (
+        warnings.catch_warnings()
+    ):  # BCa's own warnings on degenerate data: handled below, by falling back
         warnings.simplefilter("ignore")
-        result = stats.bootstrap((np.arange(n),), statistic, n_resamples=resamples or RESAMPLES, vectorized=True,
-                                 batch=max(1, BATCH_NUMBERS // n), confidence_level=level, method=method,
-                                 rng=np.random.default_rng(seed))
-    low, high = np.atleast_1d(result.confidence_interval.low), np.atleast_1d(result.confidence_interval.high)
+        result = stats.bootstrap(
+            (np.arange(n),),
+            statistic,
+            n_resamples=resamples or RESAMPLES,
+            vectorized=True,
+            batch=max(1, BATCH_NUMBERS // n),
+            confidence_level=level,
+            method=method,
+            rng=np.random.default_rng(seed),
+        )
+    low, high = (
+        np.atleast_1d(result.confidence_interval.low),
+        np.atleast_1d(result.confidence_interval.high),
+    )
     draws = np.atleast_2d(result.bootstrap_distribution)
     tail = (1 - level) / 2 * 100
     out = []
     for lo, hi, d in zip(low, high, draws):
-        if not (np.isfinite(lo) and np.isfinite(hi)):   # the percentile interval of the defined draws
+        if not (
+            np.isfinite(lo) and np.isfinite(hi)
+        ):  # the percentile interval of the defined draws
             d = d[np.isfinite(d)]
             lo, hi = np.percentile(d, [tail, 100 - tail]) if len(d) else (np.nan, np.nan)
         out.append([float(lo), float(hi)] if np.isfinite(lo) and np.isfinite(hi) else None)

@@ -40,11 +40,13 @@ class Optimizer(NamedTuple):
 
     init: Callable[[Params], tuple]
     update: Callable[[Params, tuple, Params, dict], tuple[Params, tuple]]
-    full_batch: bool        # one step per epoch over all training rows
+    full_batch: bool  # one step per epoch over all training rows
     hyperparameters: tuple  # the names this rule reads from hparams, beside lr
-    default_lr: float       # the learning rate when none is given
-    state_slots: int        # tensors of state per parameter tensor (for the memory estimate)
-    reference: Callable | None = None  # (params, hparams) -> the same rule in torch.optim, for the tests
+    default_lr: float  # the learning rate when none is given
+    state_slots: int  # tensors of state per parameter tensor (for the memory estimate)
+    reference: Callable | None = (
+        None  # (params, hparams) -> the same rule in torch.optim, for the tests
+    )
 
 
 class MomentumState(NamedTuple):
@@ -90,10 +92,20 @@ def _plain(full_batch: bool) -> Optimizer:
 
     def update(grads, state, params, hparams):
         grads = _decayed(grads, params, hparams)
-        return [torch.addcmul(p, lr, g, value=-1) for p, lr, g in zip(params, shaped(hparams["lr"], params), grads)], state
+        return [
+            torch.addcmul(p, lr, g, value=-1)
+            for p, lr, g in zip(params, shaped(hparams["lr"], params), grads)
+        ], state
 
-    return Optimizer(init, update, full_batch, ("weight_decay",), 0.1 if full_batch else 0.01, 0,
-                     lambda p, h: torch.optim.SGD(p, lr=h["lr"], weight_decay=h["weight_decay"]))
+    return Optimizer(
+        init,
+        update,
+        full_batch,
+        ("weight_decay",),
+        0.1 if full_batch else 0.01,
+        0,
+        lambda p, h: torch.optim.SGD(p, lr=h["lr"], weight_decay=h["weight_decay"]),
+    )
 
 
 def _heavy_ball(nesterov: bool) -> Optimizer:
@@ -103,42 +115,70 @@ def _heavy_ball(nesterov: bool) -> Optimizer:
     def update(grads, state, params, hparams):
         grads = _decayed(grads, params, hparams)
         new_params, buffers = [], []
-        for p, g, buf, mu, lr in zip(params, grads, state.buffers, shaped(hparams["momentum"], params),
-                                     shaped(hparams["lr"], params)):
-            buf = torch.addcmul(g, mu, buf)  # torch.optim.SGD with dampening 0: the first step gives buf = g
+        for p, g, buf, mu, lr in zip(
+            params,
+            grads,
+            state.buffers,
+            shaped(hparams["momentum"], params),
+            shaped(hparams["lr"], params),
+        ):
+            buf = torch.addcmul(
+                g, mu, buf
+            )  # torch.optim.SGD with dampening 0: the first step gives buf = g
             step = torch.addcmul(g, mu, buf) if nesterov else buf
             new_params.append(torch.addcmul(p, lr, step, value=-1))
             buffers.append(buf)
         return new_params, MomentumState(buffers)
 
-    return Optimizer(init, update, False, ("momentum", "weight_decay"), 0.01, 1,
-                     lambda p, h: torch.optim.SGD(p, lr=h["lr"], momentum=h["momentum"], nesterov=nesterov,
-                                                  weight_decay=h["weight_decay"]))
+    return Optimizer(
+        init,
+        update,
+        False,
+        ("momentum", "weight_decay"),
+        0.01,
+        1,
+        lambda p, h: torch.optim.SGD(
+            p, lr=h["lr"], momentum=h["momentum"], nesterov=nesterov, weight_decay=h["weight_decay"]
+        ),
+    )
 
 
 def _adam(decoupled: bool) -> Optimizer:
     def init(params):
         count = torch.zeros(params[0].shape[0], dtype=params[0].dtype, device=params[0].device)
-        return AdamState(count, [torch.zeros_like(p) for p in params], [torch.zeros_like(p) for p in params])
+        return AdamState(
+            count, [torch.zeros_like(p) for p in params], [torch.zeros_like(p) for p in params]
+        )
 
     def update(grads, state, params, hparams):
         if _fuses(params):
             return _fused_adam(decoupled, grads, state, params, hparams)
         count = state.count + 1
         b1, b2 = hparams["beta1"], hparams["beta2"]
-        step_size = hparams["lr"] / (1 - b1 ** count)
-        root_correction = (1 - b2 ** count).sqrt()
+        step_size = hparams["lr"] / (1 - b1**count)
+        root_correction = (1 - b2**count).sqrt()
         if decoupled:  # AdamW: θ ← θ(1 − ηλ) before the Adam step
             if hparams.get("weight_decay") is not None:
-                params = [p * (1 - d) for p, d in zip(params, shaped(hparams["lr"] * hparams["weight_decay"], params))]
+                params = [
+                    p * (1 - d)
+                    for p, d in zip(params, shaped(hparams["lr"] * hparams["weight_decay"], params))
+                ]
         else:
             grads = _decayed(grads, params, hparams)
         new_params, mus, nus = [], [], []
         for p, g, m, v, beta1, beta2, root, eps, size in zip(
-                params, grads, state.mu, state.nu, shaped(b1, params), shaped(b2, params),
-                shaped(root_correction, params), shaped(hparams["eps"], params), shaped(step_size, params)):
-            m = torch.lerp(g, m, beta1)        # β1 m + (1 − β1) g
-            v = torch.lerp(g * g, v, beta2)    # β2 v + (1 − β2) g²
+            params,
+            grads,
+            state.mu,
+            state.nu,
+            shaped(b1, params),
+            shaped(b2, params),
+            shaped(root_correction, params),
+            shaped(hparams["eps"], params),
+            shaped(step_size, params),
+        ):
+            m = torch.lerp(g, m, beta1)  # β1 m + (1 − β1) g
+            v = torch.lerp(g * g, v, beta2)  # β2 v + (1 − β2) g²
             denom = (v.sqrt() / root).add_(eps)
             new_params.append(torch.addcdiv(p, size * m, denom, value=-1))
             mus.append(m)
@@ -147,12 +187,22 @@ def _adam(decoupled: bool) -> Optimizer:
 
     def reference(p, h):
         torch_rule = torch.optim.AdamW if decoupled else torch.optim.Adam
-        return torch_rule(p, lr=h["lr"], betas=(h["beta1"], h["beta2"]), eps=h["eps"], weight_decay=h["weight_decay"])
+        return torch_rule(
+            p,
+            lr=h["lr"],
+            betas=(h["beta1"], h["beta2"]),
+            eps=h["eps"],
+            weight_decay=h["weight_decay"],
+        )
 
-    return Optimizer(init, update, False, ("beta1", "beta2", "eps", "weight_decay"), 0.01, 2, reference)
+    return Optimizer(
+        init, update, False, ("beta1", "beta2", "eps", "weight_decay"), 0.01, 2, reference
+    )
 
 
-FUSED_NUMBERS = 2048   # parameters per member from which one fused call per member beats eight batched passes
+FUSED_NUMBERS = (
+    2048  # parameters per member from which one fused call per member beats eight batched passes
+)
 
 
 def _fuses(params: Params) -> bool:
@@ -161,8 +211,10 @@ def _fuses(params: Params) -> bool:
     batched and 152 µs fused; 32 of 3,329 took 1,326 µs and 501 µs). The member's size alone
     decides, never how many members train together: the two ways round differently, and a member
     trains to the same numbers in a population as alone."""
-    members = params[0].shape[0]   # every tensor leads with the member axis: no per-step tensor op
-    return params[0].device.type == "cpu" and sum(p.numel() for p in params) >= FUSED_NUMBERS * members
+    members = params[0].shape[0]  # every tensor leads with the member axis: no per-step tensor op
+    return (
+        params[0].device.type == "cpu" and sum(p.numel() for p in params) >= FUSED_NUMBERS * members
+    )
 
 
 def _fused_adam(decoupled: bool, grads: Params, state: AdamState, params: Params, hparams: dict):
@@ -174,16 +226,37 @@ def _fused_adam(decoupled: bool, grads: Params, state: AdamState, params: Params
     (:class:`Optimizer`)."""
     count = state.count + 1
     decay = hparams.get("weight_decay")
-    settings = zip(*(hparams[name].tolist() for name in ("lr", "beta1", "beta2", "eps")),
-                   [0.0] * len(count) if decay is None else decay.tolist())
+    settings = zip(
+        *(hparams[name].tolist() for name in ("lr", "beta1", "beta2", "eps")),
+        [0.0] * len(count) if decay is None else decay.tolist(),
+    )
     # each member's views, taken at once per tensor (K selects per tensor cost more than the step)
-    members = zip(*(zip(*(t.unbind(0) for t in group)) for group in
-                    (params, [g.contiguous() for g in grads], state.mu, state.nu)), count.unbind(0), settings)
+    members = zip(
+        *(
+            zip(*(t.unbind(0) for t in group))
+            for group in (params, [g.contiguous() for g in grads], state.mu, state.nu)
+        ),
+        count.unbind(0),
+        settings,
+    )
     fused = torch._fused_adamw_ if decoupled else torch._fused_adam_
     with torch.no_grad():
         for p, g, m, v, step, (lr, beta1, beta2, eps, weight_decay) in members:
-            fused(p, g, m, v, [], [step] * len(p), lr=lr, beta1=beta1, beta2=beta2, weight_decay=weight_decay,
-                  eps=eps, amsgrad=False, maximize=False)
+            fused(
+                p,
+                g,
+                m,
+                v,
+                [],
+                [step] * len(p),
+                lr=lr,
+                beta1=beta1,
+                beta2=beta2,
+                weight_decay=weight_decay,
+                eps=eps,
+                amsgrad=False,
+                maximize=False,
+            )
     return params, AdamState(count, state.mu, state.nu)
 
 
@@ -200,8 +273,10 @@ OPTIMIZERS: dict[str, Optimizer] = {
 def register(name: str, optimizer: Optimizer) -> None:
     """Make ``optimizer`` available by ``name`` to training, the CLI (in a new process) and the search."""
     if not isinstance(optimizer, Optimizer):
-        raise ConfigError(f"An optimizer is a heldout.nn.optim.Optimizer (init, update, ...), got "
-                          f"{type(optimizer).__name__}.")
+        raise ConfigError(
+            f"An optimizer is a heldout.nn.optim.Optimizer (init, update, ...), got "
+            f"{type(optimizer).__name__}."
+        )
     OPTIMIZERS[name] = optimizer
 
 
@@ -217,6 +292,7 @@ def get(name: str) -> Optimizer:
 
 # -- learning-rate schedules: a factor of the base rate for each epoch (0-based), as torch's
 #    epoch-wise StepLR and CosineAnnealingLR (eta_min=0) give it ------------------------------
+
 
 def constant(epoch: int, epochs: int, step_size: int, gamma: float) -> float:
     return 1.0

@@ -27,8 +27,10 @@ from .regression import MAX_TARGET, Regression
 
 __all__ = ["MAX_TARGET", "TASKS", "Task", "get"]
 
-TASKS: dict[str, Task] = {t: cls(t) for t, cls in (("regression", Regression), ("binary", Binary),
-                                                      ("multiclass", Multiclass))}
+TASKS: dict[str, Task] = {
+    t: cls(t)
+    for t, cls in (("regression", Regression), ("binary", Binary), ("multiclass", Multiclass))
+}
 
 
 def get(name: str | Task) -> Task:

@@ -6,6 +6,7 @@ from .page import Page, report
 __all__ = ["Page", "report"]
 
 
-def __getattr__(name: str):   # PEP 562: each module is an attribute before anything imports it
+def __getattr__(name: str):  # PEP 562: each module is an attribute before anything imports it
     from .._util.lazy import submodule
+
     return submodule(__name__, name)

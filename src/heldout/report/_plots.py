@@ -22,10 +22,12 @@ FAILED = ["diverged", "pruned"]  # trials and members with no validation score t
 def _as_text(plot):
     """Draw ``plot`` with user text (class labels, column names) as text: a label such as ``$\\foo$``
     is not read as mathtext, whose parser would stop the report."""
+
     @functools.wraps(plot)
     def drawn(*args, **kwargs):
         with matplotlib.rc_context({"text.parse_math": False}):
             return plot(*args, **kwargs)
+
     return drawn
 
 
@@ -43,7 +45,9 @@ def _logarithmic(ax, which: str, label_minor: bool) -> None:
     getattr(ax, f"set_{which}scale")("log")
     axis.set_minor_locator(LogLocator(subs=(2.0, 5.0)))
     axis.set_major_formatter(LogFormatter(labelOnlyBase=False))
-    axis.set_minor_formatter(FuncFormatter(lambda value, _: f"{value:g}") if label_minor else NullFormatter())
+    axis.set_minor_formatter(
+        FuncFormatter(lambda value, _: f"{value:g}") if label_minor else NullFormatter()
+    )
 
 
 def _png(figure) -> str:
@@ -64,7 +68,7 @@ def curves(history: pd.DataFrame) -> str:
     for ax, title in zip(axes, ("training loss", "validation loss (dot: best epoch)")):
         ax.set_title(title)
         ax.set_xlabel("epoch")
-        _logarithmic(ax, "y", label_minor=True)   # a loss spans a decade or two
+        _logarithmic(ax, "y", label_minor=True)  # a loss spans a decade or two
     return _png(figure)
 
 
@@ -83,7 +87,7 @@ def sweep(board: pd.DataFrame, metric: str) -> str:
             rows = bad[bad["status"] == status]
             if len(rows):
                 ax.scatter(rows["lr"], [top] * len(rows), marker=marker, color="red", label=status)
-    _logarithmic(ax, "x", label_minor=False)   # rates span several decades
+    _logarithmic(ax, "x", label_minor=False)  # rates span several decades
     ax.set_xlabel("learning rate")
     ax.set_ylabel(f"validation {metric}")
     ax.legend()
@@ -103,12 +107,17 @@ def candidates(board: pd.DataFrame, metric: str, higher_is_better: bool) -> str:
         if len(done):
             best = done.max() if higher_is_better else done.min()
             ax.scatter([best], [row], s=90, facecolors="none", edgecolors="black")
-        counts = "".join(f", {n} {status}" for status in ("pruned", "diverged")
-                         if (n := int((trials["status"] == status).sum())))
+        counts = "".join(
+            f", {n} {status}"
+            for status in ("pruned", "diverged")
+            if (n := int((trials["status"] == status).sum()))
+        )
         names[row] = f"{name} ({len(trials)} trials{counts})"
     ax.set_yticks(range(len(names)), names, fontsize=8)
     ax.set_ylim(len(names) - 0.4, -0.6)  # the leaderboard's order, top down
-    ax.set_xlabel(f"validation {metric} ({'higher' if higher_is_better else 'lower'} is better; ring: best)")
+    ax.set_xlabel(
+        f"validation {metric} ({'higher' if higher_is_better else 'lower'} is better; ring: best)"
+    )
     return _png(figure)
 
 
@@ -151,36 +160,67 @@ def descent(d: dict) -> str:
     dot, or a cross where the path diverged; a path leaving the frame keeps its direction)."""
     figure, ax = _figure((7, 5.2))
     a, b = np.array(d["grid"]["a"]), np.array(d["grid"]["b"])
-    loss = np.array([[np.nan if v is None else v for v in row] for row in d["grid"]["loss"]], dtype=float)
+    loss = np.array(
+        [[np.nan if v is None else v for v in row] for row in d["grid"]["loss"]], dtype=float
+    )
     finite = loss[np.isfinite(loss) & (loss > 0)]
     if finite.size:
         # logarithmic levels from the lowest value to a high quantile: the valley and its walls
         low, high = finite.min(), np.quantile(finite, 0.98)
         levels = np.geomspace(low, max(high, low * 1.01), 24)
-        shown = ax.contourf(a, b, np.clip(loss, low, high), levels=levels, norm=LogNorm(), cmap="viridis_r")
+        shown = ax.contourf(
+            a, b, np.clip(loss, low, high), levels=levels, norm=LogNorm(), cmap="viridis_r"
+        )
         ax.contour(a, b, loss, levels=levels[::3], colors="white", linewidths=0.4, alpha=0.6)
         figure.colorbar(shown, ax=ax, label=f"training {d['loss']} (log scale)", format="%.3g")
     colours = matplotlib.colormaps["autumn"](np.linspace(0, 0.8, len(d["paths"])))
-    order = [i for i in range(len(d["paths"])) if i != d["chosen"]] + [d["chosen"]]  # the chosen path on top
+    order = [i for i in range(len(d["paths"])) if i != d["chosen"]] + [
+        d["chosen"]
+    ]  # the chosen path on top
     for path, colour in ((d["paths"][i], colours[i]) for i in order):
         xs = np.array([np.nan if v is None else v for v in path["a"]], dtype=float)
         ys = np.array([np.nan if v is None else v for v in path["b"]], dtype=float)
         chosen = path is d["paths"][d["chosen"]]
         label = f"lr {path['lr']:.3g} (×{path['factor']:g}{', chosen' if chosen else ''}): {path['status']}"
-        if d["kind"] == "plane" and (path["off_plane"] or 0) >= 0.25:  # a projection: say how much it leaves out
+        if (
+            d["kind"] == "plane" and (path["off_plane"] or 0) >= 0.25
+        ):  # a projection: say how much it leaves out
             label += f" (projected: up to {path['off_plane']:.0%} of its distance from θ₀ lies off the plane)"
-        ax.plot(xs, ys, "-o", color="black" if chosen else colour, lw=2 if chosen else 1.2, ms=2.5, label=label)
+        ax.plot(
+            xs,
+            ys,
+            "-o",
+            color="black" if chosen else colour,
+            lw=2 if chosen else 1.2,
+            ms=2.5,
+            label=label,
+        )
         if len(xs):
-            ax.plot(xs[-1:], ys[-1:], "x" if path["status"] == "diverged" else "o", color="black" if chosen
-                    else colour, ms=9, mew=2)
+            ax.plot(
+                xs[-1:],
+                ys[-1:],
+                "x" if path["status"] == "diverged" else "o",
+                color="black" if chosen else colour,
+                ms=9,
+                mew=2,
+            )
     if d["paths"] and d["paths"][0]["a"]:
-        ax.plot(d["paths"][0]["a"][:1], d["paths"][0]["b"][:1], "*", color="white", mec="black", ms=14,
-                label="start θ₀")
+        ax.plot(
+            d["paths"][0]["a"][:1],
+            d["paths"][0]["b"][:1],
+            "*",
+            color="white",
+            mec="black",
+            ms=14,
+            label="start θ₀",
+        )
     ax.set_xlim(a[0], a[-1])
     ax.set_ylim(b[0], b[-1])
     ax.set_xlabel(d["axes"][0])
     ax.set_ylabel(d["axes"][1])
-    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(0, -0.13), frameon=False)  # below: the paths stay in view
+    ax.legend(
+        fontsize=8, loc="upper left", bbox_to_anchor=(0, -0.13), frameon=False
+    )  # below: the paths stay in view
     return _png(figure)
 
 
@@ -192,10 +232,20 @@ def reliability(curves: dict[str, dict], second: str | None = None) -> str:
     figure, ax = _figure((5, 4.5))
     ax.plot([0, 1], [0, 1], "k:", lw=0.8, label="calibrated")
     for name, r in curves.items():
-        ax.plot(r["bins"]["confidence"], r["bins"]["frequency"], "-o", ms=4, lw=1.2,
-                label=f"{name}: ECE {r['ece']:.3f} ({r['rows']} rows)")
-    ax.set_xlabel(f"mean predicted probability of class {second}" if second else "mean top-label confidence")
-    ax.set_ylabel(f"observed share of class {second}" if second else "observed accuracy (top label right)")
+        ax.plot(
+            r["bins"]["confidence"],
+            r["bins"]["frequency"],
+            "-o",
+            ms=4,
+            lw=1.2,
+            label=f"{name}: ECE {r['ece']:.3f} ({r['rows']} rows)",
+        )
+    ax.set_xlabel(
+        f"mean predicted probability of class {second}" if second else "mean top-label confidence"
+    )
+    ax.set_ylabel(
+        f"observed share of class {second}" if second else "observed accuracy (top label right)"
+    )
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
     ax.legend(fontsize=8, loc="upper left")
@@ -208,8 +258,14 @@ def importance(rows: list[dict], metric: str, limit: int = 30) -> str:
     deviation), the most important on top; the first ``limit`` columns."""
     shown = rows[:limit]
     figure, ax = _figure((7, 0.28 * len(shown) + 1.2))
-    ax.barh(range(len(shown)), [r["importance"] for r in shown], xerr=[r["std"] for r in shown],
-            color="tab:blue", alpha=0.8, error_kw={"lw": 0.8})
+    ax.barh(
+        range(len(shown)),
+        [r["importance"] for r in shown],
+        xerr=[r["std"] for r in shown],
+        color="tab:blue",
+        alpha=0.8,
+        error_kw={"lw": 0.8},
+    )
     ax.set_yticks(range(len(shown)), [str(r["column"]) for r in shown], fontsize=8)
     ax.set_ylim(len(shown) - 0.5, -0.5)
     ax.axvline(0, color="k", lw=0.8)

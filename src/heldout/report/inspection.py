@@ -36,8 +36,8 @@ from .._util import display
 from ..nn import calibration, metrics
 from . import _plots as plots
 
-ROWS = 5_000   # validation rows inspected at most, drawn with the run's seed
-REPEATS = 5    # shuffles of each column
+ROWS = 5_000  # validation rows inspected at most, drawn with the run's seed
+REPEATS = 5  # shuffles of each column
 
 
 def inspect(model, rows, metric: str, *, seed: int, seen: bool = False, fits=None) -> dict:
@@ -53,10 +53,21 @@ def inspect(model, rows, metric: str, *, seed: int, seen: bool = False, fits=Non
     >>> sorted(r["column"] for r in found["importance"])[:2], found["reliability"]["read"]
     (['petal length (cm)', 'petal width (cm)'], 'top label')
     """
-    drawn = rows if len(rows) <= ROWS else rows.take(
-        np.sort(np.random.default_rng(seed).choice(len(rows), ROWS, replace=False)))
-    out = {"rows": len(drawn), "of": len(rows), "at_most": ROWS, "seed": seed, "metric": metric, "seen": seen,
-           "model": model.fingerprint, "importance": []}
+    drawn = (
+        rows
+        if len(rows) <= ROWS
+        else rows.take(np.sort(np.random.default_rng(seed).choice(len(rows), ROWS, replace=False)))
+    )
+    out = {
+        "rows": len(drawn),
+        "of": len(rows),
+        "at_most": ROWS,
+        "seed": seed,
+        "metric": metric,
+        "seen": seen,
+        "model": model.fingerprint,
+        "importance": [],
+    }
     if not len(drawn):
         return out
     y = model.task.encode(drawn.target, model.classes).numpy()
@@ -81,7 +92,7 @@ def _importance(model, rows, y: np.ndarray, metric: str, seed: int) -> list[dict
     of row numbers, one column per input column, and each scoring gathers the moved blocks:
     the same shuffles and figures as shuffling the columns themselves (tested), without running
     the preprocessing (text encoders included) once per shuffle."""
-    sign = 1.0 if metrics.HIGHER_IS_BETTER[metric] else -1.0   # sklearn's scores: higher is better
+    sign = 1.0 if metrics.HIGHER_IS_BETTER[metric] else -1.0  # sklearn's scores: higher is better
     # several targets are scored together standardised, as their overall metric is (heldout.model.outputs)
     standard = model.target_scale.standardise if len(model.targets) > 1 else (lambda values: values)
     inputs = model.inputs(rows.features)
@@ -92,16 +103,31 @@ def _importance(model, rows, y: np.ndarray, metric: str, seed: int) -> list[dict
         # row_of[i, j]: the row whose value of column j row i holds now (unmoved but for a shuffled column)
         shuffled = inputs.copy()
         for j in np.flatnonzero((row_of != unmoved).any(0)):
-            shuffled[:, edges[j]:edges[j + 1]] = inputs[row_of[:, j], edges[j]:edges[j + 1]]
+            shuffled[:, edges[j] : edges[j + 1]] = inputs[row_of[:, j], edges[j] : edges[j + 1]]
         prediction = model.predictions_of(model.outputs_of(shuffled))
-        w = np.ones((1, len(y))) if sample_weight is None else np.asarray(sample_weight, dtype=float)[None]
+        w = (
+            np.ones((1, len(y)))
+            if sample_weight is None
+            else np.asarray(sample_weight, dtype=float)[None]
+        )
         return sign * float(model.task.weighted(standard(y), standard(prediction))(w)[metric][0])
 
-    found = permutation_importance(_Fitted(model), unmoved, y, scoring=score, n_repeats=REPEATS,
-                                   random_state=seed, sample_weight=model.row_weights(rows))
-    ranked = [{"column": str(c), "importance": float(m), "std": float(s)}
-              for c, m, s in zip(rows.features.columns, found.importances_mean, found.importances_std)]
-    return sorted(ranked, key=lambda r: -r["importance"] if np.isfinite(r["importance"]) else np.inf)
+    found = permutation_importance(
+        _Fitted(model),
+        unmoved,
+        y,
+        scoring=score,
+        n_repeats=REPEATS,
+        random_state=seed,
+        sample_weight=model.row_weights(rows),
+    )
+    ranked = [
+        {"column": str(c), "importance": float(m), "std": float(s)}
+        for c, m, s in zip(rows.features.columns, found.importances_mean, found.importances_std)
+    ]
+    return sorted(
+        ranked, key=lambda r: -r["importance"] if np.isfinite(r["importance"]) else np.inf
+    )
 
 
 class _Fitted:
@@ -117,16 +143,21 @@ class _Fitted:
 
 # -- the report's sections ----------------------------------------------------------------
 
+
 def calibration_rows(content: dict) -> list[dict]:
     """One row per set of rows whose reliability is known: validation (inspected), test (the look)."""
-    return [{"on": f"{name} rows", "rows": r["rows"], "ECE": r["ece"], "bins": len(r["bins"]["count"])}
-            for name, r in _curves(content).items()]
+    return [
+        {"on": f"{name} rows", "rows": r["rows"], "ECE": r["ece"], "bins": len(r["bins"]["count"])}
+        for name, r in _curves(content).items()
+    ]
 
 
 def importance_rows(inspected: dict, limit: int | None = None) -> list[dict]:
     metric = inspected.get("metric")
-    return [{"column": r["column"], f"worsening of {metric}": r["importance"], "± std": r["std"]}
-            for r in inspected.get("importance", [])[:limit]]
+    return [
+        {"column": r["column"], f"worsening of {metric}": r["importance"], "± std": r["std"]}
+        for r in inspected.get("importance", [])[:limit]
+    ]
 
 
 def sections(content: dict, table) -> list[str]:
@@ -136,25 +167,40 @@ def sections(content: dict, table) -> list[str]:
     curves = _curves(content)
     if curves:
         second = _second_class(content)
-        said = (f"the probability of class {second} against the share of rows of that class" if second else
-                "the top-label confidence (the largest probability) against the share of rows it gets right")
-        parts.append("<h2>Calibration</h2>" + e(
-            f"Reliability diagram: {said}, in {calibration.BINS} bins of equal mass; on the diagonal, a calibrated "
-            f"model. ECE: the expected calibration error, the rows' average gap between the two. {_where(inspected)} "
-            "Test figures: from the one look at the test rows, by the final model.", quote=False).join(("<p>", "</p>"))
-            + plots.reliability(curves, second) + table(calibration_rows(content)))
+        said = (
+            f"the probability of class {second} against the share of rows of that class"
+            if second
+            else "the top-label confidence (the largest probability) against the share of rows it gets right"
+        )
+        parts.append(
+            "<h2>Calibration</h2>"
+            + e(
+                f"Reliability diagram: {said}, in {calibration.BINS} bins of equal mass; on the diagonal, a calibrated "
+                f"model. ECE: the expected calibration error, the rows' average gap between the two. {_where(inspected)} "
+                "Test figures: from the one look at the test rows, by the final model.",
+                quote=False,
+            ).join(("<p>", "</p>"))
+            + plots.reliability(curves, second)
+            + table(calibration_rows(content))
+        )
     if inspected.get("importance"):
-        parts.append("<h2>Permutation importance on validation rows</h2>" + e(
-            f"How much worse validation {inspected['metric']} gets when one column's values are shuffled among the "
-            f"rows: mean ± standard deviation over {inspected['repeats']} shuffles (seed {inspected['seed']}). "
-            "Each column as given counts as one feature (a date or a text column too). Near 0: the model does not "
-            "use the column; correlated columns share their importance. " + _where(inspected),
-            quote=False).join(("<p>", "</p>"))
+        parts.append(
+            "<h2>Permutation importance on validation rows</h2>"
+            + e(
+                f"How much worse validation {inspected['metric']} gets when one column's values are shuffled among the "
+                f"rows: mean ± standard deviation over {inspected['repeats']} shuffles (seed {inspected['seed']}). "
+                "Each column as given counts as one feature (a date or a text column too). Near 0: the model does not "
+                "use the column; correlated columns share their importance. " + _where(inspected),
+                quote=False,
+            ).join(("<p>", "</p>"))
             + plots.importance(inspected["importance"], inspected["metric"])
-            + table(importance_rows(inspected), limit=500))
+            + table(importance_rows(inspected), limit=500)
+        )
     elif inspected.get("rows") and "repeats" not in inspected:
-        parts.append("<h2>Permutation importance on validation rows</h2><p>Left out: its estimate (one scoring of "
-                     "the rows per column and shuffle) did not fit the time budget.</p>")
+        parts.append(
+            "<h2>Permutation importance on validation rows</h2><p>Left out: its estimate (one scoring of "
+            "the rows per column and shuffle) did not fit the time budget.</p>"
+        )
     return parts
 
 
@@ -163,32 +209,48 @@ def terminal(content: dict) -> list:
     parts, inspected = [], content.get("inspection") or {}
     rows = calibration_rows(content)
     if rows:
-        parts.append(display.table("Calibration (ECE)", list(rows[0]), [list(r.values()) for r in rows]))
+        parts.append(
+            display.table("Calibration (ECE)", list(rows[0]), [list(r.values()) for r in rows])
+        )
     important = importance_rows(inspected, limit=10)
     if important:
-        parts.append(display.table(f"Permutation importance on {inspected['rows']} validation rows (top 10)",
-                                   list(important[0]), [list(r.values()) for r in important]))
+        parts.append(
+            display.table(
+                f"Permutation importance on {inspected['rows']} validation rows (top 10)",
+                list(important[0]),
+                [list(r.values()) for r in important],
+            )
+        )
     return parts
 
 
 def _curves(content: dict) -> dict:
-    curves = {"validation": (content.get("inspection") or {}).get("reliability"),
-              "test": (content.get("diagnostics") or {}).get("reliability")}
+    curves = {
+        "validation": (content.get("inspection") or {}).get("reliability"),
+        "test": (content.get("diagnostics") or {}).get("reliability"),
+    }
     return {name: r for name, r in curves.items() if r and r.get("rows")}
 
 
 def _second_class(content: dict) -> str | None:
     """A binary model's second class, whose probability its reliability reads (None: multiclass)."""
-    classes = (content.get("diagnostics") or {}).get("classes") or (content.get("inspection") or {}).get("classes")
+    classes = (content.get("diagnostics") or {}).get("classes") or (
+        content.get("inspection") or {}
+    ).get("classes")
     return repr(classes[1]) if classes and len(classes) == 2 else None
 
 
 def _where(inspected: dict) -> str:
     if not inspected:
         return ""
-    drawn = (f"all {inspected['rows']} validation rows" if inspected["rows"] == inspected["of"] else
-             f"{inspected['rows']} of the {inspected['of']} validation rows, drawn with seed {inspected['seed']} "
-             f"(at most {inspected['at_most']:,})")
+    drawn = (
+        f"all {inspected['rows']} validation rows"
+        if inspected["rows"] == inspected["of"]
+        else f"{inspected['rows']} of the {inspected['of']} validation rows, drawn with seed {inspected['seed']} "
+        f"(at most {inspected['at_most']:,})"
+    )
     return f"Validation figures: on {drawn}" + (
-        ", by a model refit on them too (so optimistic)." if inspected.get("seen") else
-        ", by a model trained on the training rows alone.")
+        ", by a model refit on them too (so optimistic)."
+        if inspected.get("seen")
+        else ", by a model trained on the training rows alone."
+    )

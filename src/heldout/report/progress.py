@@ -61,8 +61,15 @@ class Live(Quiet):
 
     def __init__(self, stream=None):
         self.console = Console(file=stream or sys.stderr, force_terminal=True)
-        self.display = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                                TimeElapsedColumn(), TimeRemainingColumn(), console=self.console, transient=False)
+        self.display = Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=self.console,
+            transient=False,
+        )
         self.display.start()
         self.epochs_task = None
         self.trials_task = None
@@ -72,15 +79,23 @@ class Live(Quiet):
             if self.epochs_task is not None:
                 self.display.remove_task(self.epochs_task)
             self.epochs_task = self.display.add_task("epochs", total=state["epochs"])
-        self.display.update(self.epochs_task, completed=state["epoch"], total=state["epochs"],
-                            description=f"epochs: {state['alive']}/{state['members']} members training, "
-                                        f"best val loss {state['best']:.4g}")
+        self.display.update(
+            self.epochs_task,
+            completed=state["epoch"],
+            total=state["epochs"],
+            description=f"epochs: {state['alive']}/{state['members']} members training, "
+            f"best val loss {state['best']:.4g}",
+        )
 
     def batch(self, state: dict) -> None:
         if self.trials_task is None:
             self.trials_task = self.display.add_task("trials", total=state["budget"])
-        self.display.update(self.trials_task, completed=state["trials"], total=state["budget"],
-                            description=batch_line(state))
+        self.display.update(
+            self.trials_task,
+            completed=state["trials"],
+            total=state["budget"],
+            description=batch_line(state),
+        )
 
     def close(self) -> None:
         self.display.stop()
@@ -93,19 +108,27 @@ def make(mode: str = "auto", stream=None, epochs: bool = True):
     stream = stream or sys.stderr
     if mode == "auto":
         mode = "live" if getattr(stream, "isatty", lambda: False)() else "plain"
-    return {"live": lambda: Live(stream), "plain": lambda: Plain(stream, epochs), "quiet": Quiet}[mode]()
+    return {"live": lambda: Live(stream), "plain": lambda: Plain(stream, epochs), "quiet": Quiet}[
+        mode
+    ]()
 
 
 def epoch_line(state: dict) -> str:
     # time left: the epochs still planned at the pace so far (members that stop early make it less)
     left = state["seconds"] / max(state["epoch"], 1) * (state["epochs"] - state["epoch"])
-    return (f"epoch {state['epoch']}/{state['epochs']}: {state['alive']} of {state['members']} members training, "
-            f"best validation loss {state['best']:.4g}, {state['seconds']:.1f} s, at most {left:.1f} s left")
+    return (
+        f"epoch {state['epoch']}/{state['epochs']}: {state['alive']} of {state['members']} members training, "
+        f"best validation loss {state['best']:.4g}, {state['seconds']:.1f} s, at most {left:.1f} s left"
+    )
 
 
 def batch_line(state: dict) -> str:
-    best = "none yet" if state["best"] is None else f"{state['best']:.4g} ({state['best_candidate']})"
+    best = (
+        "none yet" if state["best"] is None else f"{state['best']:.4g} ({state['best_candidate']})"
+    )
     left = "" if state.get("time_left") is None else f", {state['time_left']:.0f} s left"
-    return (f"trials {state['trials']}/{state['budget']} (last batch: {state['batch']} {state['candidate']}): best "
-            f"{state['metric']} {best}, pruned {state['pruned']}, diverged {state['diverged']}, "
-            f"{state['elapsed']:.1f} s{left}")
+    return (
+        f"trials {state['trials']}/{state['budget']} (last batch: {state['batch']} {state['candidate']}): best "
+        f"{state['metric']} {best}, pruned {state['pruned']}, diverged {state['diverged']}, "
+        f"{state['elapsed']:.1f} s{left}"
+    )

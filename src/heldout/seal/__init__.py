@@ -4,6 +4,7 @@ test set, the hash-chained ledger (:mod:`.ledger`: its chain in :mod:`._chain`, 
 (:mod:`.evaluate`)."""
 
 
-def __getattr__(name: str):   # PEP 562: each module is an attribute before anything imports it
+def __getattr__(name: str):  # PEP 562: each module is an attribute before anything imports it
     from .._util.lazy import submodule
+
     return submodule(__name__, name)

@@ -12,15 +12,22 @@ import json
 
 import numpy as np
 
-GENESIS = "0" * 64   # the hash the first entry links to
+GENESIS = "0" * 64  # the hash the first entry links to
 
 
 def link(last: tuple[int, str] | None, time: str, kind: str, seal: str, payload: dict) -> dict:
     """The entry that follows ``last`` (its ``(seq, hash)``; None for the first entry)."""
     seq, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
-    payload = json.loads(json.dumps(payload, default=plain))   # what is stored is what is hashed
-    return dict(seq=seq, time=time, kind=kind, seal=seal, payload=payload, prev=prev,
-                hash=entry_hash(seq, time, kind, seal, payload, prev))
+    payload = json.loads(json.dumps(payload, default=plain))  # what is stored is what is hashed
+    return dict(
+        seq=seq,
+        time=time,
+        kind=kind,
+        seal=seal,
+        payload=payload,
+        prev=prev,
+        hash=entry_hash(seq, time, kind, seal, payload, prev),
+    )
 
 
 def problems(entries: list[dict], sealed_rows: dict[str, bytes]) -> list[str]:
@@ -32,15 +39,24 @@ def problems(entries: list[dict], sealed_rows: dict[str, bytes]) -> list[str]:
         if e["seq"] != expected_seq:
             found.append(f"entry {expected_seq} is missing (next entry is {e['seq']}): deleted")
         if e["prev"] != prev:
-            found.append(f"entry {e['seq']} does not link to the entry before it: an entry was deleted or edited")
-        if entry_hash(e["seq"], e["time"], e["kind"], e["seal"], e["payload"], e["prev"]) != e["hash"]:
-            found.append(f"entry {e['seq']} ({e['kind']} of {e['seal']}) was edited after it was written")
+            found.append(
+                f"entry {e['seq']} does not link to the entry before it: an entry was deleted or edited"
+            )
+        if (
+            entry_hash(e["seq"], e["time"], e["kind"], e["seal"], e["payload"], e["prev"])
+            != e["hash"]
+        ):
+            found.append(
+                f"entry {e['seq']} ({e['kind']} of {e['seal']}) was edited after it was written"
+            )
         prev = e["hash"]
     for e in entries:
         if e["kind"] == "seal":
             blob = sealed_rows.get(e["seal"])
             if blob is None or hashlib.sha256(blob).hexdigest() != e["payload"].get("rows_sha256"):
-                found.append(f"the stored rows of sealed test set {e['seal']} were changed or removed")
+                found.append(
+                    f"the stored rows of sealed test set {e['seal']} were changed or removed"
+                )
     return found
 
 
@@ -49,7 +65,9 @@ def canonical_json(payload: dict) -> str:
 
 
 def entry_hash(seq: int, time: str, kind: str, seal: str, payload: dict, prev: str) -> str:
-    body = canonical_json({"seq": seq, "time": time, "kind": kind, "seal": seal, "payload": payload, "prev": prev})
+    body = canonical_json(
+        {"seq": seq, "time": time, "kind": kind, "seal": seal, "payload": payload, "prev": prev}
+    )
     return hashlib.sha256(body.encode()).hexdigest()
 
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from ..data.dataset import Dataset
 from ..errors import ConfigError, LeakageError
-from ..leakage.twins import copied_test_rows   # the leakage check's own definition of a copy
+from ..leakage.twins import copied_test_rows  # the leakage check's own definition of a copy
 from .sealed import Sealed
 from .split import Split
 
@@ -21,17 +21,25 @@ from .split import Split
 def training_split(value, caller: str) -> Split:
     """``value`` as a Split fit for training, or the error that says why it is not."""
     if isinstance(value, Sealed):
-        raise LeakageError(f"{caller}() was handed the sealed test set ({value!r}). The test set is never used to "
-                           f"train, tune or select: pass the whole split, {caller}(split, ...), which trains on "
-                           "split.train and selects on split.validation.")
+        raise LeakageError(
+            f"{caller}() was handed the sealed test set ({value!r}). The test set is never used to "
+            f"train, tune or select: pass the whole split, {caller}(split, ...), which trains on "
+            "split.train and selects on split.validation."
+        )
     if isinstance(value, Dataset):
-        raise ConfigError(f"{caller}() takes a Split, got a Dataset. Seal a test set first: "
-                          f"{caller}(heldout.split(dataset), ...).")
+        raise ConfigError(
+            f"{caller}() takes a Split, got a Dataset. Seal a test set first: "
+            f"{caller}(heldout.split(dataset), ...)."
+        )
     if not isinstance(value, Split):
-        raise ConfigError(f"{caller}() takes a Split from heldout.split(...), got {type(value).__name__}.")
+        raise ConfigError(
+            f"{caller}() takes a Split from heldout.split(...), got {type(value).__name__}."
+        )
     for part, rows in (("training", value.train), ("validation", value.validation)):
         refuse_sealed_rows(rows, part, own_seal=value.test.seal, ledger=value.test.ledger)
-    if value.test_given:   # within one table, twins across parts are the leakage check's, judged by harm
+    if (
+        value.test_given
+    ):  # within one table, twins across parts are the leakage check's, judged by harm
         refuse_copied_test_rows(value)
     return value
 
@@ -44,11 +52,14 @@ def refuse_copied_test_rows(split: Split) -> None:
             f"{len(positions)} {part} row(s) (positions {positions[:8].tolist()}{' ...' if len(positions) > 8 else ''}) "
             f"are identical to rows of this split's test set {split.test.seal} — features and label — and chance does "
             "not explain it: they were copied. Training or selecting on them would score the model on rows it "
-            "has seen. Remove them from the training table (or from the test table), then split again.")
+            "has seen. Remove them from the training table (or from the test table), then split again."
+        )
 
 
 def refuse_sealed_rows(rows: Dataset, part: str, *, own_seal: str, ledger) -> None:
-    found = ledger.sealed_overlap(rows.features, rows.target, fingerprints=rows.fingerprints, own_seal=own_seal)
+    found = ledger.sealed_overlap(
+        rows.features, rows.target, fingerprints=rows.fingerprints, own_seal=own_seal
+    )
     for finding in found:
         positions = finding["positions"]
         info = finding["info"]
@@ -58,4 +69,5 @@ def refuse_sealed_rows(rows: Dataset, part: str, *, own_seal: str, ledger) -> No
             f"(strategy {info.get('strategy')!r}, seed {info.get('seed')}). Training or selecting on them would "
             "make that test set's estimate optimistic. Remove those rows, or split the original data with the "
             f"same seed and strategy as before. To release that test set on purpose, retire it: "
-            f"`heldout ledger --retire {finding['seal']} --reason '...'` (the ledger records it).")
+            f"`heldout ledger --retire {finding['seal']} --reason '...'` (the ledger records it)."
+        )

@@ -29,7 +29,11 @@ class Head:
         of order never move it back)."""
         with self._lock():
             current = self.read()
-            if current is not None and isinstance(current.get("entries"), int) and current["entries"] >= seq:
+            if (
+                current is not None
+                and isinstance(current.get("entries"), int)
+                and current["entries"] >= seq
+            ):
                 return
             atomic_write(self.path, json.dumps({"entries": seq, "hash": digest}))
 
@@ -52,8 +56,10 @@ def problem(head: dict | None, entries: list[dict]) -> str | None:
     if not isinstance(count, int) or count < 0:
         return f"the head is not a head (it reads {head!r}): it was replaced"
     if count > len(entries):
-        return (f"the ledger holds {len(entries)} entries but its head records {count}: entries were deleted from "
-                "the end")
+        return (
+            f"the ledger holds {len(entries)} entries but its head records {count}: entries were deleted from "
+            "the end"
+        )
     if count and entries[count - 1]["hash"] != head.get("hash"):
         return f"entry {count} is not the one the head records: entries were replaced"
     return None

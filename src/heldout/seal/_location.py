@@ -28,7 +28,9 @@ def home() -> Path:
         return Path(os.environ["HELDOUT_HOME"]).expanduser().absolute()
     here = Path.cwd().absolute()
     for folder in (here, *here.parents):
-        if (folder / ".git").exists():   # a folder in a plain clone, a file in a worktree or submodule
+        if (
+            folder / ".git"
+        ).exists():  # a folder in a plain clone, a file in a worktree or submodule
             return folder / ".heldout"
     data = os.environ.get("XDG_DATA_HOME") or Path.home() / ".local" / "share"
     return Path(data).expanduser().absolute() / "heldout"
@@ -41,10 +43,14 @@ def chosen(location: str | Path | None) -> str | Path:
         location = os.environ.get("HELDOUT_LEDGER") or home()
     if is_url(location):
         return str(location)
-    if isinstance(location, str) and "://" in location:   # a URL this ledger cannot keep: never a folder name
-        raise LedgerError(f"The ledger {without_password(location)!r} is neither a folder nor a PostgreSQL URL. Write "
-                          "postgresql://USER@HOST/DATABASE (SQLAlchemy's postgresql+psycopg:// is the same database "
-                          "as postgresql://), or give a folder.")
+    if (
+        isinstance(location, str) and "://" in location
+    ):  # a URL this ledger cannot keep: never a folder name
+        raise LedgerError(
+            f"The ledger {without_password(location)!r} is neither a folder nor a PostgreSQL URL. Write "
+            "postgresql://USER@HOST/DATABASE (SQLAlchemy's postgresql+psycopg:// is the same database "
+            "as postgresql://), or give a folder."
+        )
     return Path(location).expanduser().absolute()
 
 
@@ -57,6 +63,11 @@ def with_known_password(url: str) -> str:
     names the same database with one — that one, so a run directory's recorded URL reopens the
     ledger the environment named."""
     named = os.environ.get("HELDOUT_LEDGER", "")
-    if password(url) is None and is_url(named) and password(named) and without_password(named) == without_password(url):
+    if (
+        password(url) is None
+        and is_url(named)
+        and password(named)
+        and without_password(named) == without_password(url)
+    ):
         return named
     return url

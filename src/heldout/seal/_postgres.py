@@ -29,7 +29,9 @@ from . import _chain, _location
 from ._records import Records
 
 SCHEMA = "heldout"
-_CREATE_LOCK = 0x6865_6C64   # pg_advisory_xact_lock key ("held"): one process at a time creates the tables
+_CREATE_LOCK = (
+    0x6865_6C64  # pg_advisory_xact_lock key ("held"): one process at a time creates the tables
+)
 _TABLES = (
     f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}",
     f"CREATE TABLE IF NOT EXISTS {SCHEMA}.entries (seq BIGINT PRIMARY KEY, time TEXT NOT NULL, kind TEXT NOT NULL, "
@@ -47,9 +49,9 @@ class PostgresStore:
     """The ledger in the database at ``url`` (``postgresql://`` or ``postgres://``)."""
 
     def __init__(self, url: str):
-        self.location = _location.without_password(url)   # what is shown and recorded
-        self._url = _location.with_known_password(url)     # what is connected with
-        self._driver()   # a missing driver is told when the ledger is named, before any work
+        self.location = _location.without_password(url)  # what is shown and recorded
+        self._url = _location.with_known_password(url)  # what is connected with
+        self._driver()  # a missing driver is told when the ledger is named, before any work
 
     def exists(self) -> bool:
         with self.reading(versioned=False) as records:
@@ -78,11 +80,13 @@ class PostgresStore:
         with self._session(read_only=False) as db:
             if not _has_tables(db):
                 db.execute("SELECT pg_advisory_xact_lock(%s)", (_CREATE_LOCK,))
-                if not _has_tables(db):   # another process may have made them while this one waited
+                if not _has_tables(db):  # another process may have made them while this one waited
                     for statement in _TABLES:
                         db.execute(statement)
             db.execute("SET LOCAL lock_timeout = '30s'")
-            db.execute("LOCK TABLE entries IN EXCLUSIVE MODE")   # appenders queue here: the chain's order is this
+            db.execute(
+                "LOCK TABLE entries IN EXCLUSIVE MODE"
+            )  # appenders queue here: the chain's order is this
             records = _TableRecords(db)
             self._check(records.version())
             yield records
@@ -93,9 +97,11 @@ class PostgresStore:
         try:
             import psycopg
         except ImportError:
-            raise LedgerError(f"The ledger {self.location!r} is kept in PostgreSQL, and its client library, "
-                              "psycopg, is not installed. Install it on every host that uses this ledger: "
-                              "pip install 'heldout[postgres]'.") from None
+            raise LedgerError(
+                f"The ledger {self.location!r} is kept in PostgreSQL, and its client library, "
+                "psycopg, is not installed. Install it on every host that uses this ledger: "
+                "pip install 'heldout[postgres]'."
+            ) from None
         return psycopg
 
     @contextlib.contextmanager
@@ -104,22 +110,28 @@ class PostgresStore:
         try:
             db = psycopg.connect(self._url, connect_timeout=10)
         except psycopg.Error as exc:
-            raise LedgerError(f"Cannot connect to the ledger {self.location!r}: {self._said(exc)}. Check that the "
-                              "server runs and takes connections there, that the database exists, and that the "
-                              "password is in PGPASSWORD or ~/.pgpass (or in HELDOUT_LEDGER).") from None
+            raise LedgerError(
+                f"Cannot connect to the ledger {self.location!r}: {self._said(exc)}. Check that the "
+                "server runs and takes connections there, that the database exists, and that the "
+                "password is in PGPASSWORD or ~/.pgpass (or in HELDOUT_LEDGER)."
+            ) from None
         try:
             if read_only:
                 db.isolation_level, db.read_only = psycopg.IsolationLevel.REPEATABLE_READ, True
-            with db:   # commits when the block ends, rolls back on an error, then closes
+            with db:  # commits when the block ends, rolls back on an error, then closes
                 db.execute(f"SET LOCAL search_path TO {SCHEMA}")
                 yield db
         except psycopg.errors.LockNotAvailable:
-            raise LedgerError(f"The ledger {self.location!r} stayed locked by another appender for over 30 s. "
-                              "Try again; if it persists, look for a stuck session in pg_stat_activity.") from None
+            raise LedgerError(
+                f"The ledger {self.location!r} stayed locked by another appender for over 30 s. "
+                "Try again; if it persists, look for a stuck session in pg_stat_activity."
+            ) from None
         except psycopg.Error as exc:
-            raise LedgerError(f"The ledger {self.location!r} could not be read or written: {self._said(exc)}. "
-                              "Check the database's state and this role's privileges on the schema "
-                              f"{SCHEMA!r}.") from None
+            raise LedgerError(
+                f"The ledger {self.location!r} could not be read or written: {self._said(exc)}. "
+                "Check the database's state and this role's privileges on the schema "
+                f"{SCHEMA!r}."
+            ) from None
         finally:
             db.close()
 
@@ -134,7 +146,8 @@ class PostgresStore:
                 f"heldout computes version {FINGERPRINT_VERSION}: the rows it sealed would not be recognised, and "
                 "its counts of looks would not match this heldout's test sets. Keep it as the record it is "
                 "(`heldout ledger` still shows it) and use a new ledger: point HELDOUT_LEDGER at another database, "
-                "then split again to re-seal the test sets (the same seed and strategy give the same test rows).")
+                "then split again to re-seal the test sets (the same seed and strategy give the same test rows)."
+            )
 
 
 class _TableRecords(Records):

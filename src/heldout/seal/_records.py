@@ -23,7 +23,9 @@ class Records:
 
     def __init__(self, db):
         self.db = db
-        self.added: tuple[int, str] | None = None   # the newest entry written here: (seq, hash), for the head
+        self.added: tuple[int, str] | None = (
+            None  # the newest entry written here: (seq, hash), for the head
+        )
 
     def head(self) -> dict | None:
         """The head as stored (``{"entries": count, "hash": ...}``), or None when there is none."""
@@ -45,9 +47,16 @@ class Records:
 
     def add(self, entry: dict) -> None:
         """Write ``entry`` (a dict from :func:`._chain.link`, or one copied whole from another ledger)."""
-        self._run("INSERT INTO entries (seq, time, kind, seal, payload, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                  entry["seq"], entry["time"], entry["kind"], entry["seal"], _chain.canonical_json(entry["payload"]),
-                  entry["prev"], entry["hash"])
+        self._run(
+            "INSERT INTO entries (seq, time, kind, seal, payload, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            entry["seq"],
+            entry["time"],
+            entry["kind"],
+            entry["seal"],
+            _chain.canonical_json(entry["payload"]),
+            entry["prev"],
+            entry["hash"],
+        )
         self.added = (entry["seq"], entry["hash"])
 
     def entries(self, kind: str | None = None, seal: str | None = None) -> list[dict]:
@@ -57,20 +66,40 @@ class Records:
             if value is not None:
                 where.append(f"{column} = ?")
                 values.append(value)
-        rows = self._run("SELECT seq, time, kind, seal, payload, prev, hash FROM entries"
-                         + (" WHERE " + " AND ".join(where) if where else "") + " ORDER BY seq", *values).fetchall()
-        return [dict(seq=int(r[0]), time=r[1], kind=r[2], seal=r[3], payload=json.loads(r[4]), prev=r[5], hash=r[6])
-                for r in rows]
+        rows = self._run(
+            "SELECT seq, time, kind, seal, payload, prev, hash FROM entries"
+            + (" WHERE " + " AND ".join(where) if where else "")
+            + " ORDER BY seq",
+            *values,
+        ).fetchall()
+        return [
+            dict(
+                seq=int(r[0]),
+                time=r[1],
+                kind=r[2],
+                seal=r[3],
+                payload=json.loads(r[4]),
+                prev=r[5],
+                hash=r[6],
+            )
+            for r in rows
+        ]
 
     def seals(self, kind: str) -> set[str]:
         """The test sets that have an entry of ``kind``."""
-        return {r[0] for r in self._run("SELECT DISTINCT seal FROM entries WHERE kind = ?", kind).fetchall()}
+        return {
+            r[0]
+            for r in self._run("SELECT DISTINCT seal FROM entries WHERE kind = ?", kind).fetchall()
+        }
 
     # -- sealed rows ---------------------------------------------------------------------------
 
     def sealed_rows(self) -> dict[str, bytes]:
         """Every sealed test set's row fingerprints (sorted uint64, as bytes), by seal."""
-        return {seal: bytes(blob) for seal, blob in self._run("SELECT seal, fingerprints FROM sealed_rows").fetchall()}
+        return {
+            seal: bytes(blob)
+            for seal, blob in self._run("SELECT seal, fingerprints FROM sealed_rows").fetchall()
+        }
 
     def is_sealed(self, seal: str) -> bool:
         return self._run("SELECT 1 FROM sealed_rows WHERE seal = ?", seal).fetchone() is not None

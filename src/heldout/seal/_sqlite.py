@@ -87,8 +87,10 @@ class Transaction:
             version = stored_version(self.db)
         except (sqlite3.Error, OSError) as exc:
             self._close("ROLLBACK")
-            raise LedgerError(f"Cannot open the ledger at {str(self.path)!r}: {exc}. Check that the folder "
-                              "is writable, or set HELDOUT_HOME to another folder.") from None
+            raise LedgerError(
+                f"Cannot open the ledger at {str(self.path)!r}: {exc}. Check that the folder "
+                "is writable, or set HELDOUT_HOME to another folder."
+            ) from None
         if self.versioned and version != FINGERPRINT_VERSION:
             self._close("ROLLBACK")
             raise LedgerError(
@@ -97,7 +99,8 @@ class Transaction:
                 "and its counts of looks would not match this heldout's test sets. Keep it as the record it is "
                 "(`heldout ledger` still shows it) and use a new ledger: set HELDOUT_HOME to a new folder (or move "
                 f"{str(self.path.parent)!r} aside), then split again to re-seal the test sets (the same seed and "
-                "strategy give the same test rows).")
+                "strategy give the same test rows)."
+            )
         return self.db
 
     def __exit__(self, exc_type, exc, tb) -> None:
@@ -121,13 +124,22 @@ def stored_version(db: sqlite3.Connection) -> int:
 
 def _create(db: sqlite3.Connection) -> None:
     """The tables of a new ledger, which records the fingerprint definition it is written with."""
-    db.execute("CREATE TABLE entries (seq INTEGER PRIMARY KEY, time TEXT, kind TEXT, seal TEXT, payload TEXT, "
-               "prev TEXT, hash TEXT)")
+    db.execute(
+        "CREATE TABLE entries (seq INTEGER PRIMARY KEY, time TEXT, kind TEXT, seal TEXT, payload TEXT, "
+        "prev TEXT, hash TEXT)"
+    )
     db.execute("CREATE TABLE IF NOT EXISTS sealed_rows (seal TEXT PRIMARY KEY, fingerprints BLOB)")
     db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")
-    db.execute("INSERT OR REPLACE INTO meta (key, value) VALUES ('fingerprint_version', ?)",
-               (str(FINGERPRINT_VERSION),))
+    db.execute(
+        "INSERT OR REPLACE INTO meta (key, value) VALUES ('fingerprint_version', ?)",
+        (str(FINGERPRINT_VERSION),),
+    )
 
 
 def _has_table(db: sqlite3.Connection, name: str) -> bool:
-    return db.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() is not None
+    return (
+        db.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)
+        ).fetchone()
+        is not None
+    )

@@ -25,41 +25,66 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..errors import ConfigError
-from ..leakage.twins import twin_mask   # the leakage check's own definition of a twin
+from ..leakage.twins import twin_mask  # the leakage check's own definition of a twin
 from ..model import conformal
 from ..model.model import Model
 from .ledger import Looks
 from .sealed import Sealed
 from .split import Split
 
-BASELINE = "baseline"   # the name of the task's own baseline under ``versus``
+BASELINE = "baseline"  # the name of the task's own baseline under ``versus``
 
 
 @dataclass(frozen=True)
 class Evaluation:
-    metrics: dict            # the loss on the test rows and the task's metrics, by name
-    test_fingerprint: str    # the sealed test set's fingerprint
+    metrics: dict  # the loss on the test rows and the task's metrics, by name
+    test_fingerprint: str  # the sealed test set's fingerprint
     model_fingerprint: str
-    unsealings: int          # how many evaluations this test set has had, this one included
+    unsealings: int  # how many evaluations this test set has had, this one included
     rows: int
-    diagnostics: dict = None  # for the report: residuals (regression), or confusion matrix and ROC curve
-    models: int = 1          # distinct models evaluated on this test set, this one included
-    ledger: str | None = None  # the ledger that counted the look: its folder (absolute) or URL (no password)
+    diagnostics: dict = (
+        None  # for the report: residuals (regression), or confusion matrix and ROC curve
+    )
+    models: int = 1  # distinct models evaluated on this test set, this one included
+    ledger: str | None = (
+        None  # the ledger that counted the look: its folder (absolute) or URL (no password)
+    )
 
     def to_dict(self) -> dict:
-        return {"metrics": self.metrics, "test_fingerprint": self.test_fingerprint,
-                "model_fingerprint": self.model_fingerprint, "ledger_count": self.unsealings,
-                "models": self.models, "ledger": self.ledger, "rows": self.rows, "diagnostics": self.diagnostics}
+        return {
+            "metrics": self.metrics,
+            "test_fingerprint": self.test_fingerprint,
+            "model_fingerprint": self.model_fingerprint,
+            "ledger_count": self.unsealings,
+            "models": self.models,
+            "ledger": self.ledger,
+            "rows": self.rows,
+            "diagnostics": self.diagnostics,
+        }
 
     @classmethod
     def from_dict(cls, d: dict) -> "Evaluation":
-        return cls(metrics=d["metrics"], test_fingerprint=d["test_fingerprint"], model_fingerprint=d["model_fingerprint"],
-                   unsealings=d["ledger_count"], rows=d["rows"], diagnostics=d.get("diagnostics"),
-                   models=d.get("models", 1), ledger=d.get("ledger"))
+        return cls(
+            metrics=d["metrics"],
+            test_fingerprint=d["test_fingerprint"],
+            model_fingerprint=d["model_fingerprint"],
+            unsealings=d["ledger_count"],
+            rows=d["rows"],
+            diagnostics=d.get("diagnostics"),
+            models=d.get("models", 1),
+            ledger=d.get("ledger"),
+        )
 
 
-def evaluate(model: Model, split: Split | Sealed, *, strict: bool = False,
-             baselines: dict[str, Model] | None = None, look: str | None = None, on_scored=None) -> Evaluation:
+def evaluate(
+    model: Model,
+    split: Split | Sealed,
+    *,
+    strict: bool = False,
+    baselines: dict[str, Model] | None = None,
+    look: str | None = None,
+    on_scored=None,
+) -> Evaluation:
     """Evaluate ``model`` once on the sealed test set of ``split``, recording the look in the ledger.
 
     ``baselines`` (name: Model) are scored on the same rows in the same look; given a Split (not
@@ -69,18 +94,26 @@ def evaluate(model: Model, split: Split | Sealed, *, strict: bool = False,
     another process, a look whose process died in between."""
     sealed = split.test if isinstance(split, Split) else split
     if not isinstance(sealed, Sealed):
-        raise ConfigError(f"evaluate() needs the Split (or its sealed test set), got {type(split).__name__}.")
+        raise ConfigError(
+            f"evaluate() needs the Split (or its sealed test set), got {type(split).__name__}."
+        )
     if not isinstance(model, Model):
-        raise ConfigError(f"evaluate() needs a trained Model (run.model or heldout.load_model(path)), "
-                          f"got {type(model).__name__}.")
+        raise ConfigError(
+            f"evaluate() needs a trained Model (run.model or heldout.load_model(path)), "
+            f"got {type(model).__name__}."
+        )
     if model.task != sealed.task:
         raise ConfigError(f"The model does {model.task} but the test set's task is {sealed.task}.")
     predictors = {name: predictor(model, name, other) for name, other in (baselines or {}).items()}
-    seen = None   # the rows a test row may be a twin of
+    seen = None  # the rows a test row may be a twin of
     if isinstance(split, Split):
         # learned from the training rows only (weighted as the model's were): the baseline never sees a test row
-        prior = model.task.baseline(model.task.encode(split.train.target, model.classes).numpy(), model.classes, 1,
-                                    model.row_weights(split.train))
+        prior = model.task.baseline(
+            model.task.encode(split.train.target, model.classes).numpy(),
+            model.classes,
+            1,
+            model.row_weights(split.train),
+        )
         predictors[BASELINE] = lambda rows: np.repeat(prior, len(rows), axis=0)
         seen = [split.train, split.validation]
 
@@ -89,8 +122,13 @@ def evaluate(model: Model, split: Split | Sealed, *, strict: bool = False,
     def look_at(rows):
         # one look: the metrics, the baselines on the same rows, the rows without twins, and what the
         # report draws; the ledger records all but the last
-        scores = model.score(rows, intervals=True, diagnostics=True, coverage=conformal.LEVEL,
-                             baselines={name: predict(rows) for name, predict in predictors.items()})
+        scores = model.score(
+            rows,
+            intervals=True,
+            diagnostics=True,
+            coverage=conformal.LEVEL,
+            baselines={name: predict(rows) for name, predict in predictors.items()},
+        )
         diagnostics.update(scores.pop("diagnostics"))
         if seen is not None:
             twin = twin_mask(rows, seen)
@@ -98,29 +136,73 @@ def evaluate(model: Model, split: Split | Sealed, *, strict: bool = False,
                 scores["without_twins"] = _without(model, rows, twin)
         return scores
 
-    return take_look(model, sealed, look_at, diagnostics, baselines=sorted(predictors), strict=strict, look=look,
-                     on_scored=on_scored)
+    return take_look(
+        model,
+        sealed,
+        look_at,
+        diagnostics,
+        baselines=sorted(predictors),
+        strict=strict,
+        look=look,
+        on_scored=on_scored,
+    )
 
 
-def take_look(model: Model, sealed: Sealed, look_at, diagnostics: dict, *, baselines: list[str], strict: bool,
-              look: str | None, on_scored, **info) -> Evaluation:
+def take_look(
+    model: Model,
+    sealed: Sealed,
+    look_at,
+    diagnostics: dict,
+    *,
+    baselines: list[str],
+    strict: bool,
+    look: str | None,
+    on_scored,
+    **info,
+) -> Evaluation:
     """The one look through the sealed gate: ``look_at(rows)`` scores the test rows (filling
     ``diagnostics``), ``on_scored`` hears the result before the ledger records it, and the ledger
     entry names the ``look`` and ``info`` (in memory here, streamed in :mod:`heldout.stream.look`)."""
-    info = {"rows": len(sealed), "model_config": model.config.get("model"), "baselines": baselines, **info}
+    info = {
+        "rows": len(sealed),
+        "model_config": model.config.get("model"),
+        "baselines": baselines,
+        **info,
+    }
     if look is not None:
         info["look"] = look
 
     def scored(scores):
         if on_scored is not None:
-            on_scored({"look": look, "info": info, "evaluation": Evaluation(
-                metrics=scores, test_fingerprint=sealed.seal, model_fingerprint=model.fingerprint, unsealings=0,
-                rows=len(sealed), diagnostics=diagnostics, ledger=sealed.ledger.location).to_dict()})
+            on_scored(
+                {
+                    "look": look,
+                    "info": info,
+                    "evaluation": Evaluation(
+                        metrics=scores,
+                        test_fingerprint=sealed.seal,
+                        model_fingerprint=model.fingerprint,
+                        unsealings=0,
+                        rows=len(sealed),
+                        diagnostics=diagnostics,
+                        ledger=sealed.ledger.location,
+                    ).to_dict(),
+                }
+            )
 
-    scores, looks = sealed.unseal(look_at, model=model.fingerprint, strict=strict, info=info, on_scored=scored)
-    return Evaluation(metrics=scores, test_fingerprint=sealed.seal, model_fingerprint=model.fingerprint,
-                      unsealings=looks.unsealings, rows=len(sealed), diagnostics=diagnostics, models=looks.models,
-                      ledger=sealed.ledger.location)
+    scores, looks = sealed.unseal(
+        look_at, model=model.fingerprint, strict=strict, info=info, on_scored=scored
+    )
+    return Evaluation(
+        metrics=scores,
+        test_fingerprint=sealed.seal,
+        model_fingerprint=model.fingerprint,
+        unsealings=looks.unsealings,
+        rows=len(sealed),
+        diagnostics=diagnostics,
+        models=looks.models,
+        ledger=sealed.ledger.location,
+    )
 
 
 def finish_look(pending: dict, ledger) -> Evaluation:
@@ -131,26 +213,42 @@ def finish_look(pending: dict, ledger) -> Evaluation:
     entries = [e for e in ledger.entries() if e["kind"] == "unseal" and e["seal"] == seal]
     mine = [k for k, e in enumerate(entries) if e["payload"].get("look") == pending["look"]]
     if mine:
-        before = entries[:mine[0] + 1]
+        before = entries[: mine[0] + 1]
         looks = Looks(len(before), len({e["payload"].get("model") for e in before}))
     else:
-        looks = ledger.record_unsealing(seal, model=model, metrics=done["metrics"], info=pending["info"])
-    return Evaluation(metrics=done["metrics"], test_fingerprint=seal, model_fingerprint=model,
-                      unsealings=looks.unsealings, rows=done["rows"], diagnostics=done["diagnostics"],
-                      models=looks.models, ledger=done["ledger"])
+        looks = ledger.record_unsealing(
+            seal, model=model, metrics=done["metrics"], info=pending["info"]
+        )
+    return Evaluation(
+        metrics=done["metrics"],
+        test_fingerprint=seal,
+        model_fingerprint=model,
+        unsealings=looks.unsealings,
+        rows=done["rows"],
+        diagnostics=done["diagnostics"],
+        models=looks.models,
+        ledger=done["ledger"],
+    )
 
 
 def predictor(model: Model, name: str, other):
     """A baseline model's predictions of the rows, once it is known to score like ``model``."""
     if name == BASELINE:
-        raise ConfigError(f"The baseline name {name!r} is taken by the task's own baseline "
-                          f"({model.task.baseline_name}); give your model another name, e.g. "
-                          "baselines={'previous': model}.")
+        raise ConfigError(
+            f"The baseline name {name!r} is taken by the task's own baseline "
+            f"({model.task.baseline_name}); give your model another name, e.g. "
+            "baselines={'previous': model}."
+        )
     if not isinstance(other, Model) or other.task != model.task or other.classes != model.classes:
-        got = (f"a {other.task} model with classes {other.classes}" if isinstance(other, Model)
-               else type(other).__name__)
-        raise ConfigError(f"Baseline {name!r} must be a trained Model of the same task and classes as the model "
-                          f"({model.task}, classes {model.classes}), got {got}.")
+        got = (
+            f"a {other.task} model with classes {other.classes}"
+            if isinstance(other, Model)
+            else type(other).__name__
+        )
+        raise ConfigError(
+            f"Baseline {name!r} must be a trained Model of the same task and classes as the model "
+            f"({model.task}, classes {model.classes}), got {got}."
+        )
     return other.predictions
 
 

@@ -24,23 +24,35 @@ from ..errors import ConfigError, DataError
 def assign(rows: Dataset, k: int, strategy: str, seed: int) -> list[tuple[np.ndarray, np.ndarray]]:
     """``k`` pairs of (training positions, validation positions) over ``rows``."""
     if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 2:
-        raise ConfigError(f"folds must be an integer of at least 2, got {k!r}. Try folds=5, or leave it out "
-                          "to validate on the split's validation rows.")
+        raise ConfigError(
+            f"folds must be an integer of at least 2, got {k!r}. Try folds=5, or leave it out "
+            "to validate on the split's validation rows."
+        )
     if k > len(rows):
-        raise DataError(f"folds={k} is more than the {len(rows)} rows available for cross-validation. "
-                        f"Use folds<={len(rows)}.")
+        raise DataError(
+            f"folds={k} is more than the {len(rows)} rows available for cross-validation. "
+            f"Use folds<={len(rows)}."
+        )
     if strategy == "stratified":
         counts = rows.target.value_counts()
         if counts.min() < k:
-            raise DataError(f"folds={k} needs at least {k} rows of every class, but class {counts.idxmin()!r} has "
-                            f"{counts.min()} among the training and validation rows. Use folds<={counts.min()}.")
-        parts = StratifiedKFold(k, shuffle=True, random_state=seed).split(rows.features, rows.target)
+            raise DataError(
+                f"folds={k} needs at least {k} rows of every class, but class {counts.idxmin()!r} has "
+                f"{counts.min()} among the training and validation rows. Use folds<={counts.min()}."
+            )
+        parts = StratifiedKFold(k, shuffle=True, random_state=seed).split(
+            rows.features, rows.target
+        )
     elif strategy == "group":
         n_groups = rows.groups.nunique()
         if n_groups < k:
-            raise DataError(f"folds={k} needs at least {k} groups, but the training and validation rows hold "
-                            f"{n_groups}. Use folds<={n_groups}.")
-        parts = GroupKFold(k, shuffle=True, random_state=seed).split(rows.features, groups=rows.groups)
+            raise DataError(
+                f"folds={k} needs at least {k} groups, but the training and validation rows hold "
+                f"{n_groups}. Use folds<={n_groups}."
+            )
+        parts = GroupKFold(k, shuffle=True, random_state=seed).split(
+            rows.features, groups=rows.groups
+        )
     elif strategy == "time":
         order = np.argsort(rows.time.to_numpy(), kind="stable")
         parts = ((order[tr], order[va]) for tr, va in TimeSeriesSplit(k).split(order))

@@ -32,11 +32,13 @@ TEST_DRAW, VALIDATION_DRAW, SAMPLE_DRAW = 0x243F6A8885A308D3, 0x13198A2E03707344
 def draw(fingerprints: np.ndarray, seed: int, use: int) -> np.ndarray:
     """A uniform number in [0, 1) per row, fixed by its fingerprint, the seed and the use."""
     with np.errstate(over="ignore"):
-        z = np.asarray(fingerprints, dtype=np.uint64) ^ np.uint64((int(seed) * 0x9E3779B97F4A7C15 + use) % 2 ** 64)
+        z = np.asarray(fingerprints, dtype=np.uint64) ^ np.uint64(
+            (int(seed) * 0x9E3779B97F4A7C15 + use) % 2**64
+        )
         z = (z ^ (z >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
         z = (z ^ (z >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
         z = z ^ (z >> np.uint64(31))
-    return (z >> np.uint64(11)).astype(np.float64) * 2.0 ** -53
+    return (z >> np.uint64(11)).astype(np.float64) * 2.0**-53
 
 
 def parts(fingerprints: np.ndarray, seed: int, test: float, validation: float) -> np.ndarray:

@@ -61,8 +61,8 @@ from ._sqlite import SQLiteStore
 class Looks(NamedTuple):
     """The looks at one test set, as the ledger counts them."""
 
-    unsealings: int   # evaluations, repeated looks at the same model included
-    models: int       # distinct models evaluated
+    unsealings: int  # evaluations, repeated looks at the same model included
+    models: int  # distinct models evaluated
 
 
 @dataclass
@@ -86,7 +86,8 @@ class Ledger:
             self._store = SQLiteStore(where)
             self.folder, self.path, self.head_path = where, self._store.path, self._store.head_path
         else:
-            from ._postgres import PostgresStore   # psycopg only for a database
+            from ._postgres import PostgresStore  # psycopg only for a database
+
             self._store = PostgresStore(where)
             self.folder = self.path = self.head_path = None
         self.location: str = self._store.location
@@ -100,7 +101,14 @@ class Ledger:
 
     # -- writing -----------------------------------------------------------------------------
 
-    def seal(self, seal: str, fingerprints: np.ndarray, info: dict, *, columns: Sequence[str] | None = None) -> None:
+    def seal(
+        self,
+        seal: str,
+        fingerprints: np.ndarray,
+        info: dict,
+        *,
+        columns: Sequence[str] | None = None,
+    ) -> None:
         """Record a new sealed test set, its rows' fingerprints and its feature ``columns`` (whose
         values, with the target's, the fingerprints cover); a seal already recorded is left as it is."""
         blob = np.sort(np.asarray(fingerprints, dtype=np.uint64)).tobytes()
@@ -108,12 +116,16 @@ class Ledger:
             if records.is_sealed(seal):
                 return
             records.add_sealed_rows(seal, blob)
-            payload = dict(info, rows=int(len(fingerprints)), rows_sha256=hashlib.sha256(blob).hexdigest())
+            payload = dict(
+                info, rows=int(len(fingerprints)), rows_sha256=hashlib.sha256(blob).hexdigest()
+            )
             if columns is not None:
                 payload["columns"] = sorted(map(str, columns))
             self._append(records, "seal", seal, payload)
 
-    def record_unsealing(self, seal: str, *, model: str, metrics: dict, info: dict | None = None) -> Looks:
+    def record_unsealing(
+        self, seal: str, *, model: str, metrics: dict, info: dict | None = None
+    ) -> Looks:
         """Record one look at a sealed test set by ``model`` (its fingerprint); returns the looks it
         has had and the distinct models among them, this one included."""
         with self._store.writing() as records:
@@ -128,11 +140,15 @@ class Ledger:
     def retire(self, seal: str, reason: str) -> None:
         """Release a sealed test set's rows for training, leaving the reason on record."""
         if not reason.strip():
-            raise LedgerError("Retiring a sealed test set needs a reason, e.g. --reason 'new split by patient'.")
+            raise LedgerError(
+                "Retiring a sealed test set needs a reason, e.g. --reason 'new split by patient'."
+            )
         with self._store.writing() as records:
             if not records.is_sealed(seal):
                 known = sorted(records.sealed_rows())
-                raise LedgerError(f"No sealed test set {seal!r} in the ledger {self.location!r}. Known: {known[:10]}.")
+                raise LedgerError(
+                    f"No sealed test set {seal!r} in the ledger {self.location!r}. Known: {known[:10]}."
+                )
             self._append(records, "retire", seal, {"reason": reason})
 
     def migrate(self, source: Ledger | str | Path) -> int:
@@ -148,24 +164,33 @@ class Ledger:
             version = read.version() if read is not None else FINGERPRINT_VERSION
         problems = _problems(head, entries, rows)
         if problems:
-            raise LedgerError(f"The ledger {source.location!r} fails verification, so it is not copied: "
-                              + "; ".join(problems) + ". Run `heldout ledger --verify` on it to see the record.")
+            raise LedgerError(
+                f"The ledger {source.location!r} fails verification, so it is not copied: "
+                + "; ".join(problems)
+                + ". Run `heldout ledger --verify` on it to see the record."
+            )
         if version != FINGERPRINT_VERSION:
-            raise LedgerError(f"The ledger {source.location!r} was written with row fingerprints of version {version}, "
-                              f"and this heldout computes version {FINGERPRINT_VERSION}: its sealed rows would not be "
-                              "recognised in the new ledger. Keep it as the record it is, and split again into the "
-                              "new ledger to re-seal its test sets.")
+            raise LedgerError(
+                f"The ledger {source.location!r} was written with row fingerprints of version {version}, "
+                f"and this heldout computes version {FINGERPRINT_VERSION}: its sealed rows would not be "
+                "recognised in the new ledger. Keep it as the record it is, and split again into the "
+                "new ledger to re-seal its test sets."
+            )
         with self._store.writing() as records:
             held, theirs = [e["hash"] for e in records.entries()], [e["hash"] for e in entries]
-            if held[:len(theirs)] != theirs[:len(held)]:   # neither chain is the beginning of the other
-                raise LedgerError(f"The ledger {self.location!r} holds {len(held)} entries, and they are not the "
-                                  f"first entries of {source.location!r}, nor is it theirs: the two chains have "
-                                  "parted and cannot be joined. Copy into an empty ledger (another database, or "
-                                  "another folder).")
+            if (
+                held[: len(theirs)] != theirs[: len(held)]
+            ):  # neither chain is the beginning of the other
+                raise LedgerError(
+                    f"The ledger {self.location!r} holds {len(held)} entries, and they are not the "
+                    f"first entries of {source.location!r}, nor is it theirs: the two chains have "
+                    "parted and cannot be joined. Copy into an empty ledger (another database, or "
+                    "another folder)."
+                )
             for seal, blob in rows.items():
                 if not records.is_sealed(seal):
                     records.add_sealed_rows(seal, blob)
-            for entry in entries[len(held):]:
+            for entry in entries[len(held) :]:
                 records.add(entry)
         return max(len(entries) - len(held), 0)
 
@@ -187,11 +212,20 @@ class Ledger:
 
     def entries(self) -> list[dict]:
         """Every entry, oldest first, with its payload decoded."""
-        with self._store.reading(versioned=False) as records:   # the record stays readable whatever its version
+        with self._store.reading(
+            versioned=False
+        ) as records:  # the record stays readable whatever its version
             return records.entries() if records is not None else []
 
-    def sealed_overlap(self, features: pd.DataFrame, target: pd.Series, *, fingerprints: np.ndarray | None = None,
-                       own_seal: str | None = None, evaluated_only: bool = False) -> list[dict]:
+    def sealed_overlap(
+        self,
+        features: pd.DataFrame,
+        target: pd.Series,
+        *,
+        fingerprints: np.ndarray | None = None,
+        own_seal: str | None = None,
+        evaluated_only: bool = False,
+    ) -> list[dict]:
         """Sealed test sets (other than ``own_seal``) that share rows with the table ``features`` +
         ``target``: those not retired, or with ``evaluated_only`` those already evaluated at least
         once, retired or not.
@@ -211,7 +245,7 @@ class Ledger:
             sealed = records.sealed_rows().items()
             info = {e["seal"]: e["payload"] for e in records.entries(kind="seal")}
         table = tuple(sorted(map(str, features.columns)))
-        hashed = {} if fingerprints is None else {table: fingerprints}   # by sorted column names
+        hashed = {} if fingerprints is None else {table: fingerprints}  # by sorted column names
 
         def rows_over(columns: tuple) -> np.ndarray:
             if columns not in hashed:
@@ -224,7 +258,9 @@ class Ledger:
             columns = tuple(info.get(seal, {}).get("columns") or table)
             if seal == own_seal or skip or not set(columns) <= set(table):
                 continue
-            shared = np.flatnonzero(np.isin(rows_over(columns), np.frombuffer(blob, dtype=np.uint64)))
+            shared = np.flatnonzero(
+                np.isin(rows_over(columns), np.frombuffer(blob, dtype=np.uint64))
+            )
             if len(shared):
                 findings.append({"seal": seal, "info": info.get(seal, {}), "positions": shared})
         return findings
@@ -241,13 +277,23 @@ class Ledger:
         """Recompute the chain; report every entry whose hash, link or stored rows do not match, a
         head that names an entry the ledger does not hold, and an ``anchor`` (a hash from
         :meth:`anchor`) that is not in the chain."""
-        head = self._store.head()   # before the entries: a head read now names entries committed by now
+        head = (
+            self._store.head()
+        )  # before the entries: a head read now names entries committed by now
         with self._store.reading(versioned=False) as records:
-            entries, rows = (records.entries(), records.sealed_rows()) if records is not None else ([], {})
+            entries, rows = (
+                (records.entries(), records.sealed_rows()) if records is not None else ([], {})
+            )
         problems = _problems(head, entries, rows)
-        if anchor is not None and anchor != _chain.GENESIS and all(e["hash"] != anchor for e in entries):
-            problems.append(f"the anchor {anchor} is not the hash of any entry: entries were deleted from the end or "
-                            "rewritten since it was taken")
+        if (
+            anchor is not None
+            and anchor != _chain.GENESIS
+            and all(e["hash"] != anchor for e in entries)
+        ):
+            problems.append(
+                f"the anchor {anchor} is not the hash of any entry: entries were deleted from the end or "
+                "rewritten since it was taken"
+            )
         return Verification(ok=not problems, entries=len(entries), problems=problems)
 
     # -- internals ---------------------------------------------------------------------------
@@ -259,11 +305,13 @@ class Ledger:
         held = last[0] if last else 0
         head = records.head()
         if head is not None and isinstance(head.get("entries"), int) and head["entries"] > held:
-            raise LedgerError(f"The ledger {self.location!r} fails verification: its head records "
-                              f"{head['entries']} entries and it holds {held}, so entries were deleted from its "
-                              "end. Nothing more is written to it. Run `heldout ledger --verify` to see the record; "
-                              "restore the ledger from a copy, or start a new one (another HELDOUT_HOME or "
-                              "HELDOUT_LEDGER).")
+            raise LedgerError(
+                f"The ledger {self.location!r} fails verification: its head records "
+                f"{head['entries']} entries and it holds {held}, so entries were deleted from its "
+                "end. Nothing more is written to it. Run `heldout ledger --verify` to see the record; "
+                "restore the ledger from a copy, or start a new one (another HELDOUT_HOME or "
+                "HELDOUT_LEDGER)."
+            )
         records.add(_chain.link(last, records.now(), kind, seal, payload))
 
 

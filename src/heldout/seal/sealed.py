@@ -26,8 +26,10 @@ from ..data.fingerprint import members
 from ..errors import HeldoutWarning, SealedError
 from .ledger import Ledger, Looks
 
-_CLOSED = ("The test set is sealed: it exposes no rows. Train and tune on split.train and split.validation; "
-           "use heldout.evaluate(model, split) once, at the end, for the final evaluation.")
+_CLOSED = (
+    "The test set is sealed: it exposes no rows. Train and tune on split.train and split.validation; "
+    "use heldout.evaluate(model, split) once, at the end, for the final evaluation."
+)
 
 
 def _models(n: int) -> str:
@@ -41,7 +43,7 @@ class Sealed:
 
     def __init__(self, rows: Dataset, seal: str, ledger: Ledger):
         object.__setattr__(self, "_rows", rows)
-        object.__setattr__(self, "seal", seal)      # the test set's fingerprint: a digest of its rows
+        object.__setattr__(self, "seal", seal)  # the test set's fingerprint: a digest of its rows
         object.__setattr__(self, "task", rows.task)
         object.__setattr__(self, "ledger", ledger)
 
@@ -55,8 +57,15 @@ class Sealed:
         """How many final evaluations this test set has had, in this ledger, across processes."""
         return self.ledger.unsealings(self.seal)
 
-    def unseal(self, score: Callable[[Dataset], dict], *, model: str, strict: bool = False,
-               info: dict | None = None, on_scored: Callable[[dict], None] | None = None) -> tuple[dict, Looks]:
+    def unseal(
+        self,
+        score: Callable[[Dataset], dict],
+        *,
+        model: str,
+        strict: bool = False,
+        info: dict | None = None,
+        on_scored: Callable[[dict], None] | None = None,
+    ) -> tuple[dict, Looks]:
         """Score the test rows, record the scores in the ledger, then return ``(scores, looks)``.
         ``on_scored(scores)`` hears the scores before they are recorded (a run directory keeps them
         there, so that a process killed between the two never makes a second look necessary).
@@ -67,19 +76,25 @@ class Sealed:
         """
         before = self.ledger.looks(self.seal)
         if before.unsealings and strict:
-            raise SealedError(f"Test set {self.seal} was already evaluated {before.unsealings} time(s), by "
-                              f"{_models(before.models)} (ledger {self.ledger.location!r}); strict mode allows "
-                              "one look. Every further look lets the test set influence your choices. Make "
-                              "decisions on validation data, or split off a new test set from new data.")
+            raise SealedError(
+                f"Test set {self.seal} was already evaluated {before.unsealings} time(s), by "
+                f"{_models(before.models)} (ledger {self.ledger.location!r}); strict mode allows "
+                "one look. Every further look lets the test set influence your choices. Make "
+                "decisions on validation data, or split off a new test set from new data."
+            )
         scores = score(self._rows)
         if on_scored is not None:
             on_scored(scores)
         looks = self.ledger.record_unsealing(self.seal, model=model, metrics=scores, info=info)
         if looks.unsealings > 1:
-            warnings.warn(f"Test set {self.seal} has now been evaluated {looks.unsealings} times, by "
-                          f"{_models(looks.models)} (ledger {self.ledger.location!r}). Each look that informs a "
-                          "choice makes its estimate optimistic, and comparing models on it is a selection; the "
-                          "ledger records every one.", HeldoutWarning, stacklevel=3)
+            warnings.warn(
+                f"Test set {self.seal} has now been evaluated {looks.unsealings} times, by "
+                f"{_models(looks.models)} (ledger {self.ledger.location!r}). Each look that informs a "
+                "choice makes its estimate optimistic, and comparing models on it is a selection; the "
+                "ledger records every one.",
+                HeldoutWarning,
+                stacklevel=3,
+            )
         return scores, looks
 
     def holds(self, fingerprints) -> np.ndarray:
@@ -110,5 +125,7 @@ class Sealed:
         raise SealedError(_CLOSED)
 
     def __reduce__(self):
-        raise SealedError("A sealed test set cannot be pickled or copied. Save the model and evaluate it "
-                          "with `heldout evaluate RUN_DIR`, which re-creates the split from its recorded seed.")
+        raise SealedError(
+            "A sealed test set cannot be pickled or copied. Save the model and evaluate it "
+            "with `heldout evaluate RUN_DIR`, which re-creates the split from its recorded seed."
+        )

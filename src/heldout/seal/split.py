@@ -19,7 +19,6 @@ later process can train on them unnoticed.
 from __future__ import annotations
 
 import functools
-
 import math
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,11 +48,13 @@ class Split:
     test: Sealed
     seed: int
     strategy: str
-    test_given: bool = False   # the test set came as its own table, not as a share of this one
+    test_given: bool = False  # the test set came as its own table, not as a share of this one
 
     def __repr__(self) -> str:
-        return (f"Split({self.train.name!r}, strategy={self.strategy!r}, seed={self.seed}, train={len(self.train)}, "
-                f"validation={len(self.validation)}, test={len(self.test)} sealed as {self.test.seal})")
+        return (
+            f"Split({self.train.name!r}, strategy={self.strategy!r}, seed={self.seed}, train={len(self.train)}, "
+            f"validation={len(self.validation)}, test={len(self.test)} sealed as {self.test.seal})"
+        )
 
     @property
     def task(self):
@@ -62,19 +63,36 @@ class Split:
     @functools.cached_property
     def _fingerprints(self) -> tuple[str, str]:
         """Digests of the training and of the validation rows (computed once: they sort every row's hash)."""
-        return set_fingerprint(self.train.fingerprints), set_fingerprint(self.validation.fingerprints)
+        return set_fingerprint(self.train.fingerprints), set_fingerprint(
+            self.validation.fingerprints
+        )
 
     def summary(self) -> dict:
         """What the split is, in plain values: for configs, reports and the ledger."""
         train_fp, validation_fp = self._fingerprints
-        return {"dataset": self.train.name, "strategy": self.strategy, "seed": self.seed,
-                "train": len(self.train), "validation": len(self.validation), "test": len(self.test),
-                "test_fingerprint": self.test.seal, "train_fingerprint": train_fp,
-                "validation_fingerprint": validation_fp, "task": self.task}
+        return {
+            "dataset": self.train.name,
+            "strategy": self.strategy,
+            "seed": self.seed,
+            "train": len(self.train),
+            "validation": len(self.validation),
+            "test": len(self.test),
+            "test_fingerprint": self.test.seal,
+            "train_fingerprint": train_fp,
+            "validation_fingerprint": validation_fp,
+            "task": self.task,
+        }
 
 
-def split(dataset: Dataset, test: Any = 0.2, validation: Any = 0.2, seed: int = 0, strategy: str | None = None,
-          *, ledger: Ledger | str | Path | None = None) -> Split:
+def split(
+    dataset: Dataset,
+    test: Any = 0.2,
+    validation: Any = 0.2,
+    seed: int = 0,
+    strategy: str | None = None,
+    *,
+    ledger: Ledger | str | Path | None = None,
+) -> Split:
     """Split ``dataset`` into train, validation (a share of the non-test rows) and a sealed test set.
 
     ``test`` and ``validation`` are shares in (0, 1), or tables of their own (a path, a frame or a
@@ -83,10 +101,14 @@ def split(dataset: Dataset, test: Any = 0.2, validation: Any = 0.2, seed: int = 
     else :func:`~heldout.seal.ledger.home`).
     """
     if not isinstance(dataset, Dataset):
-        raise ConfigError(f"split() takes a Dataset, got {type(dataset).__name__}. Call heldout.load(...) first.")
+        raise ConfigError(
+            f"split() takes a Dataset, got {type(dataset).__name__}. Call heldout.load(...) first."
+        )
     strategy = _strategy(dataset, strategy)
-    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or not 0 <= seed < 2 ** 32:
-        raise ConfigError(f"seed must be an integer from 0 to 4294967295, got {seed!r}. Try --seed 0.")
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or not 0 <= seed < 2**32:
+        raise ConfigError(
+            f"seed must be an integer from 0 to 4294967295, got {seed!r}. Try --seed 0."
+        )
 
     if _is_share(test, "test"):
         rest_idx, test_idx = _cut(dataset, test, seed, strategy, "test")
@@ -102,11 +124,26 @@ def split(dataset: Dataset, test: Any = 0.2, validation: Any = 0.2, seed: int = 
 
     ledger = ledger if isinstance(ledger, Ledger) else Ledger(ledger)
     seal = set_fingerprint(test_rows.fingerprints)
-    ledger.seal(seal, test_rows.fingerprints, {"dataset": dataset.name, "strategy": strategy, "seed": int(seed),
-                                                "train": len(train), "validation": len(val)},
-                columns=list(test_rows.features.columns))
-    return Split(train=train, validation=val, test=Sealed(test_rows, seal, ledger), seed=int(seed),
-                 strategy=strategy, test_given=not _is_share(test, "test"))
+    ledger.seal(
+        seal,
+        test_rows.fingerprints,
+        {
+            "dataset": dataset.name,
+            "strategy": strategy,
+            "seed": int(seed),
+            "train": len(train),
+            "validation": len(val),
+        },
+        columns=list(test_rows.features.columns),
+    )
+    return Split(
+        train=train,
+        validation=val,
+        test=Sealed(test_rows, seal, ledger),
+        seed=int(seed),
+        strategy=strategy,
+        test_given=not _is_share(test, "test"),
+    )
 
 
 def hash_keys(fingerprints: np.ndarray, groups) -> np.ndarray:
@@ -115,6 +152,7 @@ def hash_keys(fingerprints: np.ndarray, groups) -> np.ndarray:
     if groups is None:
         return fingerprints
     from ..data.fingerprint import row_fingerprints
+
     return row_fingerprints(groups.to_frame(name="groups"))
 
 
@@ -128,11 +166,17 @@ def _strategy(dataset: Dataset, strategy: str | None) -> str:
     if strategy not in STRATEGIES:
         raise ConfigError(f"Unknown split strategy {strategy!r}. Choose one of {list(STRATEGIES)}.")
     if strategy == "group" and dataset.groups is None:
-        raise DataError("strategy='group' needs a groups column: load(..., groups='COLUMN') or --groups COLUMN.")
+        raise DataError(
+            "strategy='group' needs a groups column: load(..., groups='COLUMN') or --groups COLUMN."
+        )
     if strategy == "time" and dataset.time is None:
-        raise DataError("strategy='time' needs a time column: load(..., time='COLUMN') or --time COLUMN.")
+        raise DataError(
+            "strategy='time' needs a time column: load(..., time='COLUMN') or --time COLUMN."
+        )
     if strategy == "stratified" and not dataset.task.has_classes:
-        raise ConfigError(f"strategy='stratified' needs classes, but the task is {dataset.task}. Use 'random'.")
+        raise ConfigError(
+            f"strategy='stratified' needs classes, but the task is {dataset.task}. Use 'random'."
+        )
     return strategy
 
 
@@ -140,12 +184,16 @@ def _is_share(value: Any, part: str) -> bool:
     if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
         return False
     if not 0 < value < 1:
-        raise ConfigError(f"{part} must be a share strictly between 0 and 1 (or a table), got {value!r}. "
-                          f"Try {part}=0.2.")
+        raise ConfigError(
+            f"{part} must be a share strictly between 0 and 1 (or a table), got {value!r}. "
+            f"Try {part}=0.2."
+        )
     return True
 
 
-def _cut(ds: Dataset, share: float, seed: int, strategy: str, part: str) -> tuple[np.ndarray, np.ndarray]:
+def _cut(
+    ds: Dataset, share: float, seed: int, strategy: str, part: str
+) -> tuple[np.ndarray, np.ndarray]:
     """Positions kept and positions cut off, by strategy."""
     n = len(ds)
     positions = np.arange(n)
@@ -153,14 +201,20 @@ def _cut(ds: Dataset, share: float, seed: int, strategy: str, part: str) -> tupl
         raise DataError(f"Cannot cut a {part} set from {n} row(s). Give more data.")
     if strategy == "time":
         return _cut_by_time(ds, share, part)
-    if strategy == "hashed":   # the draws of hashed.parts: the split's own seed (validation is cut with seed + 1)
-        seed, use = (seed, hashed.TEST_DRAW) if part == "test" else (seed - 1, hashed.VALIDATION_DRAW)
+    if (
+        strategy == "hashed"
+    ):  # the draws of hashed.parts: the split's own seed (validation is cut with seed + 1)
+        seed, use = (
+            (seed, hashed.TEST_DRAW) if part == "test" else (seed - 1, hashed.VALIDATION_DRAW)
+        )
         cut = hashed.draw(hash_keys(ds.fingerprints, ds.groups), seed, use) < share
         return np.flatnonzero(~cut), np.flatnonzero(cut)
     if strategy == "group":
         if ds.groups.nunique() < 2:
-            raise DataError(f"strategy='group' needs at least 2 groups to cut a {part} set, but there is "
-                            f"{ds.groups.nunique()}. Give more groups or use strategy='random'.")
+            raise DataError(
+                f"strategy='group' needs at least 2 groups to cut a {part} set, but there is "
+                f"{ds.groups.nunique()}. Give more groups or use strategy='random'."
+            )
         cutter = GroupShuffleSplit(n_splits=1, test_size=share, random_state=seed)
         keep, cut = next(cutter.split(positions, groups=ds.groups.to_numpy()))
         return keep, cut
@@ -170,10 +224,12 @@ def _cut(ds: Dataset, share: float, seed: int, strategy: str, part: str) -> tupl
     except ValueError as exc:
         counts = ds.target.value_counts()
         if strategy == "stratified":
-            raise DataError(f"Cannot stratify the {part} cut ({share:g} of {n} rows): the smallest class "
-                            f"{counts.idxmin()!r} has {counts.min()} row(s) and every class needs at least 2, "
-                            f"and the cut needs at least one row per class ({len(counts)} classes). Give more "
-                            "rows, a larger share, or strategy='random'.") from None
+            raise DataError(
+                f"Cannot stratify the {part} cut ({share:g} of {n} rows): the smallest class "
+                f"{counts.idxmin()!r} has {counts.min()} row(s) and every class needs at least 2, "
+                f"and the cut needs at least one row per class ({len(counts)} classes). Give more "
+                "rows, a larger share, or strategy='random'."
+            ) from None
         raise DataError(f"Cannot cut a {part} set of {share:g} from {n} rows: {exc}") from None
 
 
@@ -184,45 +240,66 @@ def _cut_by_time(ds: Dataset, share: float, part: str) -> tuple[np.ndarray, np.n
     cutoff = times[order[len(ds) - max(1, math.ceil(share * len(ds)))]]
     later = times >= cutoff
     if later.all():
-        raise DataError(f"Cannot cut a {part} set by time: every row shares the earliest time {cutoff!r}, so no "
-                        "row is strictly later than the training rows. Use a finer time column or another strategy.")
+        raise DataError(
+            f"Cannot cut a {part} set by time: every row shares the earliest time {cutoff!r}, so no "
+            "row is strictly later than the training rows. Use a finer time column or another strategy."
+        )
     return np.flatnonzero(~later), np.flatnonzero(later)
 
 
 def _given(table: Any, dataset: Dataset, part: str) -> Dataset:
     """A test or validation table given by the user, read with the dataset's target, task and columns."""
-    given = data.load(table, target=dataset.target_name, task=dataset.task,
-                      groups=None if dataset.groups is None else dataset.groups.name,
-                      time=None if dataset.time is None else dataset.time.name,
-                      weights=None if dataset.weights is None else dataset.weights.name,
-                      class_weight=dataset.class_weight, column_kinds=dataset.column_kinds,
-                      name=f"{dataset.name}:{part}") if not isinstance(table, Dataset) else table
+    given = (
+        data.load(
+            table,
+            target=dataset.target_name,
+            task=dataset.task,
+            groups=None if dataset.groups is None else dataset.groups.name,
+            time=None if dataset.time is None else dataset.time.name,
+            weights=None if dataset.weights is None else dataset.weights.name,
+            class_weight=dataset.class_weight,
+            column_kinds=dataset.column_kinds,
+            name=f"{dataset.name}:{part}",
+        )
+        if not isinstance(table, Dataset)
+        else table
+    )
     if list(given.schema) != list(dataset.schema):
         missing = [c for c in dataset.schema if c not in given.schema]
         extra = [c for c in given.schema if c not in dataset.schema]
-        raise DataError(f"The given {part} table's columns differ from the training table's: missing {missing}, "
-                        f"extra {extra}. Give the {part} set with the same columns.")
+        raise DataError(
+            f"The given {part} table's columns differ from the training table's: missing {missing}, "
+            f"extra {extra}. Give the {part} set with the same columns."
+        )
     return given
 
 
 def _check_parts(train: Dataset, val: Dataset, test: Dataset) -> None:
     for part, rows in (("training", train), ("validation", val), ("test", test)):
         if len(rows) == 0:
-            raise DataError(f"The split leaves the {part} set empty. Give more rows or change the shares "
-                            "(test=..., validation=...).")
-    if isinstance(train.target, pd.DataFrame):   # several targets: each needs two values
+            raise DataError(
+                f"The split leaves the {part} set empty. Give more rows or change the shares "
+                "(test=..., validation=...)."
+            )
+    if isinstance(train.target, pd.DataFrame):  # several targets: each needs two values
         constant = [name for name in train.targets if train.target[name].nunique() < 2]
         if constant:
-            raise DataError(f"The training rows hold a single value of the target(s) {constant}: there is nothing "
-                            "to learn there. Give training data where every target varies, or drop those targets.")
+            raise DataError(
+                f"The training rows hold a single value of the target(s) {constant}: there is nothing "
+                "to learn there. Give training data where every target varies, or drop those targets."
+            )
     elif train.target.nunique() < 2:
-        raise DataError(f"The training rows hold a single target value ({train.target.tolist()[0]!r}): there is "
-                        "nothing to learn. Give training data with at least two classes or values.")
+        raise DataError(
+            f"The training rows hold a single target value ({train.target.tolist()[0]!r}): there is "
+            "nothing to learn. Give training data with at least two classes or values."
+        )
     if train.task.has_classes:
         seen = set(train.target.unique().tolist())
         for part, rows in (("validation", val), ("test", test)):
             absent = sorted(set(rows.target.unique().tolist()) - seen, key=str)
             if absent:
-                raise DataError(f"Class(es) {absent} appear in the {part} set but not in training, so no model "
-                                "can learn them. Use strategy='stratified', give more rows of those classes, "
-                                "or drop them.")
+                raise DataError(
+                    f"Class(es) {absent} appear in the {part} set but not in training, so no model "
+                    "can learn them. Use strategy='stratified', give more rows of those classes, "
+                    "or drop them."
+                )

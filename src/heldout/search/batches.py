@@ -35,8 +35,8 @@ from ..train.config import PER_MEMBER
 from . import slots
 from .storage import quiet_experimental
 
-STAGE = "batch"             # the checkpoint's name
-POPULATION = "population"   # the user attribute naming the batch a trial trained in
+STAGE = "batch"  # the checkpoint's name
+POPULATION = "population"  # the user attribute naming the batch a trial trained in
 
 
 class Batch:
@@ -44,25 +44,47 @@ class Batch:
     A new batch names itself in each trial's user attribute ``population`` (host, process, first
     trial), so the study shows which trials trained together."""
 
-    def __init__(self, study, space, trials: list, settings: list[dict], rows: list[int], told: set[int] = frozenset(),
-                 states: dict | None = None, pruning: dict | None = None):
-        self.study, self.space, self.trials, self.settings, self.rows = study, space, trials, settings, rows
+    def __init__(
+        self,
+        study,
+        space,
+        trials: list,
+        settings: list[dict],
+        rows: list[int],
+        told: set[int] = frozenset(),
+        states: dict | None = None,
+        pruning: dict | None = None,
+    ):
+        self.study, self.space, self.trials, self.settings, self.rows = (
+            study,
+            space,
+            trials,
+            settings,
+            rows,
+        )
         self.told = set(told)
-        self.states, self.pruning = states, pruning   # a resumed batch's population and pruning state
+        self.states, self.pruning = (
+            states,
+            pruning,
+        )  # a resumed batch's population and pruning state
         if states is None:
             name = f"{socket.gethostname()}:{os.getpid()}:{space.candidate}#{trials[0].number}"
             for trial in trials:
                 trial.set_user_attr(POPULATION, name)
 
     def record(self) -> dict:
-        return {"candidate": self.space.candidate, "numbers": [t.number for t in self.trials],
-                "settings": self.settings, "rows": self.rows}
+        return {
+            "candidate": self.space.candidate,
+            "numbers": [t.number for t in self.trials],
+            "settings": self.settings,
+            "rows": self.rows,
+        }
 
 
 def sampler(seed: int, candidate_index: int, told: int, population: int):
     """The sampler of one batch: seeded by the search's seed, the candidate and the batch's first
     leaderboard row (the trials told before it, in one process)."""
-    mixed = (seed * 1_000_003 + candidate_index * 10_007 + told) % 2 ** 32
+    mixed = (seed * 1_000_003 + candidate_index * 10_007 + told) % 2**32
     return optuna.samplers.TPESampler(seed=mixed, n_startup_trials=max(population, 8))
 
 
@@ -85,7 +107,7 @@ def ask(studies: dict, spaces: list, population: int, trials: int, seed: int) ->
         k = min(population - held[i] % population, owed[i] - held[i])
         taken = _new(study, k, owed[i], population, n, i)
         if not taken:
-            continue   # other processes took the slots meanwhile: look again
+            continue  # other processes took the slots meanwhile: look again
         study.sampler = sampler(seed, i, taken[0][1], population)
         first = optuna.trial.Trial(study, taken[0][0])
         space.settings(first, seed)
@@ -93,7 +115,9 @@ def ask(studies: dict, spaces: list, population: int, trials: int, seed: int) ->
         with quiet_experimental():
             study.sampler = optuna.samplers.PartialFixedSampler(shape, study.sampler)
         trials_ = [first] + [optuna.trial.Trial(study, trial_id) for trial_id, _ in taken[1:]]
-        return Batch(study, space, trials_, [space.settings(t, seed) for t in trials_], [r for _, r in taken])
+        return Batch(
+            study, space, trials_, [space.settings(t, seed) for t in trials_], [r for _, r in taken]
+        )
 
 
 def _new(study, k: int, owed: int, population: int, n: int, i: int) -> list[tuple[int, int]]:
@@ -120,15 +144,30 @@ def _retries(studies: dict, spaces: list, population: int, seed: int) -> Batch |
         shape, taken = None, []
         for t in study.get_trials(deepcopy=False, states=(TrialState.WAITING,)):
             same = {k: v for k, v in t.params.items() if k not in PER_MEMBER}
-            if slots.SLOT not in t.user_attrs or (shape is not None and same != shape) or not slots.claim(study, t._trial_id):
+            if (
+                slots.SLOT not in t.user_attrs
+                or (shape is not None and same != shape)
+                or not slots.claim(study, t._trial_id)
+            ):
                 continue
             shape = same
-            taken.append((optuna.trial.Trial(study, t._trial_id), slots.row(i, t.user_attrs[slots.SLOT], population, n)))
+            taken.append(
+                (
+                    optuna.trial.Trial(study, t._trial_id),
+                    slots.row(i, t.user_attrs[slots.SLOT], population, n),
+                )
+            )
             if len(taken) == population:
                 break
         if taken:
             trials_ = [t for t, _ in taken]
-            return Batch(study, space, trials_, [space.settings(t, seed) for t in trials_], [r for _, r in taken])
+            return Batch(
+                study,
+                space,
+                trials_,
+                [space.settings(t, seed) for t in trials_],
+                [r for _, r in taken],
+            )
     return None
 
 
@@ -143,9 +182,12 @@ def recover(studies: dict, spaces: list, saved: dict | None, shared: bool = Fals
         study = studies[record["candidate"]]
         by_number = {t.number: t for t in study.get_trials(deepcopy=False)}
         frozen = [by_number.get(n) for n in record["numbers"]]
-        if all(t is not None and t.state in (TrialState.RUNNING, TrialState.COMPLETE, TrialState.PRUNED,
-                                             TrialState.FAIL) for t in frozen) and \
-                any(t.state == TrialState.RUNNING for t in frozen):
+        if all(
+            t is not None
+            and t.state
+            in (TrialState.RUNNING, TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL)
+            for t in frozen
+        ) and any(t.state == TrialState.RUNNING for t in frozen):
             space = next(s for s in spaces if s.candidate == record["candidate"])
             # the same trials, continued: Trial(study, id) is Optuna's handle on a stored trial
             trials = [optuna.trial.Trial(study, t._trial_id) for t in frozen]
@@ -153,9 +195,19 @@ def recover(studies: dict, spaces: list, saved: dict | None, shared: bool = Fals
             for i, trial in enumerate(trials):
                 if i not in told:
                     trial.set_user_attr("resumed", True)
-            rows = record.get("rows") or [record["first_row"] + i for i in range(len(trials))]   # older records
-            batch = Batch(study, space, trials, record["settings"], rows, told, states=saved["states"],
-                          pruning=record.get("pruning"))
+            rows = record.get("rows") or [
+                record["first_row"] + i for i in range(len(trials))
+            ]  # older records
+            batch = Batch(
+                study,
+                space,
+                trials,
+                record["settings"],
+                rows,
+                told,
+                states=saved["states"],
+                pruning=record.get("pruning"),
+            )
     if shared:
         return batch
     kept = set(batch.record()["numbers"]) if batch else set()
@@ -173,6 +225,12 @@ def recovered(studies: dict) -> dict:
     trials of dead processes failed (a trial failed in training has its leaderboard row; a trial
     given back before it trained is not counted)."""
     trials = [t for study in studies.values() for t in study.get_trials(deepcopy=False)]
-    return {"continued": sum(bool(t.user_attrs.get("resumed")) for t in trials),
-            "failed": sum(t.state == TrialState.FAIL and "row" not in t.user_attrs
-                          and t.user_attrs.get(slots.RELEASED) != slots.SURPLUS for t in trials)}
+    return {
+        "continued": sum(bool(t.user_attrs.get("resumed")) for t in trials),
+        "failed": sum(
+            t.state == TrialState.FAIL
+            and "row" not in t.user_attrs
+            and t.user_attrs.get(slots.RELEASED) != slots.SURPLUS
+            for t in trials
+        ),
+    }

@@ -37,12 +37,12 @@ from __future__ import annotations
 import math
 
 BASE_BATCHES = (16, 32, 64, 128)
-BASE_ROWS = 4_000        # training rows up to which the base batch sizes are searched
-MAX_SCALE = 32           # the batch sizes grow at most this many times
-STEPS = 3_000            # optimizer steps a trial takes at most, by default, on a table up to STEPS_ROWS rows
+BASE_ROWS = 4_000  # training rows up to which the base batch sizes are searched
+MAX_SCALE = 32  # the batch sizes grow at most this many times
+STEPS = 3_000  # optimizer steps a trial takes at most, by default, on a table up to STEPS_ROWS rows
 STEPS_ROWS = 16_000
 MAX_STEPS_SCALE = 8
-WORK = 1e11              # multiply-adds one trial's steps may cost at most (a few seconds on 2 cores)
+WORK = 1e11  # multiply-adds one trial's steps may cost at most (a few seconds on 2 cores)
 
 
 def batch_sizes(rows: int) -> tuple[int, ...]:
@@ -57,8 +57,15 @@ def steps_for(rows: int) -> int:
     return int(STEPS * min(MAX_STEPS_SCALE, max(1.0, rows / STEPS_ROWS)))
 
 
-def capped_epochs(epochs: int, *, batch_size: int, rows: int, full_batch: bool, max_steps: int | None,
-                  n_params: int | None = None) -> int:
+def capped_epochs(
+    epochs: int,
+    *,
+    batch_size: int,
+    rows: int,
+    full_batch: bool,
+    max_steps: int | None,
+    n_params: int | None = None,
+) -> int:
     """``epochs``, cut so that a trial takes at most ``max_steps`` optimizer steps, and steps of at
     most :data:`WORK` multiply-adds in all for a model of ``n_params`` parameters (one epoch at least)."""
     if max_steps is None:

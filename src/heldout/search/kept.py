@@ -27,8 +27,11 @@ PREFIX = "trial-"
 def best_index(rows: list[dict], metric: str, sign: float) -> int | None:
     """Where in ``rows`` the search's selected row is: the complete row of least ``sign * metric``,
     the first of ties (None: no complete row with a value)."""
-    scored = [(sign * r[metric], i) for i, r in enumerate(rows)
-              if r["status"] == "complete" and not math.isnan(r[metric])]
+    scored = [
+        (sign * r[metric], i)
+        for i, r in enumerate(rows)
+        if r["status"] == "complete" and not math.isnan(r[metric])
+    ]
     return min(scored)[1] if scored else None
 
 
@@ -63,7 +66,7 @@ def model(checkpoints, trial: int) -> Model | None:
     path = _path(checkpoints, trial)
     try:
         return Model.load(path) if path.is_file() else None
-    except BundleError:   # a model of a user module (which needs its factory) is trained again
+    except BundleError:  # a model of a user module (which needs its factory) is trained again
         return None
 
 

@@ -26,8 +26,8 @@ import warnings
 import numpy as np
 import optuna
 
-ETA = 3          # a rung keeps one trial in ETA
-MIN_RUNG = 5     # the first rung comes after this many epochs at least
+ETA = 3  # a rung keeps one trial in ETA
+MIN_RUNG = 5  # the first rung comes after this many epochs at least
 
 
 class _Curves:
@@ -45,7 +45,7 @@ class _Curves:
         self.before(epoch)
         losses = self.losses.setdefault(number, {}).setdefault(epoch, [])
         losses.append(val_loss if math.isfinite(val_loss) else 1e300)
-        if len(losses) == self.folds:   # a fold that stopped early leaves later epochs unreported
+        if len(losses) == self.folds:  # a fold that stopped early leaves later epochs unreported
             self.heard(number, epoch, float(np.mean(losses)))
         return number in self.pruned
 
@@ -53,14 +53,16 @@ class _Curves:
         """Called with every report, before it is counted."""
 
     def tell(self, number: int, epoch: int, value: float) -> None:
-        with warnings.catch_warnings():   # a resumed batch repeats the epochs since its checkpoint
+        with warnings.catch_warnings():  # a resumed batch repeats the epochs since its checkpoint
             warnings.filterwarnings("ignore", message="The reported value is ignored")
             self.trials[number].report(value, epoch)
 
     def snapshot(self) -> dict:
         """The hook's state as plain values (JSON)."""
-        return {"losses": [[n, e, v] for n, by in self.losses.items() for e, v in by.items()],
-                "pruned": sorted(self.pruned)}
+        return {
+            "losses": [[n, e, v] for n, by in self.losses.items() for e, v in by.items()],
+            "pruned": sorted(self.pruned),
+        }
 
     def restore(self, snapshot: dict) -> None:
         """Go on from ``snapshot`` (the trials are the same: their storage holds what they were told)."""
@@ -76,8 +78,11 @@ class _Curves:
 class Median(_Curves):
     """Optuna's pruner of the study (its median rule) judges every epoch of every trial."""
 
-    STUDY_PRUNER = staticmethod(lambda population: optuna.pruners.MedianPruner(n_startup_trials=population,
-                                                                               n_warmup_steps=10))
+    STUDY_PRUNER = staticmethod(
+        lambda population: optuna.pruners.MedianPruner(
+            n_startup_trials=population, n_warmup_steps=10
+        )
+    )
 
     def heard(self, number, epoch, value):
         trial = self.trials[number]
@@ -110,8 +115,11 @@ class Halving(_Curves):
             self.pruned.update(ranked[keep:])
 
     def snapshot(self) -> dict:
-        return dict(super().snapshot(), at_rung=[[r, n, v] for r, by in self.at_rung.items() for n, v in by.items()],
-                    rungs_open=sorted(self.at_rung))
+        return dict(
+            super().snapshot(),
+            at_rung=[[r, n, v] for r, by in self.at_rung.items() for n, v in by.items()],
+            rungs_open=sorted(self.at_rung),
+        )
 
     def restore(self, snapshot: dict) -> None:
         super().restore(snapshot)
@@ -127,8 +135,8 @@ def rungs(epochs: int) -> list[int]:
     ([6, 17, 50], [5], [])
     """
     out, k = [], 1
-    while epochs / ETA ** k >= MIN_RUNG:
-        out.append(round(epochs / ETA ** k))
+    while epochs / ETA**k >= MIN_RUNG:
+        out.append(round(epochs / ETA**k))
         k += 1
     return sorted(out)
 

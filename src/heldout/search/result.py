@@ -25,26 +25,44 @@ class Search:
 
     leaderboard: pd.DataFrame
     metric: str
-    stopped_by: str                      # "trials", "goal" or "timeout"
-    best: dict                           # the selected trial's row
-    best_settings: dict                  # its training settings, ready for fit()
-    best_model: Model | None = None      # its model trained on training rows (None with folds, or trained by another worker)
+    stopped_by: str  # "trials", "goal" or "timeout"
+    best: dict  # the selected trial's row
+    best_settings: dict  # its training settings, ready for fit()
+    best_model: Model | None = (
+        None  # its model trained on training rows (None with folds, or trained by another worker)
+    )
     folds: int | None = None
     studies: dict = field(default_factory=dict)
-    recovered: dict = field(default_factory=dict)   # trials a dead process left: continued, failed
+    recovered: dict = field(default_factory=dict)  # trials a dead process left: continued, failed
 
     def __repr__(self) -> str:
-        return (f"Search({len(self.leaderboard)} trials, stopped by {self.stopped_by}; selected "
-                f"{self.best['candidate']} with validation {self.metric} {self.best[self.metric]:.4g})")
+        return (
+            f"Search({len(self.leaderboard)} trials, stopped by {self.stopped_by}; selected "
+            f"{self.best['candidate']} with validation {self.metric} {self.best[self.metric]:.4g})"
+        )
 
     def _repr_html_(self) -> str:
         """A notebook's view: the selected trial and the top of the leaderboard (escaped by pandas)."""
-        return f"<p><b>{html.escape(repr(self))}</b></p>" + self.leaderboard.head(20).to_html(index=False)
+        return f"<p><b>{html.escape(repr(self))}</b></p>" + self.leaderboard.head(20).to_html(
+            index=False
+        )
 
     def __rich__(self):
         """A terminal's view (``rich.print(search)``): the top of the leaderboard."""
-        shown = [c for c in ("trial", "candidate", self.metric, "status", "best_epoch", "lr", "batch_size",
-                             "optimizer") if c in self.leaderboard.columns]
+        shown = [
+            c
+            for c in (
+                "trial",
+                "candidate",
+                self.metric,
+                "status",
+                "best_epoch",
+                "lr",
+                "batch_size",
+                "optimizer",
+            )
+            if c in self.leaderboard.columns
+        ]
         return display.frame(repr(self), self.leaderboard[shown])
 
     def __str__(self) -> str:
@@ -53,8 +71,12 @@ class Search:
     def best_of(self, family: str) -> dict | None:
         """The leaderboard row of the best completed trial of ``family`` (``linear``, ``mlp``), or None."""
         board = self.leaderboard
-        rows = board[(board["status"] == "complete") & board["candidate"].str.startswith(family + "+")]
-        rows = rows.sort_values(self.metric, ascending=not metrics.HIGHER_IS_BETTER[self.metric], kind="stable")
+        rows = board[
+            (board["status"] == "complete") & board["candidate"].str.startswith(family + "+")
+        ]
+        rows = rows.sort_values(
+            self.metric, ascending=not metrics.HIGHER_IS_BETTER[self.metric], kind="stable"
+        )
         return None if len(rows) == 0 else rows.iloc[0].to_dict()
 
     def settings(self, trial: int) -> dict:
@@ -66,19 +88,38 @@ class Search:
         training + validation rows, for its selected number of epochs (no early stopping: there
         are no held-out rows left to watch). With ``checkpoints``, a refit a killed process began
         goes on from its last checkpoint."""
-        row = self.best if trial is None else self.leaderboard.set_index("trial").loc[trial].to_dict()
+        row = (
+            self.best if trial is None else self.leaderboard.set_index("trial").loc[trial].to_dict()
+        )
         best_settings = self.best_settings if trial is None else self.settings(trial)
         split = training_split(split, "refit")
         pooled = split.train.append(split.validation)
-        digest = set_fingerprint(pooled.fingerprints)   # the refit trains on, and watches, the pooled rows
-        summary = dict(split.summary(), train=len(pooled), validation=len(pooled), train_fingerprint=digest,
-                       validation_fingerprint=digest)
+        digest = set_fingerprint(
+            pooled.fingerprints
+        )  # the refit trains on, and watches, the pooled rows
+        summary = dict(
+            split.summary(),
+            train=len(pooled),
+            validation=len(pooled),
+            train_fingerprint=digest,
+            validation_fingerprint=digest,
+        )
         epochs = max(1, int(round(float(row["best_epoch"]))))
         settings = dict(best_settings, epochs=epochs, iterations=None, early_stopping=False, tol=0)
-        hook, resume = resumable(checkpoints, "refit" if trial is None else f"refit-{trial}",
-                                 {"settings": settings, "rows": digest})
-        return train_population(pooled, None, [settings], seed=split.seed, summary=summary, checkpoint=hook,
-                                resume=resume)
+        hook, resume = resumable(
+            checkpoints,
+            "refit" if trial is None else f"refit-{trial}",
+            {"settings": settings, "rows": digest},
+        )
+        return train_population(
+            pooled,
+            None,
+            [settings],
+            seed=split.seed,
+            summary=summary,
+            checkpoint=hook,
+            resume=resume,
+        )
 
 
 def settings_of(studies: dict, trial: int) -> dict:

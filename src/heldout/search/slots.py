@@ -24,9 +24,13 @@ import math
 
 from optuna.trial import TrialState
 
-SLOT, RELEASED = "slot", "released"   # the trial's user attributes
-SURPLUS = "asked beyond the candidate's trials"        # why a slot is released: a race lost to another worker
-ABANDONED = "its process died before it trained"      # or a zombie of a dead process, alone on its storage
+SLOT, RELEASED = "slot", "released"  # the trial's user attributes
+SURPLUS = (
+    "asked beyond the candidate's trials"  # why a slot is released: a race lost to another worker
+)
+ABANDONED = (
+    "its process died before it trained"  # or a zombie of a dead process, alone on its storage
+)
 
 
 def quotas(trials: int, population: int, candidates: int) -> list[int]:
@@ -61,13 +65,17 @@ def held(study) -> int:
 
 def in_flight(studies) -> int:
     """Trials being trained or waiting to be, in all ``studies``."""
-    return sum(1 for study in studies for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING,
-                                                                                         TrialState.WAITING)))
+    return sum(
+        1
+        for study in studies
+        for t in study.get_trials(deepcopy=False, states=(TrialState.RUNNING, TrialState.WAITING))
+    )
 
 
 # Trials are created, claimed and given back through the study's storage, as Study.ask does it,
 # but without ask's first step (taking any trial waiting in the queue): a batch takes only
 # retries of its shape, and its trials get their Trial handles once its sampler is set.
+
 
 def awaiting_retry(studies, retries: int) -> int:
     """Trials of dead workers failed by a heartbeat whose retry is not in the study yet (and may
@@ -76,9 +84,15 @@ def awaiting_retry(studies, retries: int) -> int:
     for study in studies:
         trials = study.get_trials(deepcopy=False)
         retried = {number for t in trials for number in t.system_attrs.get("retry_history", [])}
-        waiting += sum(1 for t in trials if t.state == TrialState.FAIL and "row" not in t.user_attrs
-                       and not t.user_attrs.get(RELEASED) and t.number not in retried
-                       and len(t.system_attrs.get("retry_history", [])) < retries)
+        waiting += sum(
+            1
+            for t in trials
+            if t.state == TrialState.FAIL
+            and "row" not in t.user_attrs
+            and not t.user_attrs.get(RELEASED)
+            and t.number not in retried
+            and len(t.system_attrs.get("retry_history", [])) < retries
+        )
     return waiting
 
 
@@ -86,6 +100,7 @@ def release(study, trial_id: int, why: str) -> None:
     """Give a trial's slot back before it trains (it is failed, and counted nowhere)."""
     study._storage.set_trial_user_attr(trial_id, RELEASED, why)
     study._storage.set_trial_state_values(trial_id, state=TrialState.FAIL)
+
 
 def new_trial(study) -> int:
     """A new trial in ``study`` (its id), numbered by the storage under the study's lock."""
@@ -95,6 +110,7 @@ def new_trial(study) -> int:
 def claim(study, trial_id: int) -> bool:
     """Take a waiting trial for this process; False when another process took it first."""
     from optuna.exceptions import UpdateFinishedTrialError
+
     try:
         return study._storage.set_trial_state_values(trial_id, state=TrialState.RUNNING)
     except UpdateFinishedTrialError:

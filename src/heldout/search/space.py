@@ -45,26 +45,41 @@ class Param:
             return value
         if isinstance(value, list):
             if not value:
-                raise ConfigError(f"The choices for {name!r} are empty. Give at least one value, e.g. {name}=[...].")
+                raise ConfigError(
+                    f"The choices for {name!r} are empty. Give at least one value, e.g. {name}=[...]."
+                )
             return cls("choice", choices=tuple(value))
         if isinstance(value, tuple) and len(value) in (2, 3):
             low, high = value[0], value[1]
             log = len(value) == 3 and value[2] == "log"
             if len(value) == 3 and not log:
-                raise ConfigError(f"The third entry of the range for {name!r} must be 'log', got {value[2]!r}.")
-            if not (isinstance(low, (int, float)) and isinstance(high, (int, float))) or low >= high:
-                raise ConfigError(f"The range for {name!r} must be (low, high) with low < high, got {value!r}.")
+                raise ConfigError(
+                    f"The third entry of the range for {name!r} must be 'log', got {value[2]!r}."
+                )
+            if (
+                not (isinstance(low, (int, float)) and isinstance(high, (int, float)))
+                or low >= high
+            ):
+                raise ConfigError(
+                    f"The range for {name!r} must be (low, high) with low < high, got {value!r}."
+                )
             if log and low <= 0:
                 raise ConfigError(f"A log-scale range for {name!r} needs low > 0, got {value!r}.")
-            kind = "log" if log else ("int" if isinstance(low, int) and isinstance(high, int) else "float")
+            kind = (
+                "log"
+                if log
+                else ("int" if isinstance(low, int) and isinstance(high, int) else "float")
+            )
             return cls(kind, float(low), float(high))
-        return cls("choice", choices=(value,))   # a fixed setting
+        return cls("choice", choices=(value,))  # a fixed setting
 
 
 def _default(family: str) -> dict[str, Param]:
     """The declared search ranges of the training settings, then the family's own dimensions."""
     space = {name: Param.parse(name, value) for name, value in SEARCHED.items()}
-    space.update({name: Param.parse(name, value) for name, value in FAMILIES[family].search.items()})
+    space.update(
+        {name: Param.parse(name, value) for name, value in FAMILIES[family].search.items()}
+    )
     return space
 
 
@@ -86,52 +101,78 @@ class Space:
     params: dict[str, Param] = field(default_factory=dict)
     rows: int | None = None
     max_steps: int | None = None
-    shape: tuple[int, int] | None = None   # the model's inputs and outputs, for the work a step costs
+    shape: tuple[int, int] | None = (
+        None  # the model's inputs and outputs, for the work a step costs
+    )
 
     @classmethod
-    def for_candidate(cls, candidate: str, task: str, overrides: dict | None = None, *, rows: int | None = None,
-                      max_steps: int | str | None = "auto", shape: tuple[int, int] | None = None) -> "Space":
+    def for_candidate(
+        cls,
+        candidate: str,
+        task: str,
+        overrides: dict | None = None,
+        *,
+        rows: int | None = None,
+        max_steps: int | str | None = "auto",
+        shape: tuple[int, int] | None = None,
+    ) -> "Space":
         model, loss = parse_candidate(candidate, task)
         params = _default(model)
         if rows is not None:
             params["batch_size"] = Param("choice", choices=budget.batch_sizes(rows))
             max_steps = budget.steps_for(rows) if max_steps == "auto" else max_steps
         if "epochs" in (overrides or {}) or "iterations" in (overrides or {}):
-            max_steps = None   # the user's epochs are the user's
+            max_steps = None  # the user's epochs are the user's
         own = set(FAMILIES[model].search)
         others = {name for entry in FAMILIES.values() for name in entry.search} - own
         for name, value in (overrides or {}).items():
             if name not in _names():
                 raise ConfigError(f"Unknown search parameter {name!r}. Valid names: {_names()}.")
-            if name not in others:   # another family's dimension means nothing to this one
+            if name not in others:  # another family's dimension means nothing to this one
                 params[name] = Param.parse(name, value)
-        return cls(candidate, model, loss, params, rows, max_steps if rows is not None else None, shape)
+        return cls(
+            candidate, model, loss, params, rows, max_steps if rows is not None else None, shape
+        )
 
     def settings(self, trial, seed: int) -> dict:
         """The training settings of one trial, drawn by Optuna's define-by-run API."""
         values = {}
         for name, param in self.params.items():
-            if name == "momentum" and values.get("optimizer", "momentum") not in ("momentum", "nesterov"):
-                continue   # momentum only means something to the momentum optimizers
+            if name == "momentum" and values.get("optimizer", "momentum") not in (
+                "momentum",
+                "nesterov",
+            ):
+                continue  # momentum only means something to the momentum optimizers
             values[name] = param.suggest(trial, name)
         entry = FAMILIES[self.model]
         out = {"model": self.model, "loss": self.loss, "seed": seed}
-        out.update(entry.settings(**{name: values.pop(name) for name in entry.search if name in values}))
+        out.update(
+            entry.settings(**{name: values.pop(name) for name in entry.search if name in values})
+        )
         out.update(values)
         if self.max_steps is not None and "epochs" in values:
             out["epochs"] = budget.capped_epochs(
-                values["epochs"], batch_size=out.get("batch_size", SETTINGS["batch_size"].default), rows=self.rows,
-                full_batch=optim.get(out.get("optimizer", SETTINGS["optimizer"].default)).full_batch,
-                max_steps=self.max_steps, n_params=self._n_params(out))
+                values["epochs"],
+                batch_size=out.get("batch_size", SETTINGS["batch_size"].default),
+                rows=self.rows,
+                full_batch=optim.get(
+                    out.get("optimizer", SETTINGS["optimizer"].default)
+                ).full_batch,
+                max_steps=self.max_steps,
+                n_params=self._n_params(out),
+            )
         return out
 
     def _n_params(self, settings: dict) -> int | None:
         """Parameters of one member with these settings (None without the model's inputs and outputs)."""
         if self.shape is None:
             return None
-        family = make_family(self.model, hidden=settings.get("hidden", SETTINGS["hidden"].default),
-                             activation=settings.get("activation", SETTINGS["activation"].default),
-                             init=settings.get("init"))
+        family = make_family(
+            self.model,
+            hidden=settings.get("hidden", SETTINGS["hidden"].default),
+            activation=settings.get("activation", SETTINGS["activation"].default),
+            init=settings.get("init"),
+        )
         return family.size(*self.shape)[0]
 
 
@@ -141,5 +182,7 @@ def parse_candidate(candidate: str, task: str) -> tuple[str, str]:
     valid = [f"{f}+{loss}" for f in FAMILIES for loss in task.losses]
     parts = candidate.split("+") if isinstance(candidate, str) else []
     if len(parts) != 2 or parts[0] not in FAMILIES or parts[1] not in task.losses:
-        raise ConfigError(f"Unknown candidate {candidate!r} for a {task} task. Valid candidates: {valid}.")
+        raise ConfigError(
+            f"Unknown candidate {candidate!r} for a {task} task. Valid candidates: {valid}."
+        )
     return parts[0], parts[1]

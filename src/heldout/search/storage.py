@@ -24,9 +24,9 @@ from urllib.parse import urlsplit
 from .._util.urls import blanked, without_password
 from ..errors import ConfigError
 
-HEARTBEAT = 10.0   # seconds between a worker's heartbeats for the trials it trains
-GRACE = 3          # heartbeats missed before a trial is taken for dead
-RETRIES = 3        # times a dead worker's trial is given to another, at most
+HEARTBEAT = 10.0  # seconds between a worker's heartbeats for the trials it trains
+GRACE = 3  # heartbeats missed before a trial is taken for dead
+RETRIES = 3  # times a dead worker's trial is given to another, at most
 SCHEMES = ("postgresql", "postgres", "mysql", "sqlite")
 
 
@@ -50,8 +50,10 @@ def heartbeat_seconds() -> float:
     except ValueError:
         seconds = -1.0
     if not seconds > 0:
-        raise ConfigError(f"HELDOUT_HEARTBEAT_SECONDS must be a positive number of seconds, got {value!r}. "
-                          f"Unset it for the default ({HEARTBEAT:g} s).")
+        raise ConfigError(
+            f"HELDOUT_HEARTBEAT_SECONDS must be a positive number of seconds, got {value!r}. "
+            f"Unset it for the default ({HEARTBEAT:g} s)."
+        )
     return seconds
 
 
@@ -59,28 +61,38 @@ def database(url: str):
     """Optuna's RDB storage at ``url``, with heartbeats and retries of dead workers' trials."""
     import optuna
     from sqlalchemy.exc import ArgumentError, NoSuchModuleError, OperationalError
+
     beat = heartbeat_seconds()
     with quiet_experimental():
         callback = optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=RETRIES)
     last = None
-    for attempt in range(5):   # workers started together race to create the tables: the losers try again
+    for attempt in range(
+        5
+    ):  # workers started together race to create the tables: the losers try again
         try:
             with quiet_experimental():
-                return optuna.storages.RDBStorage(sqlalchemy_url(url), heartbeat_interval=max(1, round(beat)),
-                                              grace_period=max(2, round(GRACE * beat)),
-                                              heartbeat_stale_trial_callback=callback)
+                return optuna.storages.RDBStorage(
+                    sqlalchemy_url(url),
+                    heartbeat_interval=max(1, round(beat)),
+                    grace_period=max(2, round(GRACE * beat)),
+                    heartbeat_stale_trial_callback=callback,
+                )
         except (NoSuchModuleError, ModuleNotFoundError, ImportError, ArgumentError) as exc:
-            raise ConfigError(f"Cannot use the study storage {without_password(url)!r}: {blanked(str(exc), url)}. "
-                              "For PostgreSQL, install the client library: pip install 'heldout[postgres]'.") from None
+            raise ConfigError(
+                f"Cannot use the study storage {without_password(url)!r}: {blanked(str(exc), url)}. "
+                "For PostgreSQL, install the client library: pip install 'heldout[postgres]'."
+            ) from None
         except OperationalError as exc:
             last = str(exc.orig if getattr(exc, "orig", None) else exc).strip().splitlines()[0]
             break
-        except Exception as exc:   # the schema being created by another worker at this instant
+        except Exception as exc:  # the schema being created by another worker at this instant
             last = str(exc).strip().splitlines()[0]
             time.sleep(0.5 * (attempt + 1))
-    raise ConfigError(f"Cannot open the study storage {without_password(url)!r}: {blanked(last or '', url)}. "
-                      "Check that the database server is running and reachable from this host, and that the user "
-                      "may create tables in the database (the password comes from the URL, PGPASSWORD or ~/.pgpass).")
+    raise ConfigError(
+        f"Cannot open the study storage {without_password(url)!r}: {blanked(last or '', url)}. "
+        "Check that the database server is running and reachable from this host, and that the user "
+        "may create tables in the database (the password comes from the URL, PGPASSWORD or ~/.pgpass)."
+    )
 
 
 @contextlib.contextmanager
@@ -88,6 +100,7 @@ def quiet_experimental():
     """Optuna marks heartbeats and their retries experimental, in a warning to every user at every
     call; heldout pins the Optuna it is tested with instead."""
     import optuna
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         yield
@@ -97,6 +110,7 @@ def fail_stale_trials(studies) -> None:
     """Fail the trials of dead workers (silent past the grace period) and queue their retries; on a
     storage without heartbeats, nothing."""
     import optuna
+
     with quiet_experimental():
         for study in studies:
             optuna.storages.fail_stale_trials(study)
@@ -105,6 +119,7 @@ def fail_stale_trials(studies) -> None:
 def shares_trials(storage) -> bool:
     """Whether other processes may be training this storage's trials now (heartbeats are kept)."""
     from optuna.storages._heartbeat import is_heartbeat_enabled
+
     return is_heartbeat_enabled(storage)
 
 
@@ -121,7 +136,9 @@ def heartbeats(storage, trials: list):
     def beat():
         while True:
             for trial_id in ids:
-                with contextlib.suppress(Exception):   # a trial told meanwhile, a database hiccup: the next beat
+                with contextlib.suppress(
+                    Exception
+                ):  # a trial told meanwhile, a database hiccup: the next beat
                     storage.record_heartbeat(trial_id)
             if stop.wait(storage.get_heartbeat_interval()):
                 return
@@ -140,13 +157,17 @@ def heartbeats(storage, trials: list):
 def check_same_split(studies: dict, summary: dict) -> None:
     """Every worker of a shared study searches the same split: the first records it, the others
     are refused when theirs differs (another table, seed, strategy or share)."""
-    mine = {k: summary[k] for k in ("train_fingerprint", "validation_fingerprint", "test_fingerprint")}
+    mine = {
+        k: summary[k] for k in ("train_fingerprint", "validation_fingerprint", "test_fingerprint")
+    }
     for study in studies.values():
         recorded = study.user_attrs.get("split")
         if recorded is None:
             study.set_user_attr("split", mine)
         elif recorded != mine:
-            raise ConfigError(f"The study {study.study_name!r} searches another split (test set "
-                              f"{recorded.get('test_fingerprint')}, this process's {mine['test_fingerprint']}). Every "
-                              "worker of one study must read the same table with the same --seed, --strategy, --test "
-                              "and --validation; or give this search its own --study name.")
+            raise ConfigError(
+                f"The study {study.study_name!r} searches another split (test set "
+                f"{recorded.get('test_fingerprint')}, this process's {mine['test_fingerprint']}). Every "
+                "worker of one study must read the same table with the same --seed, --strategy, --test "
+                "and --validation; or give this search its own --study name."
+            )

@@ -4,6 +4,7 @@ learned from a seeded sample), trained on in shuffled batches (:mod:`.rows`), an
 look batch by batch (:mod:`.look`)."""
 
 
-def __getattr__(name: str):   # PEP 562: each module is an attribute before anything imports it
+def __getattr__(name: str):  # PEP 562: each module is an attribute before anything imports it
     from .._util.lazy import submodule
+
     return submodule(__name__, name)

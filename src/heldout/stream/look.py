@@ -24,17 +24,32 @@ from ..seal.evaluate import BASELINE, Evaluation, predictor, take_look
 from .split import StreamedSplit
 
 
-def evaluate(model: Model, split: StreamedSplit, *, strict: bool = False, baselines: dict[str, Model] | None = None,
-             look: str | None = None, on_scored=None) -> Evaluation:
+def evaluate(
+    model: Model,
+    split: StreamedSplit,
+    *,
+    strict: bool = False,
+    baselines: dict[str, Model] | None = None,
+    look: str | None = None,
+    on_scored=None,
+) -> Evaluation:
     """Evaluate ``model`` once on ``split``'s sealed test set, streamed; see :func:`heldout.evaluate`
     (``baselines``: other models scored on the same rows in the same look)."""
     if not isinstance(split, StreamedSplit):
-        raise ConfigError(f"stream.look.evaluate() takes a StreamedSplit, got {type(split).__name__}.")
+        raise ConfigError(
+            f"stream.look.evaluate() takes a StreamedSplit, got {type(split).__name__}."
+        )
     sealed, found = split.test, split.found
     train = found.samples[hashed.TRAIN]
-    prior = model.task.baseline(model.task.encode(train.target, model.classes).numpy(), model.classes, 1,
-                                model.row_weights(train))
-    seen = np.concatenate([found.feature_fingerprints[hashed.TRAIN], found.feature_fingerprints[hashed.VALIDATION]])
+    prior = model.task.baseline(
+        model.task.encode(train.target, model.classes).numpy(),
+        model.classes,
+        1,
+        model.row_weights(train),
+    )
+    seen = np.concatenate(
+        [found.feature_fingerprints[hashed.TRAIN], found.feature_fingerprints[hashed.VALIDATION]]
+    )
     predictors = {name: predictor(model, name, other) for name, other in (baselines or {}).items()}
     diagnostics = {}
 
@@ -57,21 +72,53 @@ def evaluate(model: Model, split: StreamedSplit, *, strict: bool = False, baseli
         if twin.any():
             counts = {"rows": int((~twin).sum()), "twins": int(twin.sum())}
             keep = np.flatnonzero(~twin)
-            scores["without_twins"] = counts if not len(keep) else {**counts, **{
-                k: v for k, v in _scores(model, out[keep], target.iloc[keep].reset_index(drop=True),
-                                         None if w is None else w[keep], None, None).items() if k != "loss_name"}}
+            scores["without_twins"] = (
+                counts
+                if not len(keep)
+                else {
+                    **counts,
+                    **{
+                        k: v
+                        for k, v in _scores(
+                            model,
+                            out[keep],
+                            target.iloc[keep].reset_index(drop=True),
+                            None if w is None else w[keep],
+                            None,
+                            None,
+                        ).items()
+                        if k != "loss_name"
+                    },
+                }
+            )
         return scores
 
-    return take_look(model, sealed, look_at, diagnostics, baselines=sorted([*predictors, BASELINE]), strict=strict,
-                     look=look, on_scored=on_scored, streamed=True)
+    return take_look(
+        model,
+        sealed,
+        look_at,
+        diagnostics,
+        baselines=sorted([*predictors, BASELINE]),
+        strict=strict,
+        look=look,
+        on_scored=on_scored,
+        streamed=True,
+    )
 
 
 def _scores(model: Model, out: torch.Tensor, target: pd.Series, w, baselines, diagnostics) -> dict:
     """What :meth:`Model.score` gives for rows whose outputs are ``out``; with ``diagnostics`` (a dict
     the report's diagnostics go into), the whole look's as :func:`heldout.evaluate` gives them
     (the coverage of the conformal intervals too), else the rows without twins' metrics."""
-    scores = model.score_outputs(out, target, w, intervals=True, diagnostics=diagnostics is not None,
-                                 baselines=baselines, coverage=None if diagnostics is None else conformal.LEVEL)
+    scores = model.score_outputs(
+        out,
+        target,
+        w,
+        intervals=True,
+        diagnostics=diagnostics is not None,
+        baselines=baselines,
+        coverage=None if diagnostics is None else conformal.LEVEL,
+    )
     if diagnostics is not None:
         diagnostics.update(scores.pop("diagnostics"))
     return scores

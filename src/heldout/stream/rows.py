@@ -28,19 +28,40 @@ from ..data import weights as weighting
 from ..train._batches import Block
 from . import survey as surveying
 
-SHUFFLE_ROWS = 131_072   # rows held in the shuffle buffer (about 10 MB per 20 float32 inputs)
-SCORE_ROWS = 65_536      # validation rows scored together
+SHUFFLE_ROWS = 131_072  # rows held in the shuffle buffer (about 10 MB per 20 float32 inputs)
+SCORE_ROWS = 65_536  # validation rows scored together
 
 
 class StreamedRows:
     """The rows of one part of a streamed table, preprocessed batch by batch."""
 
-    is_shared, streamed, w = True, True, None   # one block of rows for every member; weights come per batch
+    is_shared, streamed, w = (
+        True,
+        True,
+        None,
+    )  # one block of rows for every member; weights come per batch
 
-    def __init__(self, found: "surveying.Survey", part: int, learned, device, *, shuffle_rows: int = SHUFFLE_ROWS):
-        self.found, self.part, self.learned, self._device = found, part, learned, torch.device(device)
+    def __init__(
+        self,
+        found: "surveying.Survey",
+        part: int,
+        learned,
+        device,
+        *,
+        shuffle_rows: int = SHUFFLE_ROWS,
+    ):
+        self.found, self.part, self.learned, self._device = (
+            found,
+            part,
+            learned,
+            torch.device(device),
+        )
         self.counts = [found.rows(part)]
-        self.unit = None if learned.unit() is None else torch.tensor(float(learned.unit()), device=self._device)
+        self.unit = (
+            None
+            if learned.unit() is None
+            else torch.tensor(float(learned.unit()), device=self._device)
+        )
         self.shuffle_rows = shuffle_rows
         self._sample = self._block(found.samples[part])
 
@@ -69,7 +90,7 @@ class StreamedRows:
         """The part's rows as in-memory blocks of about :data:`SCORE_ROWS` rows, row groups in
         ``order`` (default: table order)."""
         pending = []
-        for piece in (range(len(self.found.parts)) if order is None else order):
+        for piece in range(len(self.found.parts)) if order is None else order:
             rows = self._rows(int(piece))
             if rows is not None:
                 pending.append(rows)
@@ -118,8 +139,12 @@ class StreamedRows:
         X = torch.from_numpy(learned.features.transform(rows.features)).to(self._device)
         y = task.encode(rows.target, self.found.meta.classes, self._device, scale=learned.scale)
         w = weighting.of_rows(rows, learned.class_weight)
-        return Block.shared(X, y, None if w is None else torch.tensor(w, dtype=torch.float32, device=self._device),
-                            unit=learned.unit())
+        return Block.shared(
+            X,
+            y,
+            None if w is None else torch.tensor(w, dtype=torch.float32, device=self._device),
+            unit=learned.unit(),
+        )
 
 
 class FullPass:
@@ -149,8 +174,13 @@ def _joined(blocks: list[Block], unit) -> Block:
     if len(blocks) == 1:
         return blocks[0]
     w = None if blocks[0].w is None else torch.cat([b.w for b in blocks])
-    return Block(torch.cat([b.X for b in blocks]), torch.cat([b.y for b in blocks]),
-                 [sum(len(b.y) for b in blocks)], w, unit)
+    return Block(
+        torch.cat([b.X for b in blocks]),
+        torch.cat([b.y for b in blocks]),
+        [sum(len(b.y) for b in blocks)],
+        w,
+        unit,
+    )
 
 
 def _permuted(block: Block, gen: torch.Generator) -> Block:
@@ -159,11 +189,21 @@ def _permuted(block: Block, gen: torch.Generator) -> Block:
 
 def _take(block: Block, idx: torch.Tensor) -> Block:
     idx = idx.to(block.X.device)
-    return Block(block.X.index_select(0, idx), block.y.index_select(0, idx), [len(idx)],
-                 None if block.w is None else block.w.index_select(0, idx), block.unit)
+    return Block(
+        block.X.index_select(0, idx),
+        block.y.index_select(0, idx),
+        [len(idx)],
+        None if block.w is None else block.w.index_select(0, idx),
+        block.unit,
+    )
 
 
 def _cut(block: Block, start: int, stop: int, batch: int):
     for first in range(start, stop, batch):
         part = slice(first, min(first + batch, stop))
-        yield block.X[part], block.y[part], None if block.w is None else block.w[part], part.stop - part.start
+        yield (
+            block.X[part],
+            block.y[part],
+            None if block.w is None else block.w[part],
+            part.stop - part.start,
+        )

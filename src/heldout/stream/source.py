@@ -33,18 +33,26 @@ class Source:
 
     def __init__(self, path: str | Path):
         import pyarrow.dataset as pads
+
         self.path = str(path)
         self.files = files(self.path)
         try:
             self._dataset = pads.dataset(self.files, format="parquet")
-            self._pieces = [group for fragment in self._dataset.get_fragments()
-                            for group in fragment.split_by_row_group()]
+            self._pieces = [
+                group
+                for fragment in self._dataset.get_fragments()
+                for group in fragment.split_by_row_group()
+            ]
             self.counts = [sum(g.num_rows for g in piece.row_groups) for piece in self._pieces]
-        except Exception as exc:   # pyarrow raises several types for a damaged or foreign file
-            raise DataError(f"Could not read {self.path!r} as Parquet: {exc}. Check that every file is complete "
-                            "Parquet with the same columns.") from None
+        except Exception as exc:  # pyarrow raises several types for a damaged or foreign file
+            raise DataError(
+                f"Could not read {self.path!r} as Parquet: {exc}. Check that every file is complete "
+                "Parquet with the same columns."
+            ) from None
         self.columns = [str(name) for name in self._dataset.schema.names]
-        self.name = Path(self.files[0]).parent.name if len(self.files) > 1 else Path(self.files[0]).stem
+        self.name = (
+            Path(self.files[0]).parent.name if len(self.files) > 1 else Path(self.files[0]).stem
+        )
 
     def __len__(self) -> int:
         return sum(self.counts)
@@ -72,7 +80,7 @@ class Source:
         return pd.concat(frames, ignore_index=True).iloc[:rows]
 
 
-MEMORY_SHARE = 0.25   # a Parquet table is streamed when pandas would take more than this share of the free memory
+MEMORY_SHARE = 0.25  # a Parquet table is streamed when pandas would take more than this share of the free memory
 
 
 def streaming_reason(path: str) -> str | None:
@@ -85,16 +93,20 @@ def streaming_reason(path: str) -> str | None:
     if given.suffix.lower() not in SUFFIXES or not given.is_file():
         return None
     import pyarrow.parquet as pq
+
     from ..train._memory import available_bytes, readable
+
     try:
         meta = pq.ParquetFile(given).metadata
-    except Exception:   # not Parquet after all: reading it whole says what is wrong
+    except Exception:  # not Parquet after all: reading it whole says what is wrong
         return None
     estimate = 2 * sum(meta.row_group(i).total_byte_size for i in range(meta.num_row_groups))
     free = available_bytes()
     if estimate > MEMORY_SHARE * free:
-        return (f"{path!r} would take about {readable(estimate)} in memory, more than a quarter of the "
-                f"{readable(free)} free: it is read batch by batch")
+        return (
+            f"{path!r} would take about {readable(estimate)} in memory, more than a quarter of the "
+            f"{readable(free)} free: it is read batch by batch"
+        )
     return None
 
 
@@ -103,15 +115,21 @@ def files(path: str) -> list[str]:
     glob's matches, sorted by name."""
     given = Path(path)
     if given.is_dir():
-        found = sorted(str(p) for p in given.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file())
+        found = sorted(
+            str(p) for p in given.rglob("*") if p.suffix.lower() in SUFFIXES and p.is_file()
+        )
     elif any(ch in path for ch in "*?["):
         found = sorted(p for p in glob.glob(path, recursive=True) if Path(p).is_file())
     elif given.is_file():
         found = [str(given)]
     else:
-        raise DataError(f"Data not found: {path!r}. Give a Parquet file, a folder of Parquet files or a glob "
-                        "such as 'data/*.parquet' (relative to " + repr(str(Path.cwd())) + ").")
+        raise DataError(
+            f"Data not found: {path!r}. Give a Parquet file, a folder of Parquet files or a glob "
+            "such as 'data/*.parquet' (relative to " + repr(str(Path.cwd())) + ")."
+        )
     if not found:
-        raise DataError(f"No Parquet files in {path!r}. Streaming reads .parquet files; convert the table first, "
-                        "e.g. pandas.read_csv(...).to_parquet(...).")
+        raise DataError(
+            f"No Parquet files in {path!r}. Streaming reads .parquet files; convert the table first, "
+            "e.g. pandas.read_csv(...).to_parquet(...)."
+        )
     return found

@@ -65,8 +65,10 @@ class StreamedSplit:
     strategy: str = STRATEGY
 
     def __repr__(self) -> str:
-        return (f"StreamedSplit({self.found.source.path!r}, seed={self.seed}, train={self.found.rows(hashed.TRAIN)}, "
-                f"validation={self.found.rows(hashed.VALIDATION)}, test={len(self.test)} sealed as {self.test.seal})")
+        return (
+            f"StreamedSplit({self.found.source.path!r}, seed={self.seed}, train={self.found.rows(hashed.TRAIN)}, "
+            f"validation={self.found.rows(hashed.VALIDATION)}, test={len(self.test)} sealed as {self.test.seal})"
+        )
 
     @property
     def task(self):
@@ -74,23 +76,39 @@ class StreamedSplit:
 
     @functools.cached_property
     def _fingerprints(self) -> tuple[str, str]:
-        return (set_fingerprint(self.found.fingerprints[hashed.TRAIN]),
-                set_fingerprint(self.found.fingerprints[hashed.VALIDATION]))
+        return (
+            set_fingerprint(self.found.fingerprints[hashed.TRAIN]),
+            set_fingerprint(self.found.fingerprints[hashed.VALIDATION]),
+        )
 
     def summary(self) -> dict:
         train_fp, validation_fp = self._fingerprints
-        return {"dataset": self.found.meta.name, "strategy": self.strategy, "seed": self.seed,
-                "train": self.found.rows(hashed.TRAIN), "validation": self.found.rows(hashed.VALIDATION),
-                "test": len(self.test), "test_fingerprint": self.test.seal, "train_fingerprint": train_fp,
-                "validation_fingerprint": validation_fp, "task": self.task, "streamed": True}
+        return {
+            "dataset": self.found.meta.name,
+            "strategy": self.strategy,
+            "seed": self.seed,
+            "train": self.found.rows(hashed.TRAIN),
+            "validation": self.found.rows(hashed.VALIDATION),
+            "test": len(self.test),
+            "test_fingerprint": self.test.seal,
+            "train_fingerprint": train_fp,
+            "validation_fingerprint": validation_fp,
+            "task": self.task,
+            "streamed": True,
+        }
 
     def sample_split(self) -> Split:
         """The three seeded samples as an in-memory split (the leakage check runs on it); its test
         sample is sealed under the real test set's seal, so reading it is that set's audit."""
         samples = self.found.samples
-        return Split(train=samples[hashed.TRAIN], validation=samples[hashed.VALIDATION],
-                     test=Sealed(samples[hashed.TEST], self.test.seal, self.test.ledger), seed=self.seed,
-                     strategy=self.strategy, test_given=self.found.given_test is not None)
+        return Split(
+            train=samples[hashed.TRAIN],
+            validation=samples[hashed.VALIDATION],
+            test=Sealed(samples[hashed.TEST], self.test.seal, self.test.ledger),
+            seed=self.seed,
+            strategy=self.strategy,
+            test_given=self.found.given_test is not None,
+        )
 
     def exact_twins(self) -> dict:
         """The sizes of the samples the leakage check read, and counts over every row's fingerprints:
@@ -98,19 +116,39 @@ class StreamedSplit:
         fps, features = self.found.fingerprints, self.found.feature_fingerprints
         seen = np.concatenate([features[hashed.TRAIN], features[hashed.VALIDATION]])
         rows = np.concatenate([fps[hashed.TRAIN], fps[hashed.VALIDATION]])
-        return {"sample_rows": self.sample_rows(),
-                "rows": {"train": self.found.rows(hashed.TRAIN), "validation": self.found.rows(hashed.VALIDATION),
-                         "test": len(self.test)},
-                "test_rows_with_features_in_training_or_validation": int(members(features[hashed.TEST], seen).sum()),
-                "test_rows_identical_to_training_or_validation_rows": int(members(fps[hashed.TEST], rows).sum())}
+        return {
+            "sample_rows": self.sample_rows(),
+            "rows": {
+                "train": self.found.rows(hashed.TRAIN),
+                "validation": self.found.rows(hashed.VALIDATION),
+                "test": len(self.test),
+            },
+            "test_rows_with_features_in_training_or_validation": int(
+                members(features[hashed.TEST], seen).sum()
+            ),
+            "test_rows_identical_to_training_or_validation_rows": int(
+                members(fps[hashed.TEST], rows).sum()
+            ),
+        }
 
     def sample_rows(self) -> dict:
-        return {"train": len(self.found.samples[hashed.TRAIN]), "validation": len(self.found.samples[hashed.VALIDATION]),
-                "test": len(self.found.samples[hashed.TEST])}
+        return {
+            "train": len(self.found.samples[hashed.TRAIN]),
+            "validation": len(self.found.samples[hashed.VALIDATION]),
+            "test": len(self.found.samples[hashed.TEST]),
+        }
 
 
-def stream_split(path, target: str, *, test=0.2, validation: float = 0.2, seed: int = 0,
-                 ledger: Ledger | str | Path | None = None, **read) -> StreamedSplit:
+def stream_split(
+    path,
+    target: str,
+    *,
+    test=0.2,
+    validation: float = 0.2,
+    seed: int = 0,
+    ledger: Ledger | str | Path | None = None,
+    **read,
+) -> StreamedSplit:
     """Survey the Parquet ``path`` (a file, folder or glob) in one pass, seal its test rows in
     ``ledger`` by their fingerprints, and refuse training or validation rows of any test set sealed
     before. ``test`` is a share or a Parquet path of its own; ``read`` are :func:`survey`'s options
@@ -119,9 +157,18 @@ def stream_split(path, target: str, *, test=0.2, validation: float = 0.2, seed: 
     ledger = ledger if isinstance(ledger, Ledger) else Ledger(ledger)
     test_fps = found.fingerprints[hashed.TEST]
     seal = set_fingerprint(test_fps)
-    ledger.seal(seal, test_fps, {"dataset": found.meta.name, "strategy": STRATEGY, "seed": int(seed),
-                                 "train": found.rows(hashed.TRAIN), "validation": found.rows(hashed.VALIDATION)},
-                columns=list(found.meta.features.columns))
+    ledger.seal(
+        seal,
+        test_fps,
+        {
+            "dataset": found.meta.name,
+            "strategy": STRATEGY,
+            "seed": int(seed),
+            "train": found.rows(hashed.TRAIN),
+            "validation": found.rows(hashed.VALIDATION),
+        },
+        columns=list(found.meta.features.columns),
+    )
     for part, label in ((hashed.TRAIN, "training"), (hashed.VALIDATION, "validation")):
         refuse_sealed_rows(_fingerprints_only(found, part), label, own_seal=seal, ledger=ledger)
     return StreamedSplit(found, Sealed(StreamedTest(found), seal, ledger), int(seed))

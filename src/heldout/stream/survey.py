@@ -33,18 +33,21 @@ import pandas as pd
 from ..data import dataset as data
 from ..data.dataset import Dataset
 from ..data.fingerprint import members
-from ..data.kinds import check as check_kinds, column_kind
+from ..data.kinds import check as check_kinds
+from ..data.kinds import column_kind
 from ..errors import DataError, LeakageError
-from ..nn.task import get as get_task
 from ..leakage.twins import IMPROBABLE, expected_chance_matches
+from ..nn.task import get as get_task
 from ..seal import hashed
 from ..seal.split import hash_keys
 from .source import Source
 
-SAMPLE_ROWS = 100_000   # rows of the training part's seeded sample (preprocessing is learned from it)
-CHECK_ROWS = 20_000     # rows of the validation and test parts' samples (the leakage check reads them)
-KIND_ROWS = 10_000      # column kinds are read from the table's first rows
-DISTINCT_TARGETS = 1_000   # distinct target values tracked to decide the task (more: regression, or too many classes)
+SAMPLE_ROWS = (
+    100_000  # rows of the training part's seeded sample (preprocessing is learned from it)
+)
+CHECK_ROWS = 20_000  # rows of the validation and test parts' samples (the leakage check reads them)
+KIND_ROWS = 10_000  # column kinds are read from the table's first rows
+DISTINCT_TARGETS = 1_000  # distinct target values tracked to decide the task (more: regression, or too many classes)
 
 
 @dataclass
@@ -53,12 +56,14 @@ class Survey:
 
     source: Source
     given_test: Source | None
-    meta: Dataset               # the training sample: columns, schema, task, classes, kinds (for the models)
-    samples: dict[int, Dataset]   # part -> its seeded sample
-    parts: list[np.ndarray]     # per row group of ``source``: each row's part
-    fingerprints: dict[int, np.ndarray]   # part -> its rows' fingerprints, in table order
+    meta: Dataset  # the training sample: columns, schema, task, classes, kinds (for the models)
+    samples: dict[int, Dataset]  # part -> its seeded sample
+    parts: list[np.ndarray]  # per row group of ``source``: each row's part
+    fingerprints: dict[int, np.ndarray]  # part -> its rows' fingerprints, in table order
     feature_fingerprints: dict[int, np.ndarray]
-    read: dict = field(default_factory=dict)   # what load() needs to read a row group as the pass did
+    read: dict = field(
+        default_factory=dict
+    )  # what load() needs to read a row group as the pass did
 
     def rows(self, part: int) -> int:
         return len(self.fingerprints[part])
@@ -71,8 +76,11 @@ class Survey:
         """A row group's features, target and weights, read as the pass read them (already checked
         there, so not again: no fingerprints, no checks — what every epoch reads)."""
         weights = self.read["weights"]
-        return Columns(frame[list(self.meta.features.columns)], frame[self.read["target"]],
-                       None if weights is None else frame[weights].astype("float64"))
+        return Columns(
+            frame[list(self.meta.features.columns)],
+            frame[self.read["target"]],
+            None if weights is None else frame[weights].astype("float64"),
+        )
 
 
 @dataclass(frozen=True)
@@ -87,27 +95,51 @@ class Columns:
         return len(self.target)
 
 
-def survey(source: Source, target: str, *, seed: int, test, validation: float, task: str | None = None,
-           groups: str | None = None, weights: str | None = None, class_weight=None,
-           column_kinds: dict | None = None, sample_rows: int = SAMPLE_ROWS) -> Survey:
+def survey(
+    source: Source,
+    target: str,
+    *,
+    seed: int,
+    test,
+    validation: float,
+    task: str | None = None,
+    groups: str | None = None,
+    weights: str | None = None,
+    class_weight=None,
+    column_kinds: dict | None = None,
+    sample_rows: int = SAMPLE_ROWS,
+) -> Survey:
     """Read ``source`` once (see the module docstring); ``test`` is a share or a Parquet path."""
     if isinstance(target, (list, tuple)) or (target not in source.columns and "," in str(target)):
-        raise DataError(f"A streamed table takes one target column, got {target!r}. Several targets (a multi-output "
-                        "regression) need the table read whole: a single Parquet or CSV file that fits in memory, "
-                        "without --stream.")
+        raise DataError(
+            f"A streamed table takes one target column, got {target!r}. Several targets (a multi-output "
+            "regression) need the table read whole: a single Parquet or CSV file that fits in memory, "
+            "without --stream."
+        )
     for role, col in (("target", target), ("groups", groups), ("weights", weights)):
         if col is not None and col not in source.columns:
-            raise DataError(f"The {role} column {col!r} is not in {source.path!r}. The columns are: {source.columns}.")
+            raise DataError(
+                f"The {role} column {col!r} is not in {source.path!r}. The columns are: {source.columns}."
+            )
     the_task = _task(source, target, task)
     head = source.head(KIND_ROWS)
     features = [c for c in source.columns if c not in (target, groups, weights)]
     given = check_kinds(column_kinds, features)
     kinds = {c: given.get(c) or column_kind(head[c]) for c in features}
-    read = dict(target=target, task=the_task, groups=groups, weights=weights, class_weight=class_weight,
-                column_kinds=kinds)
+    read = dict(
+        target=target,
+        task=the_task,
+        groups=groups,
+        weights=weights,
+        class_weight=class_weight,
+        column_kinds=kinds,
+    )
     given_test = None if isinstance(test, (int, float)) else Source(test)
-    samples = {hashed.TRAIN: _Sample(sample_rows, seed), hashed.VALIDATION: _Sample(min(sample_rows, CHECK_ROWS), seed),
-               hashed.TEST: _Sample(min(sample_rows, CHECK_ROWS), seed)}
+    samples = {
+        hashed.TRAIN: _Sample(sample_rows, seed),
+        hashed.VALIDATION: _Sample(min(sample_rows, CHECK_ROWS), seed),
+        hashed.TEST: _Sample(min(sample_rows, CHECK_ROWS), seed),
+    }
     fps = {part: [] for part in samples}
     feature_fps = {part: [] for part in samples}
     copies = []
@@ -122,19 +154,34 @@ def survey(source: Source, target: str, *, seed: int, test, validation: float, t
 
     if given_test is not None:
         if list(given_test.columns) != list(source.columns):
-            raise DataError(f"The test table {given_test.path!r} has columns {given_test.columns}, but the training "
-                            f"table has {source.columns}. Give the test set with the same columns.")
+            raise DataError(
+                f"The test table {given_test.path!r} has columns {given_test.columns}, but the training "
+                f"table has {source.columns}. Give the test set with the same columns."
+            )
         for piece in range(given_test.pieces):
             rows = data.load(given_test.read(piece), name="test", **read)
-            take(rows, np.full(len(rows), hashed.TEST, dtype=np.int8), np.zeros(len(rows), dtype=np.int64))
-    test_pool = np.sort(np.concatenate(fps[hashed.TEST])) if given_test is not None and fps[hashed.TEST] else None
+            take(
+                rows,
+                np.full(len(rows), hashed.TEST, dtype=np.int8),
+                np.zeros(len(rows), dtype=np.int64),
+            )
+    test_pool = (
+        np.sort(np.concatenate(fps[hashed.TEST]))
+        if given_test is not None and fps[hashed.TEST]
+        else None
+    )
     parts, start = [], 0
     for piece in range(source.pieces):
         rows = data.load(source.read(piece), name=source.name, **read)
         if given_test is None:
             where = hashed.parts(hash_keys(rows.fingerprints, rows.groups), seed, test, validation)
         else:
-            where = np.where(hashed.draw(hash_keys(rows.fingerprints, rows.groups), seed, hashed.VALIDATION_DRAW) < validation, hashed.VALIDATION, hashed.TRAIN)
+            where = np.where(
+                hashed.draw(hash_keys(rows.fingerprints, rows.groups), seed, hashed.VALIDATION_DRAW)
+                < validation,
+                hashed.VALIDATION,
+                hashed.TRAIN,
+            )
             same = members(rows.fingerprints, test_pool)
             if same.any():
                 copies.append((rows.take(np.flatnonzero(same)), start + np.flatnonzero(same)))
@@ -142,16 +189,29 @@ def survey(source: Source, target: str, *, seed: int, test, validation: float, t
         take(rows, where, start + np.arange(len(rows)))
         start += len(rows)
     done = {part: samples[part].rows() for part in samples}
-    for part, label in ((hashed.TRAIN, "training"), (hashed.VALIDATION, "validation"), (hashed.TEST, "test")):
+    for part, label in (
+        (hashed.TRAIN, "training"),
+        (hashed.VALIDATION, "validation"),
+        (hashed.TEST, "test"),
+    ):
         if done[part] is None:
-            raise DataError(f"The split leaves the {label} set empty ({start} rows). Give more rows or change the "
-                            "shares (--test, --validation).")
+            raise DataError(
+                f"The split leaves the {label} set empty ({start} rows). Give more rows or change the "
+                "shares (--test, --validation)."
+            )
     classes = the_task.classes_of(pd.Series(_distinct(source, target)))
     meta = replace(done[hashed.TRAIN], classes=classes, column_kinds=given, name=source.name)
     done = {part: replace(rows, classes=classes, column_kinds=given) for part, rows in done.items()}
-    found = Survey(source, given_test, meta, done, parts,
-                   {p: np.concatenate(v) for p, v in fps.items()}, {p: np.concatenate(v) for p, v in feature_fps.items()},
-                   read)
+    found = Survey(
+        source,
+        given_test,
+        meta,
+        done,
+        parts,
+        {p: np.concatenate(v) for p, v in fps.items()},
+        {p: np.concatenate(v) for p, v in feature_fps.items()},
+        read,
+    )
     if copies:
         _refuse_copies(copies, found)
     return found
@@ -162,7 +222,9 @@ class _Sample:
 
     def __init__(self, k: int, seed: int):
         self.k, self.seed = k, seed
-        self.kept: list[tuple[Dataset, np.ndarray, np.ndarray]] = []   # rows, their keys, their order
+        self.kept: list[
+            tuple[Dataset, np.ndarray, np.ndarray]
+        ] = []  # rows, their keys, their order
         self.threshold, self.held = np.inf, 0
 
     def offer(self, rows: Dataset, order: np.ndarray) -> None:
@@ -171,13 +233,15 @@ class _Sample:
         if len(pick):
             self.kept.append((rows.take(pick), keys[pick], order[pick]))
             self.held += len(pick)
-        if self.held > self.k + max(self.k // 4, 1_000):   # trimmed now and then: a sort per offer would cost more
+        if self.held > self.k + max(
+            self.k // 4, 1_000
+        ):  # trimmed now and then: a sort per offer would cost more
             self._trim()
 
     def _trim(self) -> None:
         rows, keys, order = self._joined()
         if len(keys) > self.k:
-            best = np.argpartition(keys, self.k - 1)[:self.k]
+            best = np.argpartition(keys, self.k - 1)[: self.k]
             self.threshold = float(keys[best].max())
             rows, keys, order = rows.take(best), keys[best], order[best]
         self.kept, self.held = [(rows, keys, order)], len(keys)
@@ -186,7 +250,11 @@ class _Sample:
         rows = self.kept[0][0]
         for more, _, _ in self.kept[1:]:
             rows = rows.append(more)
-        return rows, np.concatenate([k for _, k, _ in self.kept]), np.concatenate([o for _, _, o in self.kept])
+        return (
+            rows,
+            np.concatenate([k for _, k, _ in self.kept]),
+            np.concatenate([o for _, _, o in self.kept]),
+        )
 
     def rows(self) -> Dataset | None:
         """The sample in table order (None when no row was offered)."""
@@ -204,9 +272,11 @@ def _task(source: Source, target: str, task: str | None):
     if task is not None or len(values) <= DISTINCT_TARGETS:
         return data._task(values, task, target)
     if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
-        raise DataError(f"The target column {target!r} holds more than {DISTINCT_TARGETS} distinct non-numeric "
-                        f"values, such as {values.iloc[0]!r}: too many classes to learn. Give a numeric target, "
-                        "or group the labels.")
+        raise DataError(
+            f"The target column {target!r} holds more than {DISTINCT_TARGETS} distinct non-numeric "
+            f"values, such as {values.iloc[0]!r}: too many classes to learn. Give a numeric target, "
+            "or group the labels."
+        )
     return get_task("regression")
 
 
@@ -216,8 +286,10 @@ def _distinct(source: Source, target: str, check: bool = False) -> pd.Series:
     for piece in range(source.pieces):
         y = source.read(piece, [target])[target]
         if check and y.isna().any():
-            raise DataError(f"The target column {target!r} has missing values (row group {piece} of "
-                            f"{source.path!r}). Drop those rows or fill them before training.")
+            raise DataError(
+                f"The target column {target!r} has missing values (row group {piece} of "
+                f"{source.path!r}). Drop those rows or fill them before training."
+            )
         unique = pd.Series(y.unique())
         seen = unique if seen is None else pd.Series(pd.concat([seen, unique]).unique())
         if len(seen) > DISTINCT_TARGETS:
@@ -232,7 +304,9 @@ def _refuse_copies(copies: list, found: Survey) -> None:
         rows = rows.append(more)
     positions = np.concatenate([p for _, p in copies])
     pool = found.samples[hashed.TRAIN].features
-    expected = expected_chance_matches(rows.features, pool, found.rows(hashed.TRAIN) + found.rows(hashed.VALIDATION))
+    expected = expected_chance_matches(
+        rows.features, pool, found.rows(hashed.TRAIN) + found.rows(hashed.VALIDATION)
+    )
     copied = positions[expected < IMPROBABLE]
     if len(copied):
         raise LeakageError(
@@ -240,4 +314,5 @@ def _refuse_copies(copies: list, found: Survey) -> None:
             f"{' ...' if len(copied) > 8 else ''}) are identical to rows of the test table {found.given_test.path!r} "
             "— features and label — and chance does not explain it: they were copied. Training or selecting on "
             "them would score the model on rows it has seen. Remove them from the training table (or from the "
-            "test table), then run again.")
+            "test table), then run again."
+        )

@@ -24,11 +24,11 @@ from .._util import allocator, threads
 from .._util.tree import map_tensors
 from ..nn import optim
 from ._batches import Tensors
-from .config import MEMBER_TENSORS, TrainConfig
 from ._scoring import score_rows
+from .config import MEMBER_TENSORS, TrainConfig
 from .state import Member, PopulationState
 
-EPOCH0_ROWS = 8192       # the initial training loss is measured on at most this many rows (per fold)
+EPOCH0_ROWS = 8192  # the initial training loss is measured on at most this many rows (per fold)
 
 
 @dataclass(frozen=True)
@@ -43,28 +43,62 @@ class Plan:
     shuffle_seed: int
     optimizer: optim.Optimizer
     loss: str
-    batch: int                # rows per step (every training row for full-batch rules)
+    batch: int  # rows per step (every training row for full-batch rules)
     epochs: int
-    iterations: int | None    # optimizer steps per member at most, when given instead of epochs
-    stream: bool              # full-batch steps stream a shared X in chunks
-    shards: Any = None        # with several processes: this one's share of every batch (train/shards.py)
+    iterations: int | None  # optimizer steps per member at most, when given instead of epochs
+    stream: bool  # full-batch steps stream a shared X in chunks
+    shards: Any = None  # with several processes: this one's share of every batch (train/shards.py)
 
     @classmethod
-    def of(cls, family, configs, data: Tensors, task, n_out: int, shuffle_seed: int, shards=None) -> "Plan":
+    def of(
+        cls, family, configs, data: Tensors, task, n_out: int, shuffle_seed: int, shards=None
+    ) -> "Plan":
         c0 = configs[0]
         opt = optim.get(c0.optimizer)
         batch = max(data.train.counts) if opt.full_batch else c0.batch_size
-        epochs = c0.epochs if c0.iterations is None else math.ceil(c0.iterations / data.train.steps_per_epoch(batch))
+        epochs = (
+            c0.epochs
+            if c0.iterations is None
+            else math.ceil(c0.iterations / data.train.steps_per_epoch(batch))
+        )
         # weighted rows take the unstreamed path, whose loss reads row weights
-        return cls(family, list(configs), data, task, n_out, shuffle_seed, opt, c0.loss, batch, epochs, c0.iterations,
-                   opt.full_batch and data.train.is_shared and data.train.w is None and family.streams_full_batch
-                   and not data.train.streamed,
-                   shards)
+        return cls(
+            family,
+            list(configs),
+            data,
+            task,
+            n_out,
+            shuffle_seed,
+            opt,
+            c0.loss,
+            batch,
+            epochs,
+            c0.iterations,
+            opt.full_batch
+            and data.train.is_shared
+            and data.train.w is None
+            and family.streams_full_batch
+            and not data.train.streamed,
+            shards,
+        )
 
 
-def train(family, configs: list[TrainConfig], data: Tensors, task, n_out: int, shuffle_seed: int,
-          folds: list[int] | None = None, *, prune=None, on_epoch=None, trace=None,
-          resume: PopulationState | None = None, checkpoint=None, shards=None) -> list[Member]:
+def train(
+    family,
+    configs: list[TrainConfig],
+    data: Tensors,
+    task,
+    n_out: int,
+    shuffle_seed: int,
+    folds: list[int] | None = None,
+    *,
+    prune=None,
+    on_epoch=None,
+    trace=None,
+    resume: PopulationState | None = None,
+    checkpoint=None,
+    shards=None,
+) -> list[Member]:
     """Train one member per config; ``folds[k]`` is member k's cross-validation fold, if any.
 
     ``prune(k, epoch, val_loss, val_metric) -> bool``, when given, is asked after every epoch
@@ -83,8 +117,10 @@ def train(family, configs: list[TrainConfig], data: Tensors, task, n_out: int, s
     # one thread for a small step, or beside busy cores: a team of threads costs more than it saves
     n_params, _ = family.size(data.train.n_features, n_out)
     choice = threads.Choice(len(configs) * min(plan.batch, max(data.train.counts)) * n_params)
-    scoring = len(configs) * max(data.validation.counts) * n_params   # multiply-adds of a validation pass
-    if resume is not None:   # a family learns its parameters' names and shapes when it initialises
+    scoring = (
+        len(configs) * max(data.validation.counts) * n_params
+    )  # multiply-adds of a validation pass
+    if resume is not None:  # a family learns its parameters' names and shapes when it initialises
         family.init(data.train.n_features, n_out, [configs[0].seed], data.train.device)
     with threads.intra_op(choice.threads()):
         state = resume if resume is not None else start(plan, folds, trace)
@@ -96,7 +132,9 @@ def train(family, configs: list[TrainConfig], data: Tensors, task, n_out: int, s
             lr, train_loss = run_epoch(plan, state, choice.gather_threads)
         with threads.intra_op(choice.threads(scoring)):
             # evaluate on validation rows
-            val_loss, val_metric = score_rows(family, state.params, data.validation, state.fold, task, plan.loss)
+            val_loss, val_metric = score_rows(
+                family, state.params, data.validation, state.fold, task, plan.loss
+            )
         choice.observe()
         now = _record(state, lr, train_loss, val_loss, val_metric)
         for k in state.alive:
@@ -106,9 +144,16 @@ def train(family, configs: list[TrainConfig], data: Tensors, task, n_out: int, s
         if trace is not None:
             trace(state.epoch, list(state.alive), state.params)
         if on_epoch is not None:
-            on_epoch({"epoch": state.epoch, "epochs": plan.epochs, "alive": len(state.alive) - len(stopped),
-                      "members": len(state.members), "best": float(state.best_val.min()),
-                      "seconds": time.perf_counter() - started_at})
+            on_epoch(
+                {
+                    "epoch": state.epoch,
+                    "epochs": plan.epochs,
+                    "alive": len(state.alive) - len(stopped),
+                    "members": len(state.members),
+                    "best": float(state.best_val.min()),
+                    "seconds": time.perf_counter() - started_at,
+                }
+            )
         # stopped members leave the computation, with their best (or final) parameters
         state = _leave(state, stopped)
         if checkpoint is not None:
@@ -126,51 +171,83 @@ def start(plan: Plan, folds: list[int] | None, trace=None) -> PopulationState:
     hp = _hyperparameters(configs, device)
     params = plan.family.init(data.train.n_features, plan.n_out, [c.seed for c in configs], device)
     state = PopulationState(
-        epoch=0, alive=list(range(K)), params=params, best_params=[p.clone() for p in params],
-        optimizer=plan.optimizer.init(params), hyperparameters=hp, best_val=torch.zeros(K, device=device),
-        steps=torch.zeros(K, device=device), fold=data.fold, generators=data.train.generators(plan.shuffle_seed),
-        members=[Member(config=c, fold=None if folds is None else folds[k]) for k, c in enumerate(configs)],
-        initial=[], trail={k: [math.inf] for k in range(K)})
+        epoch=0,
+        alive=list(range(K)),
+        params=params,
+        best_params=[p.clone() for p in params],
+        optimizer=plan.optimizer.init(params),
+        hyperparameters=hp,
+        best_val=torch.zeros(K, device=device),
+        steps=torch.zeros(K, device=device),
+        fold=data.fold,
+        generators=data.train.generators(plan.shuffle_seed),
+        members=[
+            Member(config=c, fold=None if folds is None else folds[k])
+            for k, c in enumerate(configs)
+        ],
+        initial=[],
+        trail={k: [math.inf] for k in range(K)},
+    )
     sample = data.train.sample(EPOCH0_ROWS, plan.shuffle_seed)
     initial, _ = score_rows(plan.family, params, sample, state.fold, plan.task, plan.loss)
-    val_loss, val_metric = score_rows(plan.family, params, data.validation, state.fold, plan.task, plan.loss)
+    val_loss, val_metric = score_rows(
+        plan.family, params, data.validation, state.fold, plan.task, plan.loss
+    )
     _record(state, hp["lr"], initial, val_loss, val_metric)
     state.initial = initial.tolist()
     if trace is not None:
         trace(0, list(state.alive), params)
-    state.best_val = torch.where(torch.isfinite(val_loss), val_loss, torch.full_like(val_loss, math.inf))
+    state.best_val = torch.where(
+        torch.isfinite(val_loss), val_loss, torch.full_like(val_loss, math.inf)
+    )
     return state
 
 
-def run_epoch(plan: Plan, state: PopulationState, gather_threads=None) -> tuple[torch.Tensor, torch.Tensor]:
+def run_epoch(
+    plan: Plan, state: PopulationState, gather_threads=None
+) -> tuple[torch.Tensor, torch.Tensor]:
     """One epoch of steps for every live member; returns their learning rates and mean training
     loss over the epoch's batches (for gd: the loss at the start of the step, as the step saw it).
     ``gather_threads(numbers)``: the threads that gathering the batches' rows takes."""
     hp = state.hyperparameters
-    step_hp = dict(hp, lr=_epoch_lr([plan.configs[k] for k in state.alive], state.epoch, plan.epochs, hp["lr"]))
+    step_hp = dict(
+        hp, lr=_epoch_lr([plan.configs[k] for k in state.alive], state.epoch, plan.epochs, hp["lr"])
+    )
     running, seen = torch.zeros(len(state.alive), device=state.steps.device), 0
-    weights = plan.family.weight_mask()   # which parameters are weights (l2 applies to them)
-    for X, y, w, rows in plan.data.train.epoch(plan.batch, state.generators, state.fold, gather_threads):
-        if plan.stream:   # (unweighted rows only)
+    weights = plan.family.weight_mask()  # which parameters are weights (l2 applies to them)
+    for X, y, w, rows in plan.data.train.epoch(
+        plan.batch, state.generators, state.fold, gather_threads
+    ):
+        if plan.stream:  # (unweighted rows only)
+
             def compute(X, y, w):
                 return plan.family.full_batch_loss_and_grads(state.params, X, y, plan.loss)
         else:
+
             def compute(X, y, w):
                 return plan.family.loss_and_grads(state.params, X, y, w, plan.loss)
-        if hasattr(X, "loss_and_grads"):   # a full pass over streamed rows (heldout.stream.rows.FullPass)
+
+        if hasattr(
+            X, "loss_and_grads"
+        ):  # a full pass over streamed rows (heldout.stream.rows.FullPass)
             value, grads = X.loss_and_grads(compute)
         elif plan.shards is None:
             value, grads = compute(X, y, w)
         else:
             value, grads = plan.shards.loss_and_grads(compute, X, y, w, state.params)
         if hp["l2"] is not None:  # the gradient of (l2/2)·‖W‖² on weights
-            grads = [torch.addcmul(g, optim.per_member(hp["l2"], p), p) if is_weight else g
-                     for g, p, is_weight in zip(grads, state.params, weights)]
+            grads = [
+                torch.addcmul(g, optim.per_member(hp["l2"], p), p) if is_weight else g
+                for g, p, is_weight in zip(grads, state.params, weights)
+            ]
         stepping = _stepping(plan, state, rows)
         # an update may write over the parameters and state it is given (optim.Optimizer): a member
         # that stands still keeps a copy of its own
-        kept = None if stepping is None or bool(stepping.all()) else map_tensors(torch.clone, (state.params,
-                                                                                             state.optimizer))
+        kept = (
+            None
+            if stepping is None or bool(stepping.all())
+            else map_tensors(torch.clone, (state.params, state.optimizer))
+        )
         new_params, new_state = plan.optimizer.update(grads, state.optimizer, state.params, step_hp)
         if kept is None:
             state.params, state.optimizer = new_params, new_state
@@ -191,19 +268,26 @@ def _stepping(plan: Plan, state: PopulationState, rows) -> torch.Tensor | None:
     out of iterations, stands still); None when every member steps and no steps are counted."""
     if not torch.is_tensor(rows) and plan.iterations is None:
         return None
-    stepping = (rows > 0) if torch.is_tensor(rows) else torch.ones_like(state.steps, dtype=torch.bool)
+    stepping = (
+        (rows > 0) if torch.is_tensor(rows) else torch.ones_like(state.steps, dtype=torch.bool)
+    )
     if plan.iterations is not None:
         stepping = stepping & (state.steps < plan.iterations)
     return stepping
 
 
-def _decide(plan: Plan, state: PopulationState, val_loss, train_now, val_now, metric_now, prune) -> list[int]:
+def _decide(
+    plan: Plan, state: PopulationState, val_loss, train_now, val_now, metric_now, prune
+) -> list[int]:
     """Rows of the live members that stop after this epoch (each member's status and message set)."""
     improved = torch.isfinite(val_loss) & (val_loss < state.best_val)
     state.best_val = torch.where(improved, val_loss, state.best_val)
     state.best_params = optim.select(improved, state.params, state.best_params)
-    out_of_steps = ([False] * len(state.alive) if plan.iterations is None
-                    else (state.steps >= plan.iterations).tolist())
+    out_of_steps = (
+        [False] * len(state.alive)
+        if plan.iterations is None
+        else (state.steps >= plan.iterations).tolist()
+    )
     stopped = []
     watched = zip(state.alive, train_now, improved.tolist(), val_now, metric_now)
     for j, (k, loss_now, better, v_loss, v_metric) in enumerate(watched):
@@ -215,7 +299,9 @@ def _decide(plan: Plan, state: PopulationState, val_loss, train_now, val_now, me
             stopped.append(j)
         elif prune is not None and prune(k, state.epoch, v_loss, v_metric):
             member.status = "pruned"
-            member.message = f"pruned at epoch {state.epoch}: its validation curve trailed the other trials'"
+            member.message = (
+                f"pruned at epoch {state.epoch}: its validation curve trailed the other trials'"
+            )
             stopped.append(j)
     return stopped
 
@@ -232,7 +318,9 @@ def _leave(state: PopulationState, stopped: list[int]) -> PopulationState:
     return state.take([j for j in range(len(state.alive)) if j not in stopped])
 
 
-def _stops(m: Member, epoch: int, train_loss: float, initial: float, trail: list, out_of_steps: bool) -> bool:
+def _stops(
+    m: Member, epoch: int, train_loss: float, initial: float, trail: list, out_of_steps: bool
+) -> bool:
     """Whether member ``m`` stops after ``epoch``; sets its status and message when it does."""
     c = m.config
     window = c.n_iter_no_change
@@ -240,7 +328,9 @@ def _stops(m: Member, epoch: int, train_loss: float, initial: float, trail: list
         m.status, m.message = "diverged", _diverged_message(c, epoch, train_loss)
     elif c.early_stopping and epoch - m.best_epoch >= c.patience:
         m.status = "early_stopped"
-        m.message = f"validation loss did not improve for {c.patience} epochs; best epoch {m.best_epoch}"
+        m.message = (
+            f"validation loss did not improve for {c.patience} epochs; best epoch {m.best_epoch}"
+        )
     elif c.tol > 0 and len(trail) > window + 1 and trail[-1] >= (1 - c.tol) * trail[-1 - window]:
         m.status = "converged"
         m.message = f"training loss improved by less than {c.tol:g} (relative) over the last {window} epochs"
@@ -254,19 +344,26 @@ def _stops(m: Member, epoch: int, train_loss: float, initial: float, trail: list
 def _hyperparameters(configs: list[TrainConfig], device) -> dict:
     """Each per-member tensor setting as a ``[K]`` tensor; an all-zero decay or l2 as ``None``
     (the update then skips it)."""
-    hp = {name: torch.tensor([float(getattr(c, name)) for c in configs], device=device) for name in MEMBER_TENSORS}
+    hp = {
+        name: torch.tensor([float(getattr(c, name)) for c in configs], device=device)
+        for name in MEMBER_TENSORS
+    }
     for name in ("weight_decay", "l2"):
         if not bool(hp[name].any()):
             hp[name] = None
     return hp
 
 
-def _epoch_lr(configs: list[TrainConfig], epoch: int, epochs: int, base: torch.Tensor) -> torch.Tensor:
+def _epoch_lr(
+    configs: list[TrainConfig], epoch: int, epochs: int, base: torch.Tensor
+) -> torch.Tensor:
     """Each member's learning rate for ``epoch`` (1-based) under its own schedule."""
     if all(c.schedule == "constant" for c in configs):
         return base
-    factors = [optim.SCHEDULES[c.schedule](epoch - 1, epochs, c.step_size or max(1, epochs // 3), c.gamma)
-               for c in configs]
+    factors = [
+        optim.SCHEDULES[c.schedule](epoch - 1, epochs, c.step_size or max(1, epochs // 3), c.gamma)
+        for c in configs
+    ]
     return base * torch.tensor(factors, dtype=base.dtype, device=base.device)
 
 
@@ -283,5 +380,7 @@ def _record(state: PopulationState, lr, train_loss, val_loss, val_metric) -> lis
 
 
 def _diverged_message(config: TrainConfig, epoch: int, loss: float) -> str:
-    return (f"Learning rate {config.lr:g} made the loss diverge at epoch {epoch} (loss {loss:.2g}). "
-            f"Try {config.lr / 10:g} or lower, or an adaptive optimizer such as adam.")
+    return (
+        f"Learning rate {config.lr:g} made the loss diverge at epoch {epoch} (loss {loss:.2g}). "
+        f"Try {config.lr / 10:g} or lower, or an adaptive optimizer such as adam."
+    )

@@ -27,7 +27,11 @@ from .config import PER_MEMBER, SETTINGS, TrainConfig
 
 def _is_axis(name: str, value) -> bool:
     if name == "hidden":
-        return isinstance(value, list) and len(value) > 0 and all(isinstance(v, (list, tuple)) for v in value)
+        return (
+            isinstance(value, list)
+            and len(value) > 0
+            and all(isinstance(v, (list, tuple)) for v in value)
+        )
     return isinstance(value, (list, tuple, range, np.ndarray))
 
 
@@ -36,21 +40,29 @@ def expand(settings: dict) -> tuple[list[dict], list[str]]:
     axes = [name for name, value in settings.items() if _is_axis(name, value)]
     for name in axes:
         if len(settings[name]) == 0:
-            raise ConfigError(f"{name}=[] makes the grid empty: there is nothing to train. Give at least one value, "
-                              f"e.g. {name}=[{_example(name)}].")
+            raise ConfigError(
+                f"{name}=[] makes the grid empty: there is nothing to train. Give at least one value, "
+                f"e.g. {name}=[{_example(name)}]."
+            )
     values = [list(settings[name]) for name in axes]
     combos = []
     for combo in itertools.product(*values):
         one = dict(settings)
-        one.update({name: v.item() if isinstance(v, np.generic) else v for name, v in zip(axes, combo)})
+        one.update(
+            {name: v.item() if isinstance(v, np.generic) else v for name, v in zip(axes, combo)}
+        )
         combos.append(one)
     return combos, axes
 
 
 def population_key(config: TrainConfig) -> tuple:
     """What members of one population must share: every setting outside :data:`PER_MEMBER`."""
-    return tuple((f.name, id(v) if callable(v) else v) for f in fields(config)
-                 if f.name not in PER_MEMBER for v in [getattr(config, f.name)])
+    return tuple(
+        (f.name, id(v) if callable(v) else v)
+        for f in fields(config)
+        if f.name not in PER_MEMBER
+        for v in [getattr(config, f.name)]
+    )
 
 
 def _example(name: str) -> str:

@@ -37,12 +37,19 @@ def available_bytes(device: str | torch.device = "cpu") -> int:
     return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
 
 
-def member_bytes(n_params: int, widths: list[int], state_slots: int, batch_rows: int, n_features: int,
-                 per_member_rows: bool, dtype_bytes: int = 4) -> int:
+def member_bytes(
+    n_params: int,
+    widths: list[int],
+    state_slots: int,
+    batch_rows: int,
+    n_features: int,
+    per_member_rows: bool,
+    dtype_bytes: int = 4,
+) -> int:
     """Bytes one member needs while it trains (see the module docstring for what is counted);
     ``state_slots`` is the optimizer's state per parameter (Adam: 2)."""
-    persistent = n_params * (4 + state_slots)   # params, best, grads, updated + state
-    activations = batch_rows * sum(widths) * 3                     # pre-activation, activation, its gradient
+    persistent = n_params * (4 + state_slots)  # params, best, grads, updated + state
+    activations = batch_rows * sum(widths) * 3  # pre-activation, activation, its gradient
     own_rows = batch_rows * (n_features + 2) if per_member_rows else 0
     return dtype_bytes * (persistent + activations + own_rows)
 
@@ -54,7 +61,8 @@ def plan_chunks(n_members: int, member_bytes: int, budget: int, device) -> list[
         raise BudgetError(
             f"One member needs about {readable(member_bytes)} to train but the memory budget is {readable(budget)} "
             f"on {device}. Use a smaller batch_size or hidden layers, or raise memory_budget "
-            f"(bytes; now {budget}).")
+            f"(bytes; now {budget})."
+        )
     n_chunks = math.ceil(n_members / fits)
     size = math.ceil(n_members / n_chunks)
     return [list(range(start, min(start + size, n_members))) for start in range(0, n_members, size)]

@@ -17,12 +17,14 @@ from ._batches import Block
 EVAL_ELEMENTS = 1 << 21  # outputs and activations held at once when scoring rows without gradients
 
 
-def score_rows(family, params, block: Block, fold, task, loss: str) -> tuple[torch.Tensor, torch.Tensor]:
+def score_rows(
+    family, params, block: Block, fold, task, loss: str
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Each member's mean loss and monitored metric over all rows of ``block`` (streamed rows: over
     each of their blocks in turn), without gradients, in row chunks so that K members' activations
     never need more than ``EVAL_ELEMENTS`` numbers."""
     sums = None
-    for part in (block.blocks() if block.streamed else [block]):
+    for part in block.blocks() if block.streamed else [block]:
         more = _sums(family, params, part, fold, task, loss)
         sums = more if sums is None else [a + b for a, b in zip(sums, more)]
     loss_sum, metric_sum, weight = sums
@@ -42,7 +44,11 @@ def _sums(family, params, block: Block, fold, task, loss: str) -> list[torch.Ten
 
     def kernel(start: int, stop: int, sums) -> None:
         if block.is_shared:
-            X, y, w = block.X[start:stop], block.y[start:stop], None if valid is None else valid[start:stop]
+            X, y, w = (
+                block.X[start:stop],
+                block.y[start:stop],
+                None if valid is None else valid[start:stop],
+            )
         else:  # each member reads its own fold's rows
             X, y, w = (t[:, start:stop].index_select(0, fold) for t in (block.X, block.y, valid))
         out = family.forward(params, X)
@@ -55,8 +61,14 @@ def _sums(family, params, block: Block, fold, task, loss: str) -> list[torch.Ten
 
     with torch.no_grad():
         if block.is_shared:
-            loss_sum, metric_sum, weight = over_chunks(n, block.X.shape[1] * block.X.element_size(), zeros,
-                                                       kernel, max_rows=rows, device=block.X.device)
+            loss_sum, metric_sum, weight = over_chunks(
+                n,
+                block.X.shape[1] * block.X.element_size(),
+                zeros,
+                kernel,
+                max_rows=rows,
+                device=block.X.device,
+            )
         else:
             loss_sum, metric_sum, weight = zeros()
             for start in range(0, n, rows):

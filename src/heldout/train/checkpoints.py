@@ -28,7 +28,7 @@ import torch
 from .._util.files import atomic_write
 from ..errors import ConfigError
 
-INTERVAL = 5.0   # seconds of training between checkpoints at most (a write costs milliseconds)
+INTERVAL = 5.0  # seconds of training between checkpoints at most (a write costs milliseconds)
 FORMAT = "heldout-checkpoint/1"
 
 
@@ -41,8 +41,10 @@ def interval_from_environment() -> float:
     except ValueError:
         seconds = -1.0
     if not seconds >= 0:
-        raise ConfigError(f"HELDOUT_CHECKPOINT_SECONDS must be a number of seconds ≥ 0, got {value!r}. "
-                          f"Unset it for the default ({INTERVAL:g} s).")
+        raise ConfigError(
+            f"HELDOUT_CHECKPOINT_SECONDS must be a number of seconds ≥ 0, got {value!r}. "
+            f"Unset it for the default ({INTERVAL:g} s)."
+        )
     return seconds
 
 
@@ -52,7 +54,7 @@ class Checkpoints:
     def __init__(self, folder, interval: float | None = None):
         self.folder = Path(folder)
         self.interval = interval_from_environment() if interval is None else interval
-        self.written = 0   # checkpoints written by this process
+        self.written = 0  # checkpoints written by this process
         self.seconds = 0.0  # spent writing them
 
     def path(self, name: str) -> Path:
@@ -71,7 +73,9 @@ class Checkpoints:
     def clear(self, name: str) -> None:
         self.path(name).unlink(missing_ok=True)
 
-    def hook(self, name: str, extra: Callable[[], dict] = dict, resumed: dict | None = None) -> "Hook":
+    def hook(
+        self, name: str, extra: Callable[[], dict] = dict, resumed: dict | None = None
+    ) -> "Hook":
         """The ``checkpoint(key, state)`` function for :func:`~heldout.train.population.train_population`
         that writes checkpoint ``name``; ``resumed`` are the states a resumed training started from."""
         return Hook(self, name, extra, resumed)
@@ -82,7 +86,9 @@ class Hook:
     seconds have passed since the last write (and whenever :meth:`write` is called). The states
     a resumed training started from are kept until their chunks report again."""
 
-    def __init__(self, store: Checkpoints, name: str, extra: Callable[[], dict], resumed: dict | None):
+    def __init__(
+        self, store: Checkpoints, name: str, extra: Callable[[], dict], resumed: dict | None
+    ):
         self.store, self.name, self.extra = store, name, extra
         self.latest: dict[str, object] = dict(resumed or {})
         self.last = time.monotonic()
@@ -98,7 +104,7 @@ class Hook:
         buffer = io.BytesIO()
         torch.save({"format": FORMAT, "states": states, "extra": json.dumps(self.extra())}, buffer)
         atomic_write(self.store.path(self.name), buffer.getvalue())
-        self.latest.update(states)   # a finished chunk is serialised once
+        self.latest.update(states)  # a finished chunk is serialised once
         self.last = time.monotonic()
         self.store.written += 1
         self.store.seconds += time.perf_counter() - started

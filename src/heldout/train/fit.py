@@ -32,8 +32,16 @@ from .population import train_population
 from .result import Run
 
 
-def fit(split: Split, *, folds: int | None = None, memory_budget: int | None = None, progress=None,
-        checkpoints=None, shards=None, **settings) -> Run:
+def fit(
+    split: Split,
+    *,
+    folds: int | None = None,
+    memory_budget: int | None = None,
+    progress=None,
+    checkpoints=None,
+    shards=None,
+    **settings,
+) -> Run:
     """Train every configuration of the grid on ``split.train``, evaluating ``split.validation``
     every epoch; with ``folds=F``, each configuration F times on folds of the training and
     validation rows pooled, each fold validating on its own rows.
@@ -53,28 +61,46 @@ def fit(split: Split, *, folds: int | None = None, memory_budget: int | None = N
     """
     split = training_split(split, "fit")
     if shards is not None and folds is not None:
-        raise ConfigError("Folds cannot be trained across processes yet: run the cross-validation in one process "
-                          "(without torchrun), or train without --folds.")
+        raise ConfigError(
+            "Folds cannot be trained across processes yet: run the cross-validation in one process "
+            "(without torchrun), or train without --folds."
+        )
     combos, axes = grid.expand(settings)
     train, validation, parts = split.train, split.validation, None
-    if folds is not None:   # folds cut the training and validation rows pooled
+    if folds is not None:  # folds cut the training and validation rows pooled
         train, validation = split.train.append(split.validation), None
         parts = folding.assign(train, folds, split.strategy, split.seed)
-    hook, resume = resumable(checkpoints, "train", {"settings": combos, "split": split.summary(), "folds": folds})
-    run = train_population(train, validation, combos, seed=split.seed, folds=parts, summary=split.summary(),
-                           axes=axes, memory_budget=memory_budget,
-                           on_epoch=None if progress is None else progress.epoch, checkpoint=hook, resume=resume,
-                           shards=shards)
-    if folds is None:   # each fold's model has other validation rows: those models go uncalibrated
+    hook, resume = resumable(
+        checkpoints, "train", {"settings": combos, "split": split.summary(), "folds": folds}
+    )
+    run = train_population(
+        train,
+        validation,
+        combos,
+        seed=split.seed,
+        folds=parts,
+        summary=split.summary(),
+        axes=axes,
+        memory_budget=memory_budget,
+        on_epoch=None if progress is None else progress.epoch,
+        checkpoint=hook,
+        resume=resume,
+        shards=shards,
+    )
+    if folds is None:  # each fold's model has other validation rows: those models go uncalibrated
         for model, calibration in zip(run.models, conformal.calibrate_each(run.models, validation)):
             model.calibration = calibration
     return run
 
 
 # help(fit) and editors show every setting with its declared default
-fit.__signature__ = inspect.Signature([
-    inspect.Parameter("split", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Split),
-    *parameters(),
-    *(inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None)
-      for name in ("folds", "memory_budget", "progress", "checkpoints", "shards")),
-])
+fit.__signature__ = inspect.Signature(
+    [
+        inspect.Parameter("split", inspect.Parameter.POSITIONAL_OR_KEYWORD, annotation=Split),
+        *parameters(),
+        *(
+            inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=None)
+            for name in ("folds", "memory_budget", "progress", "checkpoints", "shards")
+        ),
+    ]
+)

@@ -28,12 +28,14 @@ class Run:
     members: list[Member]
     models: list[Model]
     split: dict
-    configs: list[TrainConfig]               # one per configuration of the grid
-    config_index: list[int]                  # member k trains configs[config_index[k]]
-    axes: list[str] = field(default_factory=list)   # the settings given as lists
+    configs: list[TrainConfig]  # one per configuration of the grid
+    config_index: list[int]  # member k trains configs[config_index[k]]
+    axes: list[str] = field(default_factory=list)  # the settings given as lists
     folds: int | None = None
     chunks: list[int] = field(default_factory=list)  # members per chunk, population by population
-    fold_rows: list | None = None    # per fold: (training, validation) positions in train + validation rows
+    fold_rows: list | None = (
+        None  # per fold: (training, validation) positions in train + validation rows
+    )
 
     def __repr__(self) -> str:
         if len(self.members) == 1:
@@ -43,8 +45,10 @@ class Run:
 
     def _one(self) -> Member:
         if len(self.members) != 1:
-            raise ConfigError(f"This run has {len(self.members)} members; use run.members[k], run.table() or "
-                              "run.by_config().")
+            raise ConfigError(
+                f"This run has {len(self.members)} members; use run.members[k], run.table() or "
+                "run.by_config()."
+            )
         return self.members[0]
 
     @property
@@ -83,7 +87,10 @@ class Run:
     def _repr_html_(self) -> str:
         """A notebook's view: what was trained, and the per-member table (escaped by pandas)."""
         title = html.escape(repr(self))
-        return f"<p><b>{title}</b> on {html.escape(str(self.split['dataset']))}</p>" + self._view().to_html(index=False)
+        return (
+            f"<p><b>{title}</b> on {html.escape(str(self.split['dataset']))}</p>"
+            + self._view().to_html(index=False)
+        )
 
     def __rich__(self):
         """A terminal's view (``rich.print(run)``): the same table."""
@@ -94,8 +101,10 @@ class Run:
 
     def histories(self) -> pd.DataFrame:
         """Every member's history in one long table, with a ``member`` column."""
-        return pd.concat([pd.DataFrame(m.history).assign(member=k) for k, m in enumerate(self.members)],
-                         ignore_index=True)
+        return pd.concat(
+            [pd.DataFrame(m.history).assign(member=k) for k, m in enumerate(self.members)],
+            ignore_index=True,
+        )
 
     def table(self) -> pd.DataFrame:
         """One row per member: its grid settings, fold, best epoch, validation loss and metric there,
@@ -109,9 +118,15 @@ class Run:
                 row[name] = getattr(value, "__name__", value) if callable(value) else value
             if self.folds:
                 row["fold"] = m.fold
-            row.update({"best_epoch": m.best_epoch, "val_loss": m.history["val_loss"][at],
-                        f"val_{self.metric_name}": m.history["val_metric"][at], "epochs": m.history["epoch"][-1],
-                        "status": m.status})
+            row.update(
+                {
+                    "best_epoch": m.best_epoch,
+                    "val_loss": m.history["val_loss"][at],
+                    f"val_{self.metric_name}": m.history["val_metric"][at],
+                    "epochs": m.history["epoch"][-1],
+                    "status": m.status,
+                }
+            )
             rows.append(row)
         return pd.DataFrame(rows)
 
@@ -121,8 +136,21 @@ class Run:
         table = self.table()
         metric = f"val_{self.metric_name}"
         table.loc[table["status"] == "diverged", "val_loss"] = float("inf")
-        keys = [c for c in table.columns if c not in ("member", "config", "fold", "best_epoch", "val_loss", metric, "epochs",
-                                                      "status")]
+        keys = [
+            c
+            for c in table.columns
+            if c
+            not in (
+                "member",
+                "config",
+                "fold",
+                "best_epoch",
+                "val_loss",
+                metric,
+                "epochs",
+                "status",
+            )
+        ]
         grouped = table.groupby("config", sort=True)
         out = grouped[keys].first()
         out["val_loss"] = grouped["val_loss"].mean()

@@ -22,26 +22,28 @@ from typing import Any, Callable
 
 from ..errors import ConfigError
 
-SHARED, MEMBER, TENSOR = "shared", "member", "tensor"   # how a setting lives in a population
+SHARED, MEMBER, TENSOR = "shared", "member", "tensor"  # how a setting lives in a population
 
 
 @dataclass(frozen=True)
 class Setting:
     """One training setting: type, default, constraint, population role, search range, help."""
 
-    kind: type                      # float, int, str, bool or tuple
-    default: Any                    # None: resolved by TrainConfig.validated (the help says how)
+    kind: type  # float, int, str, bool or tuple
+    default: Any  # None: resolved by TrainConfig.validated (the help says how)
     help: str
     low: float | None = None
     high: float | None = None
     low_open: bool = False
     high_open: bool = False
-    choices: Callable[[], Any] | None = None   # the valid names, looked up when checked (registries grow)
-    hint: str = ""                  # how to fix a bad value
-    role: str = SHARED              # SHARED: one value per population; MEMBER: per member, read in Python;
-                                    # TENSOR: per member, a [K] tensor the update rules read
-    search: Any = None              # the default search dimension, in tune's space syntax; None: not searched
-    cli: bool = True                # offered as a `heldout train` option
+    choices: Callable[[], Any] | None = (
+        None  # the valid names, looked up when checked (registries grow)
+    )
+    hint: str = ""  # how to fix a bad value
+    role: str = SHARED  # SHARED: one value per population; MEMBER: per member, read in Python;
+    # TENSOR: per member, a [K] tensor the update rules read
+    search: Any = None  # the default search dimension, in tune's space syntax; None: not searched
+    cli: bool = True  # offered as a `heldout train` option
 
     def check(self, name: str, value: Any) -> None:
         if value is None:
@@ -59,13 +61,21 @@ class Setting:
         if self.kind is int and ok_type:
             ok_type = float(value).is_integer()
         if not ok_type:
-            raise ConfigError(f"{name} must be a{'n integer' if self.kind is int else ' number'}, got {value!r}.")
-        if not math.isfinite(value):   # every comparison with NaN is false: it would pass the bounds
-            raise ConfigError(f"{name} must be a finite number, got {value!r}. {self.hint}".rstrip())
+            raise ConfigError(
+                f"{name} must be a{'n integer' if self.kind is int else ' number'}, got {value!r}."
+            )
+        if not math.isfinite(value):  # every comparison with NaN is false: it would pass the bounds
+            raise ConfigError(
+                f"{name} must be a finite number, got {value!r}. {self.hint}".rstrip()
+            )
         if self.low is not None and (value <= self.low if self.low_open else value < self.low):
-            raise ConfigError(f"{name} must be {'>' if self.low_open else '>='} {self.low:g}, got {value!r}. {self.hint}")
+            raise ConfigError(
+                f"{name} must be {'>' if self.low_open else '>='} {self.low:g}, got {value!r}. {self.hint}"
+            )
         if self.high is not None and (value >= self.high if self.high_open else value > self.high):
-            raise ConfigError(f"{name} must be {'<' if self.high_open else '<='} {self.high:g}, got {value!r}. {self.hint}")
+            raise ConfigError(
+                f"{name} must be {'<' if self.high_open else '<='} {self.high:g}, got {value!r}. {self.hint}"
+            )
 
     def invalid_values(self) -> list:
         """Values this declaration refuses: what the negative tests feed it."""

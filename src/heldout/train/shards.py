@@ -34,30 +34,50 @@ class Shards:
     def bounds(self, rows: int) -> tuple[int, int]:
         return rows * self.rank // self.world, rows * (self.rank + 1) // self.world
 
-    def loss_and_grads(self, compute, X: torch.Tensor, y: torch.Tensor, w: torch.Tensor | None,
-                       params: list[torch.Tensor]):
+    def loss_and_grads(
+        self,
+        compute,
+        X: torch.Tensor,
+        y: torch.Tensor,
+        w: torch.Tensor | None,
+        params: list[torch.Tensor],
+    ):
         """``compute(X, y, w) -> (mean loss [K], mean gradients)`` over this process's shard of the
         batch ``X, y`` (row weights ``w``, or None), combined across processes into the whole
         batch's means: each shard's mean weighs by its rows (or their weights), summed in float64."""
         import torch.distributed as dist
+
         from ..nn.optim import per_member
+
         start, stop = self.bounds(len(X))
         mine = None if w is None else w[..., start:stop]
-        share = torch.tensor(float(stop - start), dtype=torch.float64) if w is None else mine.sum(-1).double()
+        share = (
+            torch.tensor(float(stop - start), dtype=torch.float64)
+            if w is None
+            else mine.sum(-1).double()
+        )
         if stop > start:
             value, grads = compute(X[start:stop], y[start:stop], mine)
-        else:   # fewer rows than processes: this one adds nothing
+        else:  # fewer rows than processes: this one adds nothing
             value = torch.zeros(params[0].shape[0], dtype=params[0].dtype, device=params[0].device)
             grads = [torch.zeros_like(p) for p in params]
         shares = share.reshape(-1)
-        buffer = torch.cat([shares, (value.double() * share).reshape(-1),
-                            *((g.double() * per_member(share.expand(g.shape[0]), g)).reshape(-1) for g in grads)])
+        buffer = torch.cat(
+            [
+                shares,
+                (value.double() * share).reshape(-1),
+                *(
+                    (g.double() * per_member(share.expand(g.shape[0]), g)).reshape(-1)
+                    for g in grads
+                ),
+            ]
+        )
         dist.all_reduce(buffer)
-        total, buffer = buffer[:shares.numel()].clamp_min(1e-300), buffer[shares.numel():]
-        value_out = (buffer[:value.numel()] / total).to(value.dtype).view_as(value)
+        total, buffer = buffer[: shares.numel()].clamp_min(1e-300), buffer[shares.numel() :]
+        value_out = (buffer[: value.numel()] / total).to(value.dtype).view_as(value)
         offset, grads_out = value.numel(), []
         for g in grads:
-            part = buffer[offset:offset + g.numel()].view(g.shape)
+            part = buffer[offset : offset + g.numel()].view(g.shape)
             grads_out.append((part / per_member(total.expand(g.shape[0]), g)).to(g.dtype))
             offset += g.numel()
         return value_out, grads_out
@@ -70,6 +90,7 @@ def from_environment() -> Shards | None:
     if world <= 1:
         return None
     import torch.distributed as dist
+
     if not dist.is_initialized():
         dist.init_process_group("nccl" if torch.cuda.is_available() else "gloo")
     return Shards(dist.get_rank(), dist.get_world_size())
@@ -81,6 +102,7 @@ def finished(shards: Shards | None) -> None:
     if shards is None:
         return
     import torch.distributed as dist
+
     if dist.is_initialized():
         dist.barrier()
         dist.destroy_process_group()
@@ -92,6 +114,7 @@ def decided_by_first(shards: Shards | None, outcome):
     if shards is None:
         return outcome
     import torch.distributed as dist
+
     box = [outcome if shards.rank == 0 else None]
     dist.broadcast_object_list(box, src=0)
     return box[0]

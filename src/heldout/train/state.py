@@ -32,63 +32,94 @@ class Member:
 
     config: TrainConfig
     fold: int | None = None
-    history: dict = field(default_factory=lambda: {"epoch": [], "lr": [], "train_loss": [], "val_loss": [],
-                                                   "val_metric": []})
+    history: dict = field(
+        default_factory=lambda: {
+            "epoch": [],
+            "lr": [],
+            "train_loss": [],
+            "val_loss": [],
+            "val_metric": [],
+        }
+    )
     best_epoch: int = 0
     status: str = "max_epochs"
     message: str = ""
     params: list = field(default_factory=list)
-    epoch_seconds: list = field(default_factory=list)  # wall time of each epoch, validation included
+    epoch_seconds: list = field(
+        default_factory=list
+    )  # wall time of each epoch, validation included
 
 
 @dataclass
 class PopulationState:
     """The population between two epochs. Row j of every tensor is member ``alive[j]``."""
 
-    epoch: int                          # epochs done (0: initialised and scored, not yet trained)
-    alive: list[int]                    # the members still training
-    params: list[torch.Tensor]          # [K, ...] each
-    best_params: list[torch.Tensor]     # the parameters at each member's best validation loss
-    optimizer: Any                      # the update rule's state (a tree of [K, ...] tensors)
-    hyperparameters: dict               # name -> [K] tensor, or None when every member's value is 0
-    best_val: torch.Tensor              # [K]
-    steps: torch.Tensor                 # [K]: optimizer steps taken
-    fold: torch.Tensor | None           # [K]: each live member's fold
-    generators: list[torch.Generator]   # the batch order, one generator per fold
-    members: list[Member]               # every member, live or not
-    initial: list[float]                # each member's initial training loss (the divergence reference)
-    trail: dict[int, list[float]]       # each live member's best training loss after each epoch
+    epoch: int  # epochs done (0: initialised and scored, not yet trained)
+    alive: list[int]  # the members still training
+    params: list[torch.Tensor]  # [K, ...] each
+    best_params: list[torch.Tensor]  # the parameters at each member's best validation loss
+    optimizer: Any  # the update rule's state (a tree of [K, ...] tensors)
+    hyperparameters: dict  # name -> [K] tensor, or None when every member's value is 0
+    best_val: torch.Tensor  # [K]
+    steps: torch.Tensor  # [K]: optimizer steps taken
+    fold: torch.Tensor | None  # [K]: each live member's fold
+    generators: list[torch.Generator]  # the batch order, one generator per fold
+    members: list[Member]  # every member, live or not
+    initial: list[float]  # each member's initial training loss (the divergence reference)
+    trail: dict[int, list[float]]  # each live member's best training loss after each epoch
 
     def take(self, keep: list[int]) -> "PopulationState":
         """The state with only rows ``keep`` of the live members (the others have left)."""
         index = torch.tensor(keep, dtype=torch.long, device=self.best_val.device)
         alive = [self.alive[j] for j in keep]
         return PopulationState(
-            epoch=self.epoch, alive=alive, params=_take(index, self.params), best_params=_take(index, self.best_params),
-            optimizer=_take(index, self.optimizer), hyperparameters=_take(index, self.hyperparameters),
-            best_val=self.best_val[index], steps=self.steps[index],
-            fold=None if self.fold is None else self.fold[index], generators=self.generators, members=self.members,
-            initial=self.initial, trail={k: self.trail[k] for k in alive})
+            epoch=self.epoch,
+            alive=alive,
+            params=_take(index, self.params),
+            best_params=_take(index, self.best_params),
+            optimizer=_take(index, self.optimizer),
+            hyperparameters=_take(index, self.hyperparameters),
+            best_val=self.best_val[index],
+            steps=self.steps[index],
+            fold=None if self.fold is None else self.fold[index],
+            generators=self.generators,
+            members=self.members,
+            initial=self.initial,
+            trail={k: self.trail[k] for k in alive},
+        )
 
     # -- a checkpoint -----------------------------------------------------------------------
 
     def to_bytes(self) -> bytes:
         value = {
-            "format": FORMAT, "epoch": self.epoch, "alive": self.alive, "params": self.params,
-            "best_params": self.best_params, "optimizer": leaves(self.optimizer),
-            "hyperparameters": self.hyperparameters, "best_val": self.best_val, "steps": self.steps,
-            "fold": self.fold, "generators": [g.get_state() for g in self.generators],
-            "torch_rng": torch.get_rng_state(),   # user modules may draw from it (dropout)
-            "members": [{k: v for k, v in asdict(m).items() if k != "config"} | {"config": m.config.to_dict()}
-                        for m in self.members],
-            "initial": self.initial, "trail": {str(k): v for k, v in self.trail.items()},
+            "format": FORMAT,
+            "epoch": self.epoch,
+            "alive": self.alive,
+            "params": self.params,
+            "best_params": self.best_params,
+            "optimizer": leaves(self.optimizer),
+            "hyperparameters": self.hyperparameters,
+            "best_val": self.best_val,
+            "steps": self.steps,
+            "fold": self.fold,
+            "generators": [g.get_state() for g in self.generators],
+            "torch_rng": torch.get_rng_state(),  # user modules may draw from it (dropout)
+            "members": [
+                {k: v for k, v in asdict(m).items() if k != "config"}
+                | {"config": m.config.to_dict()}
+                for m in self.members
+            ],
+            "initial": self.initial,
+            "trail": {str(k): v for k, v in self.trail.items()},
         }
         buffer = io.BytesIO()
         torch.save(value, buffer)
         return buffer.getvalue()
 
     @classmethod
-    def from_bytes(cls, raw: bytes, configs: list[TrainConfig], init_optimizer) -> "PopulationState":
+    def from_bytes(
+        cls, raw: bytes, configs: list[TrainConfig], init_optimizer
+    ) -> "PopulationState":
         """A state written by :meth:`to_bytes`; ``configs`` are the members' configs (a user module's
         factory is not stored), ``init_optimizer(params)`` the update rule's ``init``."""
         value = torch.load(io.BytesIO(raw), weights_only=True)
@@ -105,10 +136,21 @@ class PopulationState:
             record = {k: v for k, v in record.items() if k != "config"}
             members.append(Member(config=config, **record))
         optimizer = rebuild(init_optimizer(value["params"]), value["optimizer"])
-        return cls(epoch=value["epoch"], alive=value["alive"], params=value["params"],
-                   best_params=value["best_params"], optimizer=optimizer, hyperparameters=value["hyperparameters"],
-                   best_val=value["best_val"], steps=value["steps"], fold=value["fold"], generators=generators,
-                   members=members, initial=value["initial"], trail={int(k): v for k, v in value["trail"].items()})
+        return cls(
+            epoch=value["epoch"],
+            alive=value["alive"],
+            params=value["params"],
+            best_params=value["best_params"],
+            optimizer=optimizer,
+            hyperparameters=value["hyperparameters"],
+            best_val=value["best_val"],
+            steps=value["steps"],
+            fold=value["fold"],
+            generators=generators,
+            members=members,
+            initial=value["initial"],
+            trail={int(k): v for k, v in value["trail"].items()},
+        )
 
 
 def _take(index: torch.Tensor, tree):

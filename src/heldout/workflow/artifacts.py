@@ -47,15 +47,36 @@ from ..errors import ConfigError, DataError
 from .spec import DataSpec
 
 FORMAT = "heldout-run/1"
-FILES = {"config.json", "history.csv", "histories.csv", "members.csv", "model.safetensors", "leakage.json",
-         "leaderboard.csv", "study.journal", "study.journal.lock", "summary.json", "evaluation.json", "look.json",
-         "descent.json", "inspection.json", "report.json", "report.html", ".lock", "workers"}
+FILES = {
+    "config.json",
+    "history.csv",
+    "histories.csv",
+    "members.csv",
+    "model.safetensors",
+    "leakage.json",
+    "leaderboard.csv",
+    "study.journal",
+    "study.journal.lock",
+    "summary.json",
+    "evaluation.json",
+    "look.json",
+    "descent.json",
+    "inspection.json",
+    "report.json",
+    "report.html",
+    ".lock",
+    "workers",
+}
 
 
 def _written_by_heldout(name: str) -> bool:
     """One of the files of the table above, a checkpoint, a kept trial, or a temporary file of an atomic write."""
-    return name in FILES or (name.startswith("checkpoint-") and name.endswith(".pt")) or \
-        re.fullmatch(r"trial-\d+\.safetensors", name) is not None or (name.startswith(".") and name.endswith(".tmp"))
+    return (
+        name in FILES
+        or (name.startswith("checkpoint-") and name.endswith(".pt"))
+        or re.fullmatch(r"trial-\d+\.safetensors", name) is not None
+        or (name.startswith(".") and name.endswith(".tmp"))
+    )
 
 
 @dataclass
@@ -63,17 +84,19 @@ class RunConfig:
     """``config.json``: how a run directory came to be."""
 
     data: DataSpec
-    split: dict                        # the split's summary (sizes, fingerprints, task)
-    train: dict | list | None = None   # one training config, one per configuration, or None for a search
-    status: str | None = None          # a single trained member: its status, best epoch and message
+    split: dict  # the split's summary (sizes, fingerprints, task)
+    train: dict | list | None = (
+        None  # one training config, one per configuration, or None for a search
+    )
+    status: str | None = None  # a single trained member: its status, best epoch and message
     best_epoch: int | None = None
     message: str | None = None
-    members: int | None = None         # a population: its size, folds and grid axes
+    members: int | None = None  # a population: its size, folds and grid axes
     folds: int | None = None
     axes: list = field(default_factory=list)
-    ledger: str | None = None          # the ledger the test set is sealed in: its folder (absolute) or URL
-                                       # (no password); None in folders from before it was recorded: the
-                                       # default ledger
+    ledger: str | None = None  # the ledger the test set is sealed in: its folder (absolute) or URL
+    # (no password); None in folders from before it was recorded: the
+    # default ledger
 
     @property
     def is_population(self) -> bool:
@@ -123,9 +146,11 @@ class Artifacts:
             return
         foreign = sorted(p.name for p in self.path.iterdir() if not _written_by_heldout(p.name))
         if foreign:
-            raise DataError(f"{str(self.path)!r} is not empty and is not a heldout run directory (it holds "
-                            f"{foreign[:5]}{' ...' if len(foreign) > 5 else ''}). Give a new or empty folder as --out; "
-                            "heldout does not write among other files.")
+            raise DataError(
+                f"{str(self.path)!r} is not empty and is not a heldout run directory (it holds "
+                f"{foreign[:5]}{' ...' if len(foreign) > 5 else ''}). Give a new or empty folder as --out; "
+                "heldout does not write among other files."
+            )
 
     def check_same_data(self, the_split) -> None:
         """Refuse to go on in a run directory of other data or another split: its study, checkpoints
@@ -135,10 +160,12 @@ class Artifacts:
             return
         recorded, now = self.config().split, the_split.summary()
         if recorded.get("test_fingerprint") != now.get("test_fingerprint"):
-            raise ConfigError(f"The run directory {str(self.path)!r} holds a run on other rows (data "
-                              f"{recorded.get('dataset')!r}, test set {recorded.get('test_fingerprint')}; this split's "
-                              f"test set is {now.get('test_fingerprint')}). Give another --out, or pass --fresh to "
-                              "start this directory anew.")
+            raise ConfigError(
+                f"The run directory {str(self.path)!r} holds a run on other rows (data "
+                f"{recorded.get('dataset')!r}, test set {recorded.get('test_fingerprint')}; this split's "
+                f"test set is {now.get('test_fingerprint')}). Give another --out, or pass --fresh to "
+                "start this directory anew."
+            )
 
     def clear(self) -> None:
         """Remove what heldout wrote here (``--fresh``): the next command starts this run directory anew."""
@@ -154,29 +181,45 @@ class Artifacts:
     def config(self) -> RunConfig:
         where = str(self.path)
         if not self.has_config():
-            raise DataError(f"{where!r} is not a heldout run directory (no config.json). Give a folder written by "
-                            "`heldout train`, `tune` or `run` (their --out).")
+            raise DataError(
+                f"{where!r} is not a heldout run directory (no config.json). Give a folder written by "
+                "`heldout train`, `tune` or `run` (their --out)."
+            )
         try:
             raw = json.loads((self.path / "config.json").read_text())
         except ValueError as exc:
-            raise DataError(f"{where!r} has an unreadable config.json ({exc}). Run the command again into a new "
-                            "--out folder.") from None
+            raise DataError(
+                f"{where!r} has an unreadable config.json ({exc}). Run the command again into a new "
+                "--out folder."
+            ) from None
         found = raw.pop("format", None) if isinstance(raw, dict) else None
         if found != FORMAT:
-            raise DataError(f"{where!r} is a run directory of format {found!r}, and this heldout reads {FORMAT!r} "
-                            "(a folder from an older heldout, or not heldout's). Run the command again into a new "
-                            "--out folder.")
+            raise DataError(
+                f"{where!r} is a run directory of format {found!r}, and this heldout reads {FORMAT!r} "
+                "(a folder from an older heldout, or not heldout's). Run the command again into a new "
+                "--out folder."
+            )
         known = {f.name for f in fields(RunConfig)}
-        missing = [f.name for f in fields(RunConfig) if f.name not in raw and f.default is MISSING
-                   and f.default_factory is MISSING]
+        missing = [
+            f.name
+            for f in fields(RunConfig)
+            if f.name not in raw and f.default is MISSING and f.default_factory is MISSING
+        ]
         if missing:
-            raise DataError(f"{where!r} has a damaged config.json: it lacks {missing}. Run the command again into a "
-                            "new --out folder.")
+            raise DataError(
+                f"{where!r} has a damaged config.json: it lacks {missing}. Run the command again into a "
+                "new --out folder."
+            )
         try:
-            return RunConfig(**{k: v for k, v in raw.items() if k in known} | {"data": DataSpec.from_dict(raw["data"])})
+            return RunConfig(
+                **{k: v for k, v in raw.items() if k in known}
+                | {"data": DataSpec.from_dict(raw["data"])}
+            )
         except (TypeError, KeyError, ValueError, AttributeError) as exc:
-            raise DataError(f"{where!r} has a damaged config.json ({exc}). Run the command again into a new --out "
-                            "folder.") from None
+            raise DataError(
+                f"{where!r} has a damaged config.json ({exc}). Run the command again into a new --out "
+                "folder."
+            ) from None
 
     def write_config(self, config: RunConfig) -> None:
         write_json(self.path / "config.json", config.to_dict())
@@ -190,12 +233,16 @@ class Artifacts:
         try:
             value = json.loads(path.read_text())
         except (ValueError, OSError) as exc:
-            raise DataError(f"{str(path)!r} is damaged ({exc}): it is not the JSON heldout wrote. Run the command "
-                            "that wrote it again (the same --out goes on from what is intact), or restore the "
-                            "file.") from None
+            raise DataError(
+                f"{str(path)!r} is damaged ({exc}): it is not the JSON heldout wrote. Run the command "
+                "that wrote it again (the same --out goes on from what is intact), or restore the "
+                "file."
+            ) from None
         if not isinstance(value, dict):
-            raise DataError(f"{str(path)!r} is damaged: it holds a {type(value).__name__}, not the object heldout "
-                            "wrote. Run the command that wrote it again, or restore the file.")
+            raise DataError(
+                f"{str(path)!r} is damaged: it holds a {type(value).__name__}, not the object heldout "
+                "wrote. Run the command that wrote it again, or restore the file."
+            )
         return value
 
     def summary(self) -> dict | None:
@@ -218,6 +265,7 @@ class Artifacts:
 
     def checkpoints(self):
         from ..train.checkpoints import Checkpoints
+
         return Checkpoints(self.path)
 
     def clear_checkpoints(self) -> None:

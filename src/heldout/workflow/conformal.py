@@ -25,8 +25,16 @@ from ..train.population import train_population
 from .deadline import Deadline
 
 
-def calibration(model: Model, found: Search, the_split, *, refit: bool, deadline: Deadline, seconds: float,
-                checkpoints=None) -> Calibration | None:
+def calibration(
+    model: Model,
+    found: Search,
+    the_split,
+    *,
+    refit: bool,
+    deadline: Deadline,
+    seconds: float,
+    checkpoints=None,
+) -> Calibration | None:
     """The calibration of the run's bundled ``model`` (``refit``: trained on training + validation
     rows) on the validation rows of ``the_split``. After a refit, the scores come from the
     search's model of the selected trial; without one, from the selected configuration trained
@@ -39,9 +47,20 @@ def calibration(model: Model, found: Search, the_split, *, refit: bool, deadline
         return conformal.calibrate(model, the_split.validation, scorer=found.best_model)
     if not deadline.fits("calibration", seconds):
         return None
-    rows = {"train": set_fingerprint(the_split.train.fingerprints),
-            "validation": set_fingerprint(the_split.validation.fingerprints)}
-    hook, resume = resumable(checkpoints, "calibration", {"settings": found.best_settings, "rows": rows})
-    scorer = train_population(the_split.train, the_split.validation, [found.best_settings], seed=the_split.seed,
-                              summary=the_split.summary(), checkpoint=hook, resume=resume).model
+    rows = {
+        "train": set_fingerprint(the_split.train.fingerprints),
+        "validation": set_fingerprint(the_split.validation.fingerprints),
+    }
+    hook, resume = resumable(
+        checkpoints, "calibration", {"settings": found.best_settings, "rows": rows}
+    )
+    scorer = train_population(
+        the_split.train,
+        the_split.validation,
+        [found.best_settings],
+        seed=the_split.seed,
+        summary=the_split.summary(),
+        checkpoint=hook,
+        resume=resume,
+    ).model
     return conformal.calibrate(model, the_split.validation, scorer=scorer)

@@ -11,10 +11,13 @@ class Deadline:
     """A time budget for a whole run: what is left, and what was left out to keep it."""
 
     def __init__(self, seconds: float | None):
-        if seconds is not None and (isinstance(seconds, bool) or not isinstance(seconds, (int, float))
-                                    or seconds <= 0):
-            raise ConfigError(f"The time budget must be a positive number of seconds, got {seconds!r}. "
-                              "Try --time-budget 60.")
+        if seconds is not None and (
+            isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds <= 0
+        ):
+            raise ConfigError(
+                f"The time budget must be a positive number of seconds, got {seconds!r}. "
+                "Try --time-budget 60."
+            )
         self.seconds, self.started, self.left_out = seconds, time.monotonic(), []
 
     def used(self) -> float:

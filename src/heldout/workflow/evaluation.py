@@ -17,16 +17,20 @@ def evaluate_run(run_dir, *, strict: bool = False) -> Evaluation:
     artifacts = Artifacts.open(run_dir)
     config = artifacts.config()
     if config.is_population:
-        raise ConfigError(f"{str(run_dir)!r} holds {config.members} members and no single model. Choose one "
-                          "configuration on its validation scores (members.csv), train it alone with `heldout train` "
-                          "and evaluate that run.")
+        raise ConfigError(
+            f"{str(run_dir)!r} holds {config.members} members and no single model. Choose one "
+            "configuration on its validation scores (members.csv), train it alone with `heldout train` "
+            "and evaluate that run."
+        )
     the_split = config.data.split(recorded_ledger(artifacts))
     recorded = config.split["test_fingerprint"]
     if the_split.test.seal != recorded:
-        raise DataError(f"The data behind {str(run_dir)!r} changed since training: its test set is now "
-                        f"{the_split.test.seal}, but the model was trained beside test set {recorded}. Restore the "
-                        "original data, or train again.")
-    if config.data.stream:   # its test rows are read batch by batch
+        raise DataError(
+            f"The data behind {str(run_dir)!r} changed since training: its test set is now "
+            f"{the_split.test.seal}, but the model was trained beside test set {recorded}. Restore the "
+            "original data, or train again."
+        )
+    if config.data.stream:  # its test rows are read batch by batch
         result = evaluate_streamed(Model.load(artifacts.model_path), the_split, strict=strict)
     else:
         result = evaluate(Model.load(artifacts.model_path), the_split, strict=strict)
@@ -44,10 +48,16 @@ def recorded_ledger(artifacts: Artifacts) -> Ledger:
         return Ledger()
     ledger = Ledger(location)
     if not ledger.exists():
-        missing = f"no {ledger.path.name}" if ledger.path is not None else "the database holds no ledger tables"
-        raise LedgerError(f"The run directory {str(artifacts.path)!r} was sealed in the ledger at {location!r}, but "
-                          f"there is no ledger there now ({missing}). Counting this look in a new ledger would report "
-                          "it as the first, whatever came before. Restore that folder (or database); if the ledger "
-                          "was moved, write its new location as \"ledger\" in "
-                          f"{str(artifacts.path / 'config.json')!r}.")
+        missing = (
+            f"no {ledger.path.name}"
+            if ledger.path is not None
+            else "the database holds no ledger tables"
+        )
+        raise LedgerError(
+            f"The run directory {str(artifacts.path)!r} was sealed in the ledger at {location!r}, but "
+            f"there is no ledger there now ({missing}). Counting this look in a new ledger would report "
+            "it as the first, whatever came before. Restore that folder (or database); if the ledger "
+            'was moved, write its new location as "ledger" in '
+            f"{str(artifacts.path / 'config.json')!r}."
+        )
     return ledger

@@ -28,7 +28,9 @@ from ..errors import ConfigError, HeldoutWarning
 from .artifacts import Artifacts
 
 NAME = ".lock"
-_HELD: dict[Path, int] = {}   # run directories this process holds, and how many times (a procedure calls another)
+_HELD: dict[
+    Path, int
+] = {}  # run directories this process holds, and how many times (a procedure calls another)
 
 
 class RunLock:
@@ -42,7 +44,7 @@ class RunLock:
     def __enter__(self) -> "RunLock":
         make_folder(self.path.parent)
         self.key = self.path.resolve()
-        if self.key in _HELD:   # this process holds it already
+        if self.key in _HELD:  # this process holds it already
             _HELD[self.key] += 1
             return self
         self.file = open(self.path, "a+")
@@ -55,18 +57,29 @@ class RunLock:
             raise ConfigError(
                 f"The run directory {str(self.path.parent)!r} is in use by process {holder.get('pid', '?')} on "
                 f"{holder.get('host', '?')!r} (since {holder.get('started', '?')}). Wait for it to finish, or give "
-                "this run another --out.") from None
+                "this run another --out."
+            ) from None
         previous = _read(self.path)
-        if previous.get("pid") is not None:   # a holder that ended without releasing: it was killed
+        if previous.get("pid") is not None:  # a holder that ended without releasing: it was killed
             self.previous = previous
-            warnings.warn(f"Taking over the run directory {str(self.path.parent)!r} from process {previous['pid']} "
-                          f"on {previous.get('host', '?')!r}, which stopped without finishing (started "
-                          f"{previous.get('started', '?')}); going on from what it left.", HeldoutWarning,
-                          stacklevel=2)
+            warnings.warn(
+                f"Taking over the run directory {str(self.path.parent)!r} from process {previous['pid']} "
+                f"on {previous.get('host', '?')!r}, which stopped without finishing (started "
+                f"{previous.get('started', '?')}); going on from what it left.",
+                HeldoutWarning,
+                stacklevel=2,
+            )
         self.file.seek(0)
         self.file.truncate()
-        self.file.write(json.dumps({"pid": os.getpid(), "host": socket.gethostname(),
-                                    "started": _dt.datetime.now().isoformat(timespec="seconds")}))
+        self.file.write(
+            json.dumps(
+                {
+                    "pid": os.getpid(),
+                    "host": socket.gethostname(),
+                    "started": _dt.datetime.now().isoformat(timespec="seconds"),
+                }
+            )
+        )
         self.file.flush()
         _HELD[self.key] = 1
         return self
@@ -77,7 +90,7 @@ class RunLock:
             del _HELD[self.key]
         if self.file is not None:
             self.file.seek(0)
-            self.file.truncate()   # an empty lock file: released in order
+            self.file.truncate()  # an empty lock file: released in order
             self.file.flush()
             fcntl.flock(self.file, fcntl.LOCK_UN)
             self.file.close()

@@ -17,9 +17,12 @@ def look_once(artifacts: Artifacts, model: Model, the_split, baselines) -> Evalu
     (``evaluation.json``, or ``look.json`` before the ledger has it), and the run started again
     finishes from there: the test set is scored once and the look counted once, whatever the
     instant of the kill. ``baselines()`` gives the models compared in the same look."""
+
     def ours(evaluation: dict | None) -> bool:
-        return bool(evaluation) and (evaluation.get("model_fingerprint"), evaluation.get("test_fingerprint")) == \
-            (model.fingerprint, the_split.test.seal)
+        return bool(evaluation) and (
+            evaluation.get("model_fingerprint"),
+            evaluation.get("test_fingerprint"),
+        ) == (model.fingerprint, the_split.test.seal)
 
     done = artifacts.evaluation()
     if ours(done):
@@ -30,8 +33,13 @@ def look_once(artifacts: Artifacts, model: Model, the_split, baselines) -> Evalu
     else:
         # a streamed table's test rows are read batch by batch
         score = streamed_evaluate if isinstance(the_split, StreamedSplit) else evaluate
-        result = score(model, the_split, baselines=baselines(), look=uuid.uuid4().hex,
-                       on_scored=artifacts.write_pending_look)
+        result = score(
+            model,
+            the_split,
+            baselines=baselines(),
+            look=uuid.uuid4().hex,
+            on_scored=artifacts.write_pending_look,
+        )
     artifacts.write_evaluation(result.to_dict())
     artifacts.clear_pending_look()
     return result

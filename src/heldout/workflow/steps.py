@@ -18,15 +18,20 @@ def checked_for_leakage(the_split, allow_leakage: bool) -> dict:
     checked = check(the_split)
     errors = checked.errors
     if errors and not allow_leakage:
-        raise LeakageError("The leakage check found " + "; ".join(f.message for f in errors) + " To go on anyway, "
-                           "pass --allow-leakage (allow_leakage=True); the override is recorded.")
+        raise LeakageError(
+            "The leakage check found " + "; ".join(f.message for f in errors) + " To go on anyway, "
+            "pass --allow-leakage (allow_leakage=True); the override is recorded."
+        )
     if errors:
-        the_split.test.ledger.record_audit(the_split.test.seal, {"override": "allow_leakage",
-                                                                 "findings": [f.kind for f in errors]})
+        the_split.test.ledger.record_audit(
+            the_split.test.seal, {"override": "allow_leakage", "findings": [f.kind for f in errors]}
+        )
     return dict(checked.to_dict(), allowed=bool(errors) and allow_leakage)
 
 
-def save_run(out, spec: DataSpec, run: Run, *, ledger: Ledger | str | Path | None = None) -> Artifacts:
+def save_run(
+    out, spec: DataSpec, run: Run, *, ledger: Ledger | str | Path | None = None
+) -> Artifacts:
     """Write config, history and bundle of a single-member run; for a population, ``members.csv``
     and ``histories.csv`` instead of a bundle: which member deserves one is a selection, made on
     validation scores by the caller. ``ledger`` is the one the run's test set was sealed in (a
@@ -36,12 +41,30 @@ def save_run(out, spec: DataSpec, run: Run, *, ledger: Ledger | str | Path | Non
     if len(run.members) > 1:
         artifacts.write_members(run.table())
         artifacts.write_histories(run.histories())
-        artifacts.write_config(RunConfig(spec, run.split, [c.to_dict() for c in run.configs], members=len(run.members),
-                                         folds=run.folds, axes=run.axes, ledger=location))
+        artifacts.write_config(
+            RunConfig(
+                spec,
+                run.split,
+                [c.to_dict() for c in run.configs],
+                members=len(run.members),
+                folds=run.folds,
+                axes=run.axes,
+                ledger=location,
+            )
+        )
         return artifacts
     artifacts.write_history(run.history)
     run.model.save(artifacts.model_path)
     # last: a run directory with a config is complete
-    artifacts.write_config(RunConfig(spec, run.split, run.config.to_dict(), status=run.status,
-                                     best_epoch=run.best_epoch, message=run.message, ledger=location))
+    artifacts.write_config(
+        RunConfig(
+            spec,
+            run.split,
+            run.config.to_dict(),
+            status=run.status,
+            best_epoch=run.best_epoch,
+            message=run.message,
+            ledger=location,
+        )
+    )
     return artifacts

@@ -35,11 +35,21 @@ from .spec import DataSpec
 from .steps import checked_for_leakage, save_run
 
 
-def stream_train_procedure(spec: DataSpec, out=None, *, progress=None, allow_leakage: bool = False,
-                           fresh: bool = False, draw_descent: bool = True, **settings) -> tuple[Artifacts, Run]:
+def stream_train_procedure(
+    spec: DataSpec,
+    out=None,
+    *,
+    progress=None,
+    allow_leakage: bool = False,
+    fresh: bool = False,
+    draw_descent: bool = True,
+    **settings,
+) -> tuple[Artifacts, Run]:
     """:func:`~heldout.workflow.training.train_procedure` for a streamed table (``spec.stream``)."""
     if settings.get("folds") is not None:
-        raise ConfigError("--folds needs the rows in memory: drop --stream, or train without folds.")
+        raise ConfigError(
+            "--folds needs the rows in memory: drop --stream, or train without folds."
+        )
     out = Path(out) if out is not None else Artifacts.default_path(spec)
     with claimed(out, fresh) as claim:
         the_split = spec.split()
@@ -59,8 +69,13 @@ def searched_rows(the_split):
     return the_split.sample_split() if isinstance(the_split, StreamedSplit) else the_split
 
 
-def final_streamed(artifacts: Artifacts, spec: DataSpec, the_split: StreamedSplit, found: Search,
-                   deadline: Deadline) -> tuple:
+def final_streamed(
+    artifacts: Artifacts,
+    spec: DataSpec,
+    the_split: StreamedSplit,
+    found: Search,
+    deadline: Deadline,
+) -> tuple:
     """`heldout run --stream` after its search: the selected configuration trained on every training
     row, streamed, watching every validation row; calibrated and inspected on the validation sample;
     the one look, streamed. Returns ``(model, evaluation)``."""
@@ -70,6 +85,12 @@ def final_streamed(artifacts: Artifacts, spec: DataSpec, the_split: StreamedSpli
     model.calibration = conformal.calibrate(model, validation)
     save_run(artifacts.path, spec, run, ledger=the_split.test.ledger)
     if (artifacts.inspection() or {}).get("final") != model.fingerprint:
-        artifacts.write_inspection(dict(inspection.inspect(model, validation, found.metric, seed=spec.seed,
-                                                           fits=deadline.fits), final=model.fingerprint))
+        artifacts.write_inspection(
+            dict(
+                inspection.inspect(
+                    model, validation, found.metric, seed=spec.seed, fits=deadline.fits
+                ),
+                final=model.fingerprint,
+            )
+        )
     return model, look_once(artifacts, model, the_split, lambda: {})

@@ -20,7 +20,9 @@ def log_run(run_dir, uri: str, experiment: str = "heldout") -> str:
     try:
         import mlflow
     except ImportError:
-        raise ConfigError("Logging to MLflow needs the mlflow package: pip install 'heldout[mlflow]'.") from None
+        raise ConfigError(
+            "Logging to MLflow needs the mlflow package: pip install 'heldout[mlflow]'."
+        ) from None
     artifacts = Artifacts.open(run_dir)
     try:
         return _log(mlflow, artifacts, uri, experiment)
@@ -33,22 +35,35 @@ def _log(mlflow, artifacts: Artifacts, uri: str, experiment: str) -> str:
     mlflow.set_tracking_uri(uri)
     mlflow.set_experiment(experiment)
     with mlflow.start_run(run_name=run_dir.name) as active:
-        params = summary.get("hyperparameters") or (config.train if isinstance(config.train, dict) else {})
+        params = summary.get("hyperparameters") or (
+            config.train if isinstance(config.train, dict) else {}
+        )
         params = {k: v for k, v in params.items() if v is not None}
         if summary.get("candidate"):
             params["candidate"] = summary["candidate"]
         mlflow.log_params({k: str(v)[:250] for k, v in params.items()})
-        mlflow.set_tags({"dataset": str(config.split.get("dataset", "")),
-                         "test_fingerprint": str(config.split.get("test_fingerprint", ""))})
+        mlflow.set_tags(
+            {
+                "dataset": str(config.split.get("dataset", "")),
+                "test_fingerprint": str(config.split.get("test_fingerprint", "")),
+            }
+        )
         history = artifacts.history() if not config.is_population else None
         for row in [] if history is None else history.to_dict(orient="records"):
-            mlflow.log_metrics({k: float(row[k]) for k in ("train_loss", "val_loss", "val_metric")
-                                if isinstance(row.get(k), float) and row[k] == row[k]},   # NaN: skipped
-                               step=int(row["epoch"]))
+            mlflow.log_metrics(
+                {
+                    k: float(row[k])
+                    for k in ("train_loss", "val_loss", "val_metric")
+                    if isinstance(row.get(k), float) and row[k] == row[k]
+                },  # NaN: skipped
+                step=int(row["epoch"]),
+            )
         evaluation = artifacts.evaluation()
         if evaluation is not None:
             metrics = evaluation["metrics"]
-            mlflow.log_metrics({f"test_{k}": float(v) for k, v in metrics.items() if isinstance(v, (int, float))})
+            mlflow.log_metrics(
+                {f"test_{k}": float(v) for k, v in metrics.items() if isinstance(v, (int, float))}
+            )
         for name in ("report.html", "report.json", "model.safetensors", "leaderboard.csv"):
             if (run_dir / name).is_file():
                 mlflow.log_artifact(str(run_dir / name))

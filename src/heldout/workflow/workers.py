@@ -23,10 +23,14 @@ def check(workers, storage) -> None:
     if workers is None:
         return
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ConfigError(f"workers must be a positive whole number, got {workers!r}. Try --workers 2.")
+        raise ConfigError(
+            f"workers must be a positive whole number, got {workers!r}. Try --workers 2."
+        )
     if workers > 1 and storage is None:
-        raise ConfigError("--workers needs a study storage that processes share: give --storage "
-                          "postgresql://USER@HOST/DB (see the README's 'Scale out').")
+        raise ConfigError(
+            "--workers needs a study storage that processes share: give --storage "
+            "postgresql://USER@HOST/DB (see the README's 'Scale out')."
+        )
 
 
 @contextlib.contextmanager
@@ -38,8 +42,15 @@ def started(workers: int | None, procedure, spec, out: Path, trials: int, tune_o
         return
     context = multiprocessing.get_context("spawn")
     options = {k: v for k, v in tune_options.items() if k != "progress"}
-    processes = [context.Process(target=_work, args=(procedure, spec, out / "workers" / str(k), trials, options),
-                                 name=f"heldout-worker-{k}", daemon=False) for k in range(2, workers + 1)]
+    processes = [
+        context.Process(
+            target=_work,
+            args=(procedure, spec, out / "workers" / str(k), trials, options),
+            name=f"heldout-worker-{k}",
+            daemon=False,
+        )
+        for k in range(2, workers + 1)
+    ]
     for process in processes:
         process.start()
     try:
