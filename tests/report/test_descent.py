@@ -117,11 +117,9 @@ def test_the_picture_reads_no_test_row():
 def test_a_user_module_is_drawn_too():
     split = heldout.split(heldout.datasets.load("iris"), seed=0)
 
-    def factory(n_in, n_out):
-        return torch.nn.Sequential(
-            torch.nn.Linear(n_in, 8), torch.nn.Tanh(), torch.nn.Linear(8, n_out)
-        )
-
+    factory = lambda n_in, n_out: torch.nn.Sequential(  # noqa: E731 (the name drawn is <lambda>)
+        torch.nn.Linear(n_in, 8), torch.nn.Tanh(), torch.nn.Linear(8, n_out)
+    )
     picture = descent.trace(
         split, dict(model=factory, loss="cross_entropy", optimizer="adam", lr=0.01, epochs=10)
     )
