@@ -32,10 +32,10 @@ from sklearn.model_selection import GridSearchCV
 from sklearn.neural_network import MLPClassifier
 
 from _common import finish, header, heldout, reference_look
-from heldout.nn import metrics
-from heldout.nn.task import get as get_task
+from heldout.rundir.spec import DataSpec
+from heldout.task import get as get_task
+from heldout.task import metrics
 from heldout.workflow.procedures import run_procedure
-from heldout.workflow.spec import DataSpec
 
 DATASETS = ("diabetes", "breast_cancer", "wine", "digits")
 

@@ -73,10 +73,10 @@ from sklearn.preprocessing import FunctionTransformer, OneHotEncoder, StandardSc
 
 from _common import finish, header, heldout, reference_look
 from heldout.data.features import treatment_of
-from heldout.nn import metrics
-from heldout.nn.task import get as get_task
+from heldout.rundir.spec import DataSpec
+from heldout.task import get as get_task
+from heldout.task import metrics
 from heldout.workflow.procedures import run_procedure
-from heldout.workflow.spec import DataSpec
 
 FLIGHT_ROWS = 30_000  # of the 327,346 flights that arrived: keeps the whole script near 7 minutes
 ONE_HOT_MAX = 40  # the references one-hot strings with at most this many values (skrub's threshold)

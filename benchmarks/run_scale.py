@@ -29,7 +29,7 @@ from pathlib import Path
 from sklearn.linear_model import LogisticRegressionCV
 
 from _common import busy_core, classification_table, finish, header, heldout
-from heldout.workflow.spec import DataSpec
+from heldout.rundir.spec import DataSpec
 
 SIZES = (10_000, 100_000, 1_000_000)
 TARGETS = {10_000: 8, 100_000: 60, 1_000_000: 300}

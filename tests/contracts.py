@@ -15,8 +15,8 @@ import torch
 import heldout
 from heldout.nn import losses, optim
 from heldout.nn.family import FAMILIES, Family, make_family
-from heldout.nn.task import TASKS
 from heldout.seal.split import STRATEGIES
+from heldout.task import TASKS
 
 RATES = {"gd": [0.05, 0.2, 0.5]}  # full-batch rules take larger steps
 MINIBATCH_RATES = [0.002, 0.005, 0.02]

@@ -44,10 +44,10 @@ if TYPE_CHECKING:  # what the names below resolve to, for readers and type check
     from .data.dataset import Dataset, load
     from .data.features import Features
     from .leakage import check
+    from .ledger.ledger import Ledger
     from .model.model import Model
     from .model.portable import export_onnx, onnx_inputs
     from .seal.evaluate import Evaluation, evaluate
-    from .seal.ledger import Ledger
     from .seal.sealed import Sealed
     from .seal.split import Split, split
     from .search.result import Search

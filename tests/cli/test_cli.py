@@ -396,7 +396,7 @@ def test_ledger_anchor_prints_the_head_hash_and_verify_checks_it():
 def test_the_ledger_option_names_where_the_test_set_is_sealed_and_counted(tmp_path):
     """--ledger works as HELDOUT_LEDGER: the split is sealed there, the run directory records it,
     and `heldout evaluate` counts the look there from any directory."""
-    from heldout.seal.ledger import Ledger
+    from heldout.ledger.ledger import Ledger
 
     heldout(
         "train",

@@ -72,9 +72,9 @@ def test_the_help_lists_every_command_module():
 
 def test_the_choices_the_help_shows_are_the_librarys():
     from heldout.data.kinds import KINDS
-    from heldout.nn.task import TASKS
     from heldout.seal.split import STRATEGIES
     from heldout.search.tune import DEFAULT_TRIALS
+    from heldout.task import TASKS
 
     assert (_options.TASKS, _options.STRATEGIES, _options.DEFAULT_TRIALS) == (
         tuple(TASKS),

@@ -9,8 +9,8 @@ import pytest
 
 import heldout
 from heldout.errors import DataError, LeakageError
+from heldout.rundir.spec import DataSpec
 from heldout.workflow import procedures
-from heldout.workflow.spec import DataSpec
 
 
 def table(n=400, seed=0, **extra):

@@ -1,4 +1,4 @@
-"""Conformal intervals and sets (heldout.model.conformal): the split-conformal order statistic, the
+"""Conformal intervals and sets (heldout.conformal.scores): the split-conformal order statistic, the
 coverage they reach on new rows over many seeds (issue 17, acceptance 3), the bundle round trip,
 and the errors that say how to get a calibration or a valid level."""
 
@@ -10,8 +10,8 @@ import pytest
 
 import heldout
 from heldout import BundleError, ConfigError, LeakageError
-from heldout.model import conformal
-from heldout.model.conformal import Calibration
+from heldout.conformal import scores as conformal
+from heldout.conformal.scores import Calibration
 
 SEEDS = 60  # independent tables: the mean coverage's standard error is about 0.005
 

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from sklearn.calibration import calibration_curve
 
-from heldout.nn.calibration import BINS, reliability
+from heldout.task.calibration_error import BINS, reliability
 
 
 def binary(p):

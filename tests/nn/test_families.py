@@ -44,7 +44,7 @@ def test_hand_written_gradients_match_autograd(
 )
 def test_streamed_full_batch_pass_equals_one_pass(model, loss):
     """Over many rows the full-batch gradient is summed over cache-sized chunks on every core."""
-    from heldout.nn import _chunks as batches
+    from heldout._util import chunks as batches
 
     gen = torch.Generator().manual_seed(1)
     n = batches.STREAM_MIN_ROWS + 1234
@@ -60,7 +60,7 @@ def test_streamed_full_batch_pass_equals_one_pass(model, loss):
 
 
 def test_batches_are_slices_of_one_seeded_permutation_per_fold():
-    from heldout.train._batches import Block
+    from heldout.train.blocks import Block
 
     X, y = torch.arange(20.0).view(10, 2), torch.arange(10.0)
     shared = Block.shared(X, y)

@@ -10,8 +10,7 @@ import pytest
 from scipy import stats
 from sklearn import metrics as sk
 
-from heldout.nn import _weighted, metrics
-from heldout.nn.task import get
+from heldout.task import _weighted, get, metrics
 
 
 def _classification(task: str, n: int, seed: int = 0):

@@ -8,7 +8,7 @@ from sklearn import metrics as sk
 
 from heldout import ConfigError
 from heldout.nn import losses
-from heldout.nn.task import get as get_task
+from heldout.task import get as get_task
 
 
 def _out(K=2, n=7, o=1, seed=0):

@@ -8,7 +8,7 @@ import torch
 from sklearn import metrics as sk
 
 from heldout.nn import losses
-from heldout.nn.task import get as get_task
+from heldout.task import get as get_task
 
 regression = get_task("regression")
 

@@ -10,7 +10,7 @@ import torch
 
 import heldout
 from heldout import ConfigError, DataError
-from heldout.nn.task import TASKS, get
+from heldout.task import TASKS, get
 
 
 def test_a_task_is_its_name_and_survives_json_and_pickle():

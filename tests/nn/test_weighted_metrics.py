@@ -5,8 +5,7 @@ repeated by their integer weights; the look's intervals weigh the rows the same 
 import numpy as np
 import pytest
 
-from heldout.nn import metrics
-from heldout.nn.task import get
+from heldout.task import get, metrics
 
 
 def _case(task, n=60, seed=0):

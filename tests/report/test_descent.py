@@ -10,8 +10,8 @@ import torch
 
 import heldout
 from heldout.nn.family import make_family
-from heldout.nn.task import get as get_task
-from heldout.report import descent
+from heldout.task import get as get_task
+from heldout.workflow import descent
 
 
 def _one_feature(n=400, seed=0):

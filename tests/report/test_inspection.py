@@ -12,8 +12,8 @@ import heldout
 from heldout.data.dataset import load
 from heldout.report import inspection, report
 from heldout.report.page import _table
+from heldout.rundir.spec import DataSpec
 from heldout.workflow import procedures
-from heldout.workflow.spec import DataSpec
 
 
 @pytest.fixture(scope="module")

@@ -10,8 +10,8 @@ import pandas as pd
 
 import heldout
 from heldout.report import report
+from heldout.rundir.spec import DataSpec
 from heldout.workflow import procedures
-from heldout.workflow.spec import DataSpec
 
 
 def test_a_run_writes_a_self_contained_report_with_every_section(tmp_path):

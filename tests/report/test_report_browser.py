@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 from PIL import Image
 
+from heldout.rundir.spec import DataSpec
 from heldout.workflow import procedures
-from heldout.workflow.spec import DataSpec
 
 CHROMIUM = (
     shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")

@@ -7,7 +7,7 @@ import pytest
 
 import heldout
 from heldout import ConfigError
-from heldout.seal.ledger import Ledger
+from heldout.ledger.ledger import Ledger
 
 
 @pytest.fixture(autouse=True)

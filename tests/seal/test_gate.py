@@ -109,7 +109,7 @@ def test_a_resplit_of_the_same_rows_in_another_shape_is_refused_and_reported(cha
 
 
 def test_each_sealed_set_s_columns_are_hashed_once_and_only_when_they_differ(monkeypatch):
-    from heldout.seal import ledger as ledger_module
+    from heldout.ledger import ledger as ledger_module
 
     frame = pd.DataFrame({"a": np.arange(60.0), "b": np.arange(60.0) % 7, "y": np.arange(60.0) % 2})
     heldout.split(heldout.load(frame, target="y"), seed=0)

@@ -9,7 +9,7 @@ import pytest
 import heldout
 from heldout import HeldoutWarning, LedgerError, SealedError
 from heldout.data.fingerprint import FINGERPRINT_VERSION
-from heldout.seal.ledger import Ledger, home
+from heldout.ledger.ledger import Ledger, home
 
 
 def _evaluated_twice():

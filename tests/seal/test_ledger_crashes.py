@@ -8,12 +8,12 @@ import subprocess
 import sys
 import time
 
-from heldout.seal.ledger import Ledger
+from heldout.ledger.ledger import Ledger
 
 APPENDER = """
 import sys
 import numpy as np
-from heldout.seal.ledger import Ledger
+from heldout.ledger.ledger import Ledger
 led = Ledger(sys.argv[1])
 led.seal("s", np.array([1, 2, 3], dtype=np.uint64), {})
 print("ready", flush=True)

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from heldout import LedgerError
-from heldout.seal.ledger import Ledger
+from heldout.ledger.ledger import Ledger
 
 psycopg = pytest.importorskip(
     "psycopg", reason="psycopg is not installed: pip install 'heldout[postgres]'"
@@ -142,7 +142,7 @@ def test_the_database_records_the_fingerprint_version_and_refuses_another(postgr
 
 APPENDER = """
 import sys
-from heldout.seal.ledger import Ledger
+from heldout.ledger.ledger import Ledger
 led = Ledger(sys.argv[1])
 print("ready", flush=True)
 sys.stdin.readline()   # all start together
@@ -308,7 +308,7 @@ def test_a_password_is_never_shown_nor_recorded(monkeypatch):
 
 
 def test_a_recorded_url_borrows_the_password_of_heldout_ledger_for_the_same_database(monkeypatch):
-    from heldout.seal import _location
+    from heldout.ledger import location as _location
 
     monkeypatch.setenv("HELDOUT_LEDGER", "postgresql://me:pw@db.example:5432/ledger")
     assert (

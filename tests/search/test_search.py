@@ -12,9 +12,9 @@ from optuna.storages.journal import JournalFileBackend
 
 import heldout
 from heldout.errors import ConfigError
+from heldout.rundir.spec import DataSpec
 from heldout.train.population import train_population
 from heldout.workflow import procedures
-from heldout.workflow.spec import DataSpec
 
 QUICK = dict(trials=8, population=4, space={"epochs": (10, 30)})
 

@@ -219,7 +219,7 @@ def test_a_folder_or_a_table_too_large_for_memory_is_streamed_with_a_notice(tmp_
     assert json.loads((tmp_path / "run" / "config.json").read_text())["split"]["streamed"]
     one = data / "part0.parquet"
     assert streaming_reason(str(one)) is None
-    monkeypatch.setattr("heldout.train._memory.available_bytes", lambda *args: 10_000)
+    monkeypatch.setattr("heldout.train.memory.available_bytes", lambda *args: 10_000)
     assert "more than a quarter" in streaming_reason(str(one))
     assert streaming_reason(str(tmp_path / "table.csv")) is None
 

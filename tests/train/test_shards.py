@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from safetensors.numpy import load_file
 
-from heldout.seal.ledger import Ledger
+from heldout.ledger.ledger import Ledger
 
 ROWS = 100_000
 TRAIN = [

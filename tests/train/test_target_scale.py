@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 import heldout
-from heldout.data.target_scale import IDENTITY, TargetScale
+from heldout.task.target_scale import IDENTITY, TargetScale
 
 UNSCALED = Path(__file__).parents[1] / "model" / "unscaled"
 

@@ -6,8 +6,8 @@ import pytest
 
 import heldout
 from heldout import DataError
-from heldout.workflow.artifacts import FORMAT, Artifacts, RunConfig
-from heldout.workflow.spec import DataSpec
+from heldout.rundir.artifacts import FORMAT, Artifacts, RunConfig
+from heldout.rundir.spec import DataSpec
 from heldout.workflow.steps import save_run
 
 

@@ -16,7 +16,7 @@ from optuna.storages.journal import JournalFileBackend
 from optuna.trial import TrialState
 from safetensors.numpy import load_file
 
-from heldout.seal.ledger import Ledger
+from heldout.ledger.ledger import Ledger
 
 RUN = ["run", "--dataset", "diabetes", "--trials", "16", "--population", "4", "--json"]
 TRAIN = [

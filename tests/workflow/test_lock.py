@@ -11,7 +11,7 @@ import time
 import pytest
 
 from heldout.errors import ConfigError
-from heldout.workflow.lock import RunLock
+from heldout.rundir.lock import RunLock
 
 LONG = ["run", "--dataset", "diabetes", "--trials", "400", "--population", "4", "--quiet"]
 
@@ -151,8 +151,8 @@ def test_a_folder_of_the_users_own_files_is_refused_and_default_folders_are_uniq
     )
     assert sorted(p.name for p in mine.iterdir()) == ["notes.txt"]  # nothing written there
 
-    from heldout.workflow.artifacts import Artifacts
-    from heldout.workflow.spec import DataSpec
+    from heldout.rundir.artifacts import Artifacts
+    from heldout.rundir.spec import DataSpec
 
     monkeypatch.chdir(tmp_path)
     paths = {Artifacts.default_path(DataSpec(dataset="wine")) for _ in range(3)}

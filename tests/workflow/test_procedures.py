@@ -9,10 +9,10 @@ import pytest
 
 import heldout
 from heldout import LedgerError
+from heldout.rundir.artifacts import Artifacts
+from heldout.rundir.spec import DataSpec
 from heldout.workflow import procedures
-from heldout.workflow.artifacts import Artifacts
 from heldout.workflow.evaluation import evaluate_run
-from heldout.workflow.spec import DataSpec
 from heldout.workflow.steps import save_run
 
 

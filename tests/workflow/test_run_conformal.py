@@ -1,4 +1,4 @@
-"""The run's calibration (heldout.workflow.conformal): a refit model, trained on its validation
+"""The run's calibration (heldout.conformal.policy): a refit model, trained on its validation
 rows too, inherits the scores of the configuration trained on training rows alone; and the
 coverage the one look measured is in the summary, the evaluation and the report."""
 
@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 
 import heldout
-from heldout.model import conformal
+from heldout.conformal import scores as conformal
+from heldout.conformal.policy import calibration
+from heldout.rundir.spec import DataSpec
 from heldout.train.population import train_population
-from heldout.workflow.conformal import calibration
 from heldout.workflow.deadline import Deadline
 from heldout.workflow.procedures import run_procedure
-from heldout.workflow.spec import DataSpec
 
 
 @pytest.fixture(autouse=True)

@@ -1,5 +1,5 @@
 """Sub-modules as attributes, imported on first use (PEP 562): after ``import heldout`` alone,
-``heldout.seal.folds`` and ``heldout.report.descent`` are there, though nothing imported them yet.
+``heldout.seal.folds`` and ``heldout.workflow.descent`` are there, though nothing imported them yet.
 
 >>> import heldout.seal
 >>> submodule("heldout.seal", "folds").__name__

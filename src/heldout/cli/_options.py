@@ -10,7 +10,7 @@ import click
 
 # What the options' help shows, written here so that `--help` imports neither torch (the tasks),
 # scikit-learn (the split) nor Optuna (the search); tests/cli/test_help.py holds them equal to
-# heldout.nn.task.TASKS, heldout.seal.split.STRATEGIES and heldout.search.tune.DEFAULT_TRIALS.
+# heldout.task.TASKS, heldout.seal.split.STRATEGIES and heldout.search.tune.DEFAULT_TRIALS.
 TASKS = ("regression", "binary", "multiclass")
 STRATEGIES = ("random", "stratified", "group", "time", "hashed")
 KINDS = ("numeric", "categorical", "datetime", "text")  # heldout.data.kinds.KINDS
@@ -117,7 +117,7 @@ def data_options(fn):
         ledger,
         **kwargs,
     ):
-        from ..workflow.spec import DataSpec
+        from ..rundir.spec import DataSpec
 
         if data and not stream:
             from ..stream.source import streaming_reason

@@ -55,7 +55,7 @@ def command(
     """Show the ledger: --ledger, else $HELDOUT_LEDGER (a folder or a postgresql:// URL), else
     $HELDOUT_HOME, else .heldout at the root of the enclosing git work tree, else
     $XDG_DATA_HOME/heldout (~/.local/share/heldout)."""
-    from ..seal.ledger import Ledger
+    from ..ledger.ledger import Ledger
 
     led = Ledger(location)
     if migrate:

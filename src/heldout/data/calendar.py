@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
+from ..task.target_scale import mean_std
 from . import weights as weighting
 
 DAY = 86400.0
@@ -152,7 +153,7 @@ def fit(name: str, values: pd.Series, weights: np.ndarray | None = None) -> dict
 
 
 def _standardise(v: np.ndarray, weights: np.ndarray | None) -> tuple[float, float]:
-    mean, std = weighting.mean_std(v, weights)
+    mean, std = mean_std(v, weights)
     return mean, std if std > 0 else 1.0
 
 

@@ -34,8 +34,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError, DataError
-from ..nn.task import Task
-from ..nn.task import get as get_task
+from ..task import Task
+from ..task import get as get_task
 from . import targets as targeting
 from . import weights as weighting
 from .fingerprint import row_fingerprints

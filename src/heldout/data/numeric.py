@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import DataError
+from ..task.target_scale import mean_std
 from . import weights as weighting
 
 
@@ -60,7 +61,7 @@ def fit(
             "be imputed. Drop the column or give it values."
         )
     fill = weighting.median(present, w)
-    mean, std = weighting.mean_std(np.where(np.isnan(x), fill, x), weights)
+    mean, std = mean_std(np.where(np.isnan(x), fill, x), weights)
     return {
         "name": name,
         "kind": kind,

@@ -6,7 +6,7 @@ comma-separated pieces all are, names those columns (so ``--target y1,y2`` and a
 ``"a,b"`` both work). A list of one name is that one target, exactly as the name alone.
 
 Several targets make one regression model with one output per target, each target standardised
-on the training rows on its own (:mod:`heldout.data.target_scale`). Each must be numeric and
+on the training rows on its own (:mod:`heldout.task.target_scale`). Each must be numeric and
 have no missing values; a class label takes one target of its own.
 
 >>> names("y1,y2", ["x", "y1", "y2"]), names(["y2"], ["x", "y1", "y2"]), names("a,b", ["x", "a,b", "a", "b"])
@@ -19,8 +19,8 @@ import numpy as np
 import pandas as pd
 
 from ..errors import ConfigError, DataError
-from ..nn.task import Task
-from ..nn.task import get as get_task
+from ..task import Task
+from ..task import get as get_task
 
 
 def names(target, columns: list[str]) -> list[str]:

@@ -144,15 +144,6 @@ def require_some(w: np.ndarray | None, part: str, column: str | None) -> None:
 # -- weighted statistics, each equal to its unweighted form on rows repeated by integer weights --------
 
 
-def mean_std(x: np.ndarray, w: np.ndarray | None) -> tuple[float, float]:
-    """The (weighted) mean and population standard deviation of ``x``."""
-    if w is None:
-        return float(x.mean()), float(x.std())
-    total = w.sum()
-    mean = float((w * x).sum() / total)
-    return mean, float(np.sqrt((w * (x - mean) ** 2).sum() / total))
-
-
 def median(x: np.ndarray, w: np.ndarray | None) -> float:
     """The (weighted) median: with integer weights, ``np.median`` of each value repeated its weight's
     number of times (the mean of the two middle values when their count is even)."""

@@ -8,8 +8,8 @@ import torch
 from ..data.dataset import Dataset
 from ..data.features import Features
 from ..data.fingerprint import members
+from ..seal.twins import twin_mask, unexplained
 from .finding import Finding
-from .twins import twin_mask, unexplained
 
 NEAR_SAMPLE, NEAR_FACTOR = 2000, 0.05
 

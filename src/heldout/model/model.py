@@ -5,7 +5,7 @@ column or a wrong type is a :class:`~heldout.errors.DataError` naming the column
 writes one bundle (:mod:`heldout.model.bundle`): the parameters as tensors; the config, the
 preprocessing, the schema, the target (with the scale a regression model fits it on and the
 class weights, as plain numbers), the metrics and a manifest (seed, fingerprints, library
-versions) as metadata, and the conformal calibration (:mod:`heldout.model.conformal`: the
+versions) as metadata, and the conformal calibration (:mod:`heldout.conformal.scores`: the
 validation rows' scores as a tensor) when the model has one. ``Model.load`` reads it back without
 executing code from it; a bundle written before targets were scaled predicts on the raw scale it
 was trained on, and one written before calibration predicts without intervals. A multi-output
@@ -31,17 +31,19 @@ import numpy as np
 import pandas as pd
 import torch
 
+from ..conformal import scores as conformal
+from ..conformal.scores import Calibration
 from ..data import dataset as _data
 from ..data import targets as targeting
 from ..data import weights as weighting
 from ..data.features import Features
-from ..data.target_scale import IDENTITY, TargetScale
 from ..errors import BundleError, ConfigError, DataError
-from ..nn import losses, metrics
+from ..nn import losses
 from ..nn.family import make_family
-from ..nn.task import get as get_task
-from . import bundle, conformal, outputs
-from .conformal import Calibration
+from ..task import get as get_task
+from ..task import metrics
+from ..task.target_scale import IDENTITY, TargetScale
+from . import bundle, outputs
 
 
 class Model:
@@ -158,7 +160,7 @@ class Model:
         units) on ``rows`` (a Dataset with targets), each row counted by its weight — its sample
         weight times the class weight learned in training; with
         ``intervals``, 95% intervals of the metrics under ``interval_95`` (exact for accuracy,
-        bootstrap for the others: :func:`heldout.nn.metrics.intervals`), and for each of
+        bootstrap for the others: :func:`heldout.task.metrics.intervals`), and for each of
         ``baselines`` (name: its :meth:`predictions` of the same rows) the difference model minus
         baseline with a paired interval under ``versus``; with ``diagnostics``, what the report
         draws under ``diagnostics``: predictions and residuals (regression), or the confusion
@@ -258,7 +260,7 @@ class Model:
     def predict_interval(self, source: Any, level: float = conformal.LEVEL) -> pd.DataFrame:
         """Split-conformal intervals (regression): columns ``lower`` and ``upper``, one row per row,
         holding the true value with probability ``level`` over new rows like the validation rows
-        they were calibrated on (:mod:`heldout.model.conformal` says what that guarantee is worth); for
+        they were calibrated on (:mod:`heldout.conformal.scores` says what that guarantee is worth); for
         several targets, ``NAME_lower`` and ``NAME_upper`` of each, from its own calibration."""
         if self.task.has_classes:
             raise ConfigError(

@@ -8,7 +8,7 @@ Such a model predicts ``[n, targets]``, each column in its target's units. A sco
   diagnostics' ``targets[NAME]``;
 - all targets together under the usual names (``rmse``, ``mae``, ``r2``, their ``interval_95``
   and ``versus``): the same metrics of the targets standardised with the training rows' mean and
-  standard deviation of each (the scale the model fits, :mod:`heldout.data.target_scale`), so that
+  standard deviation of each (the scale the model fits, :mod:`heldout.task.target_scale`), so that
   every target counts alike whatever its units. rmse is the root of the mean over targets of each
   one's mean squared error in its standard deviations (the rmse every epoch monitors, and what a
   search selects on), mae the mean of each one's mae in its standard deviations, r2 the mean of
@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ..nn import metrics
+from ..task import metrics
 
 # what the overall metrics are, said in the scores (and the report)
 OVERALL = (

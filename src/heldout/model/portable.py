@@ -158,7 +158,7 @@ def _activation(g: Graph, name: str, h: str) -> str:
 
 
 def _link(g: Graph, model: Model, out: str) -> list:
-    """The task's link in double, as :meth:`heldout.nn.task.Task.predictions` applies it."""
+    """The task's link in double, as :meth:`heldout.task.Task.predictions` applies it."""
     logits = g.cast(out, "DOUBLE")
     if not model.task.has_classes:
         scale = (

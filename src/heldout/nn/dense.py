@@ -25,9 +25,9 @@ from typing import Callable
 
 import torch
 
+from .._util.chunks import over_chunks
 from ..errors import ConfigError
 from . import losses
-from ._chunks import over_chunks
 
 ACTIVATIONS: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
     "relu": torch.relu,
@@ -199,7 +199,7 @@ class Dense:
 
     def full_batch_loss_and_grads(self, params, X, y, loss: str):
         """:meth:`loss_and_grads` over all rows of a shared ``X``, reading ``X`` once
-        (:func:`~heldout.nn._chunks.over_chunks`). A linear model with one output and mse or
+        (:func:`~heldout._util.chunks.over_chunks`). A linear model with one output and mse or
         logistic loss runs a five-kernel pass per chunk; anything else sums chunk means."""
         n, row_bytes = len(y), X.shape[1] * X.element_size()
         if _one_output_linear(self, params, X, loss):

@@ -1,6 +1,6 @@
 """Losses, batched over members: ``loss(out[K, n, o], y) -> [K]``, a (weighted) mean over rows.
 
-Targets arrive encoded by the task (:meth:`heldout.nn.task.Task.encode`): float values for regression, 0/1 floats for
+Targets arrive encoded by the task (:meth:`heldout.task.Task.encode`): float values for regression, 0/1 floats for
 binary, class indices for multiclass; ``y`` is ``[n]`` when members share the rows, ``[K, n]``
 when each has its own (cross-validation folds). Binary models have one output (a logit);
 multiclass models one output per class. A multi-output regression has one output per target and

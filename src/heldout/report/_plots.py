@@ -227,7 +227,7 @@ def descent(d: dict) -> str:
 @_as_text
 def reliability(curves: dict[str, dict], second: str | None = None) -> str:
     """Observed frequency against mean confidence, one line per set of rows (``{name: reliability}``,
-    :func:`heldout.nn.calibration.reliability`), each bin a point; on the diagonal, a calibrated
+    :func:`heldout.task.calibration_error.reliability`), each bin a point; on the diagonal, a calibrated
     model. ``second``: a binary model's second class (its probability is read), else the top label."""
     figure, ax = _figure((5, 4.5))
     ax.plot([0, 1], [0, 1], "k:", lw=0.8, label="calibrated")

@@ -1,5 +1,5 @@
 """What a model does on validation rows, for the report: how well a classifier's probabilities
-are calibrated (:mod:`heldout.nn.calibration`) and how much each input column matters
+are calibrated (:mod:`heldout.task.calibration_error`) and how much each input column matters
 (permutation importance) — and the report's sections that show them, beside the calibration of
 the test rows that the one look measured.
 
@@ -33,7 +33,8 @@ import numpy as np
 from sklearn.inspection import permutation_importance
 
 from .._util import display
-from ..nn import calibration, metrics
+from ..task import calibration_error as calibration
+from ..task import metrics
 from . import _plots as plots
 
 ROWS = 5_000  # validation rows inspected at most, drawn with the run's seed

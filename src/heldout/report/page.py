@@ -4,9 +4,9 @@ The report gathers what the run directory holds — the data and split, each col
 (its kind, given or read from its values, and what the preprocessing made of it), the leakage
 findings, the training and validation curves (every member, best epoch marked), the learning-rate sweep, the
 candidates compared and the leaderboard of a search (diverged members marked) or the members
-of a population, the descent (``descent.json``, :mod:`heldout.report.descent`), the test metrics with
+of a population, the descent (``descent.json``, :mod:`heldout.workflow.descent`), the test metrics with
 their 95% intervals (beside them, the same on the test rows without a twin in training or
-validation) and the coverage of the conformal intervals or sets (:mod:`heldout.report.conformal`),
+validation) and the coverage of the conformal intervals or sets (:mod:`heldout.report.coverage`),
 the comparison with baselines on the same rows (difference and paired interval), the generalisation
 gap, residuals (of each target, for several) or confusion matrix and ROC on the test rows, a classifier's calibration
 and the permutation importance of each column (:mod:`heldout.report.inspection`), the ledger lines of its
@@ -28,13 +28,13 @@ from rich.console import Group
 from .._util import display
 from .._util.versions import versions
 from ..data.features import Features
+from ..ledger.ledger import Ledger
 from ..model import bundle
-from ..nn import metrics
-from ..nn.task import get as get_task
-from ..seal.ledger import Ledger
-from ..workflow.artifacts import Artifacts
+from ..rundir.artifacts import Artifacts
+from ..task import get as get_task
+from ..task import metrics
 from . import _plots as plots
-from . import conformal, inspection
+from . import coverage, inspection
 
 
 class Page(dict):
@@ -61,7 +61,7 @@ class Page(dict):
             for title, rows in (
                 ("Test set, evaluated once", metric_rows(self["test"])),
                 ("Compared with baselines on the same test rows", versus_rows(self["test"])),
-                ("Conformal coverage on the test rows", conformal.rows(self["test"])),
+                ("Conformal coverage on the test rows", coverage.rows(self["test"])),
             ):
                 if rows:
                     parts.append(
@@ -348,7 +348,7 @@ def _html(content: dict, run_dir: Path) -> str:
             "<h2>Test set, evaluated once</h2>"
             + overall
             + _table(metric_rows(test))
-            + conformal.section(test, _table)
+            + coverage.section(test, _table)
         )
         if test.get("versus"):
             parts.append(

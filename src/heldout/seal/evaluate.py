@@ -8,7 +8,7 @@ model minus baseline, with a paired interval) — given a Split, the task's
 baseline learned from the training rows (the mean target, or the class frequencies), and any
 ``baselines`` models — and scores the test rows that have no exact feature twin among the
 training and validation rows (``without_twins``): a twin's score says little about new data.
-A model calibrated on its validation rows (:mod:`heldout.model.conformal`) has, from the same
+A model calibrated on its validation rows (:mod:`heldout.conformal.scores`) has, from the same
 look, the coverage of its 90% intervals (or prediction sets) on the test rows, with a 95%
 interval and their mean width (mean set size), under ``conformal``. A multi-output model's look
 holds each target's metrics, comparisons and coverage under ``targets`` and all targets together
@@ -24,13 +24,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..conformal import scores as conformal
 from ..errors import ConfigError
-from ..leakage.twins import twin_mask  # the leakage check's own definition of a twin
-from ..model import conformal
+from ..ledger.ledger import Looks
 from ..model.model import Model
-from .ledger import Looks
 from .sealed import Sealed
 from .split import Split
+from .twins import twin_mask  # the leakage check's own definition of a twin
 
 BASELINE = "baseline"  # the name of the task's own baseline under ``versus``
 

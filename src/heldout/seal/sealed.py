@@ -24,7 +24,7 @@ import numpy as np
 from ..data.dataset import Dataset
 from ..data.fingerprint import members
 from ..errors import HeldoutWarning, SealedError
-from .ledger import Ledger, Looks
+from ..ledger.ledger import Ledger, Looks
 
 _CLOSED = (
     "The test set is sealed: it exposes no rows. Train and tune on split.train and split.validation; "

@@ -32,8 +32,8 @@ from ..data import dataset as data
 from ..data.dataset import Dataset
 from ..data.fingerprint import set_fingerprint
 from ..errors import ConfigError, DataError
+from ..ledger.ledger import Ledger
 from . import hashed
-from .ledger import Ledger
 from .sealed import Sealed
 
 STRATEGIES = ("random", "stratified", "group", "time", "hashed")
@@ -98,7 +98,7 @@ def split(
     ``test`` and ``validation`` are shares in (0, 1), or tables of their own (a path, a frame or a
     Dataset with the same columns), which are then used as given. The test set is sealed in
     ``ledger`` (a :class:`Ledger`, its folder or its PostgreSQL URL; default: ``$HELDOUT_LEDGER``,
-    else :func:`~heldout.seal.ledger.home`).
+    else :func:`~heldout.ledger.ledger.home`).
     """
     if not isinstance(dataset, Dataset):
         raise ConfigError(

@@ -3,7 +3,7 @@
 A search keeps its trials' models in memory only; once a killed search is resumed, the trials
 told before the kill have none. The run still needs the selected trial's model as trained on
 training rows: it scores the validation rows for the conformal intervals of a refit model
-(:mod:`heldout.workflow.conformal`) and is the model the report inspects. So after each batch,
+(:mod:`heldout.conformal.policy`) and is the model the report inspects. So after each batch,
 before its trials are told, the best complete trial so far — when the batch trained it — is
 written to ``trial-N.safetensors`` (atomically, as a bundle) and the one before it is removed.
 A resumed search reads it back: the same bits as the model the uninterrupted search held, so a
@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import math
 
+from ..conformal import scores as conformal
 from ..errors import BundleError
-from ..model import conformal
 from ..model.model import Model
 
 PREFIX = "trial-"

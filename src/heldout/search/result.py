@@ -11,9 +11,9 @@ from .._util import display
 from ..data.fingerprint import set_fingerprint
 from ..errors import ConfigError
 from ..model.model import Model
-from ..nn import metrics
-from ..seal._guard import training_split
+from ..seal.gate import training_split
 from ..seal.split import Split
+from ..task import metrics
 from ..train.checkpoints import resumable
 from ..train.population import train_population
 from ..train.result import Run

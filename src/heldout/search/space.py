@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from ..errors import ConfigError
 from ..nn import optim
 from ..nn.family import FAMILIES, make_family
-from ..nn.task import get as get_task
+from ..task import get as get_task
 from ..train.config import SEARCHED, SETTINGS
 from . import budget
 

@@ -30,11 +30,11 @@ import pandas as pd
 
 from ..data.features import Features
 from ..errors import ConfigError
-from ..nn import metrics
-from ..nn.task import get as get_task
 from ..seal import folds as folding
-from ..seal._guard import training_split
+from ..seal.gate import training_split
 from ..seal.split import Split
+from ..task import get as get_task
+from ..task import metrics
 from ..train.population import train_population
 from ..train.result import Run
 from . import batches, kept, slots

@@ -15,9 +15,9 @@ import numpy as np
 import pandas as pd
 import torch
 
+from ..conformal import scores as conformal
 from ..data.fingerprint import members
 from ..errors import ConfigError
-from ..model import conformal
 from ..model.model import Model
 from ..seal import hashed
 from ..seal.evaluate import BASELINE, Evaluation, predictor, take_look

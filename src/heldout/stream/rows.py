@@ -1,5 +1,5 @@
 """``StreamedRows``: the training or validation rows of a streamed table, read as the engine reads a
-:class:`~heldout.train._batches.Block` — batch by batch, never all at once.
+:class:`~heldout.train.blocks.Block` — batch by batch, never all at once.
 
 Every epoch reads the table again, a row group at a time, keeps the rows of its part (decided once
 by :mod:`heldout.stream.survey`) and preprocesses them with what was learned from the training
@@ -25,7 +25,7 @@ import numpy as np
 import torch
 
 from ..data import weights as weighting
-from ..train._batches import Block
+from ..train.blocks import Block
 from . import survey as surveying
 
 SHUFFLE_ROWS = 131_072  # rows held in the shuffle buffer (about 10 MB per 20 float32 inputs)

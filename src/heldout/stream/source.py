@@ -94,7 +94,7 @@ def streaming_reason(path: str) -> str | None:
         return None
     import pyarrow.parquet as pq
 
-    from ..train._memory import available_bytes, readable
+    from ..train.memory import available_bytes, readable
 
     try:
         meta = pq.ParquetFile(given).metadata

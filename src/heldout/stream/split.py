@@ -18,9 +18,9 @@ import numpy as np
 
 from ..data.dataset import Dataset
 from ..data.fingerprint import members, set_fingerprint
+from ..ledger.ledger import Ledger
 from ..seal import hashed
-from ..seal._guard import refuse_sealed_rows
-from ..seal.ledger import Ledger
+from ..seal.gate import refuse_sealed_rows
 from ..seal.sealed import Sealed
 from ..seal.split import Split
 from .source import Source

@@ -36,10 +36,10 @@ from ..data.fingerprint import members
 from ..data.kinds import check as check_kinds
 from ..data.kinds import column_kind
 from ..errors import DataError, LeakageError
-from ..leakage.twins import IMPROBABLE, expected_chance_matches
-from ..nn.task import get as get_task
 from ..seal import hashed
 from ..seal.split import hash_keys
+from ..seal.twins import IMPROBABLE, expected_chance_matches
+from ..task import get as get_task
 from .source import Source
 
 SAMPLE_ROWS = (

@@ -11,8 +11,8 @@ import torch
 
 from ..errors import ConfigError
 from ..seal import hashed
-from ..train import _grid as grid
-from ..train._batches import Tensors
+from ..train import grid
+from ..train.blocks import Tensors
 from ..train.population import Learned, make_config, train_population
 from ..train.result import Run
 from .rows import SHUFFLE_ROWS, StreamedRows

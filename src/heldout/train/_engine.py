@@ -23,9 +23,9 @@ import torch
 from .._util import allocator, threads
 from .._util.tree import map_tensors
 from ..nn import optim
-from ._batches import Tensors
-from ._scoring import score_rows
+from .blocks import Tensors
 from .config import MEMBER_TENSORS, TrainConfig
+from .scoring import score_rows
 from .state import Member, PopulationState
 
 EPOCH0_ROWS = 8192  # the initial training loss is measured on at most this many rows (per fold)
@@ -106,7 +106,7 @@ def train(
     ``on_epoch(progress)`` hears after every epoch how the population is doing
     (:mod:`heldout.report.progress`). ``trace(epoch, members, params)`` sees the parameters at
     epoch 0 and after every epoch; row j of each tensor is member ``members[j]``
-    (:mod:`heldout.report.descent` draws the paths from it). ``checkpoint(state)`` sees the
+    (:mod:`heldout.workflow.descent` draws the paths from it). ``checkpoint(state)`` sees the
     population's state after every epoch; ``resume`` goes on from such a state. With ``shards``
     (:mod:`heldout.train.shards`), this process computes its share of every batch and takes the
     update of the whole batch.

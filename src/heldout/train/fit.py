@@ -20,12 +20,12 @@ from __future__ import annotations
 
 import inspect
 
+from ..conformal import scores as conformal
 from ..errors import ConfigError
-from ..model import conformal
 from ..seal import folds as folding
-from ..seal._guard import training_split
+from ..seal.gate import training_split
 from ..seal.split import Split
-from . import _grid as grid
+from . import grid
 from .checkpoints import resumable
 from .config import parameters
 from .population import train_population
@@ -57,7 +57,7 @@ def fit(
     batch's rows between the processes; cross-validation folds are not split that way.
 
     Without folds, every model is calibrated on ``split.validation`` for conformal intervals and
-    sets (:meth:`~heldout.model.model.Model.predict_interval`, :mod:`heldout.model.conformal`).
+    sets (:meth:`~heldout.model.model.Model.predict_interval`, :mod:`heldout.conformal.scores`).
     """
     split = training_split(split, "fit")
     if shards is not None and folds is not None:

@@ -17,24 +17,23 @@ from dataclasses import dataclass, replace
 import torch
 
 from .._util import threads
+from .._util.chunks import STREAM_MIN_ROWS
 from .._util.versions import versions
 from ..data import weights as weighting
 from ..data.dataset import Dataset
 from ..data.features import Features
-from ..data.target_scale import TargetScale
 from ..errors import ConfigError, HeldoutWarning, LeakageError
 from ..model.model import Model
 from ..nn import losses, optim
-from ..nn._chunks import STREAM_MIN_ROWS
 from ..nn.family import make_family
 from ..seal.sealed import Sealed
+from ..task.target_scale import TargetScale
 from . import _engine as engine
-from . import _grid as grid
-from . import _memory as memory
-from ._batches import Block, Tensors
-from ._scoring import EVAL_ELEMENTS
+from . import grid, memory
+from .blocks import Block, Tensors
 from .config import TrainConfig
 from .result import Run
+from .scoring import EVAL_ELEMENTS
 from .state import PopulationState
 
 

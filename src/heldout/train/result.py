@@ -16,7 +16,7 @@ import pandas as pd
 from .._util import display
 from ..errors import ConfigError
 from ..model.model import Model
-from ..nn.task import get as get_task
+from ..task import get as get_task
 from .config import TrainConfig
 from .state import Member
 

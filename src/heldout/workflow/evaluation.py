@@ -4,11 +4,11 @@ sealed in (``config.json``'s ``ledger``), from whatever working directory."""
 from __future__ import annotations
 
 from ..errors import ConfigError, DataError, LedgerError
+from ..ledger.ledger import Ledger
 from ..model.model import Model
+from ..rundir.artifacts import Artifacts
 from ..seal.evaluate import Evaluation, evaluate
-from ..seal.ledger import Ledger
 from ..stream.look import evaluate as evaluate_streamed
-from .artifacts import Artifacts
 
 
 def evaluate_run(run_dir, *, strict: bool = False) -> Evaluation:

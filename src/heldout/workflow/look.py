@@ -5,10 +5,10 @@ from __future__ import annotations
 import uuid
 
 from ..model.model import Model
+from ..rundir.artifacts import Artifacts
 from ..seal.evaluate import Evaluation, evaluate, finish_look
 from ..stream.look import evaluate as streamed_evaluate
 from ..stream.split import StreamedSplit
-from .artifacts import Artifacts
 
 
 def look_once(artifacts: Artifacts, model: Model, the_split, baselines) -> Evaluation:

@@ -3,8 +3,8 @@
 ``run_procedure`` splits the data (sealing the test set), checks the split for leakage (an error
 finding stops it unless allowed), searches the candidates on validation data only
 (:func:`heldout.tune`), refits the selected configuration on training + validation rows, calibrates
-its conformal intervals on the validation rows (:mod:`heldout.workflow.conformal`), looks at
-the sealed test set once, and writes the run directory (:class:`~heldout.workflow.artifacts.Artifacts`).
+its conformal intervals on the validation rows (:mod:`heldout.conformal.policy`), looks at
+the sealed test set once, and writes the run directory (:class:`~heldout.rundir.artifacts.Artifacts`).
 Running it again on the same directory resumes the study: trials already told count toward the
 budget. ``tune_procedure`` stops before the refit and the test set; ``evaluate_run``
 (:mod:`heldout.workflow.evaluation`) is the later look at a trained run directory (``heldout
@@ -19,27 +19,29 @@ ledger, from whatever working directory, so its counts are the ones recorded at 
 
 from __future__ import annotations
 
-import functools
 from pathlib import Path
 
 from optuna.storages import JournalStorage
 from optuna.storages.journal import JournalFileBackend
 
+from ..conformal.policy import calibration
+from ..data.fingerprint import set_fingerprint
 from ..model.model import Model
-from ..report import descent, inspection
+from ..report import inspection
 from ..report.page import report
+from ..rundir.artifacts import Artifacts, RunConfig
+from ..rundir.lock import claimed
+from ..rundir.spec import DataSpec
 from ..search.result import Search
 from ..search.tune import DEFAULT_TRIALS, tune
 from ..stream.split import StreamedSplit
+from ..train.checkpoints import resumable
 from ..train.population import train_population
+from . import descent
 from . import workers as workers_of
-from .artifacts import Artifacts, RunConfig
-from .conformal import calibration
 from .deadline import Deadline
 from .evaluation import recorded_ledger
-from .lock import claimed
 from .look import look_once
-from .spec import DataSpec
 from .steps import checked_for_leakage, save_run
 from .streaming import final_streamed, searched_rows
 
@@ -240,15 +242,17 @@ def _final(
     # the selected configuration, refit on training + validation rows (or as trained on training rows)
     pooled = (len(the_split.train) + len(the_split.validation)) / max(len(the_split.train), 1)
     wanted, refit = refit, refit and deadline.fits("refit", _trial_seconds(found) * pooled)
+
     # conformal scores on validation rows, from a model that did not train on them (workflow/conformal.py)
-    calibrated = functools.partial(
-        calibration,
-        found=found,
-        the_split=the_split,
-        deadline=deadline,
-        seconds=_trial_seconds(found),
-        checkpoints=store,
-    )
+    def calibrated(model, refit):
+        return calibration(
+            model,
+            the_split.validation,
+            refit=refit,
+            kept=found.best_model,
+            retrain=lambda: _scorer(found, the_split, deadline, store),
+        )
+
     if not refit and wanted and found.best_model is not None:
         final_model = (
             found.best_model
@@ -374,3 +378,24 @@ def _selection(found: Search, spec: DataSpec, the_split) -> dict:
             "failed": found.recovered.get("failed", 0),
         },
     }
+
+
+def _scorer(found: Search, the_split, deadline: Deadline, store):
+    """The selected configuration trained again on the training rows, to score the validation
+    rows after a refit, when one trial's time fits the deadline (checkpointed like the refit)."""
+    if not deadline.fits("calibration", _trial_seconds(found)):
+        return None
+    rows = {
+        "train": set_fingerprint(the_split.train.fingerprints),
+        "validation": set_fingerprint(the_split.validation.fingerprints),
+    }
+    hook, resume = resumable(store, "calibration", {"settings": found.best_settings, "rows": rows})
+    return train_population(
+        the_split.train,
+        the_split.validation,
+        [found.best_settings],
+        seed=the_split.seed,
+        summary=the_split.summary(),
+        checkpoint=hook,
+        resume=resume,
+    ).model

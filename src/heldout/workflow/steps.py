@@ -6,10 +6,10 @@ from pathlib import Path
 
 from ..errors import LeakageError
 from ..leakage import check
-from ..seal.ledger import Ledger
+from ..ledger.ledger import Ledger
+from ..rundir.artifacts import Artifacts, RunConfig
+from ..rundir.spec import DataSpec
 from ..train.result import Run
-from .artifacts import Artifacts, RunConfig
-from .spec import DataSpec
 
 
 def checked_for_leakage(the_split, allow_leakage: bool) -> dict:

@@ -19,19 +19,19 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..conformal import scores as conformal
 from ..errors import ConfigError
-from ..model import conformal
 from ..report import inspection
 from ..report.page import report
+from ..rundir.artifacts import Artifacts
+from ..rundir.lock import claimed
+from ..rundir.spec import DataSpec
 from ..search.result import Search
 from ..stream import training
 from ..stream.split import StreamedSplit
 from ..train.result import Run
-from .artifacts import Artifacts
 from .deadline import Deadline
-from .lock import claimed
 from .look import look_once
-from .spec import DataSpec
 from .steps import checked_for_leakage, save_run
 
 

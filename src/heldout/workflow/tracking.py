@@ -12,7 +12,7 @@ and ``report.html``, ``report.json`` and the bundle as artifacts. Any MLflow tra
 from __future__ import annotations
 
 from ..errors import ConfigError
-from .artifacts import Artifacts
+from ..rundir.artifacts import Artifacts
 
 
 def log_run(run_dir, uri: str, experiment: str = "heldout") -> str:

@@ -7,16 +7,17 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import ConfigError
-from ..report import descent, inspection
+from ..report import inspection
 from ..report.page import report
-from ..train._grid import expand
+from ..rundir.artifacts import Artifacts
+from ..rundir.lock import claimed
+from ..rundir.spec import DataSpec
 from ..train.config import SETTINGS, TrainConfig
 from ..train.fit import fit
+from ..train.grid import expand
 from ..train.result import Run
 from ..train.shards import decided_by_first, finished, from_environment
-from .artifacts import Artifacts
-from .lock import claimed
-from .spec import DataSpec
+from . import descent
 from .steps import checked_for_leakage, save_run
 
 

@@ -25,8 +25,9 @@ import datetime as _dt
 from .._util.urls import blanked
 from ..data.fingerprint import FINGERPRINT_VERSION
 from ..errors import LedgerError
-from . import _chain, _location
-from ._records import Records
+from . import chain as _chain
+from . import location as _location
+from .records import Records
 
 SCHEMA = "heldout"
 _CREATE_LOCK = (

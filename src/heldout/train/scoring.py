@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import torch
 
+from .._util.chunks import over_chunks
 from ..nn import losses
-from ..nn._chunks import over_chunks
-from ._batches import Block
+from .blocks import Block
 
 EVAL_ELEMENTS = 1 << 21  # outputs and activations held at once when scoring rows without gradients
 

@@ -24,8 +24,8 @@ look.json          a look scored and not yet known to be recorded (while it happ
 checkpoint-*.pt    training in progress (:mod:`heldout.train.checkpoints`), removed when the run ends
 trial-N.safetensors the search's best trial so far, its model trained on training rows
                    (:mod:`heldout.search.kept`): a bundle as ``model.safetensors``
-.lock              the process writing here (:mod:`heldout.workflow.lock`)
-descent.json       the descent picture (:mod:`heldout.report.descent`)
+.lock              the process writing here (:mod:`heldout.rundir.lock`)
+descent.json       the descent picture (:mod:`heldout.workflow.descent`)
 inspection.json    calibration and permutation importance on validation rows
                    (:mod:`heldout.report.inspection`)
 report.json/.html  the report (:mod:`heldout.report`)

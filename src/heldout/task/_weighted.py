@@ -4,7 +4,7 @@ A bootstrap resample draws row ``i`` some number of times, ``w[r, i]``; every me
 resample is then a function of those weights over the original rows. Sums become products
 ``w @ columns``, and ROC AUC needs no sort per resample: the rows are sorted by score once.
 A row of all ones is the rows themselves, so each function with ``w = ones`` equals the
-scikit-learn metric (tested). These helpers serve :meth:`heldout.nn.task.Task.weighted`.
+scikit-learn metric (tested). These helpers serve :meth:`heldout.task.Task.weighted`.
 
 >>> w = np.array([[1.0, 1.0, 1.0, 1.0], [0.0, 2.0, 2.0, 0.0]])
 >>> auc(np.array([0.1, 0.4, 0.35, 0.8]), np.array([0, 0, 1, 1]))(w).round(3).tolist()

@@ -13,9 +13,9 @@ from __future__ import annotations
 
 from ..data.dataset import Dataset
 from ..errors import ConfigError, LeakageError
-from ..leakage.twins import copied_test_rows  # the leakage check's own definition of a copy
 from .sealed import Sealed
 from .split import Split
+from .twins import copied_test_rows  # the leakage check's own definition of a copy
 
 
 def training_split(value, caller: str) -> Split:

@@ -1,6 +1,6 @@
 """Classification: ``binary`` (one logit) and ``multiclass`` (one output per class, softmax),
 scored on accuracy, log loss, ROC AUC and f1; diagnosed by the confusion matrix, the ROC curves
-and the reliability of the probabilities (:mod:`heldout.nn.calibration`)."""
+and the reliability of the probabilities (:mod:`heldout.task.calibration_error`)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ import torch
 from sklearn import metrics as sk
 
 from ..errors import DataError
-from . import _weighted, calibration
-from ._task import Task
+from . import _weighted
+from . import calibration_error as calibration
+from .base import Task
 
 
 class _Classification(Task):

@@ -1,4 +1,4 @@
-"""The base of every task: what a task must say and do (:mod:`heldout.nn.task` has the three)."""
+"""The base of every task: what a task must say and do (:mod:`heldout.task` has the three)."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ import numpy as np
 import pandas as pd
 import torch
 
-from ..data.target_scale import IDENTITY, TargetScale
 from ..errors import ConfigError, DataError
+from .target_scale import IDENTITY, TargetScale
 
 _INSTANCES: dict = {}
 
 
 class Task(str):
-    """One task: a string with behaviour. The three instances are :data:`heldout.nn.task.TASKS`."""
+    """One task: a string with behaviour. The three instances are :data:`heldout.task.TASKS`."""
 
     losses: tuple[str, ...] = ()  # losses that fit the task, its default first
     monitor: str = ""  # the validation metric of every epoch (rmse, accuracy)
@@ -99,7 +99,7 @@ class Task(str):
         self, y: np.ndarray, prediction: np.ndarray
     ) -> Callable[[np.ndarray], dict[str, np.ndarray]]:
         """Each metric of :meth:`score` as a function of row weights ``w[resample, row]`` (how often
-        a resample drew each row; :mod:`heldout.nn._weighted`). With ``w`` all ones it is ``score``."""
+        a resample drew each row; :mod:`heldout.task._weighted`). With ``w`` all ones it is ``score``."""
         raise NotImplementedError
 
     def baseline(

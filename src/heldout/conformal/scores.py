@@ -19,7 +19,7 @@ What that guarantee is worth here, said plainly:
 - ``heldout run`` refits the selected configuration on training + validation rows; that model's
   residuals on its own training rows would be too small. The run therefore scores the validation
   rows with the same configuration trained again on training rows alone
-  (:mod:`heldout.workflow.conformal`) and gives those scores to the refit model (``info["refit"]``): exact for that sibling, and for
+  (:mod:`heldout.conformal.policy`) and gives those scores to the refit model (``info["refit"]``): exact for that sibling, and for
   the refit model — which learned from more rows — the assumption that it errs no more. The look
   measures whether that held.
 

@@ -53,9 +53,11 @@ import pandas as pd
 
 from ..data.fingerprint import FINGERPRINT_VERSION, row_fingerprints
 from ..errors import LedgerError
-from . import _chain, _head, _location
-from ._location import home  # noqa: F401  (where it was first defined: heldout.seal.ledger.home)
-from ._sqlite import SQLiteStore
+from . import chain as _chain
+from . import head as _head
+from . import location as _location
+from .location import home  # noqa: F401  (where it was first defined: heldout.ledger.ledger.home)
+from .sqlite import SQLiteStore
 
 
 class Looks(NamedTuple):
@@ -86,7 +88,7 @@ class Ledger:
             self._store = SQLiteStore(where)
             self.folder, self.path, self.head_path = where, self._store.path, self._store.head_path
         else:
-            from ._postgres import PostgresStore  # psycopg only for a database
+            from ..seal.postgres import PostgresStore  # psycopg only for a database
 
             self._store = PostgresStore(where)
             self.folder = self.path = self.head_path = None

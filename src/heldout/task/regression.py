@@ -1,5 +1,5 @@
 """Regression: one numeric target, fitted standardised on the training rows
-(:mod:`heldout.data.target_scale`), scored on rmse, mae and r2 in the target's own units.
+(:mod:`heldout.task.target_scale`), scored on rmse, mae and r2 in the target's own units.
 
 Several targets (multi-output regression) arrive as ``[n, targets]`` arrays and leave the model as
 one output each: the loss is the mean over outputs of each one's loss on the standardised
@@ -21,9 +21,9 @@ import pandas as pd
 import torch
 from sklearn import metrics as sk
 
-from ..data.target_scale import IDENTITY, TargetScale
 from ..errors import DataError
-from ._task import Task
+from .base import Task
+from .target_scale import IDENTITY, TargetScale
 
 MAX_TARGET = 1e18  # a regression target beyond this overflows float32 once squared
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from ..data import datasets
 from ..data.dataset import Dataset, load
 from ..errors import ConfigError
-from ..seal.ledger import Ledger
+from ..ledger.ledger import Ledger
 from ..seal.split import Split, split
 
 
@@ -101,7 +101,7 @@ class DataSpec:
 
     def split(self, ledger: Ledger | str | Path | None = None) -> Split:
         """The split, its test set sealed in ``ledger`` (a Ledger, its folder or its
-        PostgreSQL URL; default: ``$HELDOUT_LEDGER``, else the project's, :func:`~heldout.seal.ledger.home`);
+        PostgreSQL URL; default: ``$HELDOUT_LEDGER``, else the project's, :func:`~heldout.ledger.ledger.home`);
         with ``stream``, a :class:`~heldout.stream.split.StreamedSplit`."""
         if self.stream:
             return self._streamed(ledger)

@@ -15,7 +15,7 @@ from typing import Callable
 
 import torch
 
-from .._util.threads import CORES
+from .threads import CORES
 
 STREAM_MIN_ROWS = 65_536  # full-batch steps over fewer rows run as one piece
 CHUNK_BYTES = 1_500_000  # rows per streamed chunk: about this many bytes of X (fits a core's L2)

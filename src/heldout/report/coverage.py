@@ -1,6 +1,6 @@
 """The report's part on conformal intervals: how often the model's 90% intervals (regression) or
 prediction sets (classification), calibrated on validation rows, held the true value of the test
-rows at the one look (:mod:`heldout.model.conformal`; the numbers are under ``conformal`` in the
+rows at the one look (:mod:`heldout.conformal.scores`; the numbers are under ``conformal`` in the
 look's metrics)."""
 
 from __future__ import annotations

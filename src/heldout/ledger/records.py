@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 import json
 
-from . import _chain
+from . import chain as _chain
 
 
 class Records:

@@ -7,8 +7,8 @@ the final look (and the same metrics of resampled rows, from row weights, for th
 the baseline the final look is compared with, the link from a model's outputs to predictions,
 the encoding of labels (and the scale a regression target is fitted on), the default split
 strategy and the default search candidates. Code outside the task's modules asks the task; it
-never branches on the task's name. The base is :mod:`heldout.nn._task`; the tasks are
-:mod:`heldout.nn.regression` and :mod:`heldout.nn.classification`; this module names them.
+never branches on the task's name. The base is :mod:`heldout.task.base`; the tasks are
+:mod:`heldout.task.regression` and :mod:`heldout.task.classification`; this module names them.
 
 >>> t = get("binary")
 >>> t == "binary", t.losses[0], t.monitor, t.selection, t.n_outputs(("no", "yes"))
@@ -21,7 +21,7 @@ never branches on the task's name. The base is :mod:`heldout.nn._task`; the task
 from __future__ import annotations
 
 from ..errors import ConfigError
-from ._task import Task
+from .base import Task
 from .classification import Binary, Multiclass
 from .regression import MAX_TARGET, Regression
 
@@ -38,3 +38,9 @@ def get(name: str | Task) -> Task:
     if not isinstance(name, str) or name not in TASKS:
         raise ConfigError(f"Unknown task {name!r}. Choose one of {list(TASKS)}.")
     return TASKS[str(name)]
+
+
+def __getattr__(name: str):  # PEP 562: each module is an attribute before anything imports it
+    from .._util.lazy import submodule
+
+    return submodule(__name__, name)

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from ..data.fingerprint import FINGERPRINT_VERSION
 from ..errors import LedgerError
-from . import _head
-from ._records import Records
+from . import head as _head
+from .records import Records
 
 
 class SQLiteStore:

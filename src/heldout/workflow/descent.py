@@ -31,9 +31,9 @@ import torch
 
 from ..nn import optim
 from ..seal.split import Split
-from ..train._batches import Block
-from ..train._scoring import score_rows
+from ..train.blocks import Block
 from ..train.population import make_config, train_population
+from ..train.scoring import score_rows
 
 FACTORS = (0.1, 1.0, 3.0, 10.0)  # learning rates drawn, as multiples of the chosen one
 ROWS = 20_000  # training rows the paths are trained on (a seeded sample beyond this)

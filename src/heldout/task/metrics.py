@@ -1,4 +1,4 @@
-"""Metrics beyond a task's own (:meth:`heldout.nn.task.Task.score`): which direction is better,
+"""Metrics beyond a task's own (:meth:`heldout.task.Task.score`): which direction is better,
 and 95% intervals over the rows of a look — for the model's metrics, and for its difference to
 baselines scored on the same rows.
 
@@ -16,7 +16,7 @@ A bootstrap interval cannot reach beyond the values its resamples take: a perfec
 an f1 of 1, gets ``[1, 1]``; only the proportion's exact interval says how far below 1 the truth
 may be.
 
->>> from heldout.nn.task import get
+>>> from heldout.task import get
 >>> y = np.array([0, 1] * 18)
 >>> interval_95, _ = intervals(get("binary"), y, np.where(y == 1, 0.9, 0.1))
 >>> [round(v, 3) for v in interval_95["accuracy"]]

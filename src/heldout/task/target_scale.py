@@ -23,8 +23,6 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
-from . import weights as weighting
-
 
 @dataclass(frozen=True)
 class TargetScale:
@@ -38,7 +36,7 @@ class TargetScale:
         """The scale of targets ``y`` (``[n]``, or ``[n, targets]``) over rows weighted by ``w``.
         A constant column keeps a standard deviation of 1 (it is only centred)."""
         columns = np.asarray(y, dtype="float64").reshape(len(y), -1).T
-        stats = [weighting.mean_std(column, w) for column in columns]
+        stats = [mean_std(column, w) for column in columns]
         return cls(tuple(m for m, _ in stats), tuple(s if s > 0 else 1.0 for _, s in stats))
 
     @property
@@ -79,3 +77,12 @@ class TargetScale:
 
 
 IDENTITY = TargetScale()
+
+
+def mean_std(x: np.ndarray, w: np.ndarray | None) -> tuple[float, float]:
+    """The (weighted) mean and population standard deviation of ``x``."""
+    if w is None:
+        return float(x.mean()), float(x.std())
+    total = w.sum()
+    mean = float((w * x).sum() / total)
+    return mean, float(np.sqrt((w * (x - mean) ** 2).sum() / total))
