@@ -75,7 +75,7 @@ _PUBLIC = {
     "tune": (".search.tune", "tune"),
     "evaluate": (".seal.evaluate", "evaluate"),
     "Evaluation": (".seal.evaluate", "Evaluation"),
-    "Ledger": (".seal.ledger", "Ledger"),
+    "Ledger": (".ledger.ledger", "Ledger"),
     "Sealed": (".seal.sealed", "Sealed"),
     "split": (".seal.split", "split"),
     "Split": (".seal.split", "Split"),

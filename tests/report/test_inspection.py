@@ -10,10 +10,10 @@ from sklearn.inspection import permutation_importance
 
 import heldout
 from heldout.data.dataset import load
-from heldout.report import inspection, report
+from heldout.report import inspection_view, report
 from heldout.report.page import _table
 from heldout.rundir.spec import DataSpec
-from heldout.workflow import procedures
+from heldout.workflow import inspection, procedures
 
 
 @pytest.fixture(scope="module")
@@ -146,7 +146,7 @@ def test_at_most_rows_are_inspected_and_the_deadline_may_leave_the_importance_ou
         inspected["reliability"]["rows"] == 10 and inspected["reliability"]["read"] == "top label"
     )
     assert inspected["importance"] == [] and left_out == ["importance"]
-    page = "".join(inspection.sections({"inspection": inspected}, _table))
+    page = "".join(inspection_view.sections({"inspection": inspected}, _table))
     assert "10 of the 24 validation rows, drawn with seed 1 (at most 10)" in page
     assert (
         "Left out: its estimate (one scoring of the rows per column and shuffle) did not fit the time budget"
@@ -165,14 +165,14 @@ def test_column_names_are_escaped_in_the_page_and_printed_as_text_in_a_terminal(
         "repeats": 5,
         "importance": [{"column": bad, "importance": 1.0, "std": 0.1}],
     }
-    page = "".join(inspection.sections({"inspection": inspected}, _table))
+    page = "".join(inspection_view.sections({"inspection": inspected}, _table))
     assert (
         "<img src=x" not in page and "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;[/red]" in page
     )
     assert "refit on them too (so optimistic)" in page
     from heldout._util import display
 
-    assert any(bad in display.text(part) for part in inspection.terminal({"inspection": inspected}))
+    assert any(bad in display.text(part) for part in inspection_view.terminal({"inspection": inspected}))
 
 
 def test_a_resumed_run_keeps_the_inspection_of_the_model_trained_on_training_rows(tmp_path):

@@ -6,7 +6,7 @@ import dataclasses
 import pytest
 
 import heldout
-from heldout.workflow import procedures
+from heldout.workflow.in_memory import InMemory
 
 
 @pytest.fixture(autouse=True)
@@ -30,15 +30,15 @@ def test_a_selected_mlp_is_compared_with_the_best_linear_candidate():
     # whichever the search selected, make the selected one the mlp
     as_mlp = dataclasses.replace(found, best=mlp, best_settings=found.settings(mlp["trial"]))
     assert (
-        procedures._best_linear(
+        InMemory(split)._best_linear(
             dataclasses.replace(found, best=linear, best_settings=found.settings(linear["trial"])),
-            split,
             refit=True,
+            checkpoints=None,
         )
         == {}
     )
     for refit in (True, False):
-        baselines = procedures._best_linear(as_mlp, split, refit=refit)
+        baselines = InMemory(split)._best_linear(as_mlp, refit=refit, checkpoints=None)
         model = baselines["best linear"]
         assert model.config["model"] == "linear" and model.config["lr"] == pytest.approx(
             linear["lr"]

@@ -59,7 +59,7 @@ def test_a_folder_from_before_the_ledger_was_recorded_uses_the_default_ledger(tm
 
 def test_a_resumed_search_keeps_the_ledger_it_was_sealed_in(tmp_path, monkeypatch):
     options = dict(
-        trials=2, population=2, candidates=["linear+mse"], draw_descent=False, write_report=False
+        trials=2, population=2, candidates=["linear+mse"], draw_descent=False
     )
     out, first, _ = procedures.tune_procedure(
         DataSpec(dataset="diabetes"), tmp_path / "t", **options

@@ -14,6 +14,7 @@ from heldout.conformal.policy import calibration
 from heldout.rundir.spec import DataSpec
 from heldout.train.population import train_population
 from heldout.workflow.deadline import Deadline
+from heldout.workflow.in_memory import InMemory
 from heldout.workflow.procedures import run_procedure
 
 
@@ -27,7 +28,18 @@ def test_a_refit_model_is_calibrated_by_the_selected_trial_trained_on_training_r
     found = heldout.tune(split, candidates=["linear+mse"], trials=2, population=2)
     refit = found.refit(split).model
     own = np.sort(np.abs(split.validation.target.to_numpy() - refit.predict(split.validation)))
-    given = calibration(refit, found, split, refit=True, deadline=Deadline(None), seconds=0.0)
+    data = InMemory(split)
+
+    def calibrated(search, deadline):
+        return calibration(
+            refit,
+            split.validation,
+            refit=True,
+            kept=search.best_model,
+            retrain=lambda: data._scorer(search, deadline, None),
+        )
+
+    given = calibrated(found, Deadline(None))
     # the search's own model of the selected trial scores the validation rows
     assert given.info["refit"] and np.array_equal(
         given.scores, conformal.calibrate(refit, split.validation, scorer=found.best_model).scores
@@ -44,14 +56,15 @@ def test_a_refit_model_is_calibrated_by_the_selected_trial_trained_on_training_r
         seed=split.seed,
         summary=split.summary(),
     ).model
-    again = calibration(refit, elsewhere, split, refit=True, deadline=Deadline(None), seconds=0.0)
+    again = calibrated(elsewhere, Deadline(None))
     assert np.array_equal(
         again.scores, conformal.calibrate(refit, split.validation, scorer=alone).scores
     )
     # trained beside another member or alone, the same configuration agrees up to float32's last digits
     np.testing.assert_allclose(given.scores, again.scores, atol=1e-3)
     late = Deadline(1e-9)
-    assert calibration(refit, elsewhere, split, refit=True, deadline=late, seconds=1.0) is None
+    late.started -= 1.0  # the budget is spent: one trial's training cannot fit
+    assert calibrated(elsewhere, late) is None
     assert late.left_out == ["calibration"]
 
 

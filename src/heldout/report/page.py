@@ -34,7 +34,8 @@ from ..rundir.artifacts import Artifacts
 from ..task import get as get_task
 from ..task import metrics
 from . import _plots as plots
-from . import coverage, inspection
+from . import coverage
+from . import inspection_view as inspection
 
 
 class Page(dict):

@@ -45,6 +45,7 @@ import pandas as pd
 from .._util.files import atomic_write, make_folder, write_json
 from ..errors import ConfigError, DataError
 from .spec import DataSpec
+from .summary import Summary
 
 FORMAT = "heldout-run/1"
 FILES = {
@@ -248,8 +249,9 @@ class Artifacts:
     def summary(self) -> dict | None:
         return self._json("summary.json")
 
-    def write_summary(self, summary: dict) -> None:
-        write_json(self.path / "summary.json", summary)
+    def write_summary(self, summary: Summary) -> None:
+        """``summary.json``, written once at the end of a search or a run."""
+        write_json(self.path / "summary.json", summary.to_dict())
 
     def evaluation(self) -> dict | None:
         return self._json("evaluation.json")

@@ -19,6 +19,7 @@ import os
 import threading
 import time
 import warnings
+from pathlib import Path
 from urllib.parse import urlsplit
 
 from .._util.urls import blanked, without_password
@@ -28,6 +29,19 @@ HEARTBEAT = 10.0  # seconds between a worker's heartbeats for the trials it trai
 GRACE = 3  # heartbeats missed before a trial is taken for dead
 RETRIES = 3  # times a dead worker's trial is given to another, at most
 SCHEMES = ("postgresql", "postgres", "mysql", "sqlite")
+
+
+def journal(path):
+    """An Optuna storage: the study kept in a journal file at ``path`` (a run directory's
+    ``study.journal``) for one process — by its absolute path (Optuna's lock is a symlink to it),
+    and without a lock a killed process left (the caller holds the run directory, so no other
+    process uses the journal)."""
+    from optuna.storages import JournalStorage
+    from optuna.storages.journal import JournalFileBackend
+
+    path = Path(path).resolve()
+    Path(f"{path}.lock").unlink(missing_ok=True)
+    return JournalStorage(JournalFileBackend(str(path)))
 
 
 def is_database(location) -> bool:

@@ -7,8 +7,8 @@ from ..errors import ConfigError, DataError, LedgerError
 from ..ledger.ledger import Ledger
 from ..model.model import Model
 from ..rundir.artifacts import Artifacts
-from ..seal.evaluate import Evaluation, evaluate
-from ..stream.look import evaluate as evaluate_streamed
+from ..seal.evaluate import Evaluation
+from .data import open_data
 
 
 def evaluate_run(run_dir, *, strict: bool = False) -> Evaluation:
@@ -22,7 +22,8 @@ def evaluate_run(run_dir, *, strict: bool = False) -> Evaluation:
             "configuration on its validation scores (members.csv), train it alone with `heldout train` "
             "and evaluate that run."
         )
-    the_split = config.data.split(recorded_ledger(artifacts))
+    data = open_data(config.data, recorded_ledger(artifacts))
+    the_split = data.split
     recorded = config.split["test_fingerprint"]
     if the_split.test.seal != recorded:
         raise DataError(
@@ -30,10 +31,7 @@ def evaluate_run(run_dir, *, strict: bool = False) -> Evaluation:
             f"{the_split.test.seal}, but the model was trained beside test set {recorded}. Restore the "
             "original data, or train again."
         )
-    if config.data.stream:  # its test rows are read batch by batch
-        result = evaluate_streamed(Model.load(artifacts.model_path), the_split, strict=strict)
-    else:
-        result = evaluate(Model.load(artifacts.model_path), the_split, strict=strict)
+    result = data.look(Model.load(artifacts.model_path), strict=strict)
     artifacts.write_evaluation(result.to_dict())
     return result
 

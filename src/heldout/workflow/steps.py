@@ -10,11 +10,14 @@ from ..ledger.ledger import Ledger
 from ..rundir.artifacts import Artifacts, RunConfig
 from ..rundir.spec import DataSpec
 from ..train.result import Run
+from .records import FinalModel, Leakage
 
 
-def checked_for_leakage(the_split, allow_leakage: bool) -> dict:
-    """The leakage check every procedure runs before training: an ``error`` finding stops it unless
+def checked_for_leakage(data, allow_leakage: bool) -> Leakage:
+    """The leakage check every procedure runs before training, on the rows the search reads
+    (with a streamed table's exact counts beside): an ``error`` finding stops it unless
     ``allow_leakage``, and then the override is recorded in the ledger (and in ``leakage.json``)."""
+    the_split = data.searched
     checked = check(the_split)
     errors = checked.errors
     if errors and not allow_leakage:
@@ -26,7 +29,30 @@ def checked_for_leakage(the_split, allow_leakage: bool) -> dict:
         the_split.test.ledger.record_audit(
             the_split.test.seal, {"override": "allow_leakage", "findings": [f.kind for f in errors]}
         )
-    return dict(checked.to_dict(), allowed=bool(errors) and allow_leakage)
+    found = checked.to_dict()
+    allowed = bool(errors) and allow_leakage
+    return Leakage(found["findings"], found["seconds"], allowed, data.exact_twins())
+
+
+def save_final(artifacts: Artifacts, spec: DataSpec, the_split, final: FinalModel) -> None:
+    """The run's final model as its bundle: with the history of the training that made it, or
+    (the search's own model of the selected trial) with the message that says why."""
+    if final.run is not None:
+        save_run(artifacts.path, spec, final.run, ledger=the_split.test.ledger)
+        return
+    model = final.model
+    model.save(artifacts.model_path)
+    artifacts.write_config(
+        RunConfig(
+            spec,
+            the_split.summary(),
+            model.config,
+            status=model.manifest.get("status"),
+            best_epoch=model.manifest.get("best_epoch"),
+            message=final.message,
+            ledger=the_split.test.ledger.location,
+        )
+    )
 
 
 def save_run(

@@ -34,18 +34,19 @@ def check(workers, storage) -> None:
 
 
 @contextlib.contextmanager
-def started(workers: int | None, procedure, spec, out: Path, trials: int, tune_options: dict):
-    """Start ``workers − 1`` processes running ``procedure`` (the search) for the block (none for
-    ``None`` or 1); wait for them at its end, and stop them if it fails."""
+def started(workers: int | None, procedure, spec, out: Path, options):
+    """Start ``workers − 1`` processes running ``procedure`` (the search, with the same
+    :class:`~heldout.search.options.SearchOptions`) for the block (none for ``None`` or 1); wait
+    for them at its end, and stop them if it fails."""
     if workers is None or workers == 1:
         yield []
         return
     context = multiprocessing.get_context("spawn")
-    options = {k: v for k, v in tune_options.items() if k != "progress"}
+    options = options.replace(workers=None)
     processes = [
         context.Process(
             target=_work,
-            args=(procedure, spec, out / "workers" / str(k), trials, options),
+            args=(procedure, spec, out / "workers" / str(k), options),
             name=f"heldout-worker-{k}",
             daemon=False,
         )
@@ -64,5 +65,5 @@ def started(workers: int | None, procedure, spec, out: Path, trials: int, tune_o
             process.join()
 
 
-def _work(procedure, spec, out: Path, trials: int, options: dict) -> None:
-    procedure(spec, out, trials=trials, draw_descent=False, **options)
+def _work(procedure, spec, out: Path, options) -> None:
+    procedure(spec, out, draw_descent=False, **options.as_kwargs())

@@ -1,0 +1,125 @@
+"""A table held in memory, as the procedure reads it (:class:`~heldout.workflow.data.Data`)."""
+
+from __future__ import annotations
+
+from ..conformal.policy import calibration
+from ..data.fingerprint import set_fingerprint
+from ..seal.evaluate import Evaluation, evaluate
+from ..seal.split import Split
+from ..search.result import Search
+from ..train.checkpoints import resumable
+from ..train.fit import fit
+from ..train.population import train_population
+from .deadline import Deadline
+from .records import FinalModel, Selection
+
+
+class InMemory:
+    """Every row in memory: the search reads the split itself, and the selected configuration is
+    refit on training + validation rows (when asked and the time budget allows)."""
+
+    def __init__(self, split: Split):
+        self.split = self.searched = split
+
+    def search_rows(self) -> None:
+        return None
+
+    def exact_twins(self) -> None:
+        return None
+
+    def fit(self, settings: dict, *, progress=None, checkpoints=None, shards=None):
+        return fit(
+            self.split,
+            seed=self.split.seed,
+            progress=progress,
+            shards=shards,
+            checkpoints=checkpoints,
+            **settings,
+        )
+
+    def final(
+        self, selection: Selection, *, refit: bool, deadline: Deadline, checkpoints
+    ) -> FinalModel:
+        found, split = selection.search, self.split
+        seconds = trial_seconds(found)
+        pooled = (len(split.train) + len(split.validation)) / max(len(split.train), 1)
+        wanted, refit = refit, refit and deadline.fits("refit", seconds * pooled)
+        kept = found.best_model  # the selected trial's model, trained on training rows
+        if not refit and wanted and kept is not None:
+            run, model = None, kept  # the budget left the refit out: the trial's own model
+        else:
+            run = found.refit(split, checkpoints=checkpoints) if refit else self._alone(found)
+            model = run.model
+        # conformal scores on validation rows, from a model that did not train on them
+        model.calibration = calibration(
+            model,
+            split.validation,
+            refit=refit,
+            kept=kept,
+            retrain=lambda: self._scorer(found, deadline, checkpoints),
+        )
+        with_linear = found.best["candidate"].startswith("linear+") or deadline.fits(
+            "best linear", seconds * pooled
+        )
+        return FinalModel(
+            model,
+            refit,
+            run,
+            inspected=kept or (None if refit else model),
+            inspected_rows=split.validation,
+            baselines=lambda: self._best_linear(found, refit, checkpoints) if with_linear else {},
+            message=None if run else "trained on training rows: the time budget left the refit out",
+        )
+
+    def look(self, model, *, baselines=None, look=None, on_scored=None, strict=False) -> Evaluation:
+        return evaluate(
+            model, self.split, baselines=baselines, look=look, on_scored=on_scored, strict=strict
+        )
+
+    def _alone(self, found: Search, trial: int | None = None, **hooks):
+        """The selected configuration (or trial ``trial``'s) trained on the training rows."""
+        settings = found.best_settings if trial is None else found.settings(trial)
+        split = self.split
+        return train_population(
+            split.train,
+            split.validation,
+            [settings],
+            seed=split.seed,
+            summary=split.summary(),
+            **hooks,
+        )
+
+    def _scorer(self, found: Search, deadline: Deadline, checkpoints):
+        """The selected configuration trained again on the training rows, to score the validation
+        rows after a refit, when one trial's time fits (checkpointed like the refit)."""
+        if not deadline.fits("calibration", trial_seconds(found)):
+            return None
+        rows = {
+            "train": set_fingerprint(self.split.train.fingerprints),
+            "validation": set_fingerprint(self.split.validation.fingerprints),
+        }
+        hook, resume = resumable(
+            checkpoints, "calibration", {"settings": found.best_settings, "rows": rows}
+        )
+        return self._alone(found, checkpoint=hook, resume=resume).model
+
+    def _best_linear(self, found: Search, refit: bool, checkpoints) -> dict:
+        """When the selected candidate is not linear, the best linear one, trained as the selected
+        one was (refit, or on training rows), as the baseline "best linear": whether the extra
+        machinery pays becomes a difference with an interval, from the same look."""
+        linear = None if found.best["candidate"].startswith("linear+") else found.best_of("linear")
+        if linear is None:
+            return {}
+        trained = (
+            found.refit(self.split, trial=linear["trial"], checkpoints=checkpoints)
+            if refit
+            else self._alone(found, linear["trial"])
+        )
+        return {"best linear": trained.model}
+
+
+def trial_seconds(found: Search) -> float:
+    """One trial's training time, by the leaderboard (its slowest completed trial, to be safe)."""
+    board = found.leaderboard
+    done = board[board["status"] == "complete"] if "seconds" in board else board.iloc[:0]
+    return float(done["seconds"].max()) if len(done) else 0.0
