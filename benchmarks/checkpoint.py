@@ -13,6 +13,7 @@ import tempfile
 from _common import classification_table, finish, header, split_table, timed
 from heldout.train.checkpoints import INTERVAL, Checkpoints
 from heldout.train.population import train_population
+from heldout.train.rows import Hooks, Rows
 
 SETTINGS = [
     dict(
@@ -38,13 +39,8 @@ def main() -> None:
     def train(interval):
         store = None if interval is None else Checkpoints(tempfile.mkdtemp(), interval=interval)
         stores[interval] = store
-        return train_population(
-            split.train,
-            split.validation,
-            SETTINGS,
-            seed=0,
-            checkpoint=None if store is None else store.hook("bench"),
-        )
+        hooks = Hooks(checkpoint=None if store is None else store.hook("bench"))
+        return train_population(Rows(split.train, split.validation), SETTINGS, hooks)
 
     plain, _ = timed(lambda: train(None))
     figures = {"without_s": round(plain, 3)}

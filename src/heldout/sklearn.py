@@ -28,6 +28,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from .data.dataset import load
 from .train.config import SETTINGS, parameters
 from .train.population import train_population
+from .train.rows import Rows
 
 MIN_HOLDOUT_ROWS = 10  # fewer rows than this: train on all of them, without early stopping
 # every training setting is an estimator parameter, with its declared default; the seed is
@@ -85,9 +86,8 @@ class _HeldoutEstimator(BaseEstimator):
         settings.update(
             hidden=tuple(self.hidden), seed=seed, early_stopping=bool(self.early_stopping) and held
         )
-        self.run_ = train_population(
-            data.take(train), None if val is None else data.take(val), [settings], seed=seed
-        )
+        rows = Rows(data.take(train), None if val is None else data.take(val), seed)
+        self.run_ = train_population(rows, [settings])
         self.model_ = self.run_.model
         return self
 

@@ -14,6 +14,7 @@ import heldout
 from heldout.errors import ConfigError
 from heldout.rundir.spec import DataSpec
 from heldout.train.population import train_population
+from heldout.train.rows import Hooks, Rows
 from heldout.workflow import procedures
 
 QUICK = dict(trials=8, population=4, space={"epochs": (10, 30)})
@@ -102,10 +103,9 @@ def test_the_selection_metric_not_the_loss_chooses_between_candidates(diabetes):
 def test_pruned_members_stop_and_say_so(diabetes):
     split = heldout.split(diabetes, seed=0)
     run = train_population(
-        split.train,
-        split.validation,
+        Rows(split.train, split.validation),
         [dict(optimizer="sgd", lr=0.01, epochs=20)] * 2,
-        prune=lambda member, epoch, *values: member == 1 and epoch == 3,
+        Hooks(prune=lambda member, epoch, *values: member == 1 and epoch == 3),
     )
     assert run.members[1].status == "pruned" and run.members[1].history["epoch"][-1] == 3
     assert run.members[0].status != "pruned"

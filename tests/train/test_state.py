@@ -10,6 +10,7 @@ import torch
 
 import heldout
 from heldout.train.population import train_population
+from heldout.train.rows import Hooks, Rows
 
 SETTINGS = [
     dict(
@@ -31,11 +32,12 @@ SETTINGS = [
 SCRIPT = textwrap.dedent("""
     import sys, torch, heldout
     from heldout.train.population import train_population
+    from heldout.train.rows import Hooks, Rows
     sys.path.insert(0, {tests!r})
     from train.test_state import SETTINGS, outcome, rows
     train, validation, folds = rows({folds})
     saved = torch.load({saved!r}, weights_only=True)
-    run = train_population(train, validation, SETTINGS, seed=0, folds=folds, resume=saved)
+    run = train_population(Rows(train, validation, 0, folds), SETTINGS, Hooks(resume=saved))
     torch.save(outcome(run), {out!r})
 """)
 
@@ -67,7 +69,7 @@ def _resumed_in_a_fresh_process_equals_uninterrupted(tmp_path, folds: bool, stop
             states[key] = state
 
     whole = train_population(
-        train, validation, SETTINGS, seed=0, folds=parts, checkpoint=checkpoint
+        Rows(train, validation, 0, parts), SETTINGS, Hooks(checkpoint=checkpoint)
     )
     assert len(saved) == 2 and any(
         0 < len(s.alive) < len(s.members) for s in states.values()
@@ -108,7 +110,7 @@ def test_take_keeps_the_rows_of_the_members_that_go_on():
     train, validation, _ = rows(False)
     states = []
     train_population(
-        train, validation, SETTINGS[:3], seed=0, checkpoint=lambda key, s: states.append(s)
+        Rows(train, validation), SETTINGS[:3], Hooks(checkpoint=lambda key, s: states.append(s))
     )
     first = states[0]
     kept = first.take([0, 2])

@@ -7,6 +7,7 @@ import heldout
 from heldout._util import threads
 from heldout.train import _engine
 from heldout.train.population import train_population
+from heldout.train.rows import Rows
 
 
 def _threads_seen(split, monkeypatch, **settings) -> set[int]:
@@ -18,7 +19,7 @@ def _threads_seen(split, monkeypatch, **settings) -> set[int]:
         return run_epoch(plan, state, *rest)
 
     monkeypatch.setattr(_engine, "run_epoch", watched)
-    train_population(split.train, split.validation, [dict(epochs=3, **settings)], seed=split.seed)
+    train_population(Rows.of(split), [dict(epochs=3, **settings)])
     return seen
 
 

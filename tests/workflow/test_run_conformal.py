@@ -13,6 +13,7 @@ from heldout.conformal import scores as conformal
 from heldout.conformal.policy import calibration
 from heldout.rundir.spec import DataSpec
 from heldout.train.population import train_population
+from heldout.train.rows import Rows
 from heldout.workflow.deadline import Deadline
 from heldout.workflow.in_memory import InMemory
 from heldout.workflow.procedures import run_procedure
@@ -49,13 +50,7 @@ def test_a_refit_model_is_calibrated_by_the_selected_trial_trained_on_training_r
     )  # not the refit model's residuals on rows it trained on
     # a search without the trial's model (trained by another worker): the configuration trained alone
     elsewhere = dataclasses.replace(found, best_model=None)
-    alone = train_population(
-        split.train,
-        split.validation,
-        [found.best_settings],
-        seed=split.seed,
-        summary=split.summary(),
-    ).model
+    alone = train_population(Rows.of(split), [found.best_settings]).model
     again = calibrated(elsewhere, Deadline(None))
     assert np.array_equal(
         again.scores, conformal.calibrate(refit, split.validation, scorer=alone).scores

@@ -17,6 +17,7 @@ from ..task import metrics
 from ..train.checkpoints import resumable
 from ..train.population import train_population
 from ..train.result import Run
+from ..train.rows import Hooks, Rows
 
 
 @dataclass
@@ -111,15 +112,8 @@ class Search:
             "refit" if trial is None else f"refit-{trial}",
             {"settings": settings, "rows": digest},
         )
-        return train_population(
-            pooled,
-            None,
-            [settings],
-            seed=split.seed,
-            summary=summary,
-            checkpoint=hook,
-            resume=resume,
-        )
+        rows = Rows(pooled, None, split.seed, summary=summary)
+        return train_population(rows, [settings], Hooks(checkpoint=hook, resume=resume))
 
 
 def settings_of(studies: dict, trial: int) -> dict:

@@ -37,6 +37,7 @@ from ..task import get as get_task
 from ..task import metrics
 from ..train.population import train_population
 from ..train.result import Run
+from ..train.rows import Hooks, Rows
 from . import batches, kept, slots
 from . import storage as storage_of
 from .pruning import PRUNERS
@@ -371,16 +372,14 @@ def _train_batch(
     parts = None if not folds else folding.assign(pool, folds, split.strategy, split.seed)
     train, validation = (split.train, split.validation) if parts is None else (pool, None)
     batch.run = train_population(
-        train,
-        validation,
+        Rows(train, validation, split.seed, folds=parts, summary=split.summary()),
         batch.settings,
-        seed=split.seed,
-        folds=parts,
-        summary=split.summary(),
-        prune=None if pruning is None else pruning.report,
-        on_epoch=None if progress is None else progress.epoch,
-        checkpoint=hook,
-        resume=batch.states,
+        Hooks(
+            on_epoch=None if progress is None else progress.epoch,
+            prune=None if pruning is None else pruning.report,
+            checkpoint=hook,
+            resume=batch.states,
+        ),
     )
     # each member is scored on its own validation rows: the split's, or its fold's
     batch.validation = (

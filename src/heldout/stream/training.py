@@ -13,8 +13,9 @@ from ..errors import ConfigError
 from ..seal import hashed
 from ..train import grid
 from ..train.blocks import Tensors
-from ..train.population import Learned, make_config, train_population
+from ..train.population import make_config, train_population
 from ..train.result import Run
+from ..train.rows import Hooks, Learned, Prepared
 from .rows import SHUFFLE_ROWS, StreamedRows
 from .split import StreamedSplit
 
@@ -54,14 +55,13 @@ def fit(
         StreamedRows(found, hashed.TRAIN, learned, device, shuffle_rows=shuffle_rows),
         StreamedRows(found, hashed.VALIDATION, learned, device, shuffle_rows=shuffle_rows),
     )
+    rows = Prepared(
+        found.meta, None, split.seed, summary=split.summary(), tensors=(tensors, [learned])
+    )
     return train_population(
-        found.meta,
-        None,
+        rows,
         combos,
-        seed=split.seed,
-        summary=split.summary(),
+        Hooks(on_epoch=None if progress is None else progress.epoch),
         axes=axes,
         memory_budget=memory_budget,
-        on_epoch=None if progress is None else progress.epoch,
-        prepared=(tensors, [learned]),
     )

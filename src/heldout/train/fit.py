@@ -30,6 +30,7 @@ from .checkpoints import resumable
 from .config import parameters
 from .population import train_population
 from .result import Run
+from .rows import Hooks, Rows
 
 
 def fit(
@@ -74,18 +75,15 @@ def fit(
         checkpoints, "train", {"settings": combos, "split": split.summary(), "folds": folds}
     )
     run = train_population(
-        train,
-        validation,
+        Rows(train, validation, split.seed, parts, split.summary(), shards),
         combos,
-        seed=split.seed,
-        folds=parts,
-        summary=split.summary(),
+        Hooks(
+            on_epoch=None if progress is None else progress.epoch,
+            checkpoint=hook,
+            resume=resume,
+        ),
         axes=axes,
         memory_budget=memory_budget,
-        on_epoch=None if progress is None else progress.epoch,
-        checkpoint=hook,
-        resume=resume,
-        shards=shards,
     )
     if folds is None:  # each fold's model has other validation rows: those models go uncalibrated
         for model, calibration in zip(run.models, conformal.calibrate_each(run.models, validation)):

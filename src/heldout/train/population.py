@@ -1,7 +1,8 @@
 """``train_population``: the layer under ``fit`` — rows and configurations in, a ``Run`` out.
 
-It takes training rows, validation rows (or ``None``: the training rows are then watched
-themselves, as a refit does) and one dict of settings per configuration; it learns the
+It takes the rows (:class:`~heldout.train.rows.Rows`: training and validation rows, folds,
+seed), one dict of settings per configuration and the hooks it calls as it trains
+(:class:`~heldout.train.rows.Hooks`); it learns the
 preprocessing from the training rows (per fold, with folds) — the features, the target's scale
 and the class weights, each row counted by its weight — trains every population as one
 computation in chunks that fit the memory budget, and wraps each member as a ``Model``. It never
@@ -12,64 +13,44 @@ so do the refit, the scikit-learn estimators and the descent picture, without fo
 from __future__ import annotations
 
 import warnings
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import torch
 
 from .._util import threads
 from .._util.chunks import STREAM_MIN_ROWS
 from .._util.versions import versions
-from ..data import weights as weighting
 from ..data.dataset import Dataset
-from ..data.features import Features
 from ..errors import ConfigError, HeldoutWarning, LeakageError
 from ..model.model import Model
 from ..nn import losses, optim
 from ..nn.family import make_family
 from ..seal.sealed import Sealed
-from ..task.target_scale import TargetScale
 from . import _engine as engine
 from . import grid, memory
-from .blocks import Block, Tensors
+from .blocks import Tensors
 from .config import TrainConfig
 from .result import Run
+from .rows import Hooks, Learned, Rows
 from .scoring import EVAL_ELEMENTS
 from .state import PopulationState
 
 
 def train_population(
-    train: Dataset,
-    validation: Dataset | None,
+    rows: Rows,
     settings: list[dict],
+    hooks: Hooks = Hooks(),
     *,
-    seed: int = 0,
-    folds: list | None = None,
-    summary: dict | None = None,
     axes: list[str] = (),
     memory_budget: int | None = None,
-    prune=None,
-    on_epoch=None,
-    trace=None,
-    checkpoint=None,
-    resume: dict | None = None,
-    shards=None,
-    prepared=None,
 ) -> Run:
-    """Train one configuration per dict of ``settings`` (times every fold), each population as one
-    computation. ``folds`` are (training, validation) positions within ``train``; ``seed`` orders
-    the batches unless a configuration gives ``shuffle_seed``; ``summary`` describes the rows
-    (the split's summary) for the models' manifests. ``prune(member, epoch, val_loss, val_metric)``
-    may stop members early; ``trace(epoch, members, params)`` sees every member's parameters after
-    every epoch. ``checkpoint(key, state)`` sees each chunk's
-    :class:`~heldout.train.state.PopulationState` after every epoch (``key`` names the chunk:
-    population and chunk number); ``resume`` maps such keys to ``state.to_bytes()``, and those
-    chunks go on from there exactly as if they had not stopped. ``shards``
-    (:mod:`heldout.train.shards`): this process is one of several that split every batch's rows.
-    ``prepared`` — ``(Tensors, [Learned])`` made elsewhere (a streamed table's rows,
-    :mod:`heldout.stream.training`) — stands for the rows, and ``train`` then only describes them
-    (columns, task, classes) to the models."""
-    for part, rows in (("training", train), ("validation", validation)):
-        if isinstance(rows, Sealed):
+    """Train one configuration per dict of ``settings`` on ``rows`` (times every fold), each
+    population as one computation in chunks that fit the memory budget, calling ``hooks`` as it
+    goes; ``axes`` names the grid's varying settings for the run's table."""
+    train, validation, folds, seed = rows.train, rows.validation, rows.folds, rows.seed
+    prune, trace, checkpoint, resume = hooks.prune, hooks.trace, hooks.checkpoint, hooks.resume
+    for part, given in (("training", train), ("validation", validation)):
+        if isinstance(given, Sealed):
             raise LeakageError(
                 f"The sealed test set was handed to training as its {part} rows. The test set is "
                 "never used to train, tune or select."
@@ -78,27 +59,20 @@ def train_population(
         raise ConfigError("There are no configurations to train. Give at least one.")
     task = train.task
     configs = [make_config(c, task) for c in settings]
-    summary = summary or {
-        "dataset": train.name,
-        "task": task,
-        "train": len(train),
-        "validation": len(validation if validation is not None else train),
-    }
+    summary = rows.describe()
     fold_ids = list(range(len(folds))) if folds else [None]
     member_specs = [(i, f) for i in range(len(configs)) for f in fold_ids]
     populations: dict[tuple, list[int]] = {}
     for k, (i, _) in enumerate(member_specs):
         populations.setdefault(grid.population_key(configs[i]), []).append(k)
 
-    given, prepared = prepared, {}
+    prepared = {}
     results, families, chunk_sizes = {}, {}, []
     for p, ks in enumerate(populations.values()):
         c0 = configs[member_specs[ks[0]][0]]
         family = make_family(c0.model, hidden=c0.hidden, activation=c0.activation, init=c0.init)
         if c0.device not in prepared:
-            prepared[c0.device] = given or _prepare(
-                train, validation, folds, torch.device(c0.device)
-            )
+            prepared[c0.device] = rows.prepare(torch.device(c0.device))
         data, learned = prepared[c0.device]
         n_out = train.n_outputs
         shuffle_seed = c0.shuffle_seed if c0.shuffle_seed is not None else seed
@@ -140,11 +114,11 @@ def train_population(
                 shuffle_seed,
                 member_folds,
                 prune=local_prune,
-                on_epoch=on_epoch,
+                on_epoch=hooks.on_epoch,
                 trace=local_trace,
                 resume=state,
                 checkpoint=None if checkpoint is None else (lambda s, key=key: checkpoint(key, s)),
-                shards=shards,
+                shards=rows.shards,
             )
             results.update(zip(chosen, trained))
             chunk_sizes.append(len(chosen))
@@ -178,65 +152,6 @@ def make_config(settings: dict, task) -> TrainConfig:
         ) from None
     config = config.validated()
     return replace(config, loss=task.resolve_loss(config.loss, losses.LOSSES))
-
-
-@dataclass(frozen=True)
-class Learned:
-    """What is learned from training rows before training: the features, the scale the loss sees the
-    target on, and the class weights ``{label: weight}`` (None without class weights)."""
-
-    features: Features
-    scale: TargetScale
-    class_weight: dict | None
-
-    @classmethod
-    def fit(cls, rows: Dataset) -> "Learned":
-        class_weight = weighting.resolve(rows.class_weight, rows.target, rows.weights, rows.classes)
-        w = weighting.of_rows(rows, class_weight)
-        weighting.require_some(w, "training", None if rows.weights is None else rows.weights.name)
-        return cls(
-            Features(column_kinds=rows.column_kinds).fit(rows.features, w),
-            rows.task.fit_scale(rows.target, w),
-            class_weight,
-        )
-
-    def unit(self) -> float | None:
-        return None if self.scale.is_identity else self.scale.unit()
-
-
-def _prepare(
-    train: Dataset, validation: Dataset | None, folds, device
-) -> tuple[Tensors, list[Learned]]:
-    """Rows as tensors on ``device``. Preprocessing is learned from each member's training rows
-    only (per fold with folds), then applied to its validation rows."""
-    task, classes = train.task, train.classes
-
-    def tensors(rows, learned, part):
-        X = torch.from_numpy(learned.features.transform(rows.features)).to(device)
-        w = weighting.of_rows(rows, learned.class_weight)
-        weighting.require_some(w, part, None if rows.weights is None else rows.weights.name)
-        w = None if w is None else torch.tensor(w, dtype=torch.float32, device=device)
-        return X, task.encode(rows.target, classes, device, scale=learned.scale), w
-
-    if folds is None:
-        learned = Learned.fit(train)
-        fitted = Block.shared(*tensors(train, learned, "training"), unit=learned.unit())
-        watched = (
-            fitted
-            if validation is None
-            else Block.shared(*tensors(validation, learned, "validation"), unit=learned.unit())
-        )
-        return Tensors(fitted, watched), [learned]
-    fitted, parts, val = [], [], []
-    for tr, va in folds:
-        learned = Learned.fit(train.take(tr))
-        fitted.append(learned)
-        parts.append(tensors(train.take(tr), learned, "training"))
-        val.append(tensors(train.take(va), learned, "validation"))
-    units = None if fitted[0].unit() is None else [f.unit() for f in fitted]
-    return Tensors(
-        Block.folded(*zip(*parts), units=units), Block.folded(*zip(*val), units=units)
-    ), fitted
 
 
 def _chunks(

@@ -33,6 +33,7 @@ from ..nn import optim
 from ..seal.split import Split
 from ..train.blocks import Block
 from ..train.population import make_config, train_population
+from ..train.rows import Hooks, Rows
 from ..train.scoring import score_rows
 
 FACTORS = (0.1, 1.0, 3.0, 10.0)  # learning rates drawn, as multiples of the chosen one
@@ -67,9 +68,8 @@ def trace(split: Split, settings: dict, *, factors=FACTORS, seed: int | None = N
     }  # a model factory stays as is
     configs = [dict(fields, lr=r, epochs=epochs, iterations=None) for r in rates]
     recorder = _Recorder(len(rates), epochs)
-    run = train_population(
-        train, validation, configs, seed=split.seed, summary=split.summary(), trace=recorder
-    )
+    rows = Rows(train, validation, split.seed, summary=split.summary())
+    run = train_population(rows, configs, Hooks(trace=recorder))
     model = run.models[0]
     family, features = model.family, model.features
     recorded, n_params = recorder.points, recorder.n_params

@@ -10,6 +10,7 @@ from ..search.result import Search
 from ..train.checkpoints import resumable
 from ..train.fit import fit
 from ..train.population import train_population
+from ..train.rows import Hooks, Rows
 from .deadline import Deadline
 from .records import FinalModel, Selection
 
@@ -79,15 +80,7 @@ class InMemory:
     def _alone(self, found: Search, trial: int | None = None, **hooks):
         """The selected configuration (or trial ``trial``'s) trained on the training rows."""
         settings = found.best_settings if trial is None else found.settings(trial)
-        split = self.split
-        return train_population(
-            split.train,
-            split.validation,
-            [settings],
-            seed=split.seed,
-            summary=split.summary(),
-            **hooks,
-        )
+        return train_population(Rows.of(self.split), [settings], Hooks(**hooks))
 
     def _scorer(self, found: Search, deadline: Deadline, checkpoints):
         """The selected configuration trained again on the training rows, to score the validation
