@@ -58,9 +58,7 @@ def test_a_folder_from_before_the_ledger_was_recorded_uses_the_default_ledger(tm
 
 
 def test_a_resumed_search_keeps_the_ledger_it_was_sealed_in(tmp_path, monkeypatch):
-    options = dict(
-        trials=2, population=2, candidates=["linear+mse"], draw_descent=False
-    )
+    options = dict(trials=2, population=2, candidates=["linear+mse"], draw_descent=False)
     out, first, _ = procedures.tune_procedure(
         DataSpec(dataset="diabetes"), tmp_path / "t", **options
     )
@@ -90,5 +88,5 @@ def test_a_time_budget_bounds_the_run_and_says_what_it_left_out(tmp_path):
     assert not (tmp_path / "tight" / "descent.json").exists()
     roomy = run_procedure(spec, out=tmp_path / "roomy", trials=4, population=4, time_budget=3600)
     assert roomy["time_budget"]["left_out"] == [] and roomy["refit"] is True
-    with pytest.raises(heldout.ConfigError, match="time budget must be a positive number"):
+    with pytest.raises(heldout.ConfigError, match="time_budget must be a positive number"):
         run_procedure(spec, out=tmp_path / "bad", time_budget=0)

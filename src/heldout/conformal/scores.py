@@ -44,11 +44,12 @@ and its own interval (:meth:`Calibration.columns`), in its units.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 from scipy import stats
 
+from .._util.declared import SHARE
 from ..data.dataset import Dataset
 from ..data.fingerprint import set_fingerprint
 from ..errors import BundleError, ConfigError, LeakageError
@@ -244,13 +245,12 @@ def score(kind: str, y: np.ndarray, prediction: np.ndarray) -> np.ndarray:
     return 1 - prediction[np.arange(len(y)), np.asarray(y, dtype=int)]
 
 
+LEVEL = replace(SHARE, hint="Try 0.9 for intervals that hold the true value 90% of the time.")
+
+
 def check_level(level) -> float:
     """``level`` as a float strictly between 0 and 1, or the error that says how to give one."""
-    if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 1:
-        raise ConfigError(
-            f"The coverage level must be a number strictly between 0 and 1, got {level!r}. Try 0.9 "
-            "for intervals that hold the true value 90% of the time."
-        )
+    LEVEL.check("The coverage level", level)
     return float(level)
 
 

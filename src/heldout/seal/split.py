@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import functools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 from sklearn.model_selection import GroupShuffleSplit, train_test_split
 
+from .._util.declared import SEED, SHARE, checked
 from ..data import dataset as data
 from ..data.dataset import Dataset
 from ..data.fingerprint import set_fingerprint
@@ -84,6 +85,7 @@ class Split:
         }
 
 
+@checked(seed=SEED)
 def split(
     dataset: Dataset,
     test: Any = 0.2,
@@ -105,10 +107,6 @@ def split(
             f"split() takes a Dataset, got {type(dataset).__name__}. Call heldout.load(...) first."
         )
     strategy = _strategy(dataset, strategy)
-    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or not 0 <= seed < 2**32:
-        raise ConfigError(
-            f"seed must be an integer from 0 to 4294967295, got {seed!r}. Try --seed 0."
-        )
 
     if _is_share(test, "test"):
         rest_idx, test_idx = _cut(dataset, test, seed, strategy, "test")
@@ -183,11 +181,9 @@ def _strategy(dataset: Dataset, strategy: str | None) -> str:
 def _is_share(value: Any, part: str) -> bool:
     if isinstance(value, bool) or not isinstance(value, (int, float, np.floating, np.integer)):
         return False
-    if not 0 < value < 1:
-        raise ConfigError(
-            f"{part} must be a share strictly between 0 and 1 (or a table), got {value!r}. "
-            f"Try {part}=0.2."
-        )
+    replace(
+        SHARE, says="a share strictly between 0 and 1 (or a table)", hint=f"Try {part}=0.2."
+    ).check(part, value)
     return True
 
 

@@ -23,11 +23,13 @@ import math
 import operator
 import re
 import time
+from dataclasses import replace
 
 import numpy as np
 import optuna
 import pandas as pd
 
+from .._util.declared import SECONDS, SEED, Constraint, checked
 from ..data.features import Features
 from ..errors import ConfigError
 from ..seal import folds as folding
@@ -78,6 +80,23 @@ def parse_goal(goal: str | None, task: str):
     return name, lambda v: v is not None and math.isfinite(v) and COMPARE[op](v, value)
 
 
+@checked(
+    trials=Constraint(int, low=1, says="a positive integer", hint="Try trials=32."),
+    population=Constraint(int, low=1, says="a positive integer", hint="Try population=8."),
+    timeout=replace(SECONDS, hint="Try --timeout 60."),
+    max_steps=Constraint(
+        int,
+        low=1,
+        also=("auto",),
+        says="a positive integer, 'auto' or None",
+        hint="Try max_steps=3000.",
+    ),
+    folds=Constraint(
+        int, low=2, says="an integer of at least 2", hint="Try folds=5, or leave it out."
+    ),
+    seed=SEED,
+    pruner=Constraint(str, choices=lambda: PRUNERS),
+)
 def tune(
     split: Split,
     candidates: list[str] | None = None,
@@ -110,13 +129,6 @@ def tune(
     split = training_split(split, "tune")
     task = split.task
     candidates = list(candidates or task.candidates)
-    if max_steps not in (None, "auto") and (
-        isinstance(max_steps, bool) or not isinstance(max_steps, int) or max_steps < 1
-    ):
-        raise ConfigError(
-            f"max_steps must be a positive integer, 'auto' or None, got {max_steps!r}. "
-            "Try max_steps=3000."
-        )
     # the rows one trial trains on: the training rows, or (with folds) all but one fold of the pool
     rows = (
         len(split.train)
@@ -141,23 +153,6 @@ def tune(
             f"The selection metric {metric!r} does not fit a {task} task. Use one of "
             f"{list(task.metrics)}."
         )
-    if isinstance(trials, bool) or not isinstance(trials, int) or trials < 1:
-        raise ConfigError(f"trials must be a positive integer, got {trials!r}. Try trials=32.")
-    if isinstance(population, bool) or not isinstance(population, int) or population < 1:
-        raise ConfigError(
-            f"population must be a positive integer, got {population!r}. Try population=8."
-        )
-    if timeout is not None and (
-        isinstance(timeout, bool)
-        or not isinstance(timeout, (int, float))
-        or not math.isfinite(timeout)
-        or timeout <= 0
-    ):
-        raise ConfigError(
-            f"timeout must be a positive number of seconds, got {timeout!r}. Try --timeout 60."
-        )
-    if pruner not in PRUNERS:
-        raise ConfigError(f"Unknown pruner {pruner!r}. Choose one of {list(PRUNERS)}.")
     goal_test = parse_goal(goal, task)
     if storage_of.is_database(storage):
         storage = storage_of.database(storage)

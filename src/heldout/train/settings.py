@@ -16,11 +16,10 @@ heldout.errors.ConfigError: share must be < 1, got 1.0. Try 0.5.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
-from ..errors import ConfigError
+from .._util.declared import Constraint
 
 SHARED, MEMBER, TENSOR = "shared", "member", "tensor"  # how a setting lives in a population
 
@@ -45,54 +44,25 @@ class Setting:
     search: Any = None  # the default search dimension, in tune's space syntax; None: not searched
     cli: bool = True  # offered as a `heldout train` option
 
+    @property
+    def constraint(self) -> Constraint:
+        """The value's type and bounds (or choices), as every declared value has them."""
+        return Constraint(
+            self.kind,
+            self.low,
+            self.high,
+            self.low_open,
+            self.high_open,
+            self.choices,
+            self.hint,
+        )
+
     def check(self, name: str, value: Any) -> None:
-        if value is None:
-            return
-        if self.choices is not None:
-            valid = list(self.choices())
-            if isinstance(value, str) and value not in valid:
-                raise ConfigError(f"Unknown {name} {value!r}. Choose one of {valid}.")
-            if not isinstance(value, str) and self.kind is str:
-                raise ConfigError(f"{name} must be one of {valid}, got {value!r}.")
-            return
-        if self.kind not in (int, float):
-            return
-        ok_type = isinstance(value, (int, float)) and not isinstance(value, bool)
-        if self.kind is int and ok_type:
-            ok_type = float(value).is_integer()
-        if not ok_type:
-            raise ConfigError(
-                f"{name} must be a{'n integer' if self.kind is int else ' number'}, got {value!r}."
-            )
-        if not math.isfinite(value):  # every comparison with NaN is false: it would pass the bounds
-            raise ConfigError(
-                f"{name} must be a finite number, got {value!r}. {self.hint}".rstrip()
-            )
-        if self.low is not None and (value <= self.low if self.low_open else value < self.low):
-            raise ConfigError(
-                f"{name} must be {'>' if self.low_open else '>='} {self.low:g}, got {value!r}. {self.hint}"
-            )
-        if self.high is not None and (value >= self.high if self.high_open else value > self.high):
-            raise ConfigError(
-                f"{name} must be {'<' if self.high_open else '<='} {self.high:g}, got {value!r}. {self.hint}"
-            )
+        self.constraint.check(name, value)
 
     def invalid_values(self) -> list:
         """Values this declaration refuses: what the negative tests feed it."""
-        if self.choices is not None:
-            return ["no-such-name"]
-        if self.kind not in (int, float):
-            return []
-        values: list = ["text"]
-        if self.low is not None:
-            values.append(self.low if self.low_open else self.low - 1)
-        if self.high is not None:
-            values.append(self.high if self.high_open else self.high + 1)
-        if self.kind is int:
-            values.append(1.5)
-        else:
-            values += [float("nan"), float("inf")]
-        return values
+        return self.constraint.invalid_values()
 
 
 def setting(kind: type, default: Any, help: str, **constraint) -> Any:

@@ -3,21 +3,18 @@
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 
-from ..errors import ConfigError
+from .._util.declared import SECONDS
+
+TIME_BUDGET = replace(SECONDS, hint="Try --time-budget 60.")
 
 
 class Deadline:
     """A time budget for a whole run: what is left, and what was left out to keep it."""
 
     def __init__(self, seconds: float | None):
-        if seconds is not None and (
-            isinstance(seconds, bool) or not isinstance(seconds, (int, float)) or seconds <= 0
-        ):
-            raise ConfigError(
-                f"The time budget must be a positive number of seconds, got {seconds!r}. "
-                "Try --time-budget 60."
-            )
+        TIME_BUDGET.check("time_budget", seconds)
         self.seconds, self.started, self.left_out = seconds, time.monotonic(), []
 
     def used(self) -> float:

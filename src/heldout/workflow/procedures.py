@@ -20,6 +20,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from .._util.declared import checked
 from ..report.page import report
 from ..rundir.artifacts import Artifacts, RunConfig
 from ..rundir.lock import claimed
@@ -30,13 +31,14 @@ from ..search.options import SearchOptions
 from ..search.tune import DEFAULT_TRIALS, tune
 from . import descent, workers
 from .data import Data, open_data
-from .deadline import Deadline
+from .deadline import TIME_BUDGET, Deadline
 from .evaluation import recorded_ledger
 from .in_memory import trial_seconds
 from .inspection import inspect
 from .look import look_once
 from .records import FinalModel, Leakage, Selection
 from .steps import checked_for_leakage, save_final
+from .workers import WORKERS
 
 SEARCH_SHARE = 0.6  # of the time left after the leakage check, the search's
 
@@ -53,6 +55,13 @@ class Plan:
     progress: object = None  # a reporter from heldout.report.progress
 
 
+SEARCHED = {
+    name: tune.__constraints__[name]
+    for name in ("trials", "population", "timeout", "folds", "max_steps", "pruner")
+}
+
+
+@checked(time_budget=TIME_BUDGET, workers=WORKERS, **SEARCHED)
 def run_procedure(
     spec: DataSpec | None = None,
     out=None,
@@ -77,6 +86,7 @@ def run_procedure(
         return _run(plan, artifacts, deadline).to_dict()
 
 
+@checked(workers=WORKERS, **SEARCHED)
 def tune_procedure(
     spec: DataSpec | None = None,
     out=None,

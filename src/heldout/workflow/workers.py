@@ -14,7 +14,10 @@ import contextlib
 import multiprocessing
 from pathlib import Path
 
+from .._util.declared import Constraint
 from ..errors import ConfigError
+
+WORKERS = Constraint(int, low=1, says="a positive whole number", hint="Try --workers 2.")
 
 
 def check(workers, storage) -> None:
@@ -22,10 +25,7 @@ def check(workers, storage) -> None:
     storage they can share (a run directory's journal belongs to one process)."""
     if workers is None:
         return
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ConfigError(
-            f"workers must be a positive whole number, got {workers!r}. Try --workers 2."
-        )
+    WORKERS.check("workers", workers)
     if workers > 1 and storage is None:
         raise ConfigError(
             "--workers needs a study storage that processes share: give --storage "
