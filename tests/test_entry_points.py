@@ -6,7 +6,7 @@ the day its constraint is declared."""
 import pytest
 
 import heldout
-from heldout.conformal.scores import LEVEL, check_level
+from heldout.conformal.scores import COVERAGE_LEVEL, check_level
 from heldout.errors import ConfigError
 from heldout.rundir.spec import DataSpec
 from heldout.workflow import procedures
@@ -63,7 +63,7 @@ def test_every_entry_point_declares_what_it_checks():
     [
         (Deadline, TIME_BUDGET),
         (lambda v: check(v, "postgresql://x"), WORKERS),
-        (check_level, LEVEL),
+        (check_level, COVERAGE_LEVEL),
     ],
 )
 def test_budgets_worker_counts_and_levels_refuse_their_declared_invalid_values(refuse, constraint):

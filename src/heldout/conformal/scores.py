@@ -245,12 +245,12 @@ def score(kind: str, y: np.ndarray, prediction: np.ndarray) -> np.ndarray:
     return 1 - prediction[np.arange(len(y)), np.asarray(y, dtype=int)]
 
 
-LEVEL = replace(SHARE, hint="Try 0.9 for intervals that hold the true value 90% of the time.")
+COVERAGE_LEVEL = replace(SHARE, hint="Try 0.9 for intervals that hold the true value 90% of the time.")
 
 
 def check_level(level) -> float:
     """``level`` as a float strictly between 0 and 1, or the error that says how to give one."""
-    LEVEL.check("The coverage level", level)
+    COVERAGE_LEVEL.check("The coverage level", level)
     return float(level)
 
 
