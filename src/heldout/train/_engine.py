@@ -22,7 +22,7 @@ import torch
 
 from .._util import allocator, threads
 from .._util.tree import map_tensors
-from ..nn import optim
+from ..nn import optim, update
 from .blocks import Tensors
 from .config import MEMBER_TENSORS, TrainConfig
 from .scoring import score_rows
@@ -42,6 +42,7 @@ class Plan:
     n_out: int
     shuffle_seed: int
     optimizer: optim.Optimizer
+    update: update.Update  # the chain built once: L2 on weights, the rule, the schedules
     loss: str
     batch: int  # rows per step (every training row for full-batch rules)
     epochs: int
@@ -61,6 +62,12 @@ class Plan:
             if c0.iterations is None
             else math.ceil(c0.iterations / data.train.steps_per_epoch(batch))
         )
+        chained = update.chain(
+            opt,
+            update.l2_penalty(family.weight_mask),
+            schedules=[update.schedule(c.schedule, c.step_size, c.gamma, epochs) for c in configs],
+            epochs=epochs,
+        )
         # weighted rows take the unstreamed path, whose loss reads row weights
         return cls(
             family,
@@ -70,6 +77,7 @@ class Plan:
             n_out,
             shuffle_seed,
             opt,
+            chained,
             c0.loss,
             batch,
             epochs,
@@ -175,7 +183,7 @@ def start(plan: Plan, folds: list[int] | None, trace=None) -> PopulationState:
         alive=list(range(K)),
         params=params,
         best_params=[p.clone() for p in params],
-        optimizer=plan.optimizer.init(params),
+        optimizer=plan.update.init(params),
         hyperparameters=hp,
         best_val=torch.zeros(K, device=device),
         steps=torch.zeros(K, device=device),
@@ -210,11 +218,8 @@ def run_epoch(
     loss over the epoch's batches (for gd: the loss at the start of the step, as the step saw it).
     ``gather_threads(numbers)``: the threads that gathering the batches' rows takes."""
     hp = state.hyperparameters
-    step_hp = dict(
-        hp, lr=_epoch_lr([plan.configs[k] for k in state.alive], state.epoch, plan.epochs, hp["lr"])
-    )
+    step_hp = dict(hp, lr=plan.update.learning_rates(state.epoch, state.alive, hp["lr"]))
     running, seen = torch.zeros(len(state.alive), device=state.steps.device), 0
-    weights = plan.family.weight_mask()  # which parameters are weights (l2 applies to them)
     for X, y, w, rows in plan.data.train.epoch(
         plan.batch, state.generators, state.fold, gather_threads
     ):
@@ -235,11 +240,6 @@ def run_epoch(
             value, grads = compute(X, y, w)
         else:
             value, grads = plan.shards.loss_and_grads(compute, X, y, w, state.params)
-        if hp["l2"] is not None:  # the gradient of (l2/2)·‖W‖² on weights
-            grads = [
-                torch.addcmul(g, optim.per_member(hp["l2"], p), p) if is_weight else g
-                for g, p, is_weight in zip(grads, state.params, weights)
-            ]
         stepping = _stepping(plan, state, rows)
         # an update may write over the parameters and state it is given (optim.Optimizer): a member
         # that stands still keeps a copy of its own
@@ -248,7 +248,7 @@ def run_epoch(
             if stepping is None or bool(stepping.all())
             else map_tensors(torch.clone, (state.params, state.optimizer))
         )
-        new_params, new_state = plan.optimizer.update(grads, state.optimizer, state.params, step_hp)
+        new_params, new_state = plan.update.update(grads, state.optimizer, state.params, step_hp)
         if kept is None:
             state.params, state.optimizer = new_params, new_state
         else:
@@ -352,19 +352,6 @@ def _hyperparameters(configs: list[TrainConfig], device) -> dict:
         if not bool(hp[name].any()):
             hp[name] = None
     return hp
-
-
-def _epoch_lr(
-    configs: list[TrainConfig], epoch: int, epochs: int, base: torch.Tensor
-) -> torch.Tensor:
-    """Each member's learning rate for ``epoch`` (1-based) under its own schedule."""
-    if all(c.schedule == "constant" for c in configs):
-        return base
-    factors = [
-        optim.SCHEDULES[c.schedule](epoch - 1, epochs, c.step_size or max(1, epochs // 3), c.gamma)
-        for c in configs
-    ]
-    return base * torch.tensor(factors, dtype=base.dtype, device=base.device)
 
 
 def _record(state: PopulationState, lr, train_loss, val_loss, val_metric) -> list[list[float]]:
