@@ -24,7 +24,8 @@ class Deadline:
         return float("inf") if self.seconds is None else max(0.0, self.seconds - self.used())
 
     def fits(self, part: str, estimate: float) -> bool:
-        """Whether ``part``, estimated at ``estimate`` seconds, fits what is left (else it is noted)."""
+        """Whether ``part``, estimated at ``estimate`` seconds, fits what is left (else it is
+        noted as left out)."""
         if estimate <= self.left():
             return True
         self.left_out.append(part)

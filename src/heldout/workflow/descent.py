@@ -16,7 +16,8 @@ test set is never touched.
 
 >>> import heldout
 >>> split = heldout.split(heldout.datasets.load("diabetes"), seed=0)
->>> picture = trace(split, {"model": "linear", "loss": "mse", "optimizer": "gd", "lr": 0.1, "epochs": 50})
+>>> settings = {"model": "linear", "loss": "mse", "optimizer": "gd", "lr": 0.1, "epochs": 50}
+>>> picture = trace(split, settings)
 >>> picture["kind"], [p["factor"] for p in picture["paths"]], len(picture["grid"]["loss"])
 ('plane', [0.1, 1.0, 3.0, 10.0], 31)
 """
@@ -175,7 +176,8 @@ def _sampled(split: Split, seed: int) -> tuple:
 
 
 def _axis_names(family, shapes) -> list[str] | None:
-    """The two parameters' names when the model has exactly two (then the slice is the whole space)."""
+    """The two parameters' names when the model has exactly two (then the slice is the whole
+    space)."""
     if sum(math.prod(s) for s in shapes) != 2:
         return None
     names = []

@@ -19,8 +19,8 @@ def evaluate_run(run_dir, *, strict: bool = False) -> Evaluation:
     if config.is_population:
         raise ConfigError(
             f"{str(run_dir)!r} holds {config.members} members and no single model. Choose one "
-            "configuration on its validation scores (members.csv), train it alone with `heldout train` "
-            "and evaluate that run."
+            "configuration on its validation scores (members.csv), train it alone with "
+            "`heldout train` and evaluate that run."
         )
     data = open_data(config.data, recorded_ledger(artifacts))
     the_split = data.split
@@ -28,8 +28,8 @@ def evaluate_run(run_dir, *, strict: bool = False) -> Evaluation:
     if the_split.test.seal != recorded:
         raise DataError(
             f"The data behind {str(run_dir)!r} changed since training: its test set is now "
-            f"{the_split.test.seal}, but the model was trained beside test set {recorded}. Restore the "
-            "original data, or train again."
+            f"{the_split.test.seal}, but the model was trained beside test set {recorded}. "
+            "Restore the original data, or train again."
         )
     result = data.look(Model.load(artifacts.model_path), strict=strict)
     artifacts.write_evaluation(result.to_dict())
@@ -52,10 +52,10 @@ def recorded_ledger(artifacts: Artifacts) -> Ledger:
             else "the database holds no ledger tables"
         )
         raise LedgerError(
-            f"The run directory {str(artifacts.path)!r} was sealed in the ledger at {location!r}, but "
-            f"there is no ledger there now ({missing}). Counting this look in a new ledger would report "
-            "it as the first, whatever came before. Restore that folder (or database); if the ledger "
-            'was moved, write its new location as "ledger" in '
+            f"The run directory {str(artifacts.path)!r} was sealed in the ledger at {location!r}, "
+            f"but there is no ledger there now ({missing}). Counting this look in a new ledger "
+            "would report it as the first, whatever came before. Restore that folder (or "
+            'database); if the ledger was moved, write its new location as "ledger" in '
             f"{str(artifacts.path / 'config.json')!r}."
         )
     return ledger

@@ -91,14 +91,16 @@ def _importance(model, rows, y: np.ndarray, metric: str, seed: int) -> list[dict
     the same shuffles and figures as shuffling the columns themselves (tested), without running
     the preprocessing (text encoders included) once per shuffle."""
     sign = 1.0 if metrics.HIGHER_IS_BETTER[metric] else -1.0  # sklearn's scores: higher is better
-    # several targets are scored together standardised, as their overall metric is (heldout.model.outputs)
+    # several targets are scored together standardised, as their overall metric is
+    # (heldout.model.outputs)
     standard = model.target_scale.standardise if len(model.targets) > 1 else (lambda values: values)
     inputs = model.inputs(rows.features)
     edges = np.cumsum([0, *model.features.widths()])
     unmoved = np.repeat(np.arange(len(inputs))[:, None], len(edges) - 1, axis=1)
 
     def score(fitted, row_of, y, sample_weight=None):
-        # row_of[i, j]: the row whose value of column j row i holds now (unmoved but for a shuffled column)
+        # row_of[i, j]: the row whose value of column j row i holds now (unmoved but for a
+        # shuffled column)
         shuffled = inputs.copy()
         for j in np.flatnonzero((row_of != unmoved).any(0)):
             shuffled[:, edges[j] : edges[j + 1]] = inputs[row_of[:, j], edges[j] : edges[j + 1]]

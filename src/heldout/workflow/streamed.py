@@ -1,4 +1,5 @@
-"""A Parquet table read batch by batch, as the procedure reads it (:class:`~heldout.workflow.data.Data`).
+"""A Parquet table read batch by batch, as the procedure reads it
+(:class:`~heldout.workflow.data.Data`).
 
 The leakage check and the search read the seeded samples of the three parts
 (:meth:`~heldout.stream.split.StreamedSplit.sample_split`: up to 100,000 training and 20,000

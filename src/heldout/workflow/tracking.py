@@ -16,7 +16,8 @@ from ..rundir.artifacts import Artifacts
 
 
 def log_run(run_dir, uri: str, experiment: str = "heldout") -> str:
-    """Log ``run_dir`` to the MLflow tracking server or store at ``uri``; return the MLflow run id."""
+    """Log ``run_dir`` to the MLflow tracking server or store at ``uri``; return the MLflow run
+    id."""
     try:
         import mlflow
     except ImportError:
