@@ -71,10 +71,11 @@ def test_a_second_process_is_refused_and_a_dead_holder_is_taken_over(tmp_path):
     )
 
 
-def test_the_lock_is_reentrant_in_one_process_and_released_in_order(tmp_path):
+def test_the_lock_is_claimed_once_in_one_process_and_released_in_order(tmp_path):
     with RunLock(tmp_path) as outer:
-        with RunLock(tmp_path):
-            assert json.loads((tmp_path / ".lock").read_text())["pid"] == os.getpid()
+        assert json.loads((tmp_path / ".lock").read_text())["pid"] == os.getpid()
+        with pytest.raises(ConfigError, match="in use by this process already"):
+            RunLock(tmp_path).__enter__()
         assert outer.previous is None
     assert (tmp_path / ".lock").read_text() == ""
     with RunLock(tmp_path) as again:

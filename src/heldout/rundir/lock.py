@@ -28,9 +28,7 @@ from ..errors import ConfigError, HeldoutWarning
 from .artifacts import Artifacts
 
 NAME = ".lock"
-_HELD: dict[
-    Path, int
-] = {}  # run directories this process holds, and how many times (a procedure calls another)
+_HELD: set[Path] = set()  # run directories this process holds: each procedure claims its own once
 
 
 class RunLock:
@@ -44,9 +42,11 @@ class RunLock:
     def __enter__(self) -> "RunLock":
         make_folder(self.path.parent)
         self.key = self.path.resolve()
-        if self.key in _HELD:  # this process holds it already
-            _HELD[self.key] += 1
-            return self
+        if self.key in _HELD:
+            raise ConfigError(
+                f"The run directory {str(self.path.parent)!r} is in use by this process already: "
+                "one procedure at a time writes a run directory. Give the second one another --out."
+            )
         self.file = open(self.path, "a+")
         try:
             fcntl.flock(self.file, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -81,13 +81,11 @@ class RunLock:
             )
         )
         self.file.flush()
-        _HELD[self.key] = 1
+        _HELD.add(self.key)
         return self
 
     def __exit__(self, *exc) -> None:
-        _HELD[self.key] -= 1
-        if _HELD[self.key] == 0:
-            del _HELD[self.key]
+        _HELD.discard(self.key)
         if self.file is not None:
             self.file.seek(0)
             self.file.truncate()  # an empty lock file: released in order
