@@ -249,7 +249,7 @@ def check_no_test_row_reaches_training(strategy: str) -> None:
     split = heldout.split(data, seed=0, strategy=strategy)
     again = heldout.split(data, seed=0, strategy=strategy)
     assert split.test.seal == again.test.seal
-    assert split.summary()["train_fingerprint"] == again.summary()["train_fingerprint"]
+    assert split.describe()["train_fingerprint"] == again.describe()["train_fingerprint"]
     seen = set(split.train.fingerprints.tolist()) | set(split.validation.fingerprints.tolist())
     test_rows = [fp not in seen for fp in data.fingerprints.tolist()]
     assert sum(test_rows) == len(split.test) > 0

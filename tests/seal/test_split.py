@@ -33,8 +33,8 @@ def test_the_same_seed_gives_the_same_split():
     a, b = heldout.split(ds, seed=5), heldout.split(ds, seed=5)
     assert a.test.seal == b.test.seal
     assert (a.train.fingerprints == b.train.fingerprints).all()
-    assert a.summary() == b.summary()
-    c = a.summary()
+    assert a.describe() == b.describe()
+    c = a.describe()
     assert len({c["train_fingerprint"], c["validation_fingerprint"], c["test_fingerprint"]}) == 3
 
 

@@ -60,8 +60,8 @@ def test_the_streamed_split_is_the_in_memory_hashed_split_whatever_the_row_group
     large = stream_split(_write(frame, tmp_path / "large", 2, 5_000), "y", seed=4, ledger=ledger)
     whole = split(heldout.load(frame, "y"), strategy="hashed", seed=4, ledger=ledger)
     for key in SAME:
-        assert small.summary()[key] == large.summary()[key] == whole.summary()[key], key
-    counts = [small.summary()[k] for k in ("train", "validation", "test")]
+        assert small.describe()[key] == large.describe()[key] == whole.describe()[key], key
+    counts = [small.describe()[k] for k in ("train", "validation", "test")]
     assert abs(counts[2] / ROWS - 0.2) < 0.02 and abs(counts[1] / (ROWS - counts[2]) - 0.2) < 0.02
 
 

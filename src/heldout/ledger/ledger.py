@@ -1,8 +1,8 @@
 """The ledger: an append-only, hash-chained record of every sealing and unsealing of a test set.
 
 A ledger lives in a folder, as SQLite (standard library) at ``FOLDER/ledger.sqlite`` with a head
-file beside it (:mod:`._sqlite`), or in a PostgreSQL database named by a ``postgresql://`` URL,
-shared by every host that reaches it (:mod:`._postgres`). Both keep the same entries, chain and
+file beside it (:mod:`.sqlite`), or in a PostgreSQL database named by a ``postgresql://`` URL,
+shared by every host that reaches it (:mod:`.postgres`). Both keep the same entries, chain and
 verification (:mod:`._chain`). The ledger, when none is given, is ``$HELDOUT_LEDGER`` (a folder or
 a URL) when set; else the folder :func:`home`, which is, in this order:
 
@@ -88,7 +88,7 @@ class Ledger:
             self._store = SQLiteStore(where)
             self.folder, self.path, self.head_path = where, self._store.path, self._store.head_path
         else:
-            from ..seal.postgres import PostgresStore  # psycopg only for a database
+            from .postgres import PostgresStore  # psycopg only for a database
 
             self._store = PostgresStore(where)
             self.folder = self.path = self.head_path = None

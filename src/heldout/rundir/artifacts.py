@@ -159,7 +159,7 @@ class Artifacts:
         refit records its pooled rows as training rows)."""
         if not self.has_config():
             return
-        recorded, now = self.config().split, the_split.summary()
+        recorded, now = self.config().split, the_split.describe()
         if recorded.get("test_fingerprint") != now.get("test_fingerprint"):
             raise ConfigError(
                 f"The run directory {str(self.path)!r} holds a run on other rows (data "

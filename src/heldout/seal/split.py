@@ -68,7 +68,7 @@ class Split:
             self.validation.fingerprints
         )
 
-    def summary(self) -> dict:
+    def describe(self) -> dict:
         """What the split is, in plain values: for configs, reports and the ledger."""
         train_fp, validation_fp = self._fingerprints
         return {

@@ -98,8 +98,8 @@ class Search:
         digest = set_fingerprint(
             pooled.fingerprints
         )  # the refit trains on, and watches, the pooled rows
-        summary = dict(
-            split.summary(),
+        described = dict(
+            split.describe(),
             train=len(pooled),
             validation=len(pooled),
             train_fingerprint=digest,
@@ -112,7 +112,7 @@ class Search:
             "refit" if trial is None else f"refit-{trial}",
             {"settings": settings, "rows": digest},
         )
-        rows = Rows(pooled, None, split.seed, summary=summary)
+        rows = Rows(pooled, None, split.seed, split=described)
         return train_population(rows, [settings], Hooks(checkpoint=hook, resume=resume))
 
 

@@ -168,11 +168,11 @@ def heartbeats(storage, trials: list):
         thread.join()
 
 
-def check_same_split(studies: dict, summary: dict) -> None:
+def check_same_split(studies: dict, described: dict) -> None:
     """Every worker of a shared study searches the same split: the first records it, the others
     are refused when theirs differs (another table, seed, strategy or share)."""
     mine = {
-        k: summary[k] for k in ("train_fingerprint", "validation_fingerprint", "test_fingerprint")
+        k: described[k] for k in ("train_fingerprint", "validation_fingerprint", "test_fingerprint")
     }
     for study in studies.values():
         recorded = study.user_attrs.get("split")

@@ -219,7 +219,7 @@ def _search(
     }
     shared = storage_of.shares_trials(next(iter(studies.values()))._storage)
     if shared:
-        storage_of.check_same_split(studies, split.summary())
+        storage_of.check_same_split(studies, split.describe())
     # a run directory's study: what a dead process left goes on (alone on the storage: the rest is given back)
     resumed = (
         batches.recover(studies, spaces, checkpoints.load(batches.STAGE), shared)
@@ -367,7 +367,7 @@ def _train_batch(
     parts = None if not folds else folding.assign(pool, folds, split.strategy, split.seed)
     train, validation = (split.train, split.validation) if parts is None else (pool, None)
     batch.run = train_population(
-        Rows(train, validation, split.seed, folds=parts, summary=split.summary()),
+        Rows(train, validation, split.seed, folds=parts, split=split.describe()),
         batch.settings,
         Hooks(
             on_epoch=None if progress is None else progress.epoch,

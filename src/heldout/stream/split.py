@@ -3,7 +3,7 @@ row by row — with its test set sealed in the ledger by fingerprints, and the t
 
 A :class:`StreamedSplit` holds no rows: its training and validation rows are read batch by batch
 (:mod:`heldout.stream.rows`), and its test set is a :class:`~heldout.seal.sealed.Sealed` over
-:class:`StreamedTest`, which reads the test rows only inside the one look. Its :meth:`summary` is
+:class:`StreamedTest`, which reads the test rows only inside the one look. Its :meth:`describe` is
 the one :func:`heldout.split` gives the same table read whole with ``strategy="hashed"``: the
 same parts, the same fingerprints.
 """
@@ -81,7 +81,7 @@ class StreamedSplit:
             set_fingerprint(self.found.fingerprints[hashed.VALIDATION]),
         )
 
-    def summary(self) -> dict:
+    def describe(self) -> dict:
         train_fp, validation_fp = self._fingerprints
         return {
             "dataset": self.found.meta.name,

@@ -56,7 +56,7 @@ def fit(
         StreamedRows(found, hashed.VALIDATION, learned, device, shuffle_rows=shuffle_rows),
     )
     rows = Prepared(
-        found.meta, None, split.seed, summary=split.summary(), tensors=(tensors, [learned])
+        found.meta, None, split.seed, split=split.describe(), tensors=(tensors, [learned])
     )
     return train_population(
         rows,

@@ -72,10 +72,10 @@ def fit(
         train, validation = split.train.append(split.validation), None
         parts = folding.assign(train, folds, split.strategy, split.seed)
     hook, resume = resumable(
-        checkpoints, "train", {"settings": combos, "split": split.summary(), "folds": folds}
+        checkpoints, "train", {"settings": combos, "split": split.describe(), "folds": folds}
     )
     run = train_population(
-        Rows(train, validation, split.seed, parts, split.summary(), shards),
+        Rows(train, validation, split.seed, parts, split.describe(), shards),
         combos,
         Hooks(
             on_epoch=None if progress is None else progress.epoch,

@@ -59,7 +59,7 @@ def train_population(
         raise ConfigError("There are no configurations to train. Give at least one.")
     task = train.task
     configs = [make_config(c, task) for c in settings]
-    summary = rows.describe()
+    described = rows.describe()
     fold_ids = list(range(len(folds))) if folds else [None]
     member_specs = [(i, f) for i in range(len(configs)) for f in fold_ids]
     populations: dict[tuple, list[int]] = {}
@@ -126,13 +126,13 @@ def train_population(
 
     members = [results[k] for k in range(len(member_specs))]
     models = [
-        _model(families[k], m, learned[m.fold or 0], train, summary, seed)
+        _model(families[k], m, learned[m.fold or 0], train, described, seed)
         for k, m in enumerate(members)
     ]
     return Run(
         members=members,
         models=models,
-        split=summary,
+        split=described,
         configs=configs,
         config_index=[i for i, _ in member_specs],
         axes=list(axes),
@@ -191,7 +191,7 @@ def _chunks(
     return plan
 
 
-def _model(family, member, learned: Learned, train: Dataset, summary: dict, seed: int) -> Model:
+def _model(family, member, learned: Learned, train: Dataset, split: dict, seed: int) -> Model:
     ignored = (
         *train.targets,
         *(c.name for c in (train.groups, train.time, train.weights) if c is not None),
@@ -200,7 +200,7 @@ def _model(family, member, learned: Learned, train: Dataset, summary: dict, seed
     manifest = {
         "seed": member.config.seed,
         "shuffle_seed": shuffle_seed if shuffle_seed is not None else seed,
-        "split": summary,
+        "split": split,
         "status": member.status,
         "best_epoch": member.best_epoch,
         "versions": versions(),

@@ -52,24 +52,24 @@ class Rows:
     """Rows in memory: ``train`` and ``validation`` (None: the training rows are watched
     themselves, as a refit does), ``folds`` as (training, validation) positions within
     ``train``, the ``seed`` that orders the batches (unless a configuration gives its own), the
-    ``summary`` of the split they came from (for the models' manifests) and ``shards``
+    ``split`` description they came from (:meth:`~heldout.seal.split.Split.describe`) (for the models' manifests) and ``shards``
     (:mod:`heldout.train.shards`: this process is one of several that split every batch)."""
 
     train: Dataset
     validation: Dataset | None = None
     seed: int = 0
     folds: list | None = None
-    summary: dict | None = None
+    split: dict | None = None
     shards: object = None
 
     @classmethod
     def of(cls, split, **more) -> "Rows":
-        """A split's training and validation rows, its seed and its summary."""
-        return cls(split.train, split.validation, split.seed, summary=split.summary(), **more)
+        """A split's training and validation rows, its seed and its description."""
+        return cls(split.train, split.validation, split.seed, split=split.describe(), **more)
 
     def describe(self) -> dict:
-        """The split's summary, or a description of these rows when there is none."""
-        return self.summary or {
+        """The split's description, or one of these rows when they come from no split."""
+        return self.split or {
             "dataset": self.train.name,
             "task": self.train.task,
             "train": len(self.train),

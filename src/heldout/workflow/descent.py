@@ -69,7 +69,7 @@ def trace(split: Split, settings: dict, *, factors=FACTORS, seed: int | None = N
     }  # a model factory stays as is
     configs = [dict(fields, lr=r, epochs=epochs, iterations=None) for r in rates]
     recorder = _Recorder(len(rates), epochs)
-    rows = Rows(train, validation, split.seed, summary=split.summary())
+    rows = Rows(train, validation, split.seed, split=split.describe())
     run = train_population(rows, configs, Hooks(trace=recorder))
     model = run.models[0]
     family, features = model.family, model.features

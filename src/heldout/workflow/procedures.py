@@ -157,7 +157,7 @@ def _searched(plan: Plan, artifacts: Artifacts, deadline: Deadline):
     _draw_descent(artifacts, data, selection, plan.draw_descent, deadline)
     if not artifacts.has_config():
         ledger = data.split.test.ledger.location
-        artifacts.write_config(RunConfig(plan.spec, data.split.summary(), ledger=ledger))
+        artifacts.write_config(RunConfig(plan.spec, data.split.describe(), ledger=ledger))
     return data, leakage, selection
 
 

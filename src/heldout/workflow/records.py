@@ -44,7 +44,7 @@ class Selection:
             search,
             SelectionSummary(
                 dataset=dataset,
-                split=the_split.summary(),
+                split=the_split.describe(),
                 candidate=best["candidate"],
                 hyperparameters={
                     k: v for k, v in search.best_settings.items() if k not in ("model", "loss")

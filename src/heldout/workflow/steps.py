@@ -45,7 +45,7 @@ def save_final(artifacts: Artifacts, spec: DataSpec, the_split, final: FinalMode
     artifacts.write_config(
         RunConfig(
             spec,
-            the_split.summary(),
+            the_split.describe(),
             model.config,
             status=model.manifest.get("status"),
             best_epoch=model.manifest.get("best_epoch"),
