@@ -7,7 +7,8 @@ import pytest
 
 
 def pytest_configure(config):
-    # fixtures wider than a test (module-scoped splits) get a scratch ledger too, never the project's
+    # fixtures wider than a test (module-scoped splits) get a scratch ledger too, never the
+    # project's
     os.environ["HELDOUT_HOME"] = tempfile.mkdtemp(prefix="heldout-tests-")
     os.environ.pop(
         "HELDOUT_LEDGER", None

@@ -25,8 +25,8 @@ from heldout._util.versions import versions  # noqa: E402
 def header(title: str) -> None:
     print(f"# {title}")
     print(
-        f"threads: torch {torch.get_num_threads()}, cpus {os.cpu_count()}; python {platform.python_version()}; "
-        f"{json.dumps(versions())}"
+        f"threads: torch {torch.get_num_threads()}, cpus {os.cpu_count()}; python "
+        f"{platform.python_version()}; {json.dumps(versions())}"
     )
 
 
@@ -53,7 +53,8 @@ def median_seconds(fn, repeat: int = 3) -> float:
 
 @contextlib.contextmanager
 def busy_core(busy: bool = True):
-    """With ``busy``, another process keeps one core busy while the block runs (and is killed after)."""
+    """With ``busy``, another process keeps one core busy while the block runs (and is killed
+    after)."""
     hog = subprocess.Popen([sys.executable, "-c", "while True: pass"]) if busy else None
     try:
         time.sleep(0.5 if busy else 0)
@@ -97,9 +98,9 @@ def finish(figures: dict) -> None:
 def reference_look(
     split, estimator, X, y, transform, classes, name: str, benchmark: str
 ) -> tuple[dict, float]:
-    """A scikit-learn reference fitted on ``X, y`` (its convergence notices silenced) and scored once
-    through the split's sealed gate, its rows preprocessed by ``transform``; the look is recorded in
-    the ledger as ``sklearn:NAME``. Returns its test scores and its fitting seconds."""
+    """A scikit-learn reference fitted on ``X, y`` (its convergence notices silenced) and scored
+    once through the split's sealed gate, its rows preprocessed by ``transform``; the look is
+    recorded in the ledger as ``sklearn:NAME``. Returns its test scores and its fitting seconds."""
     import warnings
 
     task = split.task

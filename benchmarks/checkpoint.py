@@ -1,6 +1,6 @@
-"""The cost of checkpoints: one population of 8 MLPs (20→64→1, log loss, batch 32, 300 epochs, 10,000
-rows; about 17 s) trained without checkpoints, with the default interval (a write at most every
-5 s) and with a write after every epoch, in the same process; prints the overhead of each as a
+"""The cost of checkpoints: one population of 8 MLPs (20→64→1, log loss, batch 32, 300 epochs,
+10,000 rows; about 17 s) trained without checkpoints, with the default interval (a write at most
+every 5 s) and with a write after every epoch, in the same process; prints the overhead of each as a
 share of the training time without. Target: ≤ 5% at the default interval.
 
     python3 benchmarks/checkpoint.py

@@ -58,7 +58,8 @@ def seconds(split, settings) -> float:
 
 def main() -> None:
     header(
-        "contention: training idle and beside one busy core (heldout's thread choice vs all threads)"
+        "contention: training idle and beside one busy core (heldout's thread choice vs all "
+        "threads)"
     )
     data = splits()
     for (
@@ -87,7 +88,8 @@ def main() -> None:
                 "slowdown": round(busy / idle, 2),
             }
             print(
-                f"{name:<36} {policy:<12} idle {idle:6.2f} s   busy core {busy:6.2f} s   slowdown {busy / idle:5.2f}x"
+                f"{name:<36} {policy:<12} idle {idle:6.2f} s   busy core {busy:6.2f} s   slowdown "
+                f"{busy / idle:5.2f}x"
             )
     print(
         json.dumps(

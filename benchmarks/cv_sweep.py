@@ -33,8 +33,8 @@ def main() -> None:
     split = split_table(classification_table(111_112, FEATURES), "label", test=0.1, validation=0.2)
     pool = split.train.append(split.validation)
     print(
-        f"cross-validation rows {len(pool)}, features {FEATURES}, {len(RATES)} rates x {FOLDS} folds, "
-        f"batch {BATCH}, epochs {EPOCHS}"
+        f"cross-validation rows {len(pool)}, features {FEATURES}, {len(RATES)} rates x {FOLDS} "
+        f"folds, batch {BATCH}, epochs {EPOCHS}"
     )
 
     ours, run = timed(
@@ -84,8 +84,9 @@ def main() -> None:
         warnings.simplefilter("ignore", ConvergenceWarning)
         theirs, _ = timed(lambda: search.fit(X, y))
     print(
-        f"GridSearchCV(MLPClassifier, cv=5, n_jobs=2): {theirs:.2f} s; best mean validation accuracy "
-        f"{search.best_score_:.4f} at lr {search.best_params_['mlpclassifier__learning_rate_init']:.4g}"
+        f"GridSearchCV(MLPClassifier, cv=5, n_jobs=2): {theirs:.2f} s; best mean validation "
+        f"accuracy {search.best_score_:.4f} at lr "
+        f"{search.best_params_['mlpclassifier__learning_rate_init']:.4g}"
     )
 
     finish(

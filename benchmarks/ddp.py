@@ -102,8 +102,9 @@ def main() -> None:
             rate = {k: v[0]["rows"] * v[0]["epochs"] / v[0]["seconds"] for k, v in done.items()}
             diff = max(float(np.abs(a[k] - b[k]).max()) for k in a.files)
             print(
-                f"batch {batch:5d}, {one['epochs']} epochs of {one['rows']:,} rows: 1 process {one['seconds']:5.1f} s "
-                f"({rate['one']:,.0f} rows/s), 2 processes {two['seconds']:5.1f} s ({rate['two']:,.0f} rows/s): "
+                f"batch {batch:5d}, {one['epochs']} epochs of {one['rows']:,} rows: 1 process "
+                f"{one['seconds']:5.1f} s ({rate['one']:,.0f} rows/s), 2 processes "
+                f"{two['seconds']:5.1f} s ({rate['two']:,.0f} rows/s): "
                 f"x{rate['two'] / rate['one']:.2f}; largest parameter difference {diff:.1e}"
             )
             figures[f"batch_{batch}"] = {

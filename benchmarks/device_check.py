@@ -1,7 +1,7 @@
 """Train on a CUDA device and on the CPU from the same seed; print both results and their agreement.
 
-Run where a GPU is present: ``PYTHONPATH=src python benchmarks/device_check.py``. Ends with one JSON line.
-"""
+Run where a GPU is present: ``PYTHONPATH=src python benchmarks/device_check.py``. Ends with one JSON
+line."""
 
 import json
 import os

@@ -95,8 +95,8 @@ def main() -> None:
                 speeds[workers], contributed = trials_per_minute(url)
                 print(
                     f"{workers} worker(s), one thread each: {speeds[workers]:6.1f} trials/min "
-                    f"(x{speeds[workers] / speeds[1]:.2f} one worker); {contributed} process(es) trained trials; "
-                    f"command {wall:.1f} s"
+                    f"(x{speeds[workers] / speeds[1]:.2f} one worker); {contributed} process(es) "
+                    f"trained trials; command {wall:.1f} s"
                 )
                 figures[f"trials_per_minute_{workers}"] = round(speeds[workers], 1)
             # the same seed: one worker on PostgreSQL against the default journal in a run directory
@@ -104,7 +104,8 @@ def main() -> None:
             alone = search(table, scratch / "journal", scratch / "home", 1, None)
             shared = search(table, scratch / "postgres", scratch / "home", 1, url)
             print(
-                f"one process: journal {alone:.1f} s, PostgreSQL {shared:.1f} s (the command's wall time)"
+                f"one process: journal {alone:.1f} s, PostgreSQL {shared:.1f} s (the command's "
+                "wall time)"
             )
             boards = [
                 pd.read_csv(scratch / name / "leaderboard.csv").drop(columns="seconds")
@@ -112,7 +113,8 @@ def main() -> None:
             ]
             same = boards[0].equals(boards[1])
             print(
-                f"one worker on PostgreSQL reproduces the journal's leaderboard ({TRIALS} trials, seed 0): {same}"
+                f"one worker on PostgreSQL reproduces the journal's leaderboard ({TRIALS} trials, "
+                f"seed 0): {same}"
             )
             figures.update(
                 speedup_2=round(speeds[2] / speeds[1], 2),

@@ -174,13 +174,15 @@ def confusion(rows: list[dict]) -> dict:
 
 def main() -> None:
     header(
-        "leakage catalogue: heldout check on real public tables of known status (random split, seed 0)"
+        "leakage catalogue: heldout check on real public tables of known status (random split, "
+        "seed 0)"
     )
     rows = run()
     for r in rows:
         print(
-            f"{'ok ' if r['ok'] else 'MISS'} {r['table']:<22} {r['rows']:>6} rows  known: {r['status']:<12} "
-            f"found: {', '.join(r['raised']) or '-'}{'  errors: ' + ', '.join(r['errors']) if r['errors'] else ''}"
+            f"{'ok ' if r['ok'] else 'MISS'} {r['table']:<22} {r['rows']:>6} rows  "
+            f"known: {r['status']:<12} found: {', '.join(r['raised']) or '-'}"
+            + (f"  errors: {', '.join(r['errors'])}" if r["errors"] else "")
         )
     table = confusion(rows)
     kinds = list(next(iter(table.values())))

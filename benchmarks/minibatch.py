@@ -75,7 +75,8 @@ def main() -> None:
     epoch = float(np.median(run.members[0].epoch_seconds))
     ours = n / epoch
     print(
-        f"heldout: {epoch:.3f} s per epoch, {ours:,.0f} samples/s (val rmse {run.history['val_metric'].iloc[-1]:.4f})"
+        f"heldout: {epoch:.3f} s per epoch, {ours:,.0f} samples/s (val rmse "
+        f"{run.history['val_metric'].iloc[-1]:.4f})"
     )
 
     torch_s = median_seconds(lambda: plain_torch_epoch(X, y))

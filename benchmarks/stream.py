@@ -80,8 +80,8 @@ def main(rows: int) -> None:
         folder = Path(tmp) / "table"
         size = write_table(folder, rows)
         print(
-            f"table: {rows:,} rows x 20 features in {FILES} Parquet files (row groups of {ROW_GROUP:,}); "
-            f"{size / 2**20:,.0f} MiB as pandas"
+            f"table: {rows:,} rows x 20 features in {FILES} Parquet files (row groups of "
+            f"{ROW_GROUP:,}); {size / 2**20:,.0f} MiB as pandas"
         )
         base = [
             sys.executable,
@@ -108,8 +108,9 @@ def main(rows: int) -> None:
             results[name] = (seconds, rss, summary)
             train_rows = summary["split"]["train"]
             print(
-                f"{name:>10}: {seconds:6.1f} s, {train_rows / seconds:10,.0f} training rows/s, peak RSS "
-                f"{rss:7,.0f} MiB, val rmse {summary['validation']['rmse']:.4f}, split {summary['split']['train_fingerprint']}"
+                f"{name:>10}: {seconds:6.1f} s, {train_rows / seconds:10,.0f} training rows/s, "
+                f"peak RSS {rss:7,.0f} MiB, val rmse {summary['validation']['rmse']:.4f}, split "
+                f"{summary['split']['train_fingerprint']}"
             )
         (s_sec, s_rss, _), (m_sec, m_rss, _) = results["stream"], results["in memory"]
         print(f"stream / in memory: time x{s_sec / m_sec:.2f}, peak memory x{s_rss / m_rss:.2f}")

@@ -94,8 +94,8 @@ def main() -> None:
     )
     X, y = (t.to(device) for t in tensors(split, "train"))
     print(
-        f"device {device}, training rows {len(y)}, features {X.shape[1]}, batch {BATCH}, epochs {EPOCHS}, "
-        f"rates {len(RATES)}"
+        f"device {device}, training rows {len(y)}, features {X.shape[1]}, batch {BATCH}, epochs "
+        f"{EPOCHS}, rates {len(RATES)}"
     )
 
     plain_torch(X[:2560], y[:2560], RATES[0])  # warm both sides up before timing
@@ -132,7 +132,8 @@ def main() -> None:
     runs = [timed(lambda: plain_torch(X, y, lr))[0] for lr in RATES]
     sequential, one = sum(runs), float(np.median(runs))
     print(
-        f"plain PyTorch: one run {one:.2f} s (median of 32), 32 runs one after another {sequential:.2f} s"
+        f"plain PyTorch: one run {one:.2f} s (median of 32), 32 runs one after another "
+        f"{sequential:.2f} s"
     )
 
     steps = EPOCHS * -(-len(y) // BATCH)

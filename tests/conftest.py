@@ -1,4 +1,5 @@
-"""The tests mirror the package's folders; helpers.py and contracts.py beside this file serve them all."""
+"""The tests mirror the package's folders; helpers.py and contracts.py beside this file serve them
+all."""
 
 import sys
 from pathlib import Path

@@ -157,7 +157,8 @@ def check_optimizer_matches_its_reference(optimizer: str) -> None:
         assert torch.allclose(a[0], b.detach(), rtol=1e-6, atol=1e-9), (a[0], b)
 
 
-# -- families ---------------------------------------------------------------------------------------
+# -- families
+# ---------------------------------------------------------------------------------------
 
 
 def check_family_protocol_and_gradients(family: str) -> None:
@@ -272,7 +273,8 @@ def check_no_test_row_reaches_training(strategy: str) -> None:
         raise AssertionError("training on rows of a sealed test set was not refused")
 
 
-# -- enrolment ---------------------------------------------------------------------------------------
+# -- enrolment
+# ---------------------------------------------------------------------------------------
 
 
 def checks_for(
@@ -283,7 +285,8 @@ def checks_for(
     task: str | None = None,
     strategy: str | None = None,
 ) -> list[tuple]:
-    """Every ``(check, arguments)`` that applies to the given implementation (others enrolled in full)."""
+    """Every ``(check, arguments)`` that applies to the given implementation (others enrolled in
+    full)."""
     families = [family] if family else family_names()
     optimizers = [optimizer] if optimizer else list(optim.OPTIMIZERS)
     out = []

@@ -9,7 +9,8 @@ import pandas as pd
 
 
 def mixed_table(n: int = 200, seed: int = 0) -> pd.DataFrame:
-    """Numeric, categorical, boolean and missing values, with a binary target that depends on them."""
+    """Numeric, categorical, boolean and missing values, with a binary target that depends on
+    them."""
     rng = np.random.default_rng(seed)
     x = rng.normal(size=n)
     colour = rng.choice(["red", "green", "blue"], size=n).astype(object)

@@ -92,7 +92,8 @@ def test_a_toy_optimizer_added_in_process_runs_the_whole_suite(toy_optimizer):
     }
     assert {args[0] for check, args in checks if len(args) == 2} == set(contracts.family_names())
     assert contracts.run_checks(checks) == len(checks) == 3 * len(contracts.family_names()) + 1
-    # and `heldout train` offers it (its options are derived from the registry when the CLI is built)
+    # and `heldout train` offers it (its options are derived from the registry when the CLI is
+    # built)
     import heldout
 
     run = heldout.fit(contracts.cancer_split(), optimizer="signsgd", lr=[0.001, 0.01], epochs=3)

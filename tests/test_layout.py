@@ -12,7 +12,8 @@ import pytest
 
 PACKAGE = Path(__file__).parents[1] / "src" / "heldout"
 TOP_LEVEL = {"__init__.py", "__main__.py", "errors.py", "sklearn.py"}
-# stream: the larger-than-memory path beside the pipeline (a source, its split, its rows, its look), after train
+# stream: the larger-than-memory path beside the pipeline (a source, its split, its rows, its look),
+# after train
 SUB_PACKAGES = {
     "task",
     "ledger",
@@ -291,12 +292,13 @@ print("unchanged")
 
 
 def test_importing_heldout_imports_neither_optuna_nor_matplotlib_nor_mlflow():
-    """The public names are imported when first used: only `tune` pays for Optuna, none for matplotlib,
-    and only a ledger kept in PostgreSQL for psycopg."""
+    """The public names are imported when first used: only `tune` pays for Optuna, none for
+    matplotlib, and only a ledger kept in PostgreSQL for psycopg."""
     code = """
 import json, sys
 import heldout
-loaded = lambda: sorted(m for m in ("matplotlib", "optuna", "mlflow", "psycopg") if m in sys.modules)
+heavy = ("matplotlib", "optuna", "mlflow", "psycopg")
+loaded = lambda: sorted(m for m in heavy if m in sys.modules)
 on_import = loaded()
 for name in heldout.__all__:
     if name != "tune":

@@ -1,4 +1,5 @@
-"""One root exception, typed children, and the warning heldout raises when a sealed test set is reopened.
+"""One root exception, typed children, and the warning heldout raises when a sealed test set is
+reopened.
 
 Every user mistake raises a subclass of :class:`HeldoutError` whose message says what was wrong,
 shows the value, and says how to fix it. The CLI prints that message alone (no traceback unless
@@ -17,7 +18,8 @@ class DataError(HeldoutError):
 
 
 class ConfigError(HeldoutError):
-    """A setting is invalid: unknown name, value out of range, options that contradict each other."""
+    """A setting is invalid: unknown name, value out of range, options that contradict each
+    other."""
 
 
 class BudgetError(ConfigError):
@@ -45,4 +47,5 @@ class LedgerError(HeldoutError):
 
 
 class HeldoutWarning(UserWarning):
-    """Something legal but worth a second look, such as a second evaluation on the same test rows."""
+    """Something legal but worth a second look, such as a second evaluation on the same test
+    rows."""

@@ -128,7 +128,8 @@ class HeldoutClassifier(ClassifierMixin, _HeldoutEstimator):
         self.classes_ = np.unique(y)
         if len(self.classes_) < 2:
             raise ValueError(
-                f"HeldoutClassifier needs at least 2 classes in y, got 1 class: {self.classes_[0]!r}."
+                "HeldoutClassifier needs at least 2 classes in y, got 1 class: "
+                f"{self.classes_[0]!r}."
             )
         # heldout sorts class labels itself; train on their positions in classes_ and map back
         codes = np.searchsorted(self.classes_, y)

@@ -141,8 +141,8 @@ def test_the_look_is_counted_in_the_ledger_the_run_was_sealed_in_from_any_direct
     )
     again = cli(elsewhere, "evaluate", str(run_dir))
     assert (
-        f"Recorded in the ledger at {first['ledger']}: evaluation 2 of this test set, 1 distinct model(s)"
-        in (again.stdout)
+        f"Recorded in the ledger at {first['ledger']}: evaluation 2 of this test set, 1 distinct "
+        "model(s)" in (again.stdout)
     )
     assert "evaluated 2 times, by 1 model" in again.stderr
     assert not (elsewhere / ".heldout").exists() and not (tmp_path / "user-data").exists()
@@ -331,8 +331,8 @@ def test_tune_then_run_resumes_the_study_and_looks_once(tmp_path):
     )
     assert summary["ledger"] == os.environ["HELDOUT_HOME"] and summary["models"] == 1
     assert (
-        f"Ledger at {os.environ['HELDOUT_HOME']}: evaluation 1 of this test set, 1 distinct model(s)"
-        in shown.stdout
+        f"Ledger at {os.environ['HELDOUT_HOME']}: evaluation 1 of this test set, 1 distinct "
+        "model(s)" in shown.stdout
     )
     bad = heldout("run", "--dataset", "wine", "--goal", "rmse<=3", check=False)
     assert bad.returncode == 2 and "does not fit a multiclass task" in bad.stderr

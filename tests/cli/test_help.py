@@ -11,7 +11,8 @@ from heldout.cli import COMMANDS, _options
 
 HEAVY = ("torch", "sklearn", "optuna", "matplotlib", "pandas", "mlflow")
 
-# Command lines run one after another in one fresh process; after each, the heavy libraries imported so far.
+# Command lines run one after another in one fresh process; after each, the heavy libraries imported
+# so far.
 _PROBE = """
 import json, sys
 from heldout.cli import main
@@ -21,7 +22,8 @@ for argv in json.loads(sys.argv[1]):
         main(argv)
     except SystemExit as exc:
         assert not exc.code, (argv, exc.code)
-    imported.append([argv, sorted({m.split(".")[0] for m in sys.modules} & set(json.loads(sys.argv[2])))])
+    heavy = set(json.loads(sys.argv[2]))
+    imported.append([argv, sorted({m.split(".")[0] for m in sys.modules} & heavy)])
 print(json.dumps(imported), file=sys.stderr)
 """
 
@@ -97,7 +99,7 @@ print("frozen before exit:", gc.get_freeze_count() > 0, file=sys.stderr)
 """
 
 
-def test_the_command_leaves_the_final_collection_to_the_process_end_and_runs_the_other_exit_handlers():
+def test_the_command_leaves_the_final_collection_to_the_process_end_and_runs_other_exit_hooks():
     """At exit the command freezes the objects of the libraries it imported (the interpreter's last
     collections would walk them all), once however often main ran; handlers registered before it
     still run, after it."""

@@ -22,7 +22,8 @@ def test_unknown_dataset_lists_the_known_ones():
 
 
 def test_the_listed_shapes_are_those_of_the_loaded_datasets():
-    """`heldout datasets` lists a declared table (it loads nothing); each row must say what loading gives."""
+    """`heldout datasets` lists a declared table (it loads nothing); each row must say what loading
+    gives."""
     listed = heldout.datasets.catalog()
     assert [d["name"] for d in listed] == heldout.datasets.names()
     for d in listed:

@@ -7,7 +7,8 @@ from heldout import DataError
 
 
 def test_statistics_come_from_training_rows_only():
-    """Invariant 2: validation and test are transformed with training statistics, never fitted on."""
+    """Invariant 2: validation and test are transformed with training statistics, never fitted
+    on."""
     s = heldout.split(heldout.datasets.load("diabetes"), seed=0)
     f = heldout.Features().fit(s.train.features)
     assert np.allclose(f.transform(s.train.features).mean(0), 0, atol=1e-5)

@@ -1,5 +1,6 @@
 """The row fingerprint's definition, pinned: the ledger stores fingerprints of sealed rows, so a
-change of definition must be a deliberate new FINGERPRINT_VERSION, never a library upgrade's accident."""
+change of definition must be a deliberate new FINGERPRINT_VERSION, never a library upgrade's
+accident."""
 
 import numpy as np
 import pandas as pd
@@ -8,7 +9,8 @@ from heldout.data.fingerprint import FINGERPRINT_VERSION, row_fingerprints, set_
 
 
 def mixed():
-    """Ints, floats (with -0.0, NaN and a huge value), strings (with None, non-ASCII and ''), bools, a categorical."""
+    """Ints, floats (with -0.0, NaN and a huge value), strings (with None, non-ASCII and ''), bools,
+    a categorical."""
     frame = pd.DataFrame(
         {
             "i": pd.Series([1, -2, 0, 3], dtype="int64"),

@@ -1,4 +1,5 @@
-"""Several target columns: how they are named, checked, split and fingerprinted (multi-output regression)."""
+"""Several target columns: how they are named, checked, split and fingerprinted (multi-output
+regression)."""
 
 import numpy as np
 import pandas as pd

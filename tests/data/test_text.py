@@ -1,5 +1,6 @@
 """The text encoder: fitted by scikit-learn, computed from its stored numbers alone — and equal to
-scikit-learn's own transform (skrub's StringEncoder recipe: char_wb 3-4-gram tf-idf + truncated SVD)."""
+scikit-learn's own transform (skrub's StringEncoder recipe: char_wb 3-4-gram tf-idf + truncated
+SVD)."""
 
 import numpy as np
 import pandas as pd

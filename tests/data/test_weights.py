@@ -97,7 +97,8 @@ def test_balanced_weights_make_every_class_weigh_the_same_on_the_rows_they_are_l
     totals = {c: resolved[c] * w[labels == c].sum() for c in "abc"}
     assert totals["a"] == pytest.approx(totals["b"]) == pytest.approx(totals["c"])
     assert resolved["d"] == 1.0  # absent from these rows
-    # given weights are matched by their labels' text (a command line gives text); other classes weigh 1
+    # given weights are matched by their labels' text (a command line gives text); other classes
+    # weigh 1
     assert weighting.resolve({"1": 3}, pd.Series([0, 1]), None, (0, 1)) == {0: 1.0, 1: 3.0}
 
 

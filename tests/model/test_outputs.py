@@ -17,7 +17,8 @@ COLUMNS = ["a", "b", "c"]
 
 
 def table(n: int = 500, seed: int = 0) -> pd.DataFrame:
-    """Three features off centre and scale, and three linear targets of scale ~1, ~1000 and ~0.01."""
+    """Three features off centre and scale, and three linear targets of scale ~1, ~1000 and
+    ~0.01."""
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(n, 3)) * [1.0, 2.0, 0.5] + [0.0, 5.0, -1.0]
     frame = pd.DataFrame(x, columns=COLUMNS)

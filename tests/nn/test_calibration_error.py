@@ -1,4 +1,5 @@
-"""Calibration: the ECE on hand-made cases whose value is known, and the bins against scikit-learn's."""
+"""Calibration: the ECE on hand-made cases whose value is known, and the bins against
+scikit-learn's."""
 
 import numpy as np
 import pytest
@@ -22,7 +23,8 @@ def test_a_calibrated_model_has_no_calibration_error():
 
 
 def test_an_overconfident_model_has_its_known_calibration_error():
-    # half the rows said 0.9 and right 60% of the time (gap 0.3), half said 0.2 and right 20% (gap 0)
+    # half the rows said 0.9 and right 60% of the time (gap 0.3), half said 0.2 and right 20% (gap
+    # 0)
     said = np.repeat([0.2, 0.9], 50)
     y = np.concatenate([np.arange(50) < 10, np.arange(50) < 30]).astype(int)
     r = reliability(y, binary(said))

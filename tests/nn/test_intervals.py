@@ -141,7 +141,8 @@ def test_the_bootstrap_intervals_cover_the_truth_in_simulation(n, sets):
     print(f"BCa intervals, {n} rows: coverage {coverage} over {sets} test sets")
     # at most three standard errors of the simulation below the nominal 95% (0.929 for 1,000 sets)
     floor = 0.95 - 3 * np.sqrt(0.95 * 0.05 / sets)
-    # rmse, the square root of a mean of squares, is skewed at few rows: BCa corrects most of it, not all
+    # rmse, the square root of a mean of squares, is skewed at few rows: BCa corrects most of it,
+    # not all
     assert coverage["mae"] >= floor and coverage["rmse"] >= 0.9, (
         f"coverage {coverage} over {sets} sets of {n} rows"
     )
@@ -248,7 +249,8 @@ def test_a_200000_row_test_set_gets_its_intervals_in_bounded_memory():
     # an index matrix of every resample would be 2,000 × 200,000 × 8 bytes = 3,052 MiB
     assert peak < 300, f"peak {peak:.0f} MiB for {n} rows ({seconds:.1f} s)"
     print(
-        f"regression, {n} rows, {metrics.RESAMPLES} resamples: peak {peak:.0f} MiB traced, {seconds:.1f} s"
+        f"regression, {n} rows, {metrics.RESAMPLES} resamples: peak {peak:.0f} MiB traced, "
+        f"{seconds:.1f} s"
     )
 
 

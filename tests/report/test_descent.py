@@ -1,4 +1,5 @@
-"""The descent picture: paths of several learning rates from one start, over the loss they descend."""
+"""The descent picture: paths of several learning rates from one start, over the loss they
+descend."""
 
 import json
 import math
@@ -43,8 +44,8 @@ def test_a_two_parameter_model_is_drawn_in_its_own_coordinates_over_its_true_los
         for p in make_family("linear", hidden=(), activation="relu", init=None).init(1, 1, [0])
     ]
     assert [chosen["a"][0], chosen["b"][0]] == pytest.approx(start) and chosen["epoch"][-1] == 40
-    # the contours are the mean squared error at each grid point, on the (standardised) training rows
-    # against the target as the model fits it (standardised too)
+    # the contours are the mean squared error at each grid point, on the (standardised) training
+    # rows against the target as the model fits it (standardised too)
     features = alone.model.features
     X = features.transform(split.train.features)[: picture["grid_rows"], 0]
     y = alone.model.target_scale.standardise(split.train.target.to_numpy())[: picture["grid_rows"]]
@@ -63,7 +64,8 @@ def test_a_small_rate_crawls_and_a_large_one_diverges_on_the_plane_of_the_chosen
     assert picture["kind"] == "plane" and picture["parameters"] == 11
     small, chosen, _, large = picture["paths"]
     assert [small["lr"], chosen["lr"], large["lr"]] == pytest.approx([0.01, 0.1, 1.0])
-    # start, midpoint and end of the chosen path span the plane: the start is the origin, the end on axis a
+    # start, midpoint and end of the chosen path span the plane: the start is the origin, the end on
+    # axis a
     assert chosen["a"][0] == 0 and chosen["b"][0] == 0
     assert chosen["b"][-1] == pytest.approx(0, abs=1e-6 * chosen["a"][-1])
     middle = len(chosen["a"]) // 2

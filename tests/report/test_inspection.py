@@ -1,5 +1,5 @@
-"""Calibration and permutation importance in the report: computed on validation rows before the
-look (the test rows' calibration from the look itself), every raw column scored, user text escaped."""
+"""Calibration and permutation importance in the report: computed on validation rows before the look
+(the test rows' calibration from the look itself), every raw column scored, user text escaped."""
 
 import json
 
@@ -70,7 +70,8 @@ def test_the_informative_column_matters_and_the_noise_column_does_not():
     model = heldout.fit(split, epochs=100).model
     inspected = inspection.inspect(model, split.validation, "rmse", seed=0)
     found = {r["column"]: r for r in inspected["importance"]}
-    # a date and a string column count as one feature each, however many inputs the preprocessing made
+    # a date and a string column count as one feature each, however many inputs the preprocessing
+    # made
     assert (
         set(found) == {"signal", "noise", "when", "colour"} and list(found)[0] == "signal"
     )  # ranked
@@ -82,7 +83,8 @@ def test_the_informative_column_matters_and_the_noise_column_does_not():
 
 
 def test_shuffling_preprocessed_blocks_gives_what_shuffling_the_columns_gives():
-    # a classifier with weighted rows, a text, a date, a category and numbers: every treatment's block
+    # a classifier with weighted rows, a text, a date, a category and numbers: every treatment's
+    # block
     rng = np.random.default_rng(1)
     n = 600
     words = np.array(["red fox", "blue whale", "green frog", "grey wolf", "pale moon", "dark sky"])
@@ -149,8 +151,8 @@ def test_at_most_rows_are_inspected_and_the_deadline_may_leave_the_importance_ou
     page = "".join(inspection_view.sections({"inspection": inspected}, _table))
     assert "10 of the 24 validation rows, drawn with seed 1 (at most 10)" in page
     assert (
-        "Left out: its estimate (one scoring of the rows per column and shuffle) did not fit the time budget"
-        in page
+        "Left out: its estimate (one scoring of the rows per column and shuffle) did not fit the "
+        "time budget" in page
     )
 
 
@@ -172,7 +174,9 @@ def test_column_names_are_escaped_in_the_page_and_printed_as_text_in_a_terminal(
     assert "refit on them too (so optimistic)" in page
     from heldout._util import display
 
-    assert any(bad in display.text(part) for part in inspection_view.terminal({"inspection": inspected}))
+    assert any(
+        bad in display.text(part) for part in inspection_view.terminal({"inspection": inspected})
+    )
 
 
 def test_a_resumed_run_keeps_the_inspection_of_the_model_trained_on_training_rows(tmp_path):
@@ -180,7 +184,8 @@ def test_a_resumed_run_keeps_the_inspection_of_the_model_trained_on_training_row
     procedures.run_procedure(spec, out=tmp_path / "r", trials=2, population=2)
     first = json.loads((tmp_path / "r" / "inspection.json").read_text())
     assert first["seen"] is False
-    # run again: the search resumes (its trials told, the best one's model kept on disk), the refit is the same model
+    # run again: the search resumes (its trials told, the best one's model kept on disk), the refit
+    # is the same model
     again = procedures.run_procedure(spec, out=tmp_path / "r", trials=2, population=2)
     assert again["ledger_count"] == 1  # the same final model, whose look is done: not a second one
     assert json.loads((tmp_path / "r" / "inspection.json").read_text()) == first

@@ -1,4 +1,5 @@
-"""The report: written by train, tune and run, rebuilt by `heldout report`, self-contained, escaped."""
+"""The report: written by train, tune and run, rebuilt by `heldout report`, self-contained,
+escaped."""
 
 import json
 import os
@@ -48,7 +49,7 @@ def test_a_run_writes_a_self_contained_report_with_every_section(tmp_path):
     assert content["descent"]["paths"][1]["lr"] == content["selected"]["hyperparameters"]["lr"]
 
 
-def test_the_test_table_sets_the_rows_without_twins_beside_all_rows_and_baseline_names_are_escaped():
+def test_the_test_table_sets_rows_without_twins_beside_all_rows_and_baseline_names_are_escaped():
     from heldout.report import page
 
     test = {

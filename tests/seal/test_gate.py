@@ -1,4 +1,5 @@
-"""Invariant 1: no test rows in training, tuning or selection — within a process and across processes."""
+"""Invariant 1: no test rows in training, tuning or selection — within a process and across
+processes."""
 
 import subprocess
 import sys
@@ -20,7 +21,8 @@ def test_handing_the_sealed_test_set_to_fit_is_refused():
 
 
 def _test_rows(frame: pd.DataFrame, split) -> pd.DataFrame:
-    """The rows of ``frame`` that are neither training nor validation rows (i.e. the sealed ones)."""
+    """The rows of ``frame`` that are neither training nor validation rows (i.e. the sealed
+    ones)."""
     ds = heldout.load(frame, target="target")
     seen = set(split.train.fingerprints.tolist()) | set(split.validation.fingerprints.tolist())
     return frame[[fp not in seen for fp in ds.fingerprints.tolist()]]
@@ -45,9 +47,9 @@ def test_test_rows_copied_back_into_a_training_table_are_refused_in_another_proc
     leaked.to_csv(tmp_path / "new_training_table.csv", index=False)
     # process 2 builds a new split from a table that holds five of those rows, and tries to train
     code = (
-        "import heldout\n"
-        "s = heldout.split(heldout.load('new_training_table.csv', target='target'), test=0.1, seed=1)\n"
-        "try:\n    heldout.fit(s, epochs=2)\nexcept heldout.LeakageError as e:\n    print('REFUSED', e)\n"
+        "import heldout\ns = heldout.split(heldout.load('new_training_table.csv', "
+        "target='target'), test=0.1, seed=1)\ntry:\n    heldout.fit(s, epochs=2)\nexcept "
+        "heldout.LeakageError as e:\n    print('REFUSED', e)\n"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, check=True
@@ -70,7 +72,8 @@ def test_a_resplit_with_another_seed_is_refused_until_the_old_test_set_is_retire
 
 
 def test_exact_duplicates_within_one_dataset_do_not_block_training():
-    """iris holds identical rows; one copy may land in test and one in training of the same split."""
+    """iris holds identical rows; one copy may land in test and one in training of the same
+    split."""
     frame = pd.DataFrame(
         {"x": np.r_[np.arange(50.0), np.arange(50.0)], "target": np.r_[np.zeros(50), np.ones(50)]}
     )
@@ -80,7 +83,8 @@ def test_exact_duplicates_within_one_dataset_do_not_block_training():
 
 @pytest.mark.parametrize("change", ["columns reordered", "a constant column added"])
 def test_a_resplit_of_the_same_rows_in_another_shape_is_refused_and_reported(change):
-    """Rows of an evaluated test set are recognised by their values, whatever the table looks like."""
+    """Rows of an evaluated test set are recognised by their values, whatever the table looks
+    like."""
     ds = heldout.datasets.load("diabetes")
     frame = ds.features.assign(target=ds.target)
     first = heldout.split(heldout.load(frame, target="target"), seed=0)
@@ -97,7 +101,8 @@ def test_a_resplit_of_the_same_rows_in_another_shape_is_refused_and_reported(cha
         heldout.fit(again, epochs=1)
     resplit = [f for f in heldout.check(again).findings if f.kind == "resplit"]
     assert resplit and all(f.severity == "error" and first.test.seal in f.message for f in resplit)
-    # every row of the first test set that the re-split put in training or validation is found (matched on values)
+    # every row of the first test set that the re-split put in training or validation is found
+    # (matched on values)
     sealed = first.test._rows.features.assign(target=first.test._rows.target)
     moved = pd.concat(
         [

@@ -173,7 +173,10 @@ def test_a_ledger_of_another_fingerprint_version_is_refused_with_the_fix(older):
         db.execute("UPDATE meta SET value = '1' WHERE key = 'fingerprint_version'")
     db.commit()
     db.close()
-    expected = f"version 1, and this heldout computes version {FINGERPRINT_VERSION}.*HELDOUT_HOME.*split again"
+    expected = (
+        f"version 1, and this heldout computes version {FINGERPRINT_VERSION}"
+        ".*HELDOUT_HOME.*split again"
+    )
     with pytest.raises(LedgerError, match=expected):
         heldout.split(heldout.datasets.load("iris"), seed=1)
     with pytest.raises(LedgerError, match=expected):

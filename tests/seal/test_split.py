@@ -10,7 +10,8 @@ from heldout import ConfigError, DataError, SealedError
 
 
 def _parts(split):
-    """Row fingerprints of train and validation (the test rows are sealed: recovered via the source)."""
+    """Row fingerprints of train and validation (the test rows are sealed: recovered via the
+    source)."""
     return set(split.train.fingerprints.tolist()), set(split.validation.fingerprints.tolist())
 
 

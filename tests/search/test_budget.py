@@ -1,4 +1,5 @@
-"""A trial's budget follows the table's size: batch sizes grow with the rows, epochs are cut to a step budget."""
+"""A trial's budget follows the table's size: batch sizes grow with the rows, epochs are cut to a
+step budget."""
 
 import numpy as np
 import pandas as pd
@@ -44,7 +45,8 @@ def test_epochs_are_cut_to_the_step_budget_and_never_below_one():
 
 
 class Fixed:
-    """An Optuna trial that answers every suggestion with the largest epochs and the first choice."""
+    """An Optuna trial that answers every suggestion with the largest epochs and the first
+    choice."""
 
     params = {}
 

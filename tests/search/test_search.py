@@ -261,7 +261,8 @@ def test_a_search_that_crashed_mid_batch_goes_on_from_its_checkpoint_and_ends_as
         found.leaderboard.drop(columns="seconds"), expected.drop(columns="seconds")
     )
     assert not store.path("batch").exists()
-    # the best trial's model was kept beside the checkpoints: a search resumed with every trial told has it
+    # the best trial's model was kept beside the checkpoints: a search resumed with every trial told
+    # has it
     kept = list(tmp_path.glob("trial-*.safetensors"))
     assert [p.name for p in kept] == [f"trial-{int(found.best['trial'])}.safetensors"]
     again = heldout.tune(split, storage=storage(), checkpoints=store, **options)

@@ -14,7 +14,8 @@ def _design(split):
 
 def test_gd_on_diabetes_reaches_the_least_squares_optimum():
     split = heldout.split(heldout.datasets.load("diabetes"), seed=0)
-    # early stopping off: on, it keeps the best validation weights (epoch 96 here), not the training optimum
+    # early stopping off: on, it keeps the best validation weights (epoch 96 here), not the training
+    # optimum
     run = heldout.fit(split, model="linear", loss="mse", optimizer="gd", early_stopping=False)
     X, y = _design(split), split.train.target.to_numpy()
     optimum = np.mean((LinearRegression().fit(X, y).predict(X) - y) ** 2)
@@ -27,7 +28,8 @@ def test_logistic_regression_on_breast_cancer_reaches_sklearns_optimum():
     split = heldout.split(heldout.datasets.load("breast_cancer"), seed=0)
     X, y = _design(split), split.train.target.to_numpy().astype(float)
     n = len(y)
-    # sklearn minimises ½‖w‖² + C Σ log-loss; divided by C·n that is mean log-loss + ‖w‖²/(2Cn): l2 = 1/(C n)
+    # sklearn minimises ½‖w‖² + C Σ log-loss; divided by C·n that is mean log-loss + ‖w‖²/(2Cn): l2
+    # = 1/(C n)
     run = heldout.fit(
         split,
         model="linear",

@@ -94,9 +94,10 @@ def test_cross_validation_members_equal_separately_trained_folds(cancer, optimiz
 
 
 def test_a_fold_out_of_rows_stands_still_under_an_update_that_writes_over_its_input():
-    """Folds of 133, 133 and 134 training rows in batches of 19: at each epoch's last batch two folds
-    have no rows left and stand still. With 64 hidden units (2,049 parameters a member) Adam takes the fused step,
-    which writes over the parameters it is given; the engine keeps the still folds' copies."""
+    """Folds of 133, 133 and 134 training rows in batches of 19: at each epoch's last batch two
+    folds have no rows left and stand still. With 64 hidden units (2,049 parameters a member) Adam
+    takes the fused step, which writes over the parameters it is given; the engine keeps the still
+    folds' copies."""
     split = heldout.split(heldout.datasets.load("breast_cancer").take(np.arange(250)), seed=3)
     pool = split.train.append(split.validation)
     sizes = sorted(len(tr) for tr, _ in folding.assign(pool, 3, split.strategy, split.seed))

@@ -21,7 +21,8 @@ def diabetes():
 
 
 def test_robust_losses_tuned_with_the_defaults_come_within_ten_percent_of_mse(diabetes):
-    """Issue 17, acceptance 2. Measured (2-core CPU, split seed 0): best validation rmse of 16 trials
+    """Issue 17, acceptance 2. Measured (2-core CPU, split seed 0): best validation rmse of 16
+    trials
     51.16 for linear+mse, 51.75 for linear+huber and 51.52 for linear+mae (before the scale:
     51.36, 62.39 and 62.45)."""
     best = {
@@ -78,7 +79,8 @@ def test_predictions_follow_any_change_of_the_targets_units():
 def test_the_history_the_leaderboard_and_the_look_report_the_targets_units(diabetes):
     run = heldout.fit(diabetes, optimizer="gd")
     scored = run.model.score(diabetes.validation)
-    # the monitored metric is in the target's units; the loss is the one the model fitted (standardised)
+    # the monitored metric is in the target's units; the loss is the one the model fitted
+    # (standardised)
     assert run.history["val_metric"][run.best_epoch] == pytest.approx(scored["rmse"], rel=1e-4)
     assert run.history["val_loss"][run.best_epoch] == pytest.approx(scored["loss"], rel=1e-4)
     assert scored["rmse"] == pytest.approx(

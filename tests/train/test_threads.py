@@ -48,7 +48,8 @@ def test_other_processes_keeping_a_core_busy_send_the_next_epochs_to_one_thread(
     monkeypatch.setattr(threads, "_others_running", lambda: 0)
     choice = threads.Choice(10**9)
     assert choice.threads() == 2
-    choice.observe()  # over 1 s every core did 1.9 s of work, this process 1.0 s: others took 0.9 of a core
+    # over 1 s every core did 1.9 s of work, this process 1.0 s: others took 0.9 of a core
+    choice.observe()
     assert choice.threads() == 1
     choice.observe()  # 0.9 again
     assert choice.threads() == 1
@@ -95,11 +96,13 @@ def test_a_process_running_now_is_seen_before_any_history(monkeypatch):
 
 
 def _threads_by_work(monkeypatch, split, others: int) -> tuple[set, set, set]:
-    """The thread counts that the steps, the gathers of batch rows and the validation passes ran on."""
+    """The thread counts that the steps, the gathers of batch rows and the validation passes ran
+    on."""
     monkeypatch.setattr(threads, "CORES", 2)
     monkeypatch.setattr(threads, "_sample", lambda: None)
     monkeypatch.setattr(threads, "_others_running", lambda: others)
-    # diabetes is small: lower the bars so that a step (8 rows) stays under them and the rest does not
+    # diabetes is small: lower the bars so that a step (8 rows) stays under them and the rest does
+    # not
     monkeypatch.setattr(threads, "SMALL_STEP", 5_000)  # a validation pass: ~70 rows × 97 parameters
     monkeypatch.setattr(threads, "SMALL_GATHER", 1_000)  # a gather: every training row × 10 columns
     gathered, scored, index_select, score_rows = (

@@ -76,7 +76,8 @@ def _same(a, b) -> bool:
 )
 def test_a_weighted_fit_equals_the_fit_on_rows_repeated_by_their_weights(task, model):
     (weighted, ws), (plain, ps) = _fit_both(task, dict(GD, model=model, hidden=(4,)))
-    # the same preprocessing (weighted medians, means, deviations and categories), scale and parameters
+    # the same preprocessing (weighted medians, means, deviations and categories), scale and
+    # parameters
     assert _same(weighted.model.features.to_dict(), plain.model.features.to_dict())
     if task == "regression":
         assert np.allclose(

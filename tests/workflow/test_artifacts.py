@@ -1,4 +1,5 @@
-"""The run directory as a declared format: typed, versioned, and clear about folders it cannot read."""
+"""The run directory as a declared format: typed, versioned, and clear about folders it cannot
+read."""
 
 import json
 

@@ -43,7 +43,8 @@ def test_a_selected_mlp_is_compared_with_the_best_linear_candidate():
         assert model.config["model"] == "linear" and model.config["lr"] == pytest.approx(
             linear["lr"]
         )
-        if refit:  # trained as the selected one is refit: the trial's own epochs on training + validation rows
+        # trained as the selected one is refit: the trial's own epochs on training + validation
+        if refit:
             assert model.config["epochs"] == max(1, round(linear["best_epoch"]))
     final = as_mlp.refit(split)
     assert final.model.config["model"] == "mlp"

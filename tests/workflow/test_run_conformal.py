@@ -48,14 +48,16 @@ def test_a_refit_model_is_calibrated_by_the_selected_trial_trained_on_training_r
     assert not np.allclose(
         given.scores, own
     )  # not the refit model's residuals on rows it trained on
-    # a search without the trial's model (trained by another worker): the configuration trained alone
+    # a search without the trial's model (trained by another worker): the configuration trained
+    # alone
     elsewhere = dataclasses.replace(found, best_model=None)
     alone = train_population(Rows.of(split), [found.best_settings]).model
     again = calibrated(elsewhere, Deadline(None))
     assert np.array_equal(
         again.scores, conformal.calibrate(refit, split.validation, scorer=alone).scores
     )
-    # trained beside another member or alone, the same configuration agrees up to float32's last digits
+    # trained beside another member or alone, the same configuration agrees up to float32's last
+    # digits
     np.testing.assert_allclose(given.scores, again.scores, atol=1e-3)
     late = Deadline(1e-9)
     late.started -= 1.0  # the budget is spent: one trial's training cannot fit
@@ -86,8 +88,8 @@ def test_the_coverage_of_the_one_look_is_in_the_summary_the_evaluation_and_the_r
     assert "Conformal intervals on the test rows" in page and f"{measured['coverage']:.4g}" in page
     bundled = heldout.load_model(tmp_path / "r" / "model.safetensors")
     assert bundled.calibration.info == measured["calibration"]
-    # run again: the search resumes and keeps no trial's model; the refit model keeps its calibration,
-    # so it is the model already looked with, and the look is not repeated
+    # run again: the search resumes and keeps no trial's model; the refit model keeps its
+    # calibration, so it is the model already looked with, and the look is not repeated
     again = run_procedure(
         DataSpec(dataset="diabetes"),
         out=tmp_path / "r",

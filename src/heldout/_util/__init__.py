@@ -1,2 +1,2 @@
-"""Infrastructure with no say in the procedure: the allocator, atomic files, versions, terminal tables,
-sub-modules imported on first use."""
+"""Infrastructure with no say in the procedure: the allocator, atomic files, versions, terminal
+tables, sub-modules imported on first use."""

@@ -4,7 +4,8 @@ Full-batch gradient steps and scoring without gradients both go through :func:`o
 
 >>> import torch
 >>> X = torch.ones(10, 3)
->>> over_chunks(10, 12, lambda: [torch.zeros(3)], lambda a, b, sums: sums[0].add_(X[a:b].sum(0)))[0].tolist()
+>>> add = lambda a, b, sums: sums[0].add_(X[a:b].sum(0))
+>>> over_chunks(10, 12, lambda: [torch.zeros(3)], add)[0].tolist()
 [10.0, 10.0, 10.0]
 """
 

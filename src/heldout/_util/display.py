@@ -15,7 +15,8 @@ if TYPE_CHECKING:
 
 
 def table(title: str, columns: list[str], rows: list[list]) -> Table:
-    """Every title, header and cell is text as it is: a column named ``[/red]`` is printed, not read as markup."""
+    """Every title, header and cell is text as it is: a column named ``[/red]`` is printed, not read
+    as markup."""
     t = Table(title=Text(title), title_justify="left")
     for c in columns:
         t.add_column(Text(str(c)), overflow="fold")
@@ -42,7 +43,8 @@ def pairs(title: str, values: dict) -> Table:
 
 
 def fmt(value) -> str:
-    """A cell: floats to 4 significant digits (lists of floats too, e.g. an interval), None empty."""
+    """A cell: floats to 4 significant digits (lists of floats too, e.g. an interval), None
+    empty."""
     if isinstance(value, float):
         return f"{value:.4g}"
     if isinstance(value, (list, tuple)) and value and all(isinstance(v, float) for v in value):

@@ -18,8 +18,8 @@ from ..errors import DataError
 
 
 def atomic_write(path, content: bytes | str) -> None:
-    """Write ``content`` to ``path`` through a temporary file in the same folder and an atomic rename,
-    with the permissions the umask gives a new file (a temporary file's own are 0600)."""
+    """Write ``content`` to ``path`` through a temporary file in the same folder and an atomic
+    rename, with the permissions the umask gives a new file (a temporary file's own are 0600)."""
     path = Path(path)
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -36,8 +36,8 @@ def atomic_write(path, content: bytes | str) -> None:
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
         raise DataError(
-            f"Cannot write {str(path)!r}: {exc.strerror or exc}. Free some space, or choose another "
-            "location (--out)."
+            f"Cannot write {str(path)!r}: {exc.strerror or exc}. Free some space, or choose "
+            "another location (--out)."
         ) from None
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -45,14 +45,15 @@ def atomic_write(path, content: bytes | str) -> None:
 
 
 def make_folder(path) -> Path:
-    """``path`` as a folder (created with its parents), or the DataError that says why it cannot be."""
+    """``path`` as a folder (created with its parents), or the DataError that says why it cannot
+    be."""
     path = Path(path)
     try:
         path.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise DataError(
-            f"Cannot use {str(path)!r} as a run directory: {exc.strerror}. Give a writable folder as "
-            "--out."
+            f"Cannot use {str(path)!r} as a run directory: {exc.strerror}. Give a writable folder "
+            "as --out."
         ) from None
     if not os.access(path, os.W_OK | os.X_OK):
         raise DataError(

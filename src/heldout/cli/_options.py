@@ -1,5 +1,5 @@
-"""Options shared by several commands: the data and its split (``check``, ``train``, ``tune``, ``run``)
-and the search (``tune``, ``run``)."""
+"""Options shared by several commands: the data and its split (``check``, ``train``, ``tune``,
+``run``) and the search (``tune``, ``run``)."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ DEFAULT_TRIALS = 24
 
 
 def data_options(fn):
-    """DATA or --dataset, --target, --task, --test, --validation, --seed, --strategy, --groups, --time,
-    --column-kind, --weights, --class-weight, --stream, --ledger."""
+    """DATA or --dataset, --target, --task, --test, --validation, --seed, --strategy, --groups,
+    --time, --column-kind, --weights, --class-weight, --stream, --ledger."""
     decorators = [
         click.argument("data", required=False, type=click.Path()),
         click.option(
@@ -29,8 +29,9 @@ def data_options(fn):
             "--target",
             multiple=True,
             metavar="COLUMN",
-            help="The target column of DATA. Several (one multi-output regression): repeat the option or "
-            "separate the columns with commas (a column whose name holds a comma is still one target).",
+            help="The target column of DATA. Several (one multi-output regression): repeat the "
+            "option or separate the columns with commas (a column whose name holds a comma is "
+            "still one target).",
         ),
         click.option("--task", type=click.Choice(list(TASKS)), help="Override the inferred task."),
         click.option(
@@ -67,8 +68,8 @@ def data_options(fn):
             "column_kind",
             multiple=True,
             metavar="NAME=KIND",
-            help=f"Read column NAME as KIND ({', '.join(KINDS)}) instead of from its values; repeat the "
-            "option or separate pairs with commas.",
+            help=f"Read column NAME as KIND ({', '.join(KINDS)}) instead of from its values; "
+            "repeat the option or separate pairs with commas.",
         ),
         click.option(
             "--weights",
@@ -80,21 +81,22 @@ def data_options(fn):
             "--class-weight",
             "class_weight",
             metavar="balanced|LABEL=W,...",
-            help="Class weights (classification): 'balanced' (learned from the training rows, every class "
-            "weighing the same) or LABEL=WEIGHT pairs such as yes=3,no=1 (other classes 1).",
+            help="Class weights (classification): 'balanced' (learned from the training rows, "
+            "every class weighing the same) or LABEL=WEIGHT pairs such as yes=3,no=1 (other "
+            "classes 1).",
         ),
         click.option(
             "--stream",
             is_flag=True,
             help="Read DATA (a Parquet file, folder or glob) batch by batch, "
-            "never whole: for tables larger than memory. The split is then 'hashed' (each row's part from "
-            "its fingerprint and the seed).",
+            "never whole: for tables larger than memory. The split is then 'hashed' (each row's "
+            "part from its fingerprint and the seed).",
         ),
         click.option(
             "--ledger",
             help="The ledger the test set is sealed and counted in: a folder, or a "
-            "postgresql:// URL shared by a team (default: $HELDOUT_LEDGER, else $HELDOUT_HOME, else "
-            ".heldout in the git work tree).",
+            "postgresql:// URL shared by a team (default: $HELDOUT_LEDGER, else $HELDOUT_HOME, "
+            "else .heldout in the git work tree).",
         ),
     ]
 
@@ -255,8 +257,9 @@ def search_options(fn):
                 "max_steps",
                 default="auto",
                 show_default=True,
-                help="Optimizer steps a trial takes at most: 'auto' (3,000; on tables beyond 16,000 training rows "
-                "3,000 per 16,000 rows, up to 24,000), a number, or 'none' (the epochs as drawn).",
+                help="Optimizer steps a trial takes at most: 'auto' (3,000; on tables beyond "
+                "16,000 training rows 3,000 per 16,000 rows, up to 24,000), a number, or 'none' "
+                "(the epochs as drawn).",
             ),
             click.option(
                 "--pruner",
@@ -269,14 +272,16 @@ def search_options(fn):
             click.option(
                 "--storage",
                 help="A database the study is kept in, shared by every process and host that "
-                "names it, e.g. postgresql://USER@HOST/DB (default: a journal file in the run directory).",
+                "names it, e.g. postgresql://USER@HOST/DB (default: a journal file in the run "
+                "directory).",
             ),
             click.option(
                 "--study",
                 "study_name",
                 default="heldout",
                 show_default=True,
-                help="The study's name in --storage: processes giving the same name join one search.",
+                help="The study's name in --storage: processes giving the same name join one "
+                "search.",
             ),
             click.option(
                 "--workers",

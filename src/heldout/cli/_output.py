@@ -40,8 +40,8 @@ def print_look(title: str, metrics: dict) -> None:
     if compared:
         console.print(
             table(
-                "Compared with baselines on the same test rows (baseline: learned from the training "
-                "rows; an interval that excludes 0 says which is better)",
+                "Compared with baselines on the same test rows (baseline: learned from the "
+                "training rows; an interval that excludes 0 says which is better)",
                 list(compared[0]),
                 [list(r.values()) for r in compared],
             )

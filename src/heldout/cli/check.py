@@ -16,7 +16,8 @@ EXIT_FINDINGS = 1
 @data_options
 @click.option("--json", "as_json", is_flag=True, help="Print the findings as one JSON object.")
 def command(spec, as_json: bool) -> None:
-    """Look for the ways the split of DATA (or --dataset NAME) can lie; exit 1 on an error finding."""
+    """Look for the ways the split of DATA (or --dataset NAME) can lie; exit 1 on an error
+    finding."""
     from ..leakage import check
 
     report = check(spec.split())

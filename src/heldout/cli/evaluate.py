@@ -23,8 +23,8 @@ def command(run_dir: str, strict: bool, as_json: bool) -> None:
         return
     print_look(f"Test set {result.test_fingerprint} ({result.rows} rows)", result.metrics)
     console.print(
-        f"Recorded in the ledger at {result.ledger}: evaluation {result.unsealings} of this test set, "
-        f"{result.models} distinct model(s) (model {result.model_fingerprint}, "
-        f"loss = {result.metrics['loss_name']}).",
+        f"Recorded in the ledger at {result.ledger}: evaluation {result.unsealings} of this test "
+        f"set, {result.models} distinct model(s) (model {result.model_fingerprint}, loss = "
+        f"{result.metrics['loss_name']}).",
         soft_wrap=True,
     )

@@ -1,4 +1,5 @@
-"""`heldout export BUNDLE --onnx MODEL.onnx`: the model as one ONNX graph, preprocessing included."""
+"""`heldout export BUNDLE --onnx MODEL.onnx`: the model as one ONNX graph, preprocessing
+included."""
 
 from __future__ import annotations
 

@@ -26,8 +26,8 @@ from ._output import console, emit_json, err_console, styled, table
     flag_value="",
     default=None,
     metavar="[HASH]",
-    help="Alone: print the newest entry's hash, to keep elsewhere. With --verify HASH: check that the "
-    "ledger still holds the entry of that hash.",
+    help="Alone: print the newest entry's hash, to keep elsewhere. With --verify HASH: check "
+    "that the ledger still holds the entry of that hash.",
 )
 @click.option(
     "--migrate",
@@ -107,7 +107,8 @@ def command(
 
 
 def _migrate(led, source, as_json: bool) -> None:
-    """Copy ``source`` into ``led``, then verify ``led`` as a whole: the copy is checked, not assumed."""
+    """Copy ``source`` into ``led``, then verify ``led`` as a whole: the copy is checked, not
+    assumed."""
     copied = led.migrate(source)
     check = led.verify()
     if as_json:
@@ -134,7 +135,8 @@ def _migrate(led, source, as_json: bool) -> None:
 def _details(entry: dict) -> str:
     p = entry["payload"]
     if entry["kind"] == "seal":
-        return f"{p.get('rows')} rows of {p.get('dataset')!r}, {p.get('strategy')} split, seed {p.get('seed')}"
+        split = f"{p.get('strategy')} split, seed {p.get('seed')}"
+        return f"{p.get('rows')} rows of {p.get('dataset')!r}, {split}"
     if entry["kind"] == "unseal":
         shown = {k: round(v, 4) for k, v in p.get("metrics", {}).items() if isinstance(v, float)}
         return f"model {p.get('model')}: {shown}"

@@ -1,7 +1,7 @@
 """`heldout predict BUNDLE DATA -o OUT.csv [--interval 0.9]`: predictions for new rows, and with
-``--interval`` their conformal intervals (``lower``, ``upper``) or prediction sets (``prediction_set``,
-the classes as a JSON list). A multi-output model writes one column per target, named after it,
-and with ``--interval`` its ``NAME_lower`` and ``NAME_upper``."""
+``--interval`` their conformal intervals (``lower``, ``upper``) or prediction sets
+(``prediction_set``, the classes as a JSON list). A multi-output model writes one column per target,
+named after it, and with ``--interval`` its ``NAME_lower`` and ``NAME_upper``."""
 
 from __future__ import annotations
 
@@ -20,9 +20,9 @@ from ._output import console
     "--interval",
     type=float,
     metavar="LEVEL",
-    help="Also write conformal intervals (regression: lower, upper) or prediction sets (classification: "
-    "prediction_set) that hold the true value with probability LEVEL, e.g. 0.9; calibrated on the "
-    "validation rows.",
+    help="Also write conformal intervals (regression: lower, upper) or prediction sets "
+    "(classification: prediction_set) that hold the true value with probability LEVEL, e.g. 0.9; "
+    "calibrated on the validation rows.",
 )
 def command(bundle: str, data: str, output: str, interval: float | None) -> None:
     """Predict DATA's rows with the model in BUNDLE; write one prediction per row to OUTPUT."""

@@ -27,8 +27,8 @@ from ._output import console, emit_json, err_console, print_look, styled
     "time_budget",
     type=float,
     help="Seconds for the whole run: the search takes a share, "
-    "and the refit, the descent and the best-linear baseline are left out (and listed) when they would not "
-    "fit; the one look and the report always happen.",
+    "and the refit, the descent and the best-linear baseline are left out (and listed) when they "
+    "would not fit; the one look and the report always happen.",
 )
 def command(
     spec,
@@ -62,7 +62,8 @@ def command(
 
     if spec.source is None and spec.dataset is None and not as_json:
         console.print(
-            f"No data given: using the bundled dataset {spec.name!r} (`heldout datasets` lists others)."
+            f"No data given: using the bundled dataset {spec.name!r} (`heldout datasets` lists "
+            "others)."
         )
     options = tune_options(
         candidates,
@@ -107,15 +108,19 @@ def command(
         )
     split = summary["split"]
     console.print(
-        f"Split {split['dataset']!r} ({split['strategy']}, seed {split['seed']}): {split['train']} train, "
-        f"{split['validation']} validation, {split['test']} test rows sealed as {split['test_fingerprint']}."
+        f"Split {split['dataset']!r} ({split['strategy']}, seed {split['seed']}): "
+        f"{split['train']} train, {split['validation']} validation, {split['test']} test rows "
+        f"sealed as {split['test_fingerprint']}."
+    )
+    metric = summary["selection_metric"]
+    trained = (
+        "refit on training + validation rows" if summary["refit"] else "trained on training rows"
     )
     console.print(
-        f"Searched {summary['trials']} trials (stopped by {summary['stopped_by']}; {summary['pruned']} "
-        f"pruned, {summary['diverged']} diverged). Selected {summary['candidate']} on validation "
-        f"{summary['selection_metric']} {summary['validation'][summary['selection_metric']]:.4g}; "
-        f"{'refit on training + validation rows' if summary['refit'] else 'trained on training rows'} "
-        f"for {summary['epochs']} epochs."
+        f"Searched {summary['trials']} trials (stopped by {summary['stopped_by']}; "
+        f"{summary['pruned']} pruned, {summary['diverged']} diverged). "
+        f"Selected {summary['candidate']} on validation "
+        f"{metric} {summary['validation'][metric]:.4g}; {trained} for {summary['epochs']} epochs."
     )
     print_look("Test set, evaluated once", summary["test"])
     console.print(

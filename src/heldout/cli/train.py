@@ -1,4 +1,5 @@
-"""`heldout train`: train given settings on the training rows, watching validation; write a run directory.
+"""`heldout train`: train given settings on the training rows, watching validation; write a run
+directory.
 
 Its training options are derived from the settings' declarations
 (:data:`heldout.train.config.SETTINGS`): one option per setting, with the declared help and
@@ -55,8 +56,9 @@ class Sizes(click.ParamType):
 
 
 class Names(click.Choice):
-    """A choice among the names of a registry, looked up when they are listed (`heldout train --help`)
-    or a value is checked, not when the option is declared: the registries live beside torch."""
+    """A choice among the names of a registry, looked up when they are listed (`heldout train
+    --help`) or a value is checked, not when the option is declared: the registries live beside
+    torch."""
 
     def __init__(self, names, listed: tuple[str, ...]):
         self.names, self.listed, self.case_sensitive = names, listed, True
@@ -203,7 +205,8 @@ def command(
     else:
         console.print(
             table(
-                f"Trained {run.config.model}+{run.config.loss} with {run.config.optimizer} on {spec.name}",
+                f"Trained {run.config.model}+{run.config.loss} with {run.config.optimizer} on "
+                f"{spec.name}",
                 ["status", "best epoch", "epochs", "val loss", f"val {run.metric_name}", "run dir"],
                 [
                     [
@@ -218,8 +221,8 @@ def command(
             )
         )
         console.print(
-            f"The test set ({run.split['test']} rows, {run.split['test_fingerprint']}) is still sealed. "
-            f"Evaluate once, at the end: heldout evaluate {run_dir}"
+            f"The test set ({run.split['test']} rows, {run.split['test_fingerprint']}) is still "
+            f"sealed. Evaluate once, at the end: heldout evaluate {run_dir}"
         )
     if run.status == "diverged":
         err_console.print(styled("diverged:", "red", run.message))

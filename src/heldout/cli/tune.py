@@ -94,6 +94,6 @@ def command(
         )
     )
     console.print(
-        f"Leaderboard and study: {out}. The test set is still sealed: `heldout run --out {out}` resumes "
-        "this study, refits the best and evaluates once."
+        f"Leaderboard and study: {out}. The test set is still sealed: `heldout run --out {out}` "
+        "resumes this study, refits the best and evaluates once."
     )

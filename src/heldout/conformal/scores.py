@@ -19,9 +19,9 @@ What that guarantee is worth here, said plainly:
 - ``heldout run`` refits the selected configuration on training + validation rows; that model's
   residuals on its own training rows would be too small. The run therefore scores the validation
   rows with the same configuration trained again on training rows alone
-  (:mod:`heldout.conformal.policy`) and gives those scores to the refit model (``info["refit"]``): exact for that sibling, and for
-  the refit model — which learned from more rows — the assumption that it errs no more. The look
-  measures whether that held.
+  (:mod:`heldout.conformal.policy`) and gives those scores to the refit model (``info["refit"]``):
+  exact for that sibling, and for the refit model — which learned from more rows — the assumption
+  that it errs no more. The look measures whether that held.
 
 Every score is kept (sorted, float64), not a few quantiles: any level is answered exactly at
 predict time, for 8 bytes per validation row in the bundle (16 with weights). With row weights
@@ -183,8 +183,8 @@ def calibrate_each(
     if not isinstance(rows, Dataset):
         what = "the sealed test set" if type(rows).__name__ == "Sealed" else type(rows).__name__
         raise (LeakageError if what.startswith("the sealed") else ConfigError)(
-            f"Calibration takes validation rows (a Dataset such as split.validation), got {what}. The test set "
-            "never calibrates: it measures the coverage once, at the look."
+            f"Calibration takes validation rows (a Dataset such as split.validation), got {what}. "
+            "The test set never calibrates: it measures the coverage once, at the look."
         )
     fingerprint, inputs, truths, out = set_fingerprint(rows.fingerprints), {}, {}, []
     for model, scorer in zip(models, scorers or [None] * len(models)):
@@ -195,9 +195,10 @@ def calibrate_each(
             trained.get("validation_fingerprint"),
         ):
             raise LeakageError(
-                "The scoring model trained on these rows (or on its validation rows too, as a refit "
-                "does): its residuals there are too small, and the intervals would be too narrow. "
-                "Score rows it did not train on, with the configuration trained on training rows alone."
+                "The scoring model trained on these rows (or on its validation rows too, as a "
+                "refit does): its residuals there are too small, and the intervals would be too "
+                "narrow. Score rows it did not train on, with the configuration trained on "
+                "training rows alone."
             )
         if id(scorer.features) not in inputs:
             inputs[id(scorer.features)] = scorer.inputs(rows.features)
@@ -245,7 +246,9 @@ def score(kind: str, y: np.ndarray, prediction: np.ndarray) -> np.ndarray:
     return 1 - prediction[np.arange(len(y)), np.asarray(y, dtype=int)]
 
 
-COVERAGE_LEVEL = replace(SHARE, hint="Try 0.9 for intervals that hold the true value 90% of the time.")
+COVERAGE_LEVEL = replace(
+    SHARE, hint="Try 0.9 for intervals that hold the true value 90% of the time."
+)
 
 
 def check_level(level) -> float:

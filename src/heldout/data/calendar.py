@@ -45,8 +45,9 @@ def wall_seconds(values: pd.Series, name: str = "") -> np.ndarray:
         and not pd.api.types.is_datetime64_any_dtype(values)
     ):
         raise DataError(
-            f"Column {name!r} is read as dates but holds numbers such as {values.dropna().iloc[:1].tolist()}. "
-            "Give dates as datetimes or ISO text (2024-01-31), or read the column as numeric."
+            f"Column {name!r} is read as dates but holds numbers such as "
+            f"{values.dropna().iloc[:1].tolist()}. Give dates as datetimes or ISO text "
+            "(2024-01-31), or read the column as numeric."
         )
     stamps = values if pd.api.types.is_datetime64_any_dtype(values) else _parse(values)
     if getattr(stamps.dt, "tz", None) is not None:
@@ -139,7 +140,8 @@ def fit(name: str, values: pd.Series, weights: np.ndarray | None = None) -> dict
         "elapsed": filled,
         **{k: v for k, v in parts(filled, with_time).items() if k in PARTS},
     }
-    # a list, not a dict: a bundle's metadata is written with sorted keys, and the order is the output's
+    # a list, not a dict: a bundle's metadata is written with sorted keys, and the order is the
+    # output's
     stats = [[k, *_standardise(v, weights)] for k, v in scaled.items()]
     return {
         "name": name,

@@ -21,7 +21,8 @@ INFREQUENT = "<infrequent>"
 
 
 def labels(values: pd.Series) -> pd.Series:
-    """Each value as the text its category is named by (``str(value)``; ``<missing>`` where missing)."""
+    """Each value as the text its category is named by (``str(value)``; ``<missing>`` where
+    missing)."""
     return values.astype(object).where(values.notna(), MISSING).map(str)
 
 

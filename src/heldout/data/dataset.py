@@ -147,8 +147,8 @@ def load(
     column_kinds: dict[str, str] | None = None,
     name: str | None = None,
 ) -> Dataset:
-    """Read ``source`` into a :class:`Dataset` whose target is the column ``target`` (or the columns:
-    a list of names, for a multi-output regression).
+    """Read ``source`` into a :class:`Dataset` whose target is the column ``target`` (or the
+    columns: a list of names, for a multi-output regression).
 
     For numpy input, ``source`` is the feature matrix and ``target`` the label array. ``weights``
     names a column of non-negative row weights; ``class_weight`` is ``"balanced"`` or
@@ -160,7 +160,8 @@ def load(
     frame, target_name, default_name = _as_frame(source, target)
     if frame.shape[0] == 0:
         raise DataError(
-            f"The table {default_name!r} has no rows. Give a table with at least a few rows of data."
+            f"The table {default_name!r} has no rows. Give a table with at least a few rows of "
+            "data."
         )
     if frame.columns.duplicated().any():
         dup = sorted(set(frame.columns[frame.columns.duplicated()]))
@@ -251,8 +252,8 @@ def _as_frame(source: Any, target: Any) -> tuple[pd.DataFrame, str | None, str]:
         frame["target"] = y.reshape(len(y)) if y.ndim == 2 else y
         return frame, "target", "array"
     raise DataError(
-        f"Cannot read data of type {type(source).__name__}. Give a CSV or Parquet path, a pandas or "
-        "Polars DataFrame, an Arrow table, or numpy arrays (X, y)."
+        f"Cannot read data of type {type(source).__name__}. Give a CSV or Parquet path, a pandas "
+        "or Polars DataFrame, an Arrow table, or numpy arrays (X, y)."
     )
 
 
@@ -286,8 +287,8 @@ def _read_file(path: Path) -> pd.DataFrame:
             repeated = sorted({str(n) for n in header if header.count(n) > 1})
             if repeated:  # pandas would rename them a, a.1: say so rather than guess which is which
                 raise DataError(
-                    f"The file {str(path)!r} has repeated column names {repeated}. Rename them so that "
-                    "each column has its own name."
+                    f"The file {str(path)!r} has repeated column names {repeated}. Rename them so "
+                    "that each column has its own name."
                 )
             return pd.read_csv(path, sep=sep)
     except DataError:
@@ -305,7 +306,8 @@ def _read_file(path: Path) -> pd.DataFrame:
 
 
 def _task(y: pd.Series, task: str | None, name: str) -> Task:
-    """The task given (checked against the target by the task itself), or the one the target implies."""
+    """The task given (checked against the target by the task itself), or the one the target
+    implies."""
     distinct = y.nunique()
     if (
         distinct < 2 and task is None

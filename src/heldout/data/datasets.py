@@ -22,9 +22,9 @@ DEFAULT = "breast_cancer"
 
 
 class Bundled(NamedTuple):
-    """A bundled dataset: its loader, and what `heldout datasets` lists without loading it (scikit-learn
-    and pandas take a second to import; tests/data/test_datasets.py holds the shape equal to the
-    loaded Dataset's)."""
+    """A bundled dataset: its loader, and what `heldout datasets` lists without loading it
+    (scikit-learn and pandas take a second to import; tests/data/test_datasets.py holds the shape
+    equal to the loaded Dataset's)."""
 
     frame: Callable[[], pd.DataFrame]  # reads it as a frame with a "target" column
     rows: int

@@ -38,7 +38,8 @@ ARRAYS = ("idf", "components")  # the column state's entries kept as arrays, not
 
 
 class Features:
-    """Fit-on-train preprocessing. ``fit`` learns ``columns_``; ``transform`` applies it to any rows."""
+    """Fit-on-train preprocessing. ``fit`` learns ``columns_``; ``transform`` applies it to any
+    rows."""
 
     def __init__(self, max_categories: int = 50, column_kinds: dict[str, str] | None = None):
         self.max_categories = (
@@ -82,7 +83,8 @@ class Features:
                     f"Column {col['name']!r} is missing from the data. The model was trained with "
                     f"columns {[c['name'] for c in self.columns_]}."
                 )
-        # each column's block written in place: no float64 matrix of every block, then a float32 copy
+        # each column's block written in place: no float64 matrix of every block, then a float32
+        # copy
         out, at = np.empty((len(frame), sum(self.widths())), dtype=np.float32), 0
         for col in self.columns_:
             block = np.asarray(_treatment(col).transform(col, frame[col["name"]]))
@@ -118,7 +120,8 @@ class Features:
 
     def describe(self) -> list[dict]:
         """One row per column: its kind, whether the kind was given or read from the values, its
-        treatment in words, how many model inputs it became, and whether it has a missing indicator."""
+        treatment in words, how many model inputs it became, and whether it has a missing
+        indicator."""
         return [
             {
                 "column": col["name"],
@@ -174,13 +177,15 @@ def _words(col: dict) -> str:
         parts = [s[0] for s in col["standardise"] if s[0] != "elapsed"]
         cycles = [c for c, _ in calendar.CYCLES if c != "hour" or col["with_time"]]
         return (
-            f"calendar parts ({', '.join(parts)}) standardised; sine and cosine of {', '.join(cycles)}; "
-            f"time elapsed since 1970, standardised; missing dates filled with the median"
+            f"calendar parts ({', '.join(parts)}) standardised; sine and cosine of "
+            f"{', '.join(cycles)}; time elapsed since 1970, standardised; missing dates filled "
+            "with the median"
         )
     if treatment == "text":
         return (
-            f"tf-idf of {len(col['vocabulary'])} character {text.NGRAMS[0]}-{text.NGRAMS[1]}-grams, "
-            f"truncated SVD to {len(col['mean'])} components"
+            f"tf-idf of {len(col['vocabulary'])} character "
+            f"{text.NGRAMS[0]}-{text.NGRAMS[1]}-grams, truncated SVD to {len(col['mean'])} "
+            "components"
         )
     if col["kind"] == "datetime":
         return "seconds since 1970, median-imputed, standardised"

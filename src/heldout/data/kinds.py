@@ -9,7 +9,8 @@ name=kind``) says a column's kind instead, one of :data:`KINDS`; a column said t
 is one-hot encoded however many values it has.
 
 >>> import pandas as pd
->>> column_kind(pd.Series(["2024-01-31", "2024-02-01 08:00", None])), column_kind(pd.Series(["a", "b"]))
+>>> dates = pd.Series(["2024-01-31", "2024-02-01 08:00", None])
+>>> column_kind(dates), column_kind(pd.Series(["a", "b"]))
 ('datetime', 'categorical')
 >>> check({"zip": "categorical"}, ["zip", "price"])
 {'zip': 'categorical'}
@@ -28,7 +29,8 @@ _ISO = r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{
 
 
 def column_kind(column: pd.Series) -> str:
-    """How a feature column is read from its values: 'bool', 'numeric', 'datetime' or 'categorical'."""
+    """How a feature column is read from its values: 'bool', 'numeric', 'datetime' or
+    'categorical'."""
     if pd.api.types.is_bool_dtype(column):
         return "bool"
     if pd.api.types.is_datetime64_any_dtype(column):

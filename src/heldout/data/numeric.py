@@ -19,9 +19,9 @@ from . import weights as weighting
 
 
 def values_of(values: pd.Series, name: str, kind: str) -> np.ndarray:
-    """Float64 values with NaN for missing; infinities are refused (they cannot be imputed honestly).
-    ``kind='datetime'`` reads seconds since 1970 UTC: how bundles written before the calendar
-    treatment encoded dates, still read by them."""
+    """Float64 values with NaN for missing; infinities are refused (they cannot be imputed
+    honestly). ``kind='datetime'`` reads seconds since 1970 UTC: how bundles written before the
+    calendar treatment encoded dates, still read by them."""
     if kind == "datetime":
         stamps = pd.to_datetime(values, errors="coerce")
         return (
@@ -42,9 +42,9 @@ def values_of(values: pd.Series, name: str, kind: str) -> np.ndarray:
     if infinite.any():
         rows = np.flatnonzero(infinite)
         raise DataError(
-            f"Column {name!r} has {len(rows)} infinite value(s) (first at rows {rows[:5].tolist()}), "
-            "which cannot be imputed or scaled. Replace them with missing values (NaN) to impute "
-            "them, clip them to a finite range, or drop the rows."
+            f"Column {name!r} has {len(rows)} infinite value(s) (first at rows "
+            f"{rows[:5].tolist()}), which cannot be imputed or scaled. Replace them with missing "
+            "values (NaN) to impute them, clip them to a finite range, or drop the rows."
         )
     return x
 

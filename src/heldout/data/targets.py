@@ -9,7 +9,8 @@ Several targets make one regression model with one output per target, each targe
 on the training rows on its own (:mod:`heldout.task.target_scale`). Each must be numeric and
 have no missing values; a class label takes one target of its own.
 
->>> names("y1,y2", ["x", "y1", "y2"]), names(["y2"], ["x", "y1", "y2"]), names("a,b", ["x", "a,b", "a", "b"])
+>>> columns = ["x", "y1", "y2"]
+>>> names("y1,y2", columns), names(["y2"], columns), names("a,b", ["x", "a,b", "a", "b"])
 (['y1', 'y2'], ['y2'], ['a,b'])
 """
 
@@ -43,12 +44,14 @@ def names(target, columns: list[str]) -> list[str]:
         )
     if missing:
         raise DataError(
-            f"Target columns {missing} (of {given}) are not in the table. The columns are: {columns}."
+            f"Target columns {missing} (of {given}) are not in the table. The columns are: "
+            f"{columns}."
         )
     repeated = sorted({t for t in given if given.count(t) > 1})
     if repeated:
         raise DataError(
-            f"Target column(s) {repeated} are named more than once in {given}. Name each target once."
+            f"Target column(s) {repeated} are named more than once in {given}. Name each target "
+            "once."
         )
     return given
 
@@ -68,9 +71,9 @@ def several(frame: pd.DataFrame, given: list[str], task: str | None) -> tuple[Ta
         y = frame[name]
         if not (pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y)):
             raise DataError(
-                f"The target {name!r} holds {y.dtype} values such as {y.iloc[0]!r}, but several targets "
-                f"{given} make one multi-output regression. Multi-output needs numeric targets; "
-                "classification takes one target: train a classifier on that column alone."
+                f"The target {name!r} holds {y.dtype} values such as {y.iloc[0]!r}, but several "
+                f"targets {given} make one multi-output regression. Multi-output needs numeric "
+                "targets; classification takes one target: train a classifier on that column alone."
             )
         missing(y, name)
         out[name] = regression.check_target(y, name)

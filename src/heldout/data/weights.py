@@ -28,12 +28,13 @@ BALANCED = "balanced"
 
 
 def sample_weights(column: pd.Series, name: str) -> pd.Series:
-    """The weight column as float64, or the DataError that says which values are wrong and how to fix them."""
+    """The weight column as float64, or the DataError that says which values are wrong and how to
+    fix them."""
     if not (pd.api.types.is_numeric_dtype(column) and not pd.api.types.is_bool_dtype(column)):
         raise DataError(
-            f"The weights column {name!r} must hold numbers, but holds {column.dtype} values such as "
-            f"{column.dropna().iloc[0] if column.notna().any() else None!r}. Give one non-negative "
-            "number per row (how much the row counts)."
+            f"The weights column {name!r} must hold numbers, but holds {column.dtype} values such "
+            f"as {column.dropna().iloc[0] if column.notna().any() else None!r}. Give one "
+            "non-negative number per row (how much the row counts)."
         )
     values = column.astype("float64")
     x = values.to_numpy()
@@ -42,8 +43,8 @@ def sample_weights(column: pd.Series, name: str) -> pd.Series:
             rows = np.flatnonzero(bad)
             raise DataError(
                 f"The weights column {name!r} holds {len(rows)} {what} value(s) (first at rows "
-                f"{rows[:5].tolist()}, e.g. {x[rows[0]]!r}). Weights must be finite and >= 0: fill or fix "
-                "those values, or drop those rows."
+                f"{rows[:5].tolist()}, e.g. {x[rows[0]]!r}). Weights must be finite and >= 0: "
+                "fill or fix those values, or drop those rows."
             )
     if not (x > 0).any():
         raise DataError(
@@ -54,8 +55,9 @@ def sample_weights(column: pd.Series, name: str) -> pd.Series:
 
 
 def check_class_weight(spec, task, classes: tuple | None):
-    """``spec`` as given when it is valid for ``task``: None, ``"balanced"`` or ``{label: weight >= 0}``
-    over known labels (matched by their text, so ``{"1": 3}`` from a command line names the label 1)."""
+    """``spec`` as given when it is valid for ``task``: None, ``"balanced"`` or ``{label: weight >=
+    0}`` over known labels (matched by their text, so ``{"1": 3}`` from a command line names the
+    label 1)."""
     if spec is None:
         return None
     if not task.has_classes:
@@ -95,7 +97,8 @@ def check_class_weight(spec, task, classes: tuple | None):
             )
     if not any(float(w) > 0 for w in spec.values()) and len(spec) == len(classes):
         raise ConfigError(
-            f"Every class weight is 0 ({spec}), so no row would count. Give some class a positive weight."
+            f"Every class weight is 0 ({spec}), so no row would count. Give some class a positive "
+            "weight."
         )
     return spec
 
@@ -132,21 +135,23 @@ def of_rows(rows, class_weight: dict | None) -> np.ndarray | None:
 
 
 def require_some(w: np.ndarray | None, part: str, column: str | None) -> None:
-    """A DataError when ``part``'s rows (training, validation) all weigh 0: nothing would count there."""
+    """A DataError when ``part``'s rows (training, validation) all weigh 0: nothing would count
+    there."""
     if w is not None and not (w > 0).any():
         source = f"the weights column {column!r}" if column else "the class weights"
         raise DataError(
-            f"Every {part} row weighs 0 under {source}, so the {part} rows count for nothing. Give some "
-            f"{part} rows a positive weight, or change the class weights."
+            f"Every {part} row weighs 0 under {source}, so the {part} rows count for nothing. "
+            f"Give some {part} rows a positive weight, or change the class weights."
         )
 
 
-# -- weighted statistics, each equal to its unweighted form on rows repeated by integer weights --------
+# -- weighted statistics, each equal to its unweighted form on rows repeated by integer weights
+# --------
 
 
 def median(x: np.ndarray, w: np.ndarray | None) -> float:
-    """The (weighted) median: with integer weights, ``np.median`` of each value repeated its weight's
-    number of times (the mean of the two middle values when their count is even)."""
+    """The (weighted) median: with integer weights, ``np.median`` of each value repeated its
+    weight's number of times (the mean of the two middle values when their count is even)."""
     if w is None:
         return float(np.median(x))
     order = np.argsort(x, kind="stable")
@@ -158,7 +163,8 @@ def median(x: np.ndarray, w: np.ndarray | None) -> float:
 
 
 def counts(labels: pd.Series, w: np.ndarray | None) -> pd.Series:
-    """How often each label occurs (weighted), most frequent first; labels that weigh 0 are left out."""
+    """How often each label occurs (weighted), most frequent first; labels that weigh 0 are left
+    out."""
     if w is None:
         return labels.value_counts()
     totals = pd.Series(w, index=labels.index).groupby(labels.to_numpy(), sort=False).sum()

@@ -38,9 +38,10 @@ def time_order(parts: dict[str, Dataset], strategy: str) -> list[Finding]:
                 "warning",
                 "temporal leakage",
                 int(earlier.sum()),
-                f"Column {column!r} looks like time, and the split is {strategy!r}: {earlier.mean():.0%} of the test rows "
-                "are earlier than the latest training row, so the model is scored on the past it was trained around. "
-                f"If the model will predict the future, load with time={column!r} and split with strategy='time'.",
+                f"Column {column!r} looks like time, and the split is {strategy!r}: "
+                f"{earlier.mean():.0%} of the test rows are earlier than the latest training row, "
+                "so the model is scored on the past it was trained around. If the model will "
+                f"predict the future, load with time={column!r} and split with strategy='time'.",
                 [column],
             )
         )
@@ -104,7 +105,8 @@ def target_proxies(train: Dataset) -> list[Finding]:
 
 def _proxies(rows: Dataset, target: pd.Series, which: str, x_of) -> list[Finding]:
     regression = not rows.task.has_classes
-    # class codes, not the labels: labels such as 0.5 / 1.5 read as a continuous target to scikit-learn
+    # class codes, not the labels: labels such as 0.5 / 1.5 read as a continuous target to
+    # scikit-learn
     y = target.to_numpy() if regression else pd.factorize(target)[0]
     if not regression and pd.Series(y).value_counts().min() < 3:
         return []
@@ -154,9 +156,9 @@ def _proxies(rows: Dataset, target: pd.Series, which: str, x_of) -> list[Finding
                     "error" if power >= PROXY_ERROR else "warning",
                     "illegitimate feature",
                     1,
-                    f"Feature {column!r} alone predicts the target{which} (predictive power {power:.3f} against a naive "
-                    "baseline, cross-validated on training rows). If it is computed from the label or recorded after "
-                    "the outcome, drop it.",
+                    f"Feature {column!r} alone predicts the target{which} (predictive power "
+                    f"{power:.3f} against a naive baseline, cross-validated on training rows). If "
+                    "it is computed from the label or recorded after the outcome, drop it.",
                     [column],
                 )
             )

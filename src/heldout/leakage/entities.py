@@ -26,11 +26,15 @@ from .finding import Finding
 
 ENTITY_WORDS = frozenset(
     """
-id ids ident identifier subject subj patient user customer cust client household hh store shop site person
-individual indiv participant member account firm company hospital clinic student pupil child mother worker
-employee respondent visitor driver player animal herd farm mouse rat dog cow chick rabbit device machine session
+id ids ident identifier subject subj patient user customer cust client household hh store shop site
+person
+individual indiv participant member account firm company hospital clinic student pupil child mother
+worker
+employee respondent visitor driver player animal herd farm mouse rat dog cow chick rabbit device
+machine session
 doctor physician
-sujeto paciente usuario cliente hogar tienda sitio persona individuo participante miembro empresa alumno
+sujeto paciente usuario cliente hogar tienda sitio persona individuo participante miembro empresa
+alumno
 estudiante domicilio loja pessoa usuário aluno
 sujet utilisateur ménage menage magasin personne individu membre entreprise élève eleve
 proband nutzer benutzer kunde haushalt geschäft geschaeft laden teilnehmer mitglied firma schüler
@@ -59,9 +63,9 @@ def entities(parts: dict[str, Dataset]) -> list[Finding]:
                     "warning",
                     "non-independence between train and test",
                     len(values),
-                    f"Column {column!r} looks like an identifier (about one value per row). If rows of one entity "
-                    f"repeat, load with groups={column!r} and split with strategy='group' (--groups {column}); if it "
-                    "is a row number, drop it.",
+                    f"Column {column!r} looks like an identifier (about one value per row). If "
+                    f"rows of one entity repeat, load with groups={column!r} and split with "
+                    f"strategy='group' (--groups {column}); if it is a row number, drop it.",
                     [column],
                 )
             )
@@ -73,9 +77,10 @@ def entities(parts: dict[str, Dataset]) -> list[Finding]:
                     "warning",
                     "non-independence between train and test",
                     int(shared.sum()),
-                    f"Column {column!r} looks like an entity code ({reason}): {int(shared.sum())} test row(s) "
-                    f"({shared.mean():.1%}) belong to values that also have training rows, so the test score partly "
-                    f"measures recognising the entity. Split by it: --groups {column} (load(..., groups={column!r})).",
+                    f"Column {column!r} looks like an entity code ({reason}): {int(shared.sum())} "
+                    f"test row(s) ({shared.mean():.1%}) belong to values that also have training "
+                    "rows, so the test score partly measures recognising the entity. Split by "
+                    f"it: --groups {column} (load(..., groups={column!r})).",
                     [column],
                 )
             )
@@ -113,21 +118,24 @@ def _entity_code(column: str, train: Dataset, test: Dataset) -> str | None:
     if not test_codes or len(test_codes & set(counts.index.tolist())) < 0.5 * len(test_codes):
         return None  # the test rows hold other entities: no recurrence across the split
     if _names_an_entity(column):
-        return f"its name, and {len(counts)} values repeating about {len(values) / len(counts):.1f} times each"
+        repeats = len(values) / len(counts)
+        return f"its name, and {len(counts)} values repeating about {repeats:.1f} times each"
     spread = counts.std(ddof=0) / counts.mean()
     if spread > EVEN_COUNTS:
         return None
     explained, attribute = _attribute(values, train, column)
     if explained >= CONSTANT_WITHIN:
         return (
-            f"{len(counts)} values with near-equal counts, and {attribute!r} is constant within each of them "
-            f"({explained:.0%} of its variance lies between the values): an attribute of the entity"
+            f"{len(counts)} values with near-equal counts, and {attribute!r} is constant within "
+            f"each of them ({explained:.0%} of its variance lies between the values): an "
+            "attribute of the entity"
         )
     return None
 
 
 def _attribute(codes: pd.Series, train: Dataset, column: str) -> tuple[float, str | None]:
-    """The many-valued numeric feature whose variance the codes explain best (η²), and that share."""
+    """The many-valued numeric feature whose variance the codes explain best (η²), and that
+    share."""
     others = train.features.drop(columns=[column]).select_dtypes("number")
     best, name = 0.0, None
     for other in others.columns:
@@ -155,8 +163,8 @@ def _groups_on_both_sides(parts: dict[str, Dataset]) -> list[Finding]:
                     "error",
                     "non-independence between train and test",
                     int(shared.sum()),
-                    f"{int(shared.sum())} {name} row(s) ({shared.mean():.1%}) belong to groups that also have "
-                    "training rows. Split with strategy='group'.",
+                    f"{int(shared.sum())} {name} row(s) ({shared.mean():.1%}) belong to groups "
+                    "that also have training rows. Split with strategy='group'.",
                     np.flatnonzero(shared)[:5].tolist(),
                 )
             )

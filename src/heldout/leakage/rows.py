@@ -38,8 +38,8 @@ def _twin_finding(name, against, rows, twins, suspicious, by_chance, same_label,
     where = " or ".join("training" if a == "train" else a for a in against)
     total, m = int(twins.sum()), int(suspicious.sum())
     labels = (
-        f"{int((twins & same_label).sum())} with the same label, {int((twins & ~same_label).sum())} with "
-        "another"
+        f"{int((twins & same_label).sum())} with the same label, "
+        f"{int((twins & ~same_label).sum())} with another"
     )
     if m == 0:
         return Finding(
@@ -60,12 +60,14 @@ def _twin_finding(name, against, rows, twins, suspicious, by_chance, same_label,
         "error" if harmful else "warning",
         "duplicates across splits",
         m,
-        f"{m} {name} row(s) ({share:.1%}) have the feature values of a {where} row that chance does not explain "
-        f"(about {by_chance:.2g} expected from the columns' value frequencies; {total} twins in all, {labels}): "
-        "entity recurrence or copied rows. Their score measures memory, not generalisation; they could move "
-        f"the test metric by up to {share:.1%} of its rows, {'more' if harmful else 'less'} than the test set's "
-        f"own uncertainty (±{uncertainty:.1%}). Split by the entity they belong to (--groups COLUMN) or drop the "
-        "duplicates before splitting; the one look also reports the metric on the test rows without twins.",
+        f"{m} {name} row(s) ({share:.1%}) have the feature values of a {where} row that chance "
+        f"does not explain (about {by_chance:.2g} expected from the columns' value frequencies; "
+        f"{total} twins in all, {labels}): entity recurrence or copied rows. Their score measures "
+        f"memory, not generalisation; they could move the test metric by up to {share:.1%} of its "
+        f"rows, {'more' if harmful else 'less'} than the test set's own uncertainty "
+        f"(±{uncertainty:.1%}). Split by the entity they belong to (--groups COLUMN) or drop the "
+        "duplicates before splitting; the one look also reports the metric on the test rows "
+        "without twins.",
         np.flatnonzero(suspicious)[:5].tolist(),
     )
 
@@ -129,9 +131,10 @@ def near_duplicates(parts: dict[str, Dataset]) -> list[Finding]:
                     "warning",
                     "duplicates across splits",
                     count,
-                    f"About {count} {name} row(s) ({share:.1%}) lie within {NEAR_FACTOR:g}x the typical nearest-neighbour "
-                    f"distance of a training row ({typical:.3g}): near copies (re-measured, rounded or augmented rows). "
-                    "Split by the entity they come from (groups).",
+                    f"About {count} {name} row(s) ({share:.1%}) lie within {NEAR_FACTOR:g}x the "
+                    f"typical nearest-neighbour distance of a training row ({typical:.3g}): near "
+                    "copies (re-measured, rounded or augmented rows). Split by the entity they "
+                    "come from (groups).",
                     pick[close][:5].tolist(),
                 )
             )
@@ -141,9 +144,9 @@ def near_duplicates(parts: dict[str, Dataset]) -> list[Finding]:
 def _nearest(
     query: torch.Tensor, pool: torch.Tensor, own: np.ndarray, keep_index: bool = False
 ) -> torch.Tensor:
-    """Each query row's squared Euclidean distance to its nearest pool row (with ``keep_index``: that
-    row's index instead), excluding pool row ``own[i]`` (-1: none), in blocks of pool rows (no N×N
-    matrix)."""
+    """Each query row's squared Euclidean distance to its nearest pool row (with ``keep_index``:
+    that row's index instead), excluding pool row ``own[i]`` (-1: none), in blocks of pool rows (no
+    N×N matrix)."""
     best = torch.full((len(query),), float("inf"))
     where = torch.zeros(len(query), dtype=torch.long)
     q2 = (query * query).sum(1, keepdim=True)

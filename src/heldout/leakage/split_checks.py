@@ -23,9 +23,10 @@ def resplit(parts: dict[str, Dataset], sealed) -> list[Finding]:
                     "error",
                     "re-split after unsealing",
                     len(found["positions"]),
-                    f"{len(found['positions'])} {name} row(s) were in test set {found['seal']}, which has already been "
-                    "evaluated: results seen on them now shape training and selection. Keep that test set's rows out "
-                    "(split as before), or report results on new data.",
+                    f"{len(found['positions'])} {name} row(s) were in test set {found['seal']}, "
+                    "which has already been evaluated: results seen on them now shape training "
+                    "and selection. Keep that test set's rows out (split as before), or report "
+                    "results on new data.",
                     found["positions"][:5].tolist(),
                 )
             )
@@ -42,8 +43,8 @@ def too_little(test: Dataset, split: Split) -> list[Finding]:
                 "warning",
                 "too little to trust",
                 n,
-                f"The test set has {n} rows: its metric's interval is wide. Use a larger test share or "
-                "more data.",
+                f"The test set has {n} rows: its metric's interval is wide. Use a larger test "
+                "share or more data.",
                 [],
             )
         )
@@ -68,8 +69,8 @@ def too_little(test: Dataset, split: Split) -> list[Finding]:
                     "warning",
                     "too little to trust",
                     int(len(few)),
-                    f"Class(es) {few.index.tolist()} have fewer than 5 test rows; per-class results "
-                    "are noise.",
+                    f"Class(es) {few.index.tolist()} have fewer than 5 test rows; per-class "
+                    "results are noise.",
                     few.index.tolist()[:5],
                 )
             )

@@ -40,7 +40,8 @@ def problems(entries: list[dict], sealed_rows: dict[str, bytes]) -> list[str]:
             found.append(f"entry {expected_seq} is missing (next entry is {e['seq']}): deleted")
         if e["prev"] != prev:
             found.append(
-                f"entry {e['seq']} does not link to the entry before it: an entry was deleted or edited"
+                f"entry {e['seq']} does not link to the entry before it: an entry was deleted or "
+                "edited"
             )
         if (
             entry_hash(e["seq"], e["time"], e["kind"], e["seal"], e["payload"], e["prev"])

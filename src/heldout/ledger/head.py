@@ -57,8 +57,8 @@ def problem(head: dict | None, entries: list[dict]) -> str | None:
         return f"the head is not a head (it reads {head!r}): it was replaced"
     if count > len(entries):
         return (
-            f"the ledger holds {len(entries)} entries but its head records {count}: entries were deleted from "
-            "the end"
+            f"the ledger holds {len(entries)} entries but its head records {count}: entries were "
+            "deleted from the end"
         )
     if count and entries[count - 1]["hash"] != head.get("hash"):
         return f"entry {count} is not the one the head records: entries were replaced"

@@ -112,7 +112,8 @@ class Ledger:
         columns: Sequence[str] | None = None,
     ) -> None:
         """Record a new sealed test set, its rows' fingerprints and its feature ``columns`` (whose
-        values, with the target's, the fingerprints cover); a seal already recorded is left as it is."""
+        values, with the target's, the fingerprints cover); a seal already recorded is left as it
+        is."""
         blob = np.sort(np.asarray(fingerprints, dtype=np.uint64)).tobytes()
         with self._store.writing() as records:
             if records.is_sealed(seal):
@@ -149,16 +150,18 @@ class Ledger:
             if not records.is_sealed(seal):
                 known = sorted(records.sealed_rows())
                 raise LedgerError(
-                    f"No sealed test set {seal!r} in the ledger {self.location!r}. Known: {known[:10]}."
+                    f"No sealed test set {seal!r} in the ledger {self.location!r}. Known: "
+                    f"{known[:10]}."
                 )
             self._append(records, "retire", seal, {"reason": reason})
 
     def migrate(self, source: Ledger | str | Path) -> int:
-        """Copy the entries and sealed rows of the ledger ``source`` that this one does not hold yet,
-        as they are (times, links and hashes kept, so the copy verifies as the original did);
+        """Copy the entries and sealed rows of the ledger ``source`` that this one does not hold
+        yet, as they are (times, links and hashes kept, so the copy verifies as the original did);
         returns how many entries were copied (none when this ledger already holds all of them, and
         goes on after them). Refused when ``source`` does not verify, was written with another
-        row-fingerprint version, or when the two chains have parted (one cannot be joined to the other)."""
+        row-fingerprint version, or when the two chains have parted (one cannot be joined to the
+        other)."""
         source = source if isinstance(source, Ledger) else Ledger(source)
         head = source._store.head()
         with source._store.reading(versioned=False) as read:
@@ -173,10 +176,10 @@ class Ledger:
             )
         if version != FINGERPRINT_VERSION:
             raise LedgerError(
-                f"The ledger {source.location!r} was written with row fingerprints of version {version}, "
-                f"and this heldout computes version {FINGERPRINT_VERSION}: its sealed rows would not be "
-                "recognised in the new ledger. Keep it as the record it is, and split again into the "
-                "new ledger to re-seal its test sets."
+                f"The ledger {source.location!r} was written with row fingerprints of version "
+                f"{version}, and this heldout computes version {FINGERPRINT_VERSION}: its sealed "
+                "rows would not be recognised in the new ledger. Keep it as the record it is, "
+                "and split again into the new ledger to re-seal its test sets."
             )
         with self._store.writing() as records:
             held, theirs = [e["hash"] for e in records.entries()], [e["hash"] for e in entries]
@@ -203,12 +206,14 @@ class Ledger:
         return self.looks(seal).unsealings
 
     def looks(self, seal: str) -> Looks:
-        """How many times the test set ``seal`` has been evaluated, and by how many distinct models."""
+        """How many times the test set ``seal`` has been evaluated, and by how many distinct
+        models."""
         with self._store.reading() as records:
             return _looks(records, seal) if records is not None else Looks(0, 0)
 
     def fingerprint_version(self) -> int:
-        """The row-fingerprint definition this ledger was written with (this heldout's, when new)."""
+        """The row-fingerprint definition this ledger was written with (this heldout's, when
+        new)."""
         with self._store.reading(versioned=False) as records:
             return records.version() if records is not None else FINGERPRINT_VERSION
 
@@ -293,8 +298,8 @@ class Ledger:
             and all(e["hash"] != anchor for e in entries)
         ):
             problems.append(
-                f"the anchor {anchor} is not the hash of any entry: entries were deleted from the end or "
-                "rewritten since it was taken"
+                f"the anchor {anchor} is not the hash of any entry: entries were deleted from the "
+                "end or rewritten since it was taken"
             )
         return Verification(ok=not problems, entries=len(entries), problems=problems)
 
@@ -310,9 +315,9 @@ class Ledger:
             raise LedgerError(
                 f"The ledger {self.location!r} fails verification: its head records "
                 f"{head['entries']} entries and it holds {held}, so entries were deleted from its "
-                "end. Nothing more is written to it. Run `heldout ledger --verify` to see the record; "
-                "restore the ledger from a copy, or start a new one (another HELDOUT_HOME or "
-                "HELDOUT_LEDGER)."
+                "end. Nothing more is written to it. Run `heldout ledger --verify` to see the "
+                "record; restore the ledger from a copy, or start a new one (another "
+                "HELDOUT_HOME or HELDOUT_LEDGER)."
             )
         records.add(_chain.link(last, records.now(), kind, seal, payload))
 

@@ -47,9 +47,9 @@ def chosen(location: str | Path | None) -> str | Path:
         isinstance(location, str) and "://" in location
     ):  # a URL this ledger cannot keep: never a folder name
         raise LedgerError(
-            f"The ledger {without_password(location)!r} is neither a folder nor a PostgreSQL URL. Write "
-            "postgresql://USER@HOST/DATABASE (SQLAlchemy's postgresql+psycopg:// is the same database "
-            "as postgresql://), or give a folder."
+            f"The ledger {without_password(location)!r} is neither a folder nor a PostgreSQL URL. "
+            "Write postgresql://USER@HOST/DATABASE (SQLAlchemy's postgresql+psycopg:// is the "
+            "same database as postgresql://), or give a folder."
         )
     return Path(location).expanduser().absolute()
 

@@ -35,13 +35,16 @@ _CREATE_LOCK = (
 )
 _TABLES = (
     f"CREATE SCHEMA IF NOT EXISTS {SCHEMA}",
-    f"CREATE TABLE IF NOT EXISTS {SCHEMA}.entries (seq BIGINT PRIMARY KEY, time TEXT NOT NULL, kind TEXT NOT NULL, "
-    "seal TEXT NOT NULL, payload TEXT NOT NULL, prev TEXT NOT NULL, hash TEXT NOT NULL)",
-    f"CREATE TABLE IF NOT EXISTS {SCHEMA}.sealed_rows (seal TEXT PRIMARY KEY, fingerprints BYTEA NOT NULL)",
+    f"CREATE TABLE IF NOT EXISTS {SCHEMA}.entries (seq BIGINT PRIMARY KEY, time TEXT NOT NULL, "
+    "kind TEXT NOT NULL, seal TEXT NOT NULL, payload TEXT NOT NULL, prev TEXT NOT NULL, hash "
+    "TEXT NOT NULL)",
+    f"CREATE TABLE IF NOT EXISTS {SCHEMA}.sealed_rows (seal TEXT PRIMARY KEY, fingerprints BYTEA "
+    "NOT NULL)",
     f"CREATE TABLE IF NOT EXISTS {SCHEMA}.meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
     f"CREATE TABLE IF NOT EXISTS {SCHEMA}.head (one BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (one), "
     "entries BIGINT NOT NULL, hash TEXT NOT NULL)",
-    f"INSERT INTO {SCHEMA}.meta VALUES ('fingerprint_version', '{FINGERPRINT_VERSION}') ON CONFLICT DO NOTHING",
+    f"INSERT INTO {SCHEMA}.meta VALUES ('fingerprint_version', '{FINGERPRINT_VERSION}') ON "
+    "CONFLICT DO NOTHING",
     f"INSERT INTO {SCHEMA}.head VALUES (TRUE, 0, '{_chain.GENESIS}') ON CONFLICT DO NOTHING",
 )
 
@@ -64,7 +67,8 @@ class PostgresStore:
 
     @contextlib.contextmanager
     def reading(self, versioned: bool = True):
-        """The records in one snapshot, or None when the database holds no ledger yet (none is made)."""
+        """The records in one snapshot, or None when the database holds no ledger yet (none is
+        made)."""
         with self._session(read_only=True) as db:
             if not _has_tables(db):
                 yield None
@@ -112,9 +116,9 @@ class PostgresStore:
             db = psycopg.connect(self._url, connect_timeout=10)
         except psycopg.Error as exc:
             raise LedgerError(
-                f"Cannot connect to the ledger {self.location!r}: {self._said(exc)}. Check that the "
-                "server runs and takes connections there, that the database exists, and that the "
-                "password is in PGPASSWORD or ~/.pgpass (or in HELDOUT_LEDGER)."
+                f"Cannot connect to the ledger {self.location!r}: {self._said(exc)}. Check that "
+                "the server runs and takes connections there, that the database exists, and that "
+                "the password is in PGPASSWORD or ~/.pgpass (or in HELDOUT_LEDGER)."
             ) from None
         try:
             if read_only:
@@ -143,11 +147,13 @@ class PostgresStore:
     def _check(self, version: int) -> None:
         if version != FINGERPRINT_VERSION:
             raise LedgerError(
-                f"The ledger {self.location!r} was written with row fingerprints of version {version}, and this "
-                f"heldout computes version {FINGERPRINT_VERSION}: the rows it sealed would not be recognised, and "
-                "its counts of looks would not match this heldout's test sets. Keep it as the record it is "
-                "(`heldout ledger` still shows it) and use a new ledger: point HELDOUT_LEDGER at another database, "
-                "then split again to re-seal the test sets (the same seed and strategy give the same test rows)."
+                f"The ledger {self.location!r} was written with row fingerprints of version "
+                f"{version}, and this heldout computes version {FINGERPRINT_VERSION}: the rows it "
+                "sealed would not be recognised, and its counts of looks would not match this "
+                "heldout's test sets. Keep it as the record it is (`heldout ledger` still shows "
+                "it) and use a new ledger: point HELDOUT_LEDGER at another database, then split "
+                "again to re-seal the test sets (the same seed and strategy give the same test "
+                "rows)."
             )
 
 

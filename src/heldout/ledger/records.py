@@ -46,9 +46,11 @@ class Records:
         return (int(row[0]), row[1]) if row else None
 
     def add(self, entry: dict) -> None:
-        """Write ``entry`` (a dict from :func:`._chain.link`, or one copied whole from another ledger)."""
+        """Write ``entry`` (a dict from :func:`._chain.link`, or one copied whole from another
+        ledger)."""
         self._run(
-            "INSERT INTO entries (seq, time, kind, seal, payload, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO entries (seq, time, kind, seal, payload, prev, hash) VALUES (?, ?, ?, ?, "
+            "?, ?, ?)",
             entry["seq"],
             entry["time"],
             entry["kind"],
@@ -60,7 +62,8 @@ class Records:
         self.added = (entry["seq"], entry["hash"])
 
     def entries(self, kind: str | None = None, seal: str | None = None) -> list[dict]:
-        """The entries, oldest first, payloads decoded; only those of ``kind`` and ``seal`` when given."""
+        """The entries, oldest first, payloads decoded; only those of ``kind`` and ``seal`` when
+        given."""
         where, values = [], []
         for column, value in (("kind", kind), ("seal", seal)):
             if value is not None:

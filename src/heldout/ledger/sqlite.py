@@ -36,7 +36,8 @@ class SQLiteStore:
 
     @contextlib.contextmanager
     def reading(self, versioned: bool = True):
-        """The records in one transaction, or None when there is no ledger here yet (none is made)."""
+        """The records in one transaction, or None when there is no ledger here yet (none is
+        made)."""
         if not self.path.exists():
             yield None
             return
@@ -78,7 +79,8 @@ class Transaction:
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self.db = sqlite3.connect(self.path, isolation_level=None, timeout=30)
-            # WAL: readers see the last commit while a writer appends; a kill leaves the last commit intact
+            # WAL: readers see the last commit while a writer appends; a kill leaves the last commit
+            # intact
             self.db.execute("PRAGMA journal_mode=WAL")
             self.db.execute("PRAGMA synchronous=FULL")
             self.db.execute("BEGIN IMMEDIATE")
@@ -94,12 +96,13 @@ class Transaction:
         if self.versioned and version != FINGERPRINT_VERSION:
             self._close("ROLLBACK")
             raise LedgerError(
-                f"The ledger at {str(self.path)!r} was written with row fingerprints of version {version}, and "
-                f"this heldout computes version {FINGERPRINT_VERSION}: the rows it sealed would not be recognised, "
-                "and its counts of looks would not match this heldout's test sets. Keep it as the record it is "
-                "(`heldout ledger` still shows it) and use a new ledger: set HELDOUT_HOME to a new folder (or move "
-                f"{str(self.path.parent)!r} aside), then split again to re-seal the test sets (the same seed and "
-                "strategy give the same test rows)."
+                f"The ledger at {str(self.path)!r} was written with row fingerprints of version "
+                f"{version}, and this heldout computes version {FINGERPRINT_VERSION}: the rows it "
+                "sealed would not be recognised, and its counts of looks would not match this "
+                "heldout's test sets. Keep it as the record it is (`heldout ledger` still shows "
+                "it) and use a new ledger: set HELDOUT_HOME to a new folder (or move "
+                f"{str(self.path.parent)!r} aside), then split again to re-seal the test sets "
+                "(the same seed and strategy give the same test rows)."
             )
         return self.db
 
@@ -115,7 +118,8 @@ class Transaction:
 
 
 def stored_version(db: sqlite3.Connection) -> int:
-    """The fingerprint version a ledger records; 1 for a ledger from before versions were recorded."""
+    """The fingerprint version a ledger records; 1 for a ledger from before versions were
+    recorded."""
     if not _has_table(db, "meta"):
         return 1
     row = db.execute("SELECT value FROM meta WHERE key = 'fingerprint_version'").fetchone()
@@ -125,8 +129,8 @@ def stored_version(db: sqlite3.Connection) -> int:
 def _create(db: sqlite3.Connection) -> None:
     """The tables of a new ledger, which records the fingerprint definition it is written with."""
     db.execute(
-        "CREATE TABLE entries (seq INTEGER PRIMARY KEY, time TEXT, kind TEXT, seal TEXT, payload TEXT, "
-        "prev TEXT, hash TEXT)"
+        "CREATE TABLE entries (seq INTEGER PRIMARY KEY, time TEXT, kind TEXT, seal TEXT, payload "
+        "TEXT, prev TEXT, hash TEXT)"
     )
     db.execute("CREATE TABLE IF NOT EXISTS sealed_rows (seal TEXT PRIMARY KEY, fingerprints BLOB)")
     db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT)")

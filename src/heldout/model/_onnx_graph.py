@@ -19,8 +19,8 @@ def require_onnx():
         import onnx
     except ImportError:
         raise ConfigError(
-            "Exporting to ONNX needs the onnx package. Install it with: pip install 'heldout[onnx]' "
-            "(or pip install onnx onnxruntime)."
+            "Exporting to ONNX needs the onnx package. Install it with: pip install "
+            "'heldout[onnx]' (or pip install onnx onnxruntime)."
         ) from None
     return onnx
 

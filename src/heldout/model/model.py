@@ -47,7 +47,8 @@ from . import bundle, outputs
 
 
 class Model:
-    """A trained model: family + parameters + fitted features + the target's task, classes and scale."""
+    """A trained model: family + parameters + fitted features + the target's task, classes and
+    scale."""
 
     def __init__(
         self,
@@ -97,7 +98,8 @@ class Model:
 
     @property
     def n_outputs(self) -> int:
-        """The network's outputs: one per target of a multi-output regression, else the task's own."""
+        """The network's outputs: one per target of a multi-output regression, else the task's
+        own."""
         return targeting.n_outputs(self.targets, self.task, self.classes)
 
     @property
@@ -124,17 +126,20 @@ class Model:
         return h.hexdigest()[:16]
 
     def outputs(self, frame: pd.DataFrame) -> torch.Tensor:
-        """Raw outputs [n, outputs] for rows whose columns match the training schema (for regression,
-        standardised targets: :attr:`target_scale` turns them into the target's units)."""
+        """Raw outputs [n, outputs] for rows whose columns match the training schema (for
+        regression, standardised targets: :attr:`target_scale` turns them into the target's
+        units)."""
         return self.outputs_of(self.inputs(frame))
 
     def inputs(self, frame: pd.DataFrame) -> np.ndarray:
-        """The model's inputs (float32 [n, inputs]) for rows whose columns match the training schema."""
+        """The model's inputs (float32 [n, inputs]) for rows whose columns match the training
+        schema."""
         self._check_columns(frame)
         return self.features.transform(frame)
 
     def outputs_of(self, inputs: np.ndarray) -> torch.Tensor:
-        """Raw outputs [n, outputs] of rows already preprocessed by :attr:`features` (float32 [n, inputs])."""
+        """Raw outputs [n, outputs] of rows already preprocessed by :attr:`features` (float32 [n,
+        inputs])."""
         with torch.no_grad():
             return self.family.forward(
                 [p.unsqueeze(0) for p in self.params], torch.from_numpy(inputs)
@@ -144,7 +149,8 @@ class Model:
         """Class probabilities [n, classes] (binary: [P(first class), P(second class)])."""
         if not self.task.has_classes:
             raise DataError(
-                f"predict_proba needs a classification model; this one does {self.task}. Use predict."
+                f"predict_proba needs a classification model; this one does {self.task}. Use "
+                "predict."
             )
         return self.task.probabilities(self.predictions_of(self.outputs(_frame(source))))
 
@@ -226,7 +232,8 @@ class Model:
     def coverage(
         self, target: pd.Series, prediction: np.ndarray, w: np.ndarray | None, level: float
     ) -> dict:
-        """How often the conformal intervals (sets) at ``level`` hold the true ``target`` of rows whose
+        """How often the conformal intervals (sets) at ``level`` hold the true ``target`` of rows
+        whose
         :meth:`predictions` are ``prediction`` (:meth:`Calibration.coverage`)."""
         truth = (
             self.task.encode(target, self.classes).numpy()
@@ -260,8 +267,8 @@ class Model:
     def predict_interval(self, source: Any, level: float = conformal.LEVEL) -> pd.DataFrame:
         """Split-conformal intervals (regression): columns ``lower`` and ``upper``, one row per row,
         holding the true value with probability ``level`` over new rows like the validation rows
-        they were calibrated on (:mod:`heldout.conformal.scores` says what that guarantee is worth); for
-        several targets, ``NAME_lower`` and ``NAME_upper`` of each, from its own calibration."""
+        they were calibrated on (:mod:`heldout.conformal.scores` says what that guarantee is worth);
+        for several targets, ``NAME_lower`` and ``NAME_upper`` of each, from its own calibration."""
         if self.task.has_classes:
             raise ConfigError(
                 f"Intervals need a regression model; this one does {self.task}. Use "
@@ -287,8 +294,8 @@ class Model:
         if self.calibration is None:
             raise BundleError(
                 "This model has no conformal calibration: it was trained with folds, or its run's "
-                "time budget left the calibration out, or its bundle predates calibration. Train it "
-                "again with heldout.fit, `heldout train` or `heldout run`, without folds: each "
+                "time budget left the calibration out, or its bundle predates calibration. Train "
+                "it again with heldout.fit, `heldout train` or `heldout run`, without folds: each "
                 "calibrates on the validation rows."
             )
         return self.calibration
@@ -333,14 +340,15 @@ class Model:
 
     @classmethod
     def load(cls, path, module=None) -> "Model":
-        """Read a bundle. Models built from a user module need that module's factory as ``module``."""
+        """Read a bundle. Models built from a user module need that module's factory as
+        ``module``."""
         tensors, metadata = bundle.read(path)
         config, target = json.loads(metadata["config"]), json.loads(metadata["target"])
         if config.get("model") == "module":
             if module is None:
                 raise BundleError(
-                    f"{str(path)!r} holds a user module ({config.get('factory')!r}); give its factory: "
-                    "load_model(path, module=factory)."
+                    f"{str(path)!r} holds a user module ({config.get('factory')!r}); give its "
+                    "factory: load_model(path, module=factory)."
                 )
             family = make_family(module, hidden=(), activation="", init=None)
         else:
@@ -406,8 +414,8 @@ class Model:
         missing = [c for c in self.schema if c not in columns]
         if missing:
             raise DataError(
-                f"Column(s) {missing} are missing from the data to predict. The model was trained on "
-                f"columns {list(self.schema)}; give all of them."
+                f"Column(s) {missing} are missing from the data to predict. The model was trained "
+                f"on columns {list(self.schema)}; give all of them."
             )
         extra = [c for c in columns if c not in self.schema and c not in self.ignored_columns]
         if extra:

@@ -30,8 +30,8 @@ from ..task import metrics
 
 # what the overall metrics are, said in the scores (and the report)
 OVERALL = (
-    "each target standardised by its training rows' mean and standard deviation; rmse: the root of the mean "
-    "over targets of each one's mean squared error; mae and r2: their mean over targets"
+    "each target standardised by its training rows' mean and standard deviation; rmse: the root "
+    "of the mean over targets of each one's mean squared error; mae and r2: their mean over targets"
 )
 
 

@@ -66,7 +66,8 @@ def input_names(model: Model) -> list[str]:
 
 
 def describe_inputs(model: Model) -> list[dict]:
-    """One entry per graph input: its name, the column it reads, its element type and what it holds."""
+    """One entry per graph input: its name, the column it reads, its element type and what it
+    holds."""
     return [
         {
             "input": name,
@@ -97,7 +98,8 @@ def onnx_inputs(model: Model, source: Any) -> dict[str, np.ndarray]:
 
 
 def export_onnx(model: Model, path) -> list[dict]:
-    """Write ``model`` as one ONNX graph to ``path`` (atomically); return :func:`describe_inputs`."""
+    """Write ``model`` as one ONNX graph to ``path`` (atomically); return
+    :func:`describe_inputs`."""
     if not isinstance(model.family, Dense):
         raise ConfigError(
             f"ONNX export covers the built-in linear and mlp families; this model is "

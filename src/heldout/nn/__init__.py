@@ -1,5 +1,5 @@
-"""The numbers: the task (:mod:`.task`), model families (:mod:`.family`, :mod:`.dense`, :mod:`.module`),
-losses, optimisers (``init``/``update`` pairs) and metrics."""
+"""The numbers: the task (:mod:`.task`), model families (:mod:`.family`, :mod:`.dense`,
+:mod:`.module`), losses, optimisers (``init``/``update`` pairs) and metrics."""
 
 
 def __getattr__(name: str):  # PEP 562: each module is an attribute before anything imports it

@@ -60,7 +60,8 @@ def _activation_grad(
 
 
 def _affine(h: torch.Tensor, W: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """``h @ W + b`` per member: h ``[n, i]`` (shared) or ``[K, n, i]``; W ``[K, i, o]``; -> ``[K, n, o]``."""
+    """``h @ W + b`` per member: h ``[n, i]`` (shared) or ``[K, n, i]``; W ``[K, i, o]``; -> ``[K,
+    n, o]``."""
     K, _, o = W.shape
     if h.dim() == 2:
         if K == 1:
@@ -168,7 +169,8 @@ class Dense:
         return self._forward(params, X)[0]
 
     def _forward(self, params, X):
-        """The outputs, with every layer's pre-activation and activation kept for the backward pass."""
+        """The outputs, with every layer's pre-activation and activation kept for the backward
+        pass."""
         act = ACTIVATIONS[self.activation]
         inputs, pres = [X], []
         last = len(params) // 2 - 1

@@ -37,7 +37,8 @@ class Family(Protocol):
         """The family's settings, as stored in a bundle."""
 
     def size(self, n_in: int, n_out: int) -> tuple[int, list[int]]:
-        """Parameters of one member, and the width of each layer's output (for the memory estimate)."""
+        """Parameters of one member, and the width of each layer's output (for the memory
+        estimate)."""
 
     def param_names(self) -> list[str]:
         """One name per parameter tensor, as a bundle stores them."""
@@ -49,7 +50,8 @@ class Family(Protocol):
         """Each member's parameters drawn from its own seed, stacked on a leading member axis."""
 
     def forward(self, params: list[torch.Tensor], X: torch.Tensor) -> torch.Tensor:
-        """Outputs ``[K, n, outputs]`` for rows ``X[n, d]`` (shared) or ``X[K, n, d]`` (per member)."""
+        """Outputs ``[K, n, outputs]`` for rows ``X[n, d]`` (shared) or ``X[K, n, d]`` (per
+        member)."""
 
     def loss_and_grads(self, params, X, y, w, loss: str) -> tuple[torch.Tensor, list[torch.Tensor]]:
         """Members' mean losses ``[K]`` over (weighted) rows, and each parameter's gradient."""

@@ -1,13 +1,13 @@
 """Losses, batched over members: ``loss(out[K, n, o], y) -> [K]``, a (weighted) mean over rows.
 
-Targets arrive encoded by the task (:meth:`heldout.task.Task.encode`): float values for regression, 0/1 floats for
-binary, class indices for multiclass; ``y`` is ``[n]`` when members share the rows, ``[K, n]``
-when each has its own (cross-validation folds). Binary models have one output (a logit);
+Targets arrive encoded by the task (:meth:`heldout.task.Task.encode`): float values for regression,
+0/1 floats for binary, class indices for multiclass; ``y`` is ``[n]`` when members share the rows,
+``[K, n]`` when each has its own (cross-validation folds). Binary models have one output (a logit);
 multiclass models one output per class. A multi-output regression has one output per target and
-targets ``[n, targets]`` (``[K, n, targets]``): its regression losses are the mean over the
-outputs of each output's loss. Optional row weights ``w[K, n]`` or ``w[n]`` — sample
-and class weights, 0 for a fold's padding rows — make the mean a weighted mean over each
-member's own rows: ``Σ w·loss / Σ w``, so a row of weight 2 counts as two copies of itself.
+targets ``[n, targets]`` (``[K, n, targets]``): its regression losses are the mean over the outputs
+of each output's loss. Optional row weights ``w[K, n]`` or ``w[n]`` — sample and class weights, 0
+for a fold's padding rows — make the mean a weighted mean over each member's own rows: ``Σ w·loss /
+Σ w``, so a row of weight 2 counts as two copies of itself.
 
 :func:`value_and_grad` gives the loss and its gradient with respect to the outputs, in closed
 form for the common losses (the engine's backward pass starts there) and through autograd for
@@ -75,7 +75,8 @@ def _log_loss(out, y):
 
 
 def _hinge(out, y):
-    """Binary: max(0, 1 - s f) with s = ±1. Multiclass: Weston–Watkins, sum over wrong classes / C."""
+    """Binary: max(0, 1 - s f) with s = ±1. Multiclass: Weston–Watkins, sum over wrong classes /
+    C."""
     if out.shape[-1] == 1:
         return torch.relu(1 - (2 * y - 1) * out[..., 0])
     true = out.gather(-1, _targets(out, y).unsqueeze(-1))

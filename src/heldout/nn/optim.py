@@ -16,7 +16,8 @@ the loss-side L2 penalty on weights is ``l2`` in :class:`~heldout.train.config.T
 >>> import torch
 >>> opt = OPTIMIZERS["gd"]
 >>> params = [torch.tensor([[1.0]])]
->>> new, _ = opt.update([torch.tensor([[2.0]])], opt.init(params), params, {"lr": torch.tensor([0.1])})
+>>> grads, lr = [torch.tensor([[2.0]])], {"lr": torch.tensor([0.1])}
+>>> new, _ = opt.update(grads, opt.init(params), params, lr)
 >>> round(new[0].item(), 6)
 0.8
 """
@@ -36,7 +37,8 @@ Params = list[torch.Tensor]
 
 class Optimizer(NamedTuple):
     """An update rule. ``update`` returns the new parameters and state; it may write them over the
-    ones it is given (the fused Adam step does), so a caller that needs the old ones keeps a copy."""
+    ones it is given (the fused Adam step does), so a caller that needs the old ones keeps a
+    copy."""
 
     init: Callable[[Params], tuple]
     update: Callable[[Params, tuple, Params, dict], tuple[Params, tuple]]
@@ -271,7 +273,8 @@ OPTIMIZERS: dict[str, Optimizer] = {
 
 
 def register(name: str, optimizer: Optimizer) -> None:
-    """Make ``optimizer`` available by ``name`` to training, the CLI (in a new process) and the search."""
+    """Make ``optimizer`` available by ``name`` to training, the CLI (in a new process) and the
+    search."""
     if not isinstance(optimizer, Optimizer):
         raise ConfigError(
             f"An optimizer is a heldout.nn.optim.Optimizer (init, update, ...), got "

@@ -20,8 +20,8 @@ FAILED = ["diverged", "pruned"]  # trials and members with no validation score t
 
 
 def _as_text(plot):
-    """Draw ``plot`` with user text (class labels, column names) as text: a label such as ``$\\foo$``
-    is not read as mathtext, whose parser would stop the report."""
+    """Draw ``plot`` with user text (class labels, column names) as text: a label such as
+    ``$\\foo$`` is not read as mathtext, whose parser would stop the report."""
 
     @functools.wraps(plot)
     def drawn(*args, **kwargs):
@@ -53,7 +53,8 @@ def _logarithmic(ax, which: str, label_minor: bool) -> None:
 def _png(figure) -> str:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", dpi=100, bbox_inches="tight")
-    return f'<img alt="plot" src="data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode()}">'
+    encoded = base64.b64encode(buffer.getvalue()).decode()
+    return f'<img alt="plot" src="data:image/png;base64,{encoded}">'
 
 
 @_as_text
@@ -181,11 +182,15 @@ def descent(d: dict) -> str:
         xs = np.array([np.nan if v is None else v for v in path["a"]], dtype=float)
         ys = np.array([np.nan if v is None else v for v in path["b"]], dtype=float)
         chosen = path is d["paths"][d["chosen"]]
-        label = f"lr {path['lr']:.3g} (×{path['factor']:g}{', chosen' if chosen else ''}): {path['status']}"
+        mark = ", chosen" if chosen else ""
+        label = f"lr {path['lr']:.3g} (×{path['factor']:g}{mark}): {path['status']}"
         if (
             d["kind"] == "plane" and (path["off_plane"] or 0) >= 0.25
         ):  # a projection: say how much it leaves out
-            label += f" (projected: up to {path['off_plane']:.0%} of its distance from θ₀ lies off the plane)"
+            label += (
+                f" (projected: up to {path['off_plane']:.0%} of its distance from θ₀ "
+                "lies off the plane)"
+            )
         ax.plot(
             xs,
             ys,
@@ -226,9 +231,11 @@ def descent(d: dict) -> str:
 
 @_as_text
 def reliability(curves: dict[str, dict], second: str | None = None) -> str:
-    """Observed frequency against mean confidence, one line per set of rows (``{name: reliability}``,
-    :func:`heldout.task.calibration_error.reliability`), each bin a point; on the diagonal, a calibrated
-    model. ``second``: a binary model's second class (its probability is read), else the top label."""
+    """Observed frequency against mean confidence, one line per set of rows (``{name:
+    reliability}``,
+    :func:`heldout.task.calibration_error.reliability`), each bin a point; on the diagonal, a
+    calibrated model. ``second``: a binary model's second class (its probability is read), else the
+    top label."""
     figure, ax = _figure((5, 4.5))
     ax.plot([0, 1], [0, 1], "k:", lw=0.8, label="calibrated")
     for name, r in curves.items():

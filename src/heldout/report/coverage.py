@@ -48,15 +48,15 @@ def section(test: dict, table) -> str:
     )
     what = "intervals" if "mean_width" in c else "prediction sets"
     scored_by = (
-        "the selected configuration trained on training rows alone, since the bundled model was refit on "
-        "training + validation rows"
+        "the selected configuration trained on training rows alone, since the bundled model was "
+        "refit on training + validation rows"
         if c["calibration"].get("refit")
         else "the model itself"
     )
     caption = (
-        f"Split-conformal {what} at level {c['level']:g}, calibrated on the validation rows (score: "
-        f"{c['score']}; scored by {scored_by}). The coverage is the share of test rows whose {what[:-1]} "
-        f"holds the true value, measured once, at this look, with its 95% Clopper–Pearson interval; it "
-        f"should be near {c['level']:g}."
+        f"Split-conformal {what} at level {c['level']:g}, calibrated on the validation rows "
+        f"(score: {c['score']}; scored by {scored_by}). The coverage is the share of test rows "
+        f"whose {what[:-1]} holds the true value, measured once, at this look, with its 95% "
+        f"Clopper–Pearson interval; it should be near {c['level']:g}."
     )
     return f"<h2>Conformal {what} on the test rows</h2><p>{html.escape(caption)}</p>" + table(shown)

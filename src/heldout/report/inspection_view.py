@@ -14,7 +14,8 @@ from . import _plots as plots
 
 
 def calibration_rows(content: dict) -> list[dict]:
-    """One row per set of rows whose reliability is known: validation (inspected), test (the look)."""
+    """One row per set of rows whose reliability is known: validation (inspected), test (the
+    look)."""
     return [
         {"on": f"{name} rows", "rows": r["rows"], "ECE": r["ece"], "bins": len(r["bins"]["count"])}
         for name, r in _curves(content).items()
@@ -39,14 +40,16 @@ def sections(content: dict, table) -> list[str]:
         said = (
             f"the probability of class {second} against the share of rows of that class"
             if second
-            else "the top-label confidence (the largest probability) against the share of rows it gets right"
+            else "the top-label confidence (the largest probability) against the share of rows "
+            "it gets right"
         )
         parts.append(
             "<h2>Calibration</h2>"
             + e(
-                f"Reliability diagram: {said}, in {calibration.BINS} bins of equal mass; on the diagonal, a calibrated "
-                f"model. ECE: the expected calibration error, the rows' average gap between the two. {_where(inspected)} "
-                "Test figures: from the one look at the test rows, by the final model.",
+                f"Reliability diagram: {said}, in {calibration.BINS} bins of equal mass; on the "
+                "diagonal, a calibrated model. ECE: the expected calibration error, the rows' "
+                f"average gap between the two. {_where(inspected)} Test figures: from the one "
+                "look at the test rows, by the final model.",
                 quote=False,
             ).join(("<p>", "</p>"))
             + plots.reliability(curves, second)
@@ -56,10 +59,12 @@ def sections(content: dict, table) -> list[str]:
         parts.append(
             "<h2>Permutation importance on validation rows</h2>"
             + e(
-                f"How much worse validation {inspected['metric']} gets when one column's values are shuffled among the "
-                f"rows: mean ± standard deviation over {inspected['repeats']} shuffles (seed {inspected['seed']}). "
-                "Each column as given counts as one feature (a date or a text column too). Near 0: the model does not "
-                "use the column; correlated columns share their importance. " + _where(inspected),
+                f"How much worse validation {inspected['metric']} gets when one column's values "
+                "are shuffled among the rows: mean ± standard deviation over "
+                f"{inspected['repeats']} shuffles (seed {inspected['seed']}). Each column as "
+                "given counts as one feature (a date or a text column too). Near 0: the model "
+                "does not use the column; correlated columns share their importance. "
+                "" + _where(inspected),
                 quote=False,
             ).join(("<p>", "</p>"))
             + plots.importance(inspected["importance"], inspected["metric"])
@@ -67,8 +72,8 @@ def sections(content: dict, table) -> list[str]:
         )
     elif inspected.get("rows") and "repeats" not in inspected:
         parts.append(
-            "<h2>Permutation importance on validation rows</h2><p>Left out: its estimate (one scoring of "
-            "the rows per column and shuffle) did not fit the time budget.</p>"
+            "<h2>Permutation importance on validation rows</h2><p>Left out: its estimate (one "
+            "scoring of the rows per column and shuffle) did not fit the time budget.</p>"
         )
     return parts
 
@@ -115,8 +120,8 @@ def _where(inspected: dict) -> str:
     drawn = (
         f"all {inspected['rows']} validation rows"
         if inspected["rows"] == inspected["of"]
-        else f"{inspected['rows']} of the {inspected['of']} validation rows, drawn with seed {inspected['seed']} "
-        f"(at most {inspected['at_most']:,})"
+        else f"{inspected['rows']} of the {inspected['of']} validation rows, "
+        f"drawn with seed {inspected['seed']} (at most {inspected['at_most']:,})"
     )
     return f"Validation figures: on {drawn}" + (
         ", by a model refit on them too (so optimistic)."

@@ -1,17 +1,17 @@
 """``report(run_dir)``: ``report.json`` and one self-contained ``report.html`` for a run directory.
 
-The report gathers what the run directory holds — the data and split, each column's treatment
-(its kind, given or read from its values, and what the preprocessing made of it), the leakage
-findings, the training and validation curves (every member, best epoch marked), the learning-rate sweep, the
-candidates compared and the leaderboard of a search (diverged members marked) or the members
-of a population, the descent (``descent.json``, :mod:`heldout.workflow.descent`), the test metrics with
+The report gathers what the run directory holds — the data and split, each column's treatment (its
+kind, given or read from its values, and what the preprocessing made of it), the leakage findings,
+the training and validation curves (every member, best epoch marked), the learning-rate sweep, the
+candidates compared and the leaderboard of a search (diverged members marked) or the members of a
+population, the descent (``descent.json``, :mod:`heldout.workflow.descent`), the test metrics with
 their 95% intervals (beside them, the same on the test rows without a twin in training or
 validation) and the coverage of the conformal intervals or sets (:mod:`heldout.report.coverage`),
 the comparison with baselines on the same rows (difference and paired interval), the generalisation
-gap, residuals (of each target, for several) or confusion matrix and ROC on the test rows, a classifier's calibration
-and the permutation importance of each column (:mod:`heldout.report.inspection`), the ledger lines of its
-test set, and a manifest — and writes it twice: as JSON,
-and as HTML with the plots embedded as PNG data (no network, no scripts; figures in
+gap, residuals (of each target, for several) or confusion matrix and ROC on the test rows, a
+classifier's calibration and the permutation importance of each column
+(:mod:`heldout.report.inspection`), the ledger lines of its test set, and a manifest — and writes it
+twice: as JSON, and as HTML with the plots embedded as PNG data (no network, no scripts; figures in
 :mod:`heldout.report._plots`). Every string from the user's data is escaped.
 """
 
@@ -150,7 +150,8 @@ def _gather(artifacts: Artifacts) -> dict:
 
 
 def _columns(model_path: Path) -> list[dict]:
-    """Each feature column's treatment, from the bundle's preprocessing (none before a model exists)."""
+    """Each feature column's treatment, from the bundle's preprocessing (none before a model
+    exists)."""
     if not model_path.is_file():
         return []
     _, metadata = bundle.read(model_path)
@@ -238,7 +239,8 @@ def _versus_caption(task: str | None, names) -> str:
             html.escape(f"{n}: {said.get(n, 'a model given to evaluate()')}") for n in names
         )
         + (
-            ". A difference whose interval excludes 0 says which is better; one that includes 0 does not tell.</p>"
+            ". A difference whose interval excludes 0 says which is better; one that includes 0 "
+            "does not tell.</p>"
         )
     )
 
@@ -247,14 +249,14 @@ def _descent_caption(d: dict) -> str:
     where = (
         "the model's two parameters"
         if d["kind"] == "parameters"
-        else "the plane through the start, the midpoint and the end of the chosen rate's path (other points "
-        "are projected onto it)"
+        else "the plane through the start, the midpoint and the end of the chosen rate's path "
+        "(other points are projected onto it)"
     )
     return html.escape(
-        f"{d['model']}+{d['loss']} with {d['optimizer']}, from one start, at {len(d['paths'])} learning rates "
-        f"for up to {d['epochs']} epochs on {d['rows']} training rows. Contours: the training loss over "
-        f"{where}, on {d['grid_rows']} training rows. A rate too small crawls; one too large overshoots or "
-        "diverges.",
+        f"{d['model']}+{d['loss']} with {d['optimizer']}, from one start, at {len(d['paths'])} "
+        f"learning rates for up to {d['epochs']} epochs on {d['rows']} training rows. Contours: "
+        f"the training loss over {where}, on {d['grid_rows']} training rows. A rate too small "
+        "crawls; one too large overshoots or diverges.",
         quote=False,
     ).join(("<p>", "</p>"))
 
@@ -265,8 +267,8 @@ def _html(content: dict, run_dir: Path) -> str:
     parts.append("<h2>Data and split</h2>" + _table([content["split"]]))
     if content.get("columns"):
         parts.append(
-            "<h2>Columns and their treatment</h2><p>Learned from the training rows; a kind is read from "
-            "the column's values unless given (--column-kind NAME=KIND).</p>"
+            "<h2>Columns and their treatment</h2><p>Learned from the training rows; a kind is "
+            "read from the column's values unless given (--column-kind NAME=KIND).</p>"
             + _table(content["columns"], limit=500)
         )
     parts.append(
@@ -278,11 +280,12 @@ def _html(content: dict, run_dir: Path) -> str:
         sample, rows = streamed["sample_rows"], streamed["rows"]
         parts.append(
             f"<p>A streamed table: the checks above read seeded samples of {sample['train']:,} of "
-            f"{rows['train']:,} training, {sample['validation']:,} of {rows['validation']:,} validation and "
-            f"{sample['test']:,} of {rows['test']:,} test rows. Over every row's fingerprint, "
-            f"{streamed['test_rows_with_features_in_training_or_validation']:,} test rows have features "
-            "that appear among training or validation rows, and "
-            f"{streamed['test_rows_identical_to_training_or_validation_rows']:,} are identical to one.</p>"
+            f"{rows['train']:,} training, {sample['validation']:,} of {rows['validation']:,} "
+            f"validation and {sample['test']:,} of {rows['test']:,} test rows. Over every row's "
+            f"fingerprint, {streamed['test_rows_with_features_in_training_or_validation']:,} test "
+            "rows have features that appear among training or validation rows, and "
+            f"{streamed['test_rows_identical_to_training_or_validation_rows']:,} are identical to "
+            "one.</p>"
         )
     if content["selected"]:
         parts.append(

@@ -117,8 +117,9 @@ def epoch_line(state: dict) -> str:
     # time left: the epochs still planned at the pace so far (members that stop early make it less)
     left = state["seconds"] / max(state["epoch"], 1) * (state["epochs"] - state["epoch"])
     return (
-        f"epoch {state['epoch']}/{state['epochs']}: {state['alive']} of {state['members']} members training, "
-        f"best validation loss {state['best']:.4g}, {state['seconds']:.1f} s, at most {left:.1f} s left"
+        f"epoch {state['epoch']}/{state['epochs']}: {state['alive']} of {state['members']} "
+        f"members training, best validation loss {state['best']:.4g}, {state['seconds']:.1f} s, "
+        f"at most {left:.1f} s left"
     )
 
 
@@ -128,7 +129,7 @@ def batch_line(state: dict) -> str:
     )
     left = "" if state.get("time_left") is None else f", {state['time_left']:.0f} s left"
     return (
-        f"trials {state['trials']}/{state['budget']} (last batch: {state['batch']} {state['candidate']}): best "
-        f"{state['metric']} {best}, pruned {state['pruned']}, diverged {state['diverged']}, "
-        f"{state['elapsed']:.1f} s{left}"
+        f"trials {state['trials']}/{state['budget']} (last batch: {state['batch']} "
+        f"{state['candidate']}): best {state['metric']} {best}, pruned {state['pruned']}, "
+        f"diverged {state['diverged']}, {state['elapsed']:.1f} s{left}"
     )

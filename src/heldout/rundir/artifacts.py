@@ -21,8 +21,8 @@ summary.json       the selection (and, after the look, the test metrics)
 evaluation.json    the one look at the test set
 look.json          a look scored and not yet known to be recorded (while it happens; see
                    :func:`~heldout.seal.evaluate.finish_look`)
-checkpoint-*.pt    training in progress (:mod:`heldout.train.checkpoints`), removed when the run ends
-trial-N.safetensors the search's best trial so far, its model trained on training rows
+checkpoint-*.pt    training in progress (:mod:`heldout.train.checkpoints`), removed when the run
+ends trial-N.safetensors the search's best trial so far, its model trained on training rows
                    (:mod:`heldout.search.kept`): a bundle as ``model.safetensors``
 .lock              the process writing here (:mod:`heldout.rundir.lock`)
 descent.json       the descent picture (:mod:`heldout.workflow.descent`)
@@ -71,7 +71,8 @@ FILES = {
 
 
 def _written_by_heldout(name: str) -> bool:
-    """One of the files of the table above, a checkpoint, a kept trial, or a temporary file of an atomic write."""
+    """One of the files of the table above, a checkpoint, a kept trial, or a temporary file of an
+    atomic write."""
     return (
         name in FILES
         or (name.startswith("checkpoint-") and name.endswith(".pt"))
@@ -127,8 +128,8 @@ class Artifacts:
 
     @staticmethod
     def default_path(spec: DataSpec) -> Path:
-        """A new folder ``runs/NAME-YYYYmmdd-HHMMSS`` (``-2``, ``-3``, ... when another run took that
-        second), created here so that two runs started together never share one."""
+        """A new folder ``runs/NAME-YYYYmmdd-HHMMSS`` (``-2``, ``-3``, ... when another run took
+        that second), created here so that two runs started together never share one."""
         stem = Path("runs") / f"{spec.name}-{_dt.datetime.now().strftime('%Y%m%d-%H%M%S')}"
         make_folder(stem.parent)
         for k in range(1, 10_000):
@@ -149,8 +150,8 @@ class Artifacts:
         if foreign:
             raise DataError(
                 f"{str(self.path)!r} is not empty and is not a heldout run directory (it holds "
-                f"{foreign[:5]}{' ...' if len(foreign) > 5 else ''}). Give a new or empty folder as --out; "
-                "heldout does not write among other files."
+                f"{foreign[:5]}{' ...' if len(foreign) > 5 else ''}). Give a new or empty folder "
+                "as --out; heldout does not write among other files."
             )
 
     def check_same_data(self, the_split) -> None:
@@ -163,13 +164,14 @@ class Artifacts:
         if recorded.get("test_fingerprint") != now.get("test_fingerprint"):
             raise ConfigError(
                 f"The run directory {str(self.path)!r} holds a run on other rows (data "
-                f"{recorded.get('dataset')!r}, test set {recorded.get('test_fingerprint')}; this split's "
-                f"test set is {now.get('test_fingerprint')}). Give another --out, or pass --fresh to "
-                "start this directory anew."
+                f"{recorded.get('dataset')!r}, test set {recorded.get('test_fingerprint')}; this "
+                f"split's test set is {now.get('test_fingerprint')}). Give another --out, or pass "
+                "--fresh to start this directory anew."
             )
 
     def clear(self) -> None:
-        """Remove what heldout wrote here (``--fresh``): the next command starts this run directory anew."""
+        """Remove what heldout wrote here (``--fresh``): the next command starts this run directory
+        anew."""
         for path in self.path.iterdir():
             if _written_by_heldout(path.name) and path.name != ".lock" and path.is_file():
                 path.unlink(missing_ok=True)
@@ -183,22 +185,22 @@ class Artifacts:
         where = str(self.path)
         if not self.has_config():
             raise DataError(
-                f"{where!r} is not a heldout run directory (no config.json). Give a folder written by "
-                "`heldout train`, `tune` or `run` (their --out)."
+                f"{where!r} is not a heldout run directory (no config.json). Give a folder "
+                "written by `heldout train`, `tune` or `run` (their --out)."
             )
         try:
             raw = json.loads((self.path / "config.json").read_text())
         except ValueError as exc:
             raise DataError(
-                f"{where!r} has an unreadable config.json ({exc}). Run the command again into a new "
-                "--out folder."
+                f"{where!r} has an unreadable config.json ({exc}). Run the command again into a "
+                "new --out folder."
             ) from None
         found = raw.pop("format", None) if isinstance(raw, dict) else None
         if found != FORMAT:
             raise DataError(
-                f"{where!r} is a run directory of format {found!r}, and this heldout reads {FORMAT!r} "
-                "(a folder from an older heldout, or not heldout's). Run the command again into a new "
-                "--out folder."
+                f"{where!r} is a run directory of format {found!r}, and this heldout reads "
+                f"{FORMAT!r} (a folder from an older heldout, or not heldout's). Run the command "
+                "again into a new --out folder."
             )
         known = {f.name for f in fields(RunConfig)}
         missing = [
@@ -208,8 +210,8 @@ class Artifacts:
         ]
         if missing:
             raise DataError(
-                f"{where!r} has a damaged config.json: it lacks {missing}. Run the command again into a "
-                "new --out folder."
+                f"{where!r} has a damaged config.json: it lacks {missing}. Run the command again "
+                "into a new --out folder."
             )
         try:
             return RunConfig(
@@ -218,8 +220,8 @@ class Artifacts:
             )
         except (TypeError, KeyError, ValueError, AttributeError) as exc:
             raise DataError(
-                f"{where!r} has a damaged config.json ({exc}). Run the command again into a new --out "
-                "folder."
+                f"{where!r} has a damaged config.json ({exc}). Run the command again into a new "
+                "--out folder."
             ) from None
 
     def write_config(self, config: RunConfig) -> None:
@@ -235,14 +237,14 @@ class Artifacts:
             value = json.loads(path.read_text())
         except (ValueError, OSError) as exc:
             raise DataError(
-                f"{str(path)!r} is damaged ({exc}): it is not the JSON heldout wrote. Run the command "
-                "that wrote it again (the same --out goes on from what is intact), or restore the "
-                "file."
+                f"{str(path)!r} is damaged ({exc}): it is not the JSON heldout wrote. Run the "
+                "command that wrote it again (the same --out goes on from what is intact), or "
+                "restore the file."
             ) from None
         if not isinstance(value, dict):
             raise DataError(
-                f"{str(path)!r} is damaged: it holds a {type(value).__name__}, not the object heldout "
-                "wrote. Run the command that wrote it again, or restore the file."
+                f"{str(path)!r} is damaged: it holds a {type(value).__name__}, not the object "
+                "heldout wrote. Run the command that wrote it again, or restore the file."
             )
         return value
 

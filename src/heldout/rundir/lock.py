@@ -1,4 +1,5 @@
-"""One writer per run directory: ``RUN_DIR/.lock``, held with ``flock`` while a procedure writes there.
+"""One writer per run directory: ``RUN_DIR/.lock``, held with ``flock`` while a procedure writes
+there.
 
 The kernel releases an ``flock`` when its process dies, whatever the death (SIGKILL included), so
 a lock can never outlive its holder on this host; the file keeps the holder's pid, host and start
@@ -32,7 +33,8 @@ _HELD: set[Path] = set()  # run directories this process holds: each procedure c
 
 
 class RunLock:
-    """Held from ``__enter__`` to ``__exit__``; ``previous`` is the dead holder it took over, if any."""
+    """Held from ``__enter__`` to ``__exit__``; ``previous`` is the dead holder it took over, if
+    any."""
 
     def __init__(self, folder):
         self.path = Path(folder) / NAME
@@ -55,17 +57,18 @@ class RunLock:
             self.file.close()
             self.file = None
             raise ConfigError(
-                f"The run directory {str(self.path.parent)!r} is in use by process {holder.get('pid', '?')} on "
-                f"{holder.get('host', '?')!r} (since {holder.get('started', '?')}). Wait for it to finish, or give "
-                "this run another --out."
+                f"The run directory {str(self.path.parent)!r} is in use by process "
+                f"{holder.get('pid', '?')} on {holder.get('host', '?')!r} (since "
+                f"{holder.get('started', '?')}). Wait for it to finish, or give this run another "
+                "--out."
             ) from None
         previous = _read(self.path)
         if previous.get("pid") is not None:  # a holder that ended without releasing: it was killed
             self.previous = previous
             warnings.warn(
-                f"Taking over the run directory {str(self.path.parent)!r} from process {previous['pid']} "
-                f"on {previous.get('host', '?')!r}, which stopped without finishing (started "
-                f"{previous.get('started', '?')}); going on from what it left.",
+                f"Taking over the run directory {str(self.path.parent)!r} from process "
+                f"{previous['pid']} on {previous.get('host', '?')!r}, which stopped without "
+                f"finishing (started {previous.get('started', '?')}); going on from what it left.",
                 HeldoutWarning,
                 stacklevel=2,
             )

@@ -67,7 +67,8 @@ class DataSpec:
             ds = datasets.load(self.dataset or datasets.DEFAULT)
             if self.groups or self.time:
                 raise ConfigError(
-                    "--groups and --time need a data file with those columns, not a bundled dataset."
+                    "--groups and --time need a data file with those columns, not a bundled "
+                    "dataset."
                 )
             plain = (
                 self.task is None
@@ -100,9 +101,9 @@ class DataSpec:
         )
 
     def split(self, ledger: Ledger | str | Path | None = None) -> Split:
-        """The split, its test set sealed in ``ledger`` (a Ledger, its folder or its
-        PostgreSQL URL; default: ``$HELDOUT_LEDGER``, else the project's, :func:`~heldout.ledger.ledger.home`);
-        with ``stream``, a :class:`~heldout.stream.split.StreamedSplit`."""
+        """The split, its test set sealed in ``ledger`` (a Ledger, its folder or its PostgreSQL URL;
+        default: ``$HELDOUT_LEDGER``, else the project's, :func:`~heldout.ledger.ledger.home`); with
+        ``stream``, a :class:`~heldout.stream.split.StreamedSplit`."""
         if self.stream:
             return self._streamed(ledger)
         return split(
@@ -119,7 +120,8 @@ class DataSpec:
 
         if self.source is None:
             raise ConfigError(
-                "--stream reads Parquet files: give a file, a folder or a glob instead of --dataset."
+                "--stream reads Parquet files: give a file, a folder or a glob instead of "
+                "--dataset."
             )
         if self.time is not None or self.strategy not in (None, STRATEGY):
             raise ConfigError(

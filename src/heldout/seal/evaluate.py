@@ -1,22 +1,20 @@
 """``evaluate()``: the one final look at the sealed test set (step 6 of the procedure).
 
-It computes the model's loss on the test rows and the task's metrics with their 95% intervals
-(each row counted by its sample and class weight, when the data has them), writes them to the
-ledger with the test set's and the model's fingerprints, and only then returns them. The same
-look compares the model with baselines on the same rows (``versus``: each metric's difference
-model minus baseline, with a paired interval) — given a Split, the task's
-baseline learned from the training rows (the mean target, or the class frequencies), and any
-``baselines`` models — and scores the test rows that have no exact feature twin among the
-training and validation rows (``without_twins``): a twin's score says little about new data.
-A model calibrated on its validation rows (:mod:`heldout.conformal.scores`) has, from the same
-look, the coverage of its 90% intervals (or prediction sets) on the test rows, with a 95%
-interval and their mean width (mean set size), under ``conformal``. A multi-output model's look
-holds each target's metrics, comparisons and coverage under ``targets`` and all targets together
-(standardised) under the usual names (:mod:`heldout.model.outputs`); its baseline predicts each
-target's training mean.
-A second look at the same test rows warns with the counts — looks, and distinct models among them; ``strict=True``
-refuses it. The result names the ledger that counted the look.
-"""
+It computes the model's loss on the test rows and the task's metrics with their 95% intervals (each
+row counted by its sample and class weight, when the data has them), writes them to the ledger with
+the test set's and the model's fingerprints, and only then returns them. The same look compares the
+model with baselines on the same rows (``versus``: each metric's difference model minus baseline,
+with a paired interval) — given a Split, the task's baseline learned from the training rows (the
+mean target, or the class frequencies), and any ``baselines`` models — and scores the test rows that
+have no exact feature twin among the training and validation rows (``without_twins``): a twin's
+score says little about new data. A model calibrated on its validation rows
+(:mod:`heldout.conformal.scores`) has, from the same look, the coverage of its 90% intervals (or
+prediction sets) on the test rows, with a 95% interval and their mean width (mean set size), under
+``conformal``. A multi-output model's look holds each target's metrics, comparisons and coverage
+under ``targets`` and all targets together (standardised) under the usual names
+(:mod:`heldout.model.outputs`); its baseline predicts each target's training mean. A second look at
+the same test rows warns with the counts — looks, and distinct models among them; ``strict=True``
+refuses it. The result names the ledger that counted the look."""
 
 from __future__ import annotations
 
@@ -85,7 +83,8 @@ def evaluate(
     look: str | None = None,
     on_scored=None,
 ) -> Evaluation:
-    """Evaluate ``model`` once on the sealed test set of ``split``, recording the look in the ledger.
+    """Evaluate ``model`` once on the sealed test set of ``split``, recording the look in the
+    ledger.
 
     ``baselines`` (name: Model) are scored on the same rows in the same look; given a Split (not
     its sealed test set alone), the task's baseline (``"baseline"``) and the rows without twins
@@ -107,7 +106,8 @@ def evaluate(
     predictors = {name: predictor(model, name, other) for name, other in (baselines or {}).items()}
     seen = None  # the rows a test row may be a twin of
     if isinstance(split, Split):
-        # learned from the training rows only (weighted as the model's were): the baseline never sees a test row
+        # learned from the training rows only (weighted as the model's were): the baseline never
+        # sees a test row
         prior = model.task.baseline(
             model.task.encode(split.train.target, model.classes).numpy(),
             model.classes,
@@ -120,8 +120,8 @@ def evaluate(
     diagnostics = {}
 
     def look_at(rows):
-        # one look: the metrics, the baselines on the same rows, the rows without twins, and what the
-        # report draws; the ledger records all but the last
+        # one look: the metrics, the baselines on the same rows, the rows without twins, and what
+        # the report draws; the ledger records all but the last
         scores = model.score(
             rows,
             intervals=True,
@@ -162,7 +162,8 @@ def take_look(
 ) -> Evaluation:
     """The one look through the sealed gate: ``look_at(rows)`` scores the test rows (filling
     ``diagnostics``), ``on_scored`` hears the result before the ledger records it, and the ledger
-    entry names the ``look`` and ``info`` (in memory here, streamed in :mod:`heldout.stream.look`)."""
+    entry names the ``look`` and ``info`` (in memory here, streamed in
+    :mod:`heldout.stream.look`)."""
     info = {
         "rows": len(sealed),
         "model_config": model.config.get("model"),
@@ -207,7 +208,8 @@ def take_look(
 
 def finish_look(pending: dict, ledger) -> Evaluation:
     """The look ``pending`` (what ``on_scored`` heard) of a process that died before it finished:
-    recorded in ``ledger`` now unless it already was (its entry names the look), never scored again."""
+    recorded in ``ledger`` now unless it already was (its entry names the look), never scored
+    again."""
     done = pending["evaluation"]
     seal, model = done["test_fingerprint"], done["model_fingerprint"]
     entries = [e for e in ledger.entries() if e["kind"] == "unseal" and e["seal"] == seal]

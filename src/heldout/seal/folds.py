@@ -37,8 +37,9 @@ def assign(rows: Dataset, k: int, strategy: str, seed: int) -> list[tuple[np.nda
         counts = rows.target.value_counts()
         if counts.min() < k:
             raise DataError(
-                f"folds={k} needs at least {k} rows of every class, but class {counts.idxmin()!r} has "
-                f"{counts.min()} among the training and validation rows. Use folds<={counts.min()}."
+                f"folds={k} needs at least {k} rows of every class, but class {counts.idxmin()!r} "
+                f"has {counts.min()} among the training and validation rows. Use "
+                f"folds<={counts.min()}."
             )
         parts = StratifiedKFold(k, shuffle=True, random_state=seed).split(
             rows.features, rows.target

@@ -1,13 +1,12 @@
 """The gate every training entry point passes: no sealed test row reaches training or selection.
 
-Two ways in are closed. Handing a :class:`~heldout.seal.sealed.Sealed` test set to training raises at
-once. Rows that belong to a test set sealed earlier, in this process or any other (the ledger keeps
-every sealed test set's row fingerprints), raise when they appear among training or validation
+Two ways in are closed. Handing a :class:`~heldout.seal.sealed.Sealed` test set to training raises
+at once. Rows that belong to a test set sealed earlier, in this process or any other (the ledger
+keeps every sealed test set's row fingerprints), raise when they appear among training or validation
 rows — e.g. test rows copied back into a training table, or a re-split that moves them across,
 whatever the order of the table's columns or the columns added to it (rows are compared on the
-sealed set's columns).
-A test set is released only by retiring it in the ledger, which records the reason.
-"""
+sealed set's columns). A test set is released only by retiring it in the ledger, which records the
+reason."""
 
 from __future__ import annotations
 
@@ -49,10 +48,12 @@ def refuse_copied_test_rows(split: Split) -> None:
     whose rows are also in the training file) are refused, unless chance explains them."""
     for part, positions in copied_test_rows(split.train, split.validation, split.test).items():
         raise LeakageError(
-            f"{len(positions)} {part} row(s) (positions {positions[:8].tolist()}{' ...' if len(positions) > 8 else ''}) "
-            f"are identical to rows of this split's test set {split.test.seal} — features and label — and chance does "
-            "not explain it: they were copied. Training or selecting on them would score the model on rows it "
-            "has seen. Remove them from the training table (or from the test table), then split again."
+            f"{len(positions)} {part} row(s) (positions "
+            f"{positions[:8].tolist()}{' ...' if len(positions) > 8 else ''}) are identical to "
+            f"rows of this split's test set {split.test.seal} — features and label — and chance "
+            "does not explain it: they were copied. Training or selecting on them would score "
+            "the model on rows it has seen. Remove them from the training table (or from the "
+            "test table), then split again."
         )
 
 
@@ -64,10 +65,12 @@ def refuse_sealed_rows(rows: Dataset, part: str, *, own_seal: str, ledger) -> No
         positions = finding["positions"]
         info = finding["info"]
         raise LeakageError(
-            f"{len(positions)} {part} row(s) (positions {positions[:8].tolist()}{' ...' if len(positions) > 8 else ''}) "
-            f"belong to test set {finding['seal']}, sealed from dataset {info.get('dataset')!r} "
-            f"(strategy {info.get('strategy')!r}, seed {info.get('seed')}). Training or selecting on them would "
-            "make that test set's estimate optimistic. Remove those rows, or split the original data with the "
-            f"same seed and strategy as before. To release that test set on purpose, retire it: "
-            f"`heldout ledger --retire {finding['seal']} --reason '...'` (the ledger records it)."
+            f"{len(positions)} {part} row(s) (positions "
+            f"{positions[:8].tolist()}{' ...' if len(positions) > 8 else ''}) belong to test set "
+            f"{finding['seal']}, sealed from dataset {info.get('dataset')!r} (strategy "
+            f"{info.get('strategy')!r}, seed {info.get('seed')}). Training or selecting on them "
+            "would make that test set's estimate optimistic. Remove those rows, or split the "
+            "original data with the same seed and strategy as before. To release that test set "
+            f"on purpose, retire it: `heldout ledger --retire {finding['seal']} --reason '...'` "
+            "(the ledger records it)."
         )

@@ -16,7 +16,8 @@ use (test, validation, and the seeded samples of :mod:`heldout.stream`), read as
 >>> where = parts(fingerprints, seed=0, test=0.2, validation=0.25)
 >>> [round(float((where == p).mean()), 2) for p in (TRAIN, VALIDATION, TEST)]
 [0.6, 0.2, 0.2]
->>> bool((parts(fingerprints[:10], 0, 0.2, 0.25) == where[:10]).all())   # whatever else is read beside them
+>>> # a row's part is the same whatever else is read beside it
+>>> bool((parts(fingerprints[:10], 0, 0.2, 0.25) == where[:10]).all())
 True
 """
 
@@ -25,7 +26,8 @@ from __future__ import annotations
 import numpy as np
 
 TRAIN, VALIDATION, TEST = 0, 1, 2
-# one constant per use of the hash, so that the test draw, the validation draw and the samples are independent
+# one constant per use of the hash, so that the test draw, the validation draw and the samples are
+# independent
 TEST_DRAW, VALIDATION_DRAW, SAMPLE_DRAW = 0x243F6A8885A308D3, 0x13198A2E03707344, 0xA4093822299F31D0
 
 

@@ -27,8 +27,9 @@ from ..errors import HeldoutWarning, SealedError
 from ..ledger.ledger import Ledger, Looks
 
 _CLOSED = (
-    "The test set is sealed: it exposes no rows. Train and tune on split.train and split.validation; "
-    "use heldout.evaluate(model, split) once, at the end, for the final evaluation."
+    "The test set is sealed: it exposes no rows. Train and tune on split.train and "
+    "split.validation; use heldout.evaluate(model, split) once, at the end, for the final "
+    "evaluation."
 )
 
 
@@ -89,9 +90,9 @@ class Sealed:
         if looks.unsealings > 1:
             warnings.warn(
                 f"Test set {self.seal} has now been evaluated {looks.unsealings} times, by "
-                f"{_models(looks.models)} (ledger {self.ledger.location!r}). Each look that informs a "
-                "choice makes its estimate optimistic, and comparing models on it is a selection; the "
-                "ledger records every one.",
+                f"{_models(looks.models)} (ledger {self.ledger.location!r}). Each look that "
+                "informs a choice makes its estimate optimistic, and comparing models on it is a "
+                "selection; the ledger records every one.",
                 HeldoutWarning,
                 stacklevel=3,
             )

@@ -1,12 +1,12 @@
 """``split()``: a sealed test set, and a validation set carved from what remains for training.
 
-Strategies: ``random``; ``stratified`` (class shares kept; default for classification);
-``group`` (every group wholly on one side); ``time`` (every test row strictly later than every
-training row, validation later than training); ``hashed`` (each row's part fixed by its
-fingerprint and the seed, :mod:`heldout.seal.hashed`: the split a streamed table gets, the same
-whether the table is read whole or in batches; with groups, by the group's fingerprint). A test or validation set given as its own table is
-sealed or used just the same. Making a split records the test rows in the ledger, so that no
-later process can train on them unnoticed.
+Strategies: ``random``; ``stratified`` (class shares kept; default for classification); ``group``
+(every group wholly on one side); ``time`` (every test row strictly later than every training row,
+validation later than training); ``hashed`` (each row's part fixed by its fingerprint and the seed,
+:mod:`heldout.seal.hashed`: the split a streamed table gets, the same whether the table is read
+whole or in batches; with groups, by the group's fingerprint). A test or validation set given as its
+own table is sealed or used just the same. Making a split records the test rows in the ledger, so
+that no later process can train on them unnoticed.
 
 >>> import heldout
 >>> s = split(heldout.datasets.load("wine"), test=0.2, validation=0.25, seed=0)
@@ -53,8 +53,9 @@ class Split:
 
     def __repr__(self) -> str:
         return (
-            f"Split({self.train.name!r}, strategy={self.strategy!r}, seed={self.seed}, train={len(self.train)}, "
-            f"validation={len(self.validation)}, test={len(self.test)} sealed as {self.test.seal})"
+            f"Split({self.train.name!r}, strategy={self.strategy!r}, seed={self.seed}, "
+            f"train={len(self.train)}, validation={len(self.validation)}, test={len(self.test)} "
+            f"sealed as {self.test.seal})"
         )
 
     @property
@@ -63,7 +64,8 @@ class Split:
 
     @functools.cached_property
     def _fingerprints(self) -> tuple[str, str]:
-        """Digests of the training and of the validation rows (computed once: they sort every row's hash)."""
+        """Digests of the training and of the validation rows (computed once: they sort every row's
+        hash)."""
         return set_fingerprint(self.train.fingerprints), set_fingerprint(
             self.validation.fingerprints
         )
@@ -95,7 +97,8 @@ def split(
     *,
     ledger: Ledger | str | Path | None = None,
 ) -> Split:
-    """Split ``dataset`` into train, validation (a share of the non-test rows) and a sealed test set.
+    """Split ``dataset`` into train, validation (a share of the non-test rows) and a sealed test
+    set.
 
     ``test`` and ``validation`` are shares in (0, 1), or tables of their own (a path, a frame or a
     Dataset with the same columns), which are then used as given. The test set is sealed in
@@ -237,14 +240,16 @@ def _cut_by_time(ds: Dataset, share: float, part: str) -> tuple[np.ndarray, np.n
     later = times >= cutoff
     if later.all():
         raise DataError(
-            f"Cannot cut a {part} set by time: every row shares the earliest time {cutoff!r}, so no "
-            "row is strictly later than the training rows. Use a finer time column or another strategy."
+            f"Cannot cut a {part} set by time: every row shares the earliest time {cutoff!r}, so "
+            "no row is strictly later than the training rows. Use a finer time column or another "
+            "strategy."
         )
     return np.flatnonzero(~later), np.flatnonzero(later)
 
 
 def _given(table: Any, dataset: Dataset, part: str) -> Dataset:
-    """A test or validation table given by the user, read with the dataset's target, task and columns."""
+    """A test or validation table given by the user, read with the dataset's target, task and
+    columns."""
     given = (
         data.load(
             table,
@@ -264,8 +269,8 @@ def _given(table: Any, dataset: Dataset, part: str) -> Dataset:
         missing = [c for c in dataset.schema if c not in given.schema]
         extra = [c for c in given.schema if c not in dataset.schema]
         raise DataError(
-            f"The given {part} table's columns differ from the training table's: missing {missing}, "
-            f"extra {extra}. Give the {part} set with the same columns."
+            f"The given {part} table's columns differ from the training table's: missing "
+            f"{missing}, extra {extra}. Give the {part} set with the same columns."
         )
     return given
 
@@ -281,13 +286,14 @@ def _check_parts(train: Dataset, val: Dataset, test: Dataset) -> None:
         constant = [name for name in train.targets if train.target[name].nunique() < 2]
         if constant:
             raise DataError(
-                f"The training rows hold a single value of the target(s) {constant}: there is nothing "
-                "to learn there. Give training data where every target varies, or drop those targets."
+                f"The training rows hold a single value of the target(s) {constant}: there is "
+                "nothing to learn there. Give training data where every target varies, or drop "
+                "those targets."
             )
     elif train.target.nunique() < 2:
         raise DataError(
-            f"The training rows hold a single target value ({train.target.tolist()[0]!r}): there is "
-            "nothing to learn. Give training data with at least two classes or values."
+            f"The training rows hold a single target value ({train.target.tolist()[0]!r}): there "
+            "is nothing to learn. Give training data with at least two classes or values."
         )
     if train.task.has_classes:
         seen = set(train.target.unique().tolist())

@@ -1,11 +1,13 @@
-"""Twins — rows with the same feature values in two parts of a split — and whether chance explains them.
+"""Twins — rows with the same feature values in two parts of a split — and whether chance explains
+them.
 
 Survey answers on a few short scales repeat by chance: many people give the same answers. A
 panel's people recurring over several years, or copied measurements, repeat because they are
 the same rows: they agree on columns with many distinct values, where chance agreement is rare.
 The test: a twinned row's expected number of chance matches among the ``pool`` rows,
 
-    E = n_pool × Π p_j(x_j)    over the columns j with more than ``DISCRETE_LEVELS`` distinct values,
+    E = n_pool × Π p_j(x_j)    over the columns j with more than ``DISCRETE_LEVELS`` distinct
+    values,
 
 with p_j the frequency of the row's value in column j among the pool rows (columns are taken as
 independent). Discrete columns contribute nothing: their values may be determined by each other
@@ -39,8 +41,8 @@ def twin_mask(rows, pools: list) -> np.ndarray:
 
 
 def pool_sample(pools: list, seed: int = 0) -> tuple[pd.DataFrame, int]:
-    """At most ``FREQUENCY_ROWS`` feature rows drawn from the pools (Datasets) in proportion to their
-    sizes, and the pools' total row count: value frequencies without copying every row."""
+    """At most ``FREQUENCY_ROWS`` feature rows drawn from the pools (Datasets) in proportion to
+    their sizes, and the pools' total row count: value frequencies without copying every row."""
     total = sum(len(p) for p in pools)
     rng = np.random.default_rng(seed)
     parts = []
@@ -91,7 +93,8 @@ def unexplained(rows: pd.DataFrame, twins: np.ndarray, pools: list) -> tuple[np.
 
 
 def _canonical(column: pd.Series) -> pd.Series:
-    """Values as keys: numbers as float64 (1 and 1.0 agree), everything else as text; missing as one key."""
+    """Values as keys: numbers as float64 (1 and 1.0 agree), everything else as text; missing as one
+    key."""
     if pd.api.types.is_bool_dtype(column) or pd.api.types.is_numeric_dtype(column):
         return pd.Series(column.to_numpy(dtype="float64", na_value=np.nan) + 0.0)
     return pd.Series(

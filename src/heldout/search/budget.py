@@ -9,10 +9,10 @@ growing gently with the table:
 - the batch sizes searched grow with the training rows: ``(16, 32, 64, 128)`` up to
   :data:`BASE_ROWS` rows, doubled for each doubling beyond (at most ×32: 512 to 4,096 rows);
 - a trial's epochs are cut so that it takes at most ``max_steps`` optimizer steps: by default
-  :data:`STEPS`, and on a table beyond :data:`STEPS_ROWS` training rows STEPS × rows /
-  STEPS_ROWS, up to 8 × STEPS (a larger table has more to learn from; its steps read larger
-  batches, and early stopping and halving end most trials well before the budget). On a small table nothing changes; on a large one a trial sees the
-  rows a few times, or once.
+  :data:`STEPS`, and on a table beyond :data:`STEPS_ROWS` training rows STEPS × rows / STEPS_ROWS,
+  up to 8 × STEPS (a larger table has more to learn from; its steps read larger batches, and early
+  stopping and halving end most trials well before the budget). On a small table nothing changes; on
+  a large one a trial sees the rows a few times, or once.
 
 - and a trial of a large model reads fewer: its steps are cut further so that they cost at most
   :data:`WORK` multiply-adds (3 × batch size × parameters a step: the forward product and the
@@ -26,9 +26,11 @@ shape the defaults. ``max_steps=None`` turns the cut off.
 ((16, 32, 64, 128), (256, 512, 1024, 2048), (512, 1024, 2048, 4096))
 >>> steps_for(6_400), steps_for(64_000), steps_for(640_000)
 (3000, 12000, 24000)
->>> capped_epochs(150, batch_size=32, rows=6_400, full_batch=False, max_steps=steps_for(6_400))   # 200 an epoch
+>>> # 200 steps an epoch
+>>> capped_epochs(150, batch_size=32, rows=6_400, full_batch=False, max_steps=steps_for(6_400))
 15
->>> capped_epochs(150, batch_size=1024, rows=64_000, full_batch=False, max_steps=12_000, n_params=19_000)
+>>> wide = dict(full_batch=False, max_steps=12_000, n_params=19_000)
+>>> capped_epochs(150, batch_size=1024, rows=64_000, **wide)
 27
 """
 
@@ -67,7 +69,8 @@ def capped_epochs(
     n_params: int | None = None,
 ) -> int:
     """``epochs``, cut so that a trial takes at most ``max_steps`` optimizer steps, and steps of at
-    most :data:`WORK` multiply-adds in all for a model of ``n_params`` parameters (one epoch at least)."""
+    most :data:`WORK` multiply-adds in all for a model of ``n_params`` parameters (one epoch at
+    least)."""
     if max_steps is None:
         return epochs
     per_epoch = 1 if full_batch else math.ceil(max(rows, 1) / batch_size)

@@ -65,7 +65,8 @@ class _Curves:
         }
 
     def restore(self, snapshot: dict) -> None:
-        """Go on from ``snapshot`` (the trials are the same: their storage holds what they were told)."""
+        """Go on from ``snapshot`` (the trials are the same: their storage holds what they were
+        told)."""
         self.losses = {}
         for n, e, v in snapshot["losses"]:
             self.losses.setdefault(n, {})[e] = list(v)
@@ -107,7 +108,8 @@ class Halving(_Curves):
             self.tell(number, epoch, value)
 
     def before(self, epoch):
-        # every live member reports epoch e before any reports e + 1: a rung below this epoch is complete
+        # every live member reports epoch e before any reports e + 1: a rung below this epoch is
+        # complete
         for rung in [r for r in self.at_rung if r < epoch]:
             values = self.at_rung.pop(rung)
             keep = math.ceil(len(values) / ETA)
@@ -129,7 +131,8 @@ class Halving(_Curves):
 
 
 def rungs(epochs: int) -> list[int]:
-    """The epochs at which a batch of ``epochs`` is halved: epochs / 3, / 9, ... (at least :data:`MIN_RUNG`).
+    """The epochs at which a batch of ``epochs`` is halved: epochs / 3, / 9, ... (at least
+    :data:`MIN_RUNG`).
 
     >>> rungs(150), rungs(15), rungs(14)
     ([6, 17, 50], [5], [])

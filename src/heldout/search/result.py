@@ -43,7 +43,8 @@ class Search:
         )
 
     def _repr_html_(self) -> str:
-        """A notebook's view: the selected trial and the top of the leaderboard (escaped by pandas)."""
+        """A notebook's view: the selected trial and the top of the leaderboard (escaped by
+        pandas)."""
         return f"<p><b>{html.escape(repr(self))}</b></p>" + self.leaderboard.head(20).to_html(
             index=False
         )
@@ -70,7 +71,8 @@ class Search:
         return display.text(self.__rich__())
 
     def best_of(self, family: str) -> dict | None:
-        """The leaderboard row of the best completed trial of ``family`` (``linear``, ``mlp``), or None."""
+        """The leaderboard row of the best completed trial of ``family`` (``linear``, ``mlp``), or
+        None."""
         board = self.leaderboard
         rows = board[
             (board["status"] == "complete") & board["candidate"].str.startswith(family + "+")
@@ -117,7 +119,8 @@ class Search:
 
 
 def settings_of(studies: dict, trial: int) -> dict:
-    """The training settings recorded with leaderboard trial ``trial`` in the candidates' studies."""
+    """The training settings recorded with leaderboard trial ``trial`` in the candidates'
+    studies."""
     for study in studies.values():
         for t in study.trials:
             if t.user_attrs.get("row", {}).get("trial") == trial:

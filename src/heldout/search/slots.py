@@ -54,7 +54,8 @@ def holds_slot(trial) -> bool:
 
 
 def slot_of(trials, number: int) -> int:
-    """The slot of trial ``number`` among a study's ``trials``: the slot holders numbered below it."""
+    """The slot of trial ``number`` among a study's ``trials``: the slot holders numbered below
+    it."""
     return sum(1 for t in trials if t.number < number and holds_slot(t))
 
 

@@ -46,7 +46,8 @@ class Param:
         if isinstance(value, list):
             if not value:
                 raise ConfigError(
-                    f"The choices for {name!r} are empty. Give at least one value, e.g. {name}=[...]."
+                    f"The choices for {name!r} are empty. Give at least one value, e.g. "
+                    f"{name}=[...]."
                 )
             return cls("choice", choices=tuple(value))
         if isinstance(value, tuple) and len(value) in (2, 3):
@@ -164,7 +165,8 @@ class Space:
         return out
 
     def _n_params(self, settings: dict) -> int | None:
-        """Parameters of one member with these settings (None without the model's inputs and outputs)."""
+        """Parameters of one member with these settings (None without the model's inputs and
+        outputs)."""
         if self.shape is None:
             return None
         family = make_family(

@@ -93,8 +93,9 @@ def database(url: str):
                 )
         except (NoSuchModuleError, ModuleNotFoundError, ImportError, ArgumentError) as exc:
             raise ConfigError(
-                f"Cannot use the study storage {without_password(url)!r}: {blanked(str(exc), url)}. "
-                "For PostgreSQL, install the client library: pip install 'heldout[postgres]'."
+                f"Cannot use the study storage {without_password(url)!r}: "
+                f"{blanked(str(exc), url)}. For PostgreSQL, install the client library: pip "
+                "install 'heldout[postgres]'."
             ) from None
         except OperationalError as exc:
             last = str(exc.orig if getattr(exc, "orig", None) else exc).strip().splitlines()[0]
@@ -104,8 +105,9 @@ def database(url: str):
             time.sleep(0.5 * (attempt + 1))
     raise ConfigError(
         f"Cannot open the study storage {without_password(url)!r}: {blanked(last or '', url)}. "
-        "Check that the database server is running and reachable from this host, and that the user "
-        "may create tables in the database (the password comes from the URL, PGPASSWORD or ~/.pgpass)."
+        "Check that the database server is running and reachable from this host, and that the "
+        "user may create tables in the database (the password comes from the URL, PGPASSWORD or "
+        "~/.pgpass)."
     )
 
 
@@ -181,7 +183,7 @@ def check_same_split(studies: dict, described: dict) -> None:
         elif recorded != mine:
             raise ConfigError(
                 f"The study {study.study_name!r} searches another split (test set "
-                f"{recorded.get('test_fingerprint')}, this process's {mine['test_fingerprint']}). Every "
-                "worker of one study must read the same table with the same --seed, --strategy, --test "
-                "and --validation; or give this search its own --study name."
+                f"{recorded.get('test_fingerprint')}, this process's {mine['test_fingerprint']}). "
+                "Every worker of one study must read the same table with the same --seed, "
+                "--strategy, --test and --validation; or give this search its own --study name."
             )

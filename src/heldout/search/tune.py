@@ -178,7 +178,8 @@ def tune(
 
 @contextlib.contextmanager
 def _quiet_optuna():
-    """Optuna logs every trial at INFO; heldout has its own progress. Its level is restored after."""
+    """Optuna logs every trial at INFO; heldout has its own progress. Its level is restored
+    after."""
     level = optuna.logging.get_verbosity()
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     try:
@@ -220,7 +221,8 @@ def _search(
     shared = storage_of.shares_trials(next(iter(studies.values()))._storage)
     if shared:
         storage_of.check_same_split(studies, split.describe())
-    # a run directory's study: what a dead process left goes on (alone on the storage: the rest is given back)
+    # a run directory's study: what a dead process left goes on (alone on the storage: the rest is
+    # given back)
     resumed = (
         batches.recover(studies, spaces, checkpoints.load(batches.STAGE), shared)
         if checkpoints
@@ -298,7 +300,8 @@ def _search(
                         else optuna.trial.TrialState.FAIL,
                     )
             except optuna.exceptions.UpdateFinishedTrialError:
-                continue  # silent past the grace period: failed by another worker, and retried there
+                # silent past the grace period: failed by another worker, and retried there
+                continue
             runs[row["trial"]] = (batch.run, i)
             rows.append(row)
         if checkpoints:
@@ -317,8 +320,8 @@ def _search(
     board, index = pd.DataFrame(rows), kept.best_index(rows, metric, sign)
     if index is None:
         raise ConfigError(
-            f"None of the {len(board)} trials completed (all diverged, failed or were pruned). Widen "
-            "the search space toward smaller learning rates, or give more trials."
+            f"None of the {len(board)} trials completed (all diverged, failed or were pruned). "
+            "Widen the search space toward smaller learning rates, or give more trials."
         )
     best = board.iloc[index].to_dict()
     best_settings = settings_of(studies, best["trial"])
@@ -413,7 +416,8 @@ def _rows(studies: dict) -> list[dict]:
 def _trial_row(
     number: int, s: Space, trial, run: Run, config: int, validation: list, task: str, metric: str
 ):
-    """One leaderboard row: candidate, hyperparameters, validation metrics (mean over folds), status."""
+    """One leaderboard row: candidate, hyperparameters, validation metrics (mean over folds),
+    status."""
     members = [k for k, c in enumerate(run.config_index) if c == config]
     statuses = [run.members[k].status for k in members]
     row = {

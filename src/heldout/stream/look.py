@@ -33,8 +33,9 @@ def evaluate(
     look: str | None = None,
     on_scored=None,
 ) -> Evaluation:
-    """Evaluate ``model`` once on ``split``'s sealed test set, streamed; see :func:`heldout.evaluate`
-    (``baselines``: other models scored on the same rows in the same look)."""
+    """Evaluate ``model`` once on ``split``'s sealed test set, streamed; see
+    :func:`heldout.evaluate` (``baselines``: other models scored on the same rows in the same
+    look)."""
     if not isinstance(split, StreamedSplit):
         raise ConfigError(
             f"stream.look.evaluate() takes a StreamedSplit, got {type(split).__name__}."
@@ -107,8 +108,8 @@ def evaluate(
 
 
 def _scores(model: Model, out: torch.Tensor, target: pd.Series, w, baselines, diagnostics) -> dict:
-    """What :meth:`Model.score` gives for rows whose outputs are ``out``; with ``diagnostics`` (a dict
-    the report's diagnostics go into), the whole look's as :func:`heldout.evaluate` gives them
+    """What :meth:`Model.score` gives for rows whose outputs are ``out``; with ``diagnostics`` (a
+    dict the report's diagnostics go into), the whole look's as :func:`heldout.evaluate` gives them
     (the coverage of the conformal intervals too), else the rows without twins' metrics."""
     scores = model.score_outputs(
         out,

@@ -83,7 +83,8 @@ class StreamedRows:
         return math.ceil(self.counts[0] / batch)
 
     def sample(self, rows: int, seed: int) -> Block:
-        """At most ``rows`` rows of the part's seeded sample, in table order (already preprocessed)."""
+        """At most ``rows`` rows of the part's seeded sample, in table order (already
+        preprocessed)."""
         return self._sample.sample(rows, seed)
 
     def blocks(self, order=None):

@@ -8,7 +8,8 @@ pieces' order is fixed, so a piece's number names the same rows in every pass an
 
 >>> import tempfile, pandas as pd
 >>> folder = tempfile.mkdtemp()
->>> pd.DataFrame({"x": range(10), "y": [0, 1] * 5}).to_parquet(f"{folder}/a.parquet", row_group_size=4)
+>>> table = pd.DataFrame({"x": range(10), "y": [0, 1] * 5})
+>>> table.to_parquet(f"{folder}/a.parquet", row_group_size=4)
 >>> source = Source(folder)
 >>> len(source), source.pieces, source.columns
 (10, 3, ['x', 'y'])
@@ -46,8 +47,8 @@ class Source:
             self.counts = [sum(g.num_rows for g in piece.row_groups) for piece in self._pieces]
         except Exception as exc:  # pyarrow raises several types for a damaged or foreign file
             raise DataError(
-                f"Could not read {self.path!r} as Parquet: {exc}. Check that every file is complete "
-                "Parquet with the same columns."
+                f"Could not read {self.path!r} as Parquet: {exc}. Check that every file is "
+                "complete Parquet with the same columns."
             ) from None
         self.columns = [str(name) for name in self._dataset.schema.names]
         self.name = (
@@ -69,8 +70,9 @@ class Source:
         return self._pieces[piece].to_table(columns=columns).to_pandas()
 
     def head(self, rows: int) -> pd.DataFrame:
-        """The first ``rows`` rows (column kinds are read from them, as from the first rows of a CSV),
-        read a row group at a time (``pyarrow.dataset``'s own ``head`` reads ahead whole files)."""
+        """The first ``rows`` rows (column kinds are read from them, as from the first rows of a
+        CSV), read a row group at a time (``pyarrow.dataset``'s own ``head`` reads ahead whole
+        files)."""
         frames, held = [], 0
         for piece in range(self.pieces):
             if held >= rows:
@@ -80,7 +82,8 @@ class Source:
         return pd.concat(frames, ignore_index=True).iloc[:rows]
 
 
-MEMORY_SHARE = 0.25  # a Parquet table is streamed when pandas would take more than this share of the free memory
+# a Parquet table is streamed when pandas would take more than this share of the free memory
+MEMORY_SHARE = 0.25
 
 
 def streaming_reason(path: str) -> str | None:
@@ -89,7 +92,10 @@ def streaming_reason(path: str) -> str | None:
     metadata as twice its uncompressed size — would take more than a quarter of the free memory."""
     given = Path(path)
     if given.is_dir() or (any(ch in path for ch in "*?[") and not given.exists()):
-        return f"{path!r} names several Parquet files (a folder or a glob): they are read batch by batch"
+        return (
+            f"{path!r} names several Parquet files (a folder or a glob): "
+            "they are read batch by batch"
+        )
     if given.suffix.lower() not in SUFFIXES or not given.is_file():
         return None
     import pyarrow.parquet as pq
@@ -111,8 +117,8 @@ def streaming_reason(path: str) -> str | None:
 
 
 def files(path: str) -> list[str]:
-    """The Parquet files a path names: the file, the folder's ``*.parquet`` files (recursively), or a
-    glob's matches, sorted by name."""
+    """The Parquet files a path names: the file, the folder's ``*.parquet`` files (recursively), or
+    a glob's matches, sorted by name."""
     given = Path(path)
     if given.is_dir():
         found = sorted(
@@ -129,7 +135,7 @@ def files(path: str) -> list[str]:
         )
     if not found:
         raise DataError(
-            f"No Parquet files in {path!r}. Streaming reads .parquet files; convert the table first, "
-            "e.g. pandas.read_csv(...).to_parquet(...)."
+            f"No Parquet files in {path!r}. Streaming reads .parquet files; convert the table "
+            "first, e.g. pandas.read_csv(...).to_parquet(...)."
         )
     return found

@@ -1,5 +1,6 @@
-"""``stream_split()``: a streamed table's split — the ``hashed`` split of :mod:`heldout.seal.hashed`,
-row by row — with its test set sealed in the ledger by fingerprints, and the training gate.
+"""``stream_split()``: a streamed table's split — the ``hashed`` split of
+:mod:`heldout.seal.hashed`, row by row — with its test set sealed in the ledger by fingerprints, and
+the training gate.
 
 A :class:`StreamedSplit` holds no rows: its training and validation rows are read batch by batch
 (:mod:`heldout.stream.rows`), and its test set is a :class:`~heldout.seal.sealed.Sealed` over
@@ -66,8 +67,10 @@ class StreamedSplit:
 
     def __repr__(self) -> str:
         return (
-            f"StreamedSplit({self.found.source.path!r}, seed={self.seed}, train={self.found.rows(hashed.TRAIN)}, "
-            f"validation={self.found.rows(hashed.VALIDATION)}, test={len(self.test)} sealed as {self.test.seal})"
+            f"StreamedSplit({self.found.source.path!r}, seed={self.seed}, "
+            f"train={self.found.rows(hashed.TRAIN)}, "
+            f"validation={self.found.rows(hashed.VALIDATION)}, test={len(self.test)} sealed as "
+            f"{self.test.seal})"
         )
 
     @property
@@ -111,8 +114,9 @@ class StreamedSplit:
         )
 
     def exact_twins(self) -> dict:
-        """The sizes of the samples the leakage check read, and counts over every row's fingerprints:
-        test rows whose features (or features and label) appear among training or validation rows."""
+        """The sizes of the samples the leakage check read, and counts over every row's
+        fingerprints: test rows whose features (or features and label) appear among training or
+        validation rows."""
         fps, features = self.found.fingerprints, self.found.feature_fingerprints
         seen = np.concatenate([features[hashed.TRAIN], features[hashed.VALIDATION]])
         rows = np.concatenate([fps[hashed.TRAIN], fps[hashed.VALIDATION]])
@@ -175,6 +179,6 @@ def stream_split(
 
 
 def _fingerprints_only(found: Survey, part: int) -> Dataset:
-    """The part's rows as the gate compares them: by fingerprint over the table's columns (a test set
-    sealed over other columns is compared on the part's sample only)."""
+    """The part's rows as the gate compares them: by fingerprint over the table's columns (a test
+    set sealed over other columns is compared on the part's sample only)."""
     return replace(found.samples[part], fingerprints=found.fingerprints[part])

@@ -47,7 +47,8 @@ SAMPLE_ROWS = (
 )
 CHECK_ROWS = 20_000  # rows of the validation and test parts' samples (the leakage check reads them)
 KIND_ROWS = 10_000  # column kinds are read from the table's first rows
-DISTINCT_TARGETS = 1_000  # distinct target values tracked to decide the task (more: regression, or too many classes)
+# distinct target values tracked to decide the task (more: regression, or too many classes)
+DISTINCT_TARGETS = 1_000
 
 
 @dataclass
@@ -112,14 +113,15 @@ def survey(
     """Read ``source`` once (see the module docstring); ``test`` is a share or a Parquet path."""
     if isinstance(target, (list, tuple)) or (target not in source.columns and "," in str(target)):
         raise DataError(
-            f"A streamed table takes one target column, got {target!r}. Several targets (a multi-output "
-            "regression) need the table read whole: a single Parquet or CSV file that fits in memory, "
-            "without --stream."
+            f"A streamed table takes one target column, got {target!r}. Several targets (a "
+            "multi-output regression) need the table read whole: a single Parquet or CSV file "
+            "that fits in memory, without --stream."
         )
     for role, col in (("target", target), ("groups", groups), ("weights", weights)):
         if col is not None and col not in source.columns:
             raise DataError(
-                f"The {role} column {col!r} is not in {source.path!r}. The columns are: {source.columns}."
+                f"The {role} column {col!r} is not in {source.path!r}. The columns are: "
+                f"{source.columns}."
             )
     the_task = _task(source, target, task)
     head = source.head(KIND_ROWS)
@@ -155,8 +157,8 @@ def survey(
     if given_test is not None:
         if list(given_test.columns) != list(source.columns):
             raise DataError(
-                f"The test table {given_test.path!r} has columns {given_test.columns}, but the training "
-                f"table has {source.columns}. Give the test set with the same columns."
+                f"The test table {given_test.path!r} has columns {given_test.columns}, but the "
+                f"training table has {source.columns}. Give the test set with the same columns."
             )
         for piece in range(given_test.pieces):
             rows = data.load(given_test.read(piece), name="test", **read)
@@ -196,8 +198,8 @@ def survey(
     ):
         if done[part] is None:
             raise DataError(
-                f"The split leaves the {label} set empty ({start} rows). Give more rows or change the "
-                "shares (--test, --validation)."
+                f"The split leaves the {label} set empty ({start} rows). Give more rows or change "
+                "the shares (--test, --validation)."
             )
     classes = the_task.classes_of(pd.Series(_distinct(source, target)))
     meta = replace(done[hashed.TRAIN], classes=classes, column_kinds=given, name=source.name)
@@ -267,15 +269,16 @@ class _Sample:
 
 def _task(source: Source, target: str, task: str | None):
     """The task of the whole target column, read alone, decided as :func:`heldout.load` decides it
-    (from its distinct values; past :data:`DISTINCT_TARGETS` of them, numbers are a regression target)."""
+    (from its distinct values; past :data:`DISTINCT_TARGETS` of them, numbers are a regression
+    target)."""
     values = _distinct(source, target, check=True)
     if task is not None or len(values) <= DISTINCT_TARGETS:
         return data._task(values, task, target)
     if not pd.api.types.is_numeric_dtype(values) or pd.api.types.is_bool_dtype(values):
         raise DataError(
-            f"The target column {target!r} holds more than {DISTINCT_TARGETS} distinct non-numeric "
-            f"values, such as {values.iloc[0]!r}: too many classes to learn. Give a numeric target, "
-            "or group the labels."
+            f"The target column {target!r} holds more than {DISTINCT_TARGETS} distinct "
+            f"non-numeric values, such as {values.iloc[0]!r}: too many classes to learn. Give a "
+            "numeric target, or group the labels."
         )
     return get_task("regression")
 
@@ -298,7 +301,8 @@ def _distinct(source: Source, target: str, check: bool = False) -> pd.Series:
 
 
 def _refuse_copies(copies: list, found: Survey) -> None:
-    """Training or validation rows identical to rows of the given test file, unless chance explains them."""
+    """Training or validation rows identical to rows of the given test file, unless chance explains
+    them."""
     rows = copies[0][0]
     for more, _ in copies[1:]:
         rows = rows.append(more)
@@ -310,9 +314,10 @@ def _refuse_copies(copies: list, found: Survey) -> None:
     copied = positions[expected < IMPROBABLE]
     if len(copied):
         raise LeakageError(
-            f"{len(copied)} row(s) of {found.source.path!r} (row numbers {copied[:8].tolist()}"
-            f"{' ...' if len(copied) > 8 else ''}) are identical to rows of the test table {found.given_test.path!r} "
-            "— features and label — and chance does not explain it: they were copied. Training or selecting on "
-            "them would score the model on rows it has seen. Remove them from the training table (or from the "
-            "test table), then run again."
+            f"{len(copied)} row(s) of {found.source.path!r} (row numbers "
+            f"{copied[:8].tolist()}{' ...' if len(copied) > 8 else ''}) are identical to rows of "
+            f"the test table {found.given_test.path!r} — features and label — and chance does not "
+            "explain it: they were copied. Training or selecting on them would score the model "
+            "on rows it has seen. Remove them from the training table (or from the test table), "
+            "then run again."
         )

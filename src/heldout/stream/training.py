@@ -2,8 +2,8 @@
 configuration trained on the training rows read batch by batch, validation scored every epoch
 the same way — through the same engine and populations as :func:`heldout.fit`.
 
-Not yet across processes (``torchrun``), with folds, or with checkpoints: each is refused, saying so.
-"""
+Not yet across processes (``torchrun``), with folds, or with checkpoints: each is refused, saying
+so."""
 
 from __future__ import annotations
 
@@ -39,8 +39,8 @@ def fit(
         )
     if folds is not None or shards is not None:
         raise ConfigError(
-            "A streamed table is trained in one process without folds for now: drop --folds, or run "
-            "without torchrun (or without --stream, if the table fits in memory)."
+            "A streamed table is trained in one process without folds for now: drop --folds, or "
+            "run without torchrun (or without --stream, if the table fits in memory)."
         )
     combos, axes = grid.expand(settings)
     found = split.found
@@ -48,7 +48,8 @@ def fit(
     devices = {make_config(c, found.meta.task).device for c in combos}
     if len(devices) > 1:
         raise ConfigError(
-            f"A streamed table trains on one device at a time, got {sorted(devices)}. Give one --device."
+            f"A streamed table trains on one device at a time, got {sorted(devices)}. Give one "
+            "--device."
         )
     device = torch.device(devices.pop())
     tensors = Tensors(

@@ -79,7 +79,8 @@ class Task(str):
         return row_mean
 
     def predictions(self, out: torch.Tensor) -> np.ndarray:
-        """The link: outputs ``[n, o]`` to what the metrics score (values, P(class 1), probabilities)."""
+        """The link: outputs ``[n, o]`` to what the metrics score (values, P(class 1),
+        probabilities)."""
         raise NotImplementedError
 
     def probabilities(self, prediction: np.ndarray) -> np.ndarray:
@@ -99,7 +100,8 @@ class Task(str):
         self, y: np.ndarray, prediction: np.ndarray
     ) -> Callable[[np.ndarray], dict[str, np.ndarray]]:
         """Each metric of :meth:`score` as a function of row weights ``w[resample, row]`` (how often
-        a resample drew each row; :mod:`heldout.task._weighted`). With ``w`` all ones it is ``score``."""
+        a resample drew each row; :mod:`heldout.task._weighted`). With ``w`` all ones it is
+        ``score``."""
         raise NotImplementedError
 
     def baseline(

@@ -91,7 +91,8 @@ class Binary(_Classification):
     def check_target(self, y, name):
         if y.nunique() > 2:
             raise DataError(
-                f"task='binary' needs exactly 2 classes, but {name!r} has {y.nunique()}. Use 'multiclass'."
+                f"task='binary' needs exactly 2 classes, but {name!r} has {y.nunique()}. Use "
+                "'multiclass'."
             )
         return y
 

@@ -54,7 +54,8 @@ def interval_fields(
     *,
     weights: np.ndarray | None = None,
 ) -> dict:
-    """A score's ``interval_95`` and, when there are baselines, its ``versus`` (:func:`intervals`)."""
+    """A score's ``interval_95`` and, when there are baselines, its ``versus``
+    (:func:`intervals`)."""
     interval, versus = intervals(task, y, prediction, baselines, weights=weights)
     return {"interval_95": interval, **({"versus": versus} if baselines else {})}
 

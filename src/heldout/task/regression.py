@@ -38,22 +38,24 @@ class Regression(Task):
     def check_target(self, y, name):
         if not (pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y)):
             raise DataError(
-                f"A regression target must be numeric, but {name!r} holds {y.dtype} values such as "
-                f"{y.iloc[0]!r}. Use task='binary' or 'multiclass', or convert the column to numbers."
+                f"A regression target must be numeric, but {name!r} holds {y.dtype} values such "
+                f"as {y.iloc[0]!r}. Use task='binary' or 'multiclass', or convert the column to "
+                "numbers."
             )
         values = y.astype("float64")
         infinite = np.isinf(values.to_numpy())
         if infinite.any():
             raise DataError(
-                f"The regression target {name!r} holds {int(infinite.sum())} infinite value(s) (first in row "
-                f"{int(np.flatnonzero(infinite)[0])}). Drop those rows or replace the values."
+                f"The regression target {name!r} holds {int(infinite.sum())} infinite value(s) "
+                f"(first in row {int(np.flatnonzero(infinite)[0])}). Drop those rows or replace "
+                "the values."
             )
         largest = float(np.nanmax(np.abs(values.to_numpy()))) if values.notna().any() else 0.0
         if largest > MAX_TARGET:
             raise DataError(
                 f"The regression target {name!r} holds values as large as {largest:.3g}; training "
-                f"computes in float32, where squared errors beyond {MAX_TARGET:.0e} overflow. Rescale the "
-                "target (e.g. divide by a power of ten, or take its logarithm)."
+                f"computes in float32, where squared errors beyond {MAX_TARGET:.0e} overflow. "
+                "Rescale the target (e.g. divide by a power of ten, or take its logarithm)."
             )
         return values
 

@@ -44,14 +44,16 @@ class TargetScale:
         return not self.mean
 
     def standardise(self, y: np.ndarray) -> np.ndarray:
-        """Targets in the target's units (float64, ``[n]`` or ``[n, targets]``) as the loss sees them."""
+        """Targets in the target's units (float64, ``[n]`` or ``[n, targets]``) as the loss sees
+        them."""
         if self.is_identity:
             return y
         mean, std = np.asarray(self.mean), np.asarray(self.std)
         return (y - mean[0]) / std[0] if np.ndim(y) == 1 else (y - mean) / std
 
     def invert(self, out: torch.Tensor) -> torch.Tensor:
-        """A model's outputs ``[n, outputs]`` back in the target's units (float64 beyond the identity)."""
+        """A model's outputs ``[n, outputs]`` back in the target's units (float64 beyond the
+        identity)."""
         if self.is_identity:
             return out
         mean = torch.tensor(self.mean, dtype=torch.float64, device=out.device)
@@ -69,8 +71,8 @@ class TargetScale:
 
     @classmethod
     def from_dict(cls, state: dict | None) -> "TargetScale":
-        """The scale a bundle stored; a bundle without one (written before targets were scaled) predicts
-        with the identity, as it was trained."""
+        """The scale a bundle stored; a bundle without one (written before targets were scaled)
+        predicts with the identity, as it was trained."""
         if not state:
             return IDENTITY
         return cls(tuple(float(v) for v in state["mean"]), tuple(float(v) for v in state["std"]))

@@ -136,7 +136,8 @@ def train(
         started = time.perf_counter()
         state.epoch += 1
         with threads.intra_op(choice.threads()):
-            # forward / backward / update over this epoch's batches, every live member in one computation
+            # forward / backward / update over this epoch's batches, every live member in one
+            # computation
             lr, train_loss = run_epoch(plan, state, choice.gather_threads)
         with threads.intra_op(choice.threads(scoring)):
             # evaluate on validation rows
@@ -279,7 +280,8 @@ def _stepping(plan: Plan, state: PopulationState, rows) -> torch.Tensor | None:
 def _decide(
     plan: Plan, state: PopulationState, val_loss, train_now, val_now, metric_now, prune
 ) -> list[int]:
-    """Rows of the live members that stop after this epoch (each member's status and message set)."""
+    """Rows of the live members that stop after this epoch (each member's status and message
+    set)."""
     improved = torch.isfinite(val_loss) & (val_loss < state.best_val)
     state.best_val = torch.where(improved, val_loss, state.best_val)
     state.best_params = optim.select(improved, state.params, state.best_params)
@@ -333,7 +335,10 @@ def _stops(
         )
     elif c.tol > 0 and len(trail) > window + 1 and trail[-1] >= (1 - c.tol) * trail[-1 - window]:
         m.status = "converged"
-        m.message = f"training loss improved by less than {c.tol:g} (relative) over the last {window} epochs"
+        m.message = (
+            f"training loss improved by less than {c.tol:g} (relative) "
+            f"over the last {window} epochs"
+        )
     elif out_of_steps:
         m.status, m.message = "max_epochs", f"ran its {c.iterations} iterations"
     else:

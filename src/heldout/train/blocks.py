@@ -151,9 +151,9 @@ class Block:
         fold: torch.Tensor | None,
         gather_threads=None,
     ) -> Iterator[tuple]:
-        """This epoch's batches as ``(X, y, w, rows)``; ``rows`` is a number, or ``[K]`` when folded.
-        ``gather_threads(numbers)`` gives the intra-op threads that gathering ``numbers`` values
-        takes (default: the caller's)."""
+        """This epoch's batches as ``(X, y, w, rows)``; ``rows`` is a number, or ``[K]`` when
+        folded. ``gather_threads(numbers)`` gives the intra-op threads that gathering ``numbers``
+        values takes (default: the caller's)."""
 
         def gathering(numbers: int):
             return (

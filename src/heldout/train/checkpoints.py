@@ -76,8 +76,9 @@ class Checkpoints:
     def hook(
         self, name: str, extra: Callable[[], dict] = dict, resumed: dict | None = None
     ) -> "Hook":
-        """The ``checkpoint(key, state)`` function for :func:`~heldout.train.population.train_population`
-        that writes checkpoint ``name``; ``resumed`` are the states a resumed training started from."""
+        """The ``checkpoint(key, state)`` function for
+        :func:`~heldout.train.population.train_population` that writes checkpoint ``name``;
+        ``resumed`` are the states a resumed training started from."""
         return Hook(self, name, extra, resumed)
 
 

@@ -23,9 +23,9 @@ from .settings import MEMBER, TENSOR, Setting, setting
 
 
 def _registries() -> dict[str, dict]:
-    """The registries the named settings choose from, looked up when a value is checked or the choices
-    are listed, not when the settings are declared: reading the declarations (the CLI builds its
-    options from them) imports no torch."""
+    """The registries the named settings choose from, looked up when a value is checked or the
+    choices are listed, not when the settings are declared: reading the declarations (the CLI builds
+    its options from them) imports no torch."""
     from ..nn import dense, family, losses, optim
 
     return {

@@ -9,11 +9,14 @@ a population. A single configuration is a population of one.
 >>> run = heldout.fit(split, model="linear", loss="mse", optimizer="gd", lr=0.1)
 >>> run.status, run.history.columns.tolist()
 ('early_stopped', ['epoch', 'lr', 'train_loss', 'val_loss', 'val_metric'])
->>> round(float(run.history["val_metric"][run.best_epoch]), 1)  # validation rmse at the best epoch (target units)
+>>> # the validation rmse at the best epoch, in the target's units
+>>> round(float(run.history["val_metric"][run.best_epoch]), 1)
 53.8
 >>> sweep = heldout.fit(split, optimizer="gd", lr=[0.01, 0.1], seed=[0, 1])
->>> sweep.table()[["lr", "seed", "status"]].values.tolist()
-[[0.01, 0, 'max_epochs'], [0.01, 1, 'early_stopped'], [0.1, 0, 'early_stopped'], [0.1, 1, 'early_stopped']]
+>>> sweep.table()[["lr", "seed"]].values.tolist()
+[[0.01, 0.0], [0.01, 1.0], [0.1, 0.0], [0.1, 1.0]]
+>>> sweep.table()["status"].tolist()
+['max_epochs', 'early_stopped', 'early_stopped', 'early_stopped']
 """
 
 from __future__ import annotations

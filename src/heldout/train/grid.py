@@ -4,10 +4,10 @@ A setting given as a list (or tuple, range, array) is an axis of the grid; the g
 combination, in the order the axes were given. ``hidden`` is a tuple already, so its axis is a
 list of tuples: ``hidden=[(32,), (64, 64)]``.
 
-Members of one population may differ only in per-member settings (:data:`~heldout.train.config.PER_MEMBER`,
-declared with the settings): those change numbers,
-not shapes or the batch order. Configurations that differ elsewhere (model, loss, optimizer,
-batch size, epochs, ...) form separate populations, trained one after another.
+Members of one population may differ only in per-member settings
+(:data:`~heldout.train.config.PER_MEMBER`, declared with the settings): those change numbers, not
+shapes or the batch order. Configurations that differ elsewhere (model, loss, optimizer, batch size,
+epochs, ...) form separate populations, trained one after another.
 
 >>> configs, axes = expand({"lr": [0.1, 0.01], "seed": [0, 1], "optimizer": "sgd"})
 >>> axes, [(c["lr"], c["seed"]) for c in configs]
@@ -41,8 +41,8 @@ def expand(settings: dict) -> tuple[list[dict], list[str]]:
     for name in axes:
         if len(settings[name]) == 0:
             raise ConfigError(
-                f"{name}=[] makes the grid empty: there is nothing to train. Give at least one value, "
-                f"e.g. {name}=[{_example(name)}]."
+                f"{name}=[] makes the grid empty: there is nothing to train. Give at least one "
+                f"value, e.g. {name}=[{_example(name)}]."
             )
     values = [list(settings[name]) for name in axes]
     combos = []

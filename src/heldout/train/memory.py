@@ -22,7 +22,8 @@ from ..errors import BudgetError
 
 
 def available_bytes(device: str | torch.device = "cpu") -> int:
-    """Memory free for training now: the CUDA device's free memory, or the machine's available RAM."""
+    """Memory free for training now: the CUDA device's free memory, or the machine's available
+    RAM."""
     device = torch.device(device)
     if device.type == "cuda":
         free, _ = torch.cuda.mem_get_info(device)
@@ -59,9 +60,9 @@ def plan_chunks(n_members: int, member_bytes: int, budget: int, device) -> list[
     fits = budget // max(1, member_bytes)
     if fits < 1:
         raise BudgetError(
-            f"One member needs about {readable(member_bytes)} to train but the memory budget is {readable(budget)} "
-            f"on {device}. Use a smaller batch_size or hidden layers, or raise memory_budget "
-            f"(bytes; now {budget})."
+            f"One member needs about {readable(member_bytes)} to train but the memory budget is "
+            f"{readable(budget)} on {device}. Use a smaller batch_size or hidden layers, or raise "
+            f"memory_budget (bytes; now {budget})."
         )
     n_chunks = math.ceil(n_members / fits)
     size = math.ceil(n_members / n_chunks)

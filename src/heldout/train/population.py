@@ -31,7 +31,7 @@ from . import grid, memory
 from .blocks import Tensors
 from .config import TrainConfig
 from .result import Run
-from .rows import Hooks, Learned, Rows
+from .rows import NO_HOOKS, Hooks, Learned, Rows
 from .scoring import EVAL_ELEMENTS
 from .state import PopulationState
 
@@ -39,7 +39,7 @@ from .state import PopulationState
 def train_population(
     rows: Rows,
     settings: list[dict],
-    hooks: Hooks = Hooks(),
+    hooks: Hooks = NO_HOOKS,
     *,
     axes: list[str] = (),
     memory_budget: int | None = None,
@@ -157,7 +157,8 @@ def make_config(settings: dict, task) -> TrainConfig:
 def _chunks(
     family, config: TrainConfig, data: Tensors, n_out: int, n_members: int, budget
 ) -> list[list[int]]:
-    """The members of one population in chunks that fit the memory budget (saying so when it splits)."""
+    """The members of one population in chunks that fit the memory budget (saying so when it
+    splits)."""
     d = data.train.n_features
     optimizer = optim.get(config.optimizer)
     rows = (
@@ -182,9 +183,9 @@ def _chunks(
     plan = memory.plan_chunks(n_members, need, int(budget), device)
     if len(plan) > 1:
         warnings.warn(
-            f"{n_members} members need about {memory.readable(need * n_members)}, more than the memory "
-            f"budget of {memory.readable(budget)}: training them in {len(plan)} chunks of up to "
-            f"{len(plan[0])}.",
+            f"{n_members} members need about {memory.readable(need * n_members)}, more than the "
+            f"memory budget of {memory.readable(budget)}: training them in {len(plan)} chunks of "
+            f"up to {len(plan[0])}.",
             HeldoutWarning,
             stacklevel=4,
         )

@@ -23,7 +23,8 @@ from .state import Member
 
 @dataclass
 class Run:
-    """Members (history, best epoch, status, parameters), their models, and how they were trained."""
+    """Members (history, best epoch, status, parameters), their models, and how they were
+    trained."""
 
     members: list[Member]
     models: list[Model]
@@ -39,7 +40,8 @@ class Run:
 
     def __repr__(self) -> str:
         if len(self.members) == 1:
-            return f"Run(status={self.status!r}, best_epoch={self.best_epoch}, epochs={len(self.history) - 1})"
+            epochs = len(self.history) - 1
+            return f"Run(status={self.status!r}, best_epoch={self.best_epoch}, epochs={epochs})"
         folds = f", folds={self.folds}" if self.folds else ""
         return f"Run({len(self.members)} members, {len(self.configs)} configurations{folds})"
 
@@ -53,7 +55,8 @@ class Run:
 
     @property
     def history(self) -> pd.DataFrame:
-        """Per epoch: learning rate, training loss, validation loss and validation metric (epoch 0 = initial)."""
+        """Per epoch: learning rate, training loss, validation loss and validation metric (epoch 0 =
+        initial)."""
         return pd.DataFrame(self._one().history)
 
     @property
@@ -107,8 +110,8 @@ class Run:
         )
 
     def table(self) -> pd.DataFrame:
-        """One row per member: its grid settings, fold, best epoch, validation loss and metric there,
-        epochs trained and status."""
+        """One row per member: its grid settings, fold, best epoch, validation loss and metric
+        there, epochs trained and status."""
         rows = []
         for k, m in enumerate(self.members):
             at = m.history["epoch"].index(m.best_epoch)

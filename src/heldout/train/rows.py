@@ -49,11 +49,12 @@ class Learned:
 
 @dataclass(frozen=True)
 class Rows:
-    """Rows in memory: ``train`` and ``validation`` (None: the training rows are watched
-    themselves, as a refit does), ``folds`` as (training, validation) positions within
-    ``train``, the ``seed`` that orders the batches (unless a configuration gives its own), the
-    ``split`` description they came from (:meth:`~heldout.seal.split.Split.describe`) (for the models' manifests) and ``shards``
-    (:mod:`heldout.train.shards`: this process is one of several that split every batch)."""
+    """Rows in memory: ``train`` and ``validation`` (None: the training rows are watched themselves,
+    as a refit does), ``folds`` as (training, validation) positions within ``train``, the ``seed``
+    that orders the batches (unless a configuration gives its own), the ``split`` description they
+    came from (:meth:`~heldout.seal.split.Split.describe`) (for the models' manifests) and
+    ``shards`` (:mod:`heldout.train.shards`: this process is one of several that split every
+    batch)."""
 
     train: Dataset
     validation: Dataset | None = None
@@ -107,6 +108,9 @@ class Hooks:
     trace: Callable | None = None
     checkpoint: Callable | None = None
     resume: dict | None = field(default=None)
+
+
+NO_HOOKS = Hooks()  # the default: a population trained with nobody listening
 
 
 def _prepare(

@@ -1,4 +1,5 @@
-"""How a training setting is declared: once, as a field of :class:`~heldout.train.config.TrainConfig`.
+"""How a training setting is declared: once, as a field of
+:class:`~heldout.train.config.TrainConfig`.
 
 Each field carries a :class:`Setting`: its type and bounds (or valid choices), its default, how
 it lives in a population (shared by every member, or per member), its default search range, and

@@ -2,16 +2,16 @@
 computing the gradient on its shard of every batch; the sums are all-reduced, so every process
 takes the update one process would take on the whole batch.
 
-Every process reads the same table, splits it with the same seed and draws the same batch order
-(the same generators), so batch ``b`` is the same rows everywhere; process ``r`` of ``N`` takes
-the rows ``[n·r/N, n·(r+1)/N)`` of each batch of ``n``. A family's gradient is a mean over the rows
-it is given, so each process weighs its mean by its row count, one ``all_reduce`` sums the
-weighted means (the loss and every parameter's gradient in one buffer), and the sum divided by
-``n`` is the batch's mean (with row weights: each process weighs its weighted mean by its rows' weights,
-and the sum divided by all the weights is the batch's weighted mean). Nothing else differs between processes: validation is scored in full by
-each, so every stopping decision is the same everywhere. The sums are added in another order
-than one process adds them, so parameters agree to float rounding (tested to 1e-6), not bit for
-bit.
+Every process reads the same table, splits it with the same seed and draws the same batch order (the
+same generators), so batch ``b`` is the same rows everywhere; process ``r`` of ``N`` takes the rows
+``[n·r/N, n·(r+1)/N)`` of each batch of ``n``. A family's gradient is a mean over the rows it is
+given, so each process weighs its mean by its row count, one ``all_reduce`` sums the weighted means
+(the loss and every parameter's gradient in one buffer), and the sum divided by ``n`` is the batch's
+mean (with row weights: each process weighs its weighted mean by its rows' weights, and the sum
+divided by all the weights is the batch's weighted mean). Nothing else differs between processes:
+validation is scored in full by each, so every stopping decision is the same everywhere. The sums
+are added in another order than one process adds them, so parameters agree to float rounding (tested
+to 1e-6), not bit for bit.
 
 ``torch.distributed`` runs the collective: gloo on CPU, NCCL on GPU, over the rendezvous that
 ``torchrun`` sets up (``MASTER_ADDR``, ``RANK``, ``WORLD_SIZE``; several hosts with its
@@ -44,7 +44,8 @@ class Shards:
     ):
         """``compute(X, y, w) -> (mean loss [K], mean gradients)`` over this process's shard of the
         batch ``X, y`` (row weights ``w``, or None), combined across processes into the whole
-        batch's means: each shard's mean weighs by its rows (or their weights), summed in float64."""
+        batch's means: each shard's mean weighs by its rows (or their weights), summed in
+        float64."""
         import torch.distributed as dist
 
         from ..nn.optim import per_member

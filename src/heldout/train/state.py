@@ -28,7 +28,8 @@ FORMAT = "heldout-population/1"
 
 @dataclass
 class Member:
-    """One member's record: history, best epoch, status, message and (once it ends) its parameters."""
+    """One member's record: history, best epoch, status, message and (once it ends) its
+    parameters."""
 
     config: TrainConfig
     fold: int | None = None
@@ -120,8 +121,8 @@ class PopulationState:
     def from_bytes(
         cls, raw: bytes, configs: list[TrainConfig], init_optimizer
     ) -> "PopulationState":
-        """A state written by :meth:`to_bytes`; ``configs`` are the members' configs (a user module's
-        factory is not stored), ``init_optimizer(params)`` the update rule's ``init``."""
+        """A state written by :meth:`to_bytes`; ``configs`` are the members' configs (a user
+        module's factory is not stored), ``init_optimizer(params)`` the update rule's ``init``."""
         value = torch.load(io.BytesIO(raw), weights_only=True)
         if value.get("format") != FORMAT:
             raise ValueError(f"not a population state of format {FORMAT!r}")
