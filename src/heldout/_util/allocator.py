@@ -3,8 +3,8 @@
 glibc serves allocations above a (dynamic) threshold with fresh ``mmap`` pages and returns freed
 memory at the top of the heap to the system. A training step allocates the same few
 megabyte-sized tensors thousands of times; with the defaults each of them can come back as fresh
-pages, paying a page fault per 4 KiB on first touch (measured here: a ReLU over 2 MiB ran 4x
-slower, a 32-member MLP sweep 20% slower). When training starts, heldout raises the mmap
+pages, paying a page fault per 4 KiB on first touch (benchmarks/MEASUREMENTS.md, "Allocator
+thresholds"). When training starts, heldout raises the mmap
 threshold to 64 MiB and the trim threshold to 256 MiB, the tuning PyTorch's CPU performance
 guide describes: tensors under 64 MiB are reused from the heap, and up to 256 MiB of freed memory
 may stay with the process. Larger allocations (the data itself) are unaffected.

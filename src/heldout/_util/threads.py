@@ -2,15 +2,12 @@
 programs keep the machine's cores busy; all of them otherwise.
 
 PyTorch's CPU ops split their work over an OpenMP team of threads. For the small ops of a small
-population that team costs more than it saves; and when another program keeps a core busy,
-every op waits for a thread that has no core. Measured on this project's 2-core machine:
-``binary_cross_entropy_with_logits`` on ``[8, 16]`` took 4.5 µs on one thread and over 1 ms on
-two; a ``[32, 256, 50] × [32, 50, 64]`` batched product 0.6 ms on one thread, 0.47 ms on two when
-the machine was idle, and 7 ms on two beside one busy process (``benchmarks/contention.py`` prints
-what whole populations do). So :class:`Choice` gives a step of fewer than :data:`SMALL_STEP`
-multiply-adds one thread, and a larger one all threads unless another process is running on a
-core when training starts (``/proc/loadavg``'s running count, less this process's running
-threads) or, over the last :data:`WINDOW` seconds, other processes kept at least
+population that team costs more than it saves; and when another program keeps a core busy, every op
+waits for a thread that has no core (benchmarks/MEASUREMENTS.md, "Threads for small ops";
+``benchmarks/contention.py`` prints what whole populations do). So :class:`Choice` gives a step of
+fewer than :data:`SMALL_STEP` multiply-adds one thread, and a larger one all threads unless another
+process is running on a core when training starts (``/proc/loadavg``'s running count, less this
+process's running threads) or, over the last :data:`WINDOW` seconds, other processes kept at least
 :data:`OTHERS_BUSY` of a core busy (``/proc/stat``, minus this process's own CPU time); it looks
 again after every epoch.
 
@@ -63,8 +60,7 @@ class Choice:
 
     def gather_threads(self, numbers: int) -> int:
         """For gathering ``numbers`` values of rows at random positions (memory-bound: it gains
-        from a second core well below a product's size, measured: 1,000,000 in 0.51 ms on one
-        thread, 0.34 ms on two)."""
+        from a second core well below a product's size: benchmarks/MEASUREMENTS.md)."""
         return self._for(numbers < SMALL_GATHER)
 
     def _for(self, small: bool) -> int:

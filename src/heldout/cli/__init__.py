@@ -70,8 +70,9 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
 
 def main(argv: list[str] | None = None) -> None:
     # At exit, the interpreter's last garbage collections walk every object that torch,
-    # scikit-learn and pandas made on import: 0.65 s of a 3.2 s process that only imports them
-    # (measured). Frozen, they are left to the process's end; the exit handlers still run.
+    # scikit-learn and pandas made on import (a fifth of a process that only imports them:
+    # benchmarks/MEASUREMENTS.md). Frozen, they are left to the process's end; the exit handlers
+    # still run.
     atexit.unregister(gc.freeze)
     atexit.register(gc.freeze)
     warnings.showwarning = _show_warning

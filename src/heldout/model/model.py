@@ -7,8 +7,8 @@ preprocessing, the schema, the target (with the scale a regression model fits it
 class weights, as plain numbers), the metrics and a manifest (seed, fingerprints, library
 versions) as metadata, and the conformal calibration (:mod:`heldout.conformal.scores`: the
 validation rows' scores as a tensor) when the model has one. ``Model.load`` reads it back without
-executing code from it; a bundle written before targets were scaled predicts on the raw scale it
-was trained on, and one written before calibration predicts without intervals. A multi-output
+executing code from it, and reads a bundle written by an older heldout as it was written
+(:mod:`heldout.model.history`). A multi-output
 regression model (several targets) predicts ``[n, targets]`` and is scored target by target
 (:mod:`heldout.model.outputs`); its bundle stores the list of target names.
 
@@ -43,7 +43,7 @@ from ..nn.family import make_family
 from ..task import get as get_task
 from ..task import metrics
 from ..task.target_scale import IDENTITY, TargetScale
-from . import bundle, outputs
+from . import bundle, history, outputs
 
 
 class Model:
@@ -106,10 +106,7 @@ class Model:
     def fingerprint(self) -> str:
         """A digest of what the model computes: its config, preprocessing and parameters."""
         what = [self.config, self.features.to_dict(), self.task, self.schema]
-        if (
-            not self.target_scale.is_identity or self.class_weight is not None
-        ):  # older models keep their digest
-            what += [self.target_scale.to_dict(), _pairs(self.class_weight)]
+        what += history.fingerprinted_target(self.target_scale, _pairs(self.class_weight))
         if self.calibration is not None:  # its intervals are part of what it computes
             what.append(self.calibration.to_dict())
         h = hashlib.sha256(json.dumps(what, sort_keys=True, default=str).encode())
@@ -376,18 +373,6 @@ class Model:
                 if k.startswith("features.")
             },
         )
-        calibration = (
-            None
-            if "calibration" not in metadata
-            else Calibration.from_dict(  # absent before it
-                json.loads(metadata["calibration"]),
-                {
-                    k[len("calibration.") :]: t.numpy()
-                    for k, t in tensors.items()
-                    if k.startswith("calibration.")
-                },
-            )
-        )
         return cls(
             family,
             params,
@@ -400,13 +385,9 @@ class Model:
             manifest=json.loads(metadata["manifest"]),
             metrics=json.loads(metadata["metrics"]),
             ignored_columns=tuple(target.get("ignored_columns", ())),
-            target_scale=TargetScale.from_dict(
-                target.get("scale")
-            ),  # absent in older bundles: identity
-            class_weight=None
-            if target.get("class_weight") is None
-            else {label: float(w) for label, w in target["class_weight"]},
-            calibration=calibration,
+            target_scale=history.target_scale(target),
+            class_weight=history.class_weight(target),
+            calibration=history.calibration(metadata, tensors),
         )
 
     def _check_columns(self, frame: pd.DataFrame) -> None:

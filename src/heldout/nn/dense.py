@@ -261,8 +261,8 @@ def _residual_scale(loss: str, n: int) -> float:
 
 def _linear_step(params, X: torch.Tensor, y: torch.Tensor, loss: str):
     """A minibatch's mean losses and gradients, unweighted: a step of a linear model is mostly the
-    dispatch of its small ops, and this is the fewest (measured for one member, 100 inputs and 256
-    rows: 33 µs, against 44–48 µs through the general layers)."""
+    dispatch of its small ops, and this is the fewest (benchmarks/MEASUREMENTS.md, "The linear
+    minibatch step")."""
     W, b = params
     K, d = W.shape[:2]
     total, r = _linear_residual(X, y, W.view(K, d).T, b.view(K), loss)

@@ -209,8 +209,8 @@ FUSED_NUMBERS = (
 
 def _fuses(params: Params) -> bool:
     """Whether the fused per-member step is the faster on these parameters: on a CPU, for members of
-    at least FUSED_NUMBERS parameters each (measured on 1 thread: 8 members of 1,409 took 115 µs
-    batched and 152 µs fused; 32 of 3,329 took 1,326 µs and 501 µs). The member's size alone
+    at least FUSED_NUMBERS parameters each (figures: benchmarks/MEASUREMENTS.md, "Fused Adam").
+    The member's size alone
     decides, never how many members train together: the two ways round differently, and a member
     trains to the same numbers in a population as alone."""
     members = params[0].shape[0]  # every tensor leads with the member axis: no per-step tensor op
@@ -222,10 +222,9 @@ def _fuses(params: Params) -> bool:
 def _fused_adam(decoupled: bool, grads: Params, state: AdamState, params: Params, hparams: dict):
     """The same Adam step on a CPU in one pass per member: torch's fused kernel reads each of the
     member's parameter, gradient and moment tensors once, where the rule above makes eight passes
-    over each (measured on 1 thread for 8 members of a 20-128-128-1 mlp, in four runs: 0.33–0.39 ms
-    against 0.51–1.43 ms). The kernel takes one learning rate and one beta per call, hence one call
-    per member. It writes over the parameters and moments it is given, as an update may
-    (:class:`Optimizer`)."""
+    over each (benchmarks/MEASUREMENTS.md, "Fused Adam"). The kernel takes one learning rate and one
+    beta per call, hence one call per member. It writes over the parameters and moments it is given,
+    as an update may (:class:`Optimizer`)."""
     count = state.count + 1
     decay = hparams.get("weight_decay")
     settings = zip(
