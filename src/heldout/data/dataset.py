@@ -109,7 +109,10 @@ class Dataset:
     def take(self, positions: np.ndarray) -> "Dataset":
         """The rows at these positions, as a Dataset with the same schema and task."""
         positions = np.asarray(positions)
-        pick = lambda s: None if s is None else s.iloc[positions].reset_index(drop=True)  # noqa: E731
+
+        def pick(s):
+            return None if s is None else s.iloc[positions].reset_index(drop=True)
+
         return replace(
             self,
             features=self.features.iloc[positions].reset_index(drop=True),
@@ -123,7 +126,10 @@ class Dataset:
     def append(self, other: "Dataset") -> "Dataset":
         """These rows followed by ``other``'s (same columns), e.g. training and validation rows
         pooled for cross-validation."""
-        join = lambda a, b: None if a is None else pd.concat([a, b], ignore_index=True)  # noqa: E731
+
+        def join(a, b):
+            return None if a is None else pd.concat([a, b], ignore_index=True)
+
         return replace(
             self,
             features=pd.concat([self.features, other.features], ignore_index=True),

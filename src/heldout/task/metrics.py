@@ -82,7 +82,7 @@ def intervals(
     n = len(y)
     model = task.weighted(y, prediction)
     others = {name: task.weighted(y, p) for name, p in (baselines or {}).items()}
-    weigh = (lambda w: w) if weights is None else (lambda w: w * np.asarray(weights, dtype=float))  # noqa: E731
+    weigh = (lambda w: w) if weights is None else (lambda w: w * np.asarray(weights, dtype=float))
     equal = weights is None or np.ptp(weights) == 0  # the same weight on every row: a count still
     ones = weigh(np.ones((1, n)))
     value = {m: float(v[0]) for m, v in model(ones).items()}

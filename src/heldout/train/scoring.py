@@ -39,7 +39,10 @@ def _sums(family, params, block: Block, fold, task, loss: str) -> list[torch.Ten
     K, n = params[0].shape[0], block.X.shape[-2]
     width = max(p.shape[-1] for p in params)
     rows = max(1, EVAL_ELEMENTS // max(1, K * width))
-    zeros = lambda: [params[0].new_zeros(K), params[0].new_zeros(K), params[0].new_zeros(K)]  # noqa: E731
+
+    def zeros():
+        return [params[0].new_zeros(K), params[0].new_zeros(K), params[0].new_zeros(K)]
+
     valid = block.weights()
 
     def kernel(start: int, stop: int, sums) -> None:
