@@ -83,6 +83,12 @@ def _written(path: Path):
     return lambda: path.exists() and path.stat().st_mtime_ns > since
 
 
+def _written_any(folder: Path, pattern: str):
+    """True once a file of ``folder`` matching ``pattern`` is written after this moment."""
+    since = time.time_ns()
+    return lambda: any(p.stat().st_mtime_ns > since for p in folder.glob(pattern))
+
+
 def _either(*stops):
     return lambda: any(stop() for stop in stops)
 
@@ -143,7 +149,8 @@ def test_a_run_killed_at_twelve_points_and_rerun_equals_an_uninterrupted_run(tmp
         lambda out: _written(out / "checkpoint-batch.pt"),
         lambda out: _written(out / "checkpoint-batch.pt"),
         lambda out: _written(out / "leaderboard.csv"),  # a batch told
-        lambda out: _written(out / "checkpoint-refit.pt"),  # the refit
+        # the refit (of the selected trial, or of an ensemble's members)
+        lambda out: _written_any(out, "checkpoint-refit*.pt"),
         lambda out: _either(
             _written(out / "look.json"), _written(out / "evaluation.json")
         ),  # the look

@@ -18,6 +18,12 @@ from ._output import console, emit_json, err_console, print_look, styled
     "--no-refit", is_flag=True, help="Keep the selected model trained on training rows only."
 )
 @click.option(
+    "--no-ensemble",
+    is_flag=True,
+    help="Keep the selected trial alone, even when an ensemble of the best trials (weights chosen "
+    "on validation rows) does better there.",
+)
+@click.option(
     "--allow-leakage",
     is_flag=True,
     help="Go on despite error findings of the leakage check (recorded).",
@@ -52,6 +58,7 @@ def command(
     verbose: bool,
     no_descent: bool,
     no_refit: bool,
+    no_ensemble: bool,
     allow_leakage: bool,
     time_budget,
 ) -> None:
@@ -86,6 +93,7 @@ def command(
             out=out,
             trials=trials,
             refit=not no_refit,
+            ensemble=not no_ensemble,
             allow_leakage=allow_leakage,
             draw_descent=not no_descent,
             time_budget=time_budget,
@@ -122,6 +130,16 @@ def command(
         f"Selected {summary['candidate']} on validation "
         f"{metric} {summary['validation'][metric]:.4g}; {trained} for {summary['epochs']} epochs."
     )
+    ensemble = summary.get("ensemble")
+    if ensemble:
+        members = ", ".join(
+            f"trial {m['trial']} {m['candidate']} ×{m['weight']:.2f}" for m in ensemble["members"]
+        )
+        console.print(
+            f"Combined {len(ensemble['members'])} trials, weights chosen on validation rows "
+            f"({members}): validation {metric} {ensemble['validation']:.4g} against "
+            f"{ensemble['single']:.4g} for the selected trial alone."
+        )
     print_look("Test set, evaluated once", summary["test"])
     console.print(
         f"Ledger at {summary['ledger']}: evaluation {summary['ledger_count']} of this test set, "

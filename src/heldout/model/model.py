@@ -39,6 +39,7 @@ from ..data import weights as weighting
 from ..data.features import Features
 from ..errors import BundleError, ConfigError, DataError
 from ..nn import losses
+from ..nn.ensemble import Ensemble
 from ..nn.family import make_family
 from ..task import get as get_task
 from ..task import metrics
@@ -348,6 +349,8 @@ class Model:
                     "factory: load_model(path, module=factory)."
                 )
             family = make_family(module, hidden=(), activation="", init=None)
+        elif config.get("model") == Ensemble.name:
+            family = Ensemble.from_config(config)
         else:
             family = make_family(
                 config["model"],

@@ -48,6 +48,7 @@ from ..data import calendar, categories, numeric, text
 from ..data.features import treatment_of
 from ..errors import ConfigError
 from ..nn.dense import Dense
+from ..nn.ensemble import Ensemble
 from . import _onnx_features
 from ._onnx_graph import Graph
 from .model import Model, _frame
@@ -100,11 +101,12 @@ def onnx_inputs(model: Model, source: Any) -> dict[str, np.ndarray]:
 def export_onnx(model: Model, path) -> list[dict]:
     """Write ``model`` as one ONNX graph to ``path`` (atomically); return
     :func:`describe_inputs`."""
-    if not isinstance(model.family, Dense):
+    members = model.family.members if isinstance(model.family, Ensemble) else [model.family]
+    if not all(isinstance(m, Dense) for m in members):
         raise ConfigError(
-            f"ONNX export covers the built-in linear and mlp families; this model is "
-            f"{model.config.get('model')!r} (a user module). Export the module itself with "
-            "torch.onnx.export, after the preprocessing."
+            f"ONNX export covers the built-in linear and mlp families and ensembles of them; this "
+            f"model is {model.config.get('model')!r} (a user module). Export the module itself "
+            "with torch.onnx.export, after the preprocessing."
         )
     g = Graph()
     inputs, blocks = [], []
@@ -115,7 +117,7 @@ def export_onnx(model: Model, path) -> list[dict]:
         )
         blocks.append(_onnx_features.column_block(g, col, name))
     X = g.cast(blocks[0] if len(blocks) == 1 else g.op("Concat", *blocks, axis=1), "FLOAT")
-    outputs = _link(g, model, _network(g, model, X))
+    outputs = _link(g, model, *_outputs(g, model, X))
     described = describe_inputs(model)
     target = (
         str(model.target) if len(model.targets) == 1 else json.dumps(list(model.targets))
@@ -136,14 +138,37 @@ def export_onnx(model: Model, path) -> list[dict]:
     return described
 
 
-def _network(g: Graph, model: Model, X: str) -> str:
+def _outputs(g: Graph, model: Model, X: str) -> tuple[str | None, str | None]:
+    """The network's outputs in double; for an ensemble, its members' outputs averaged with their
+    weights, or (classification) their probabilities averaged, as
+    :class:`~heldout.nn.ensemble.Ensemble` combines them: ``(outputs, None)`` or ``(None,
+    probabilities)``."""
+    family = model.family
+    if not isinstance(family, Ensemble):
+        return g.cast(_network(g, family, model.params, X), "DOUBLE"), None
+    outs = [
+        g.cast(_network(g, member, params, X), "DOUBLE")
+        for member, params in zip(family.members, family.split(model.params))
+    ]
+    if family.link == "identity":
+        return _weighted_sum(g, outs, family.weights), None
+    op, axis = ("Sigmoid", {}) if family.link == "sigmoid" else ("Softmax", {"axis": 1})
+    return None, _weighted_sum(g, [g.op(op, out, **axis) for out in outs], family.weights)
+
+
+def _weighted_sum(g: Graph, terms: list[str], weights: list[float]) -> str:
+    weighted = [g.op("Mul", t, g.const(float(w))) for t, w in zip(terms, weights)]
+    return g.op("Sum", *weighted)
+
+
+def _network(g: Graph, family: Dense, params: list, X: str) -> str:
     """The family's forward pass in float32: affine layers, the activation between them."""
-    h, last = X, len(model.params) // 2 - 1
+    h, last = X, len(params) // 2 - 1
     for i in range(last + 1):
-        weight, bias = (model.params[2 * i + k].numpy().astype(np.float32) for k in (0, 1))
+        weight, bias = (params[2 * i + k].numpy().astype(np.float32) for k in (0, 1))
         h = g.op("Gemm", h, g.const(weight, np.float32), g.const(bias, np.float32))
         if i < last:
-            h = _activation(g, model.family.activation, h)
+            h = _activation(g, family.activation, h)
     return h
 
 
@@ -159,9 +184,9 @@ def _activation(g: Graph, name: str, h: str) -> str:
     return g.op(ops[name], h) if name in ops else h
 
 
-def _link(g: Graph, model: Model, out: str) -> list:
-    """The task's link in double, as :meth:`heldout.task.Task.predictions` applies it."""
-    logits = g.cast(out, "DOUBLE")
+def _link(g: Graph, model: Model, logits: str | None, averaged: str | None = None) -> list:
+    """The task's link in double, as :meth:`heldout.task.Task.predictions` applies it (an
+    ensemble of classifiers gives its ``averaged`` probabilities instead of logits)."""
     if not model.task.has_classes:
         scale = (
             model.target_scale
@@ -172,10 +197,10 @@ def _link(g: Graph, model: Model, out: str) -> list:
         return [("prediction", "DOUBLE", ["n", model.n_outputs])]
     classes = model.classes
     if model.task.n_outputs(classes) == 1:  # one logit: P(second class) by the logistic function
-        p = g.op("Sigmoid", logits)
+        p = averaged or g.op("Sigmoid", logits)
         probabilities = g.op("Concat", g.op("Sub", g.const([[1.0]]), p), p, axis=1)
     else:
-        probabilities = g.op("Softmax", logits, axis=1)
+        probabilities = averaged or g.op("Softmax", logits, axis=1)
     g.nodes.append(g.onnx.helper.make_node("Identity", [probabilities], ["probabilities"]))
     index = g.op("ArgMax", probabilities, axis=1, keepdims=0)
     g.nodes.append(

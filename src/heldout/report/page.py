@@ -129,6 +129,7 @@ def _gather(artifacts: Artifacts) -> dict:
             )
             if k in summary
         },
+        "ensemble": summary.get("ensemble"),
         "history": [] if history is None else history.to_dict(orient="records"),
         "leaderboard": [] if board is None else board.to_dict(orient="records"),
         "members": [] if members is None else members.to_dict(orient="records"),
@@ -159,6 +160,18 @@ def _columns(model_path: Path) -> list[dict]:
 
 
 # -- HTML -----------------------------------------------------------------------------------
+
+
+def _ensemble(ensemble: dict, metric: str | None) -> str:
+    """The ensemble the run looked with: its members and weights, chosen on validation rows."""
+    said = (
+        f"Weights chosen on the validation rows by greedy selection: validation {metric} "
+        f"{display.fmt(ensemble['validation'])}, against {display.fmt(ensemble['single'])} for "
+        "the selected trial alone."
+    )
+    members = ensemble["members"]
+    shown = ["trial", "candidate", "weight"]
+    return f"<h2>Ensemble</h2><p>{html.escape(said)}</p>" + _table(members, shown, len(members))
 
 
 def _table(rows: list[dict], columns: list[str] | None = None, limit: int = 30) -> str:
@@ -327,6 +340,8 @@ def _html(content: dict, run_dir: Path) -> str:
             if c in board.columns
         ]
         parts.append("<h2>Leaderboard</h2>" + _table(board.to_dict(orient="records"), shown))
+    if content.get("ensemble"):
+        parts.append(_ensemble(content["ensemble"], metric))
     members = pd.DataFrame(content.get("members", []))
     if len(
         members

@@ -32,6 +32,9 @@ class SelectionSummary:
     diverged: int
     recovered_trials: dict  # trials a killed process left: continued, failed
     search_rows: dict | None = None  # a streamed table: the sample sizes the search read
+    # the ensemble chosen on validation rows (heldout.search.ensemble): its members (trial,
+    # candidate, weight, validation metric) and its validation metric beside the best trial's
+    ensemble: dict | None = None
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,7 @@ class Summary:
         return {k: v for k, v in out.items() if v is not None or k not in _OPTIONAL}
 
 
-_OPTIONAL = {"search_rows", "time_budget"}
+_OPTIONAL = {"search_rows", "time_budget", "ensemble"}
 
 
 def schema() -> dict:

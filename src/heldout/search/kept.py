@@ -1,11 +1,13 @@
-"""The model of the best trial so far, kept in the run directory.
+"""The models of the best trials so far, kept in the run directory.
 
 A search keeps its trials' models in memory only; once a killed search is resumed, the trials
 told before the kill have none. The run still needs the selected trial's model as trained on
 training rows: it scores the validation rows for the conformal intervals of a refit model
 (:mod:`heldout.conformal.policy`) and is the model the report inspects. So after each batch,
-before its trials are told, the best complete trial so far — when the batch trained it — is
-written to ``trial-N.safetensors`` (atomically, as a bundle) and the one before it is removed.
+before its trials are told, the best complete trials so far (the selected one, and the pool an
+ensemble is chosen from: :mod:`heldout.search.ensemble`) — those the batch trained — are written
+to ``trial-N.safetensors`` (atomically, as bundles), and the files of trials that dropped out of
+the best are removed.
 A resumed search reads it back: the same bits as the model the uninterrupted search held, so a
 killed run, an uninterrupted one and a finished one run again end with the same bundle. The file
 stays: it is the selected trial's model as its validation figures were measured, which
@@ -27,25 +29,32 @@ PREFIX = "trial-"
 def best_index(rows: list[dict], metric: str, sign: float) -> int | None:
     """Where in ``rows`` the search's selected row is: the complete row of least ``sign * metric``,
     the first of ties (None: no complete row with a value)."""
+    ranked = best_indices(rows, metric, sign, 1)
+    return ranked[0] if ranked else None
+
+
+def best_indices(rows: list[dict], metric: str, sign: float, count: int) -> list[int]:
+    """Where in ``rows`` the best ``count`` complete rows are, best first (ties: the first)."""
     scored = [
         (sign * r[metric], i)
         for i, r in enumerate(rows)
         if r["status"] == "complete" and not math.isnan(r[metric])
     ]
-    return min(scored)[1] if scored else None
+    return [i for _, i in sorted(scored)[:count]]
 
 
-def keep(checkpoints, rows: list[dict], metric: str, sign: float, trained: dict) -> None:
-    """After a batch: when the best of ``rows`` (every told row and the batch's) is one of
-    ``trained`` (trial number -> the batch's model of it), keep its model in place of the last."""
-    index = best_index(rows, metric, sign)
-    if index is None or rows[index]["trial"] not in trained:
-        return
-    path = _path(checkpoints, rows[index]["trial"])
-    trained[rows[index]["trial"]].save(path)
-    for older in checkpoints.folder.glob(f"{PREFIX}*.safetensors"):
-        if older != path:
-            older.unlink(missing_ok=True)
+def keep(
+    checkpoints, rows: list[dict], metric: str, sign: float, trained: dict, count: int = 1
+) -> None:
+    """After a batch: the models of the best ``count`` of ``rows`` (every told row and the
+    batch's) that the batch trained (``trained``: trial number -> its model) are written; the
+    files of trials no longer among the best are removed."""
+    best = {rows[i]["trial"] for i in best_indices(rows, metric, sign, count)}
+    for trial in sorted(best & trained.keys()):
+        trained[trial].save(_path(checkpoints, trial))
+    for path in checkpoints.folder.glob(f"{PREFIX}*.safetensors"):
+        if path.name.removeprefix(PREFIX).removesuffix(".safetensors") not in map(str, best):
+            path.unlink(missing_ok=True)
 
 
 def selected(checkpoints, trial: int, trained: Model | None, validation) -> Model | None:

@@ -32,6 +32,9 @@ class Search:
     best_model: Model | None = (
         None  # its model trained on training rows (None with folds, or trained by another worker)
     )
+    # the best trials' models trained on training rows (trial -> model, best first), the pool an
+    # ensemble is chosen from; empty with folds
+    pool: dict = field(default_factory=dict)
     folds: int | None = None
     studies: dict = field(default_factory=dict)
     recovered: dict = field(default_factory=dict)  # trials a dead process left: continued, failed

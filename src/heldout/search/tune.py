@@ -40,7 +40,7 @@ from ..task import metrics
 from ..train.population import train_population
 from ..train.result import Run
 from ..train.rows import Hooks, Rows
-from . import batches, kept, slots
+from . import batches, ensemble, kept, slots
 from . import storage as storage_of
 from .pruning import PRUNERS
 from .result import Search, settings_of
@@ -270,9 +270,7 @@ def _search(
             for i, trial in enumerate(batch.trials)
             if i not in batch.told
         }  # (those told before a kill)
-        if (
-            checkpoints and not folds
-        ):  # the best trial's model, for a resumed search (search/kept.py)
+        if checkpoints and not folds:  # the best trials' models, for a resumed search (kept.py)
             kept.keep(
                 checkpoints,
                 rows + list(fresh.values()),
@@ -282,6 +280,7 @@ def _search(
                     row["trial"]: batch.run.models[batch.run.config_index.index(i)]
                     for i, row in fresh.items()
                 },
+                count=ensemble.POOL,
             )
         for i, row in fresh.items():
             trial = batch.trials[i]
@@ -325,13 +324,13 @@ def _search(
         )
     best = board.iloc[index].to_dict()
     best_settings = settings_of(studies, best["trial"])
-    best_model = None
-    if (
-        not folds
-    ):  # this process's model of the trial, else the kept one, calibrated (search/kept.py)
-        run, config = runs.get(best["trial"], (None, None))
-        trained = None if run is None else run.models[run.config_index.index(config)]
-        best_model = kept.selected(checkpoints, best["trial"], trained, split.validation)
+    best_model, pool = None, {}
+    if not folds:  # this process's models of the best trials, else the kept ones (kept.py)
+        pool = _pool(rows, metric, sign, runs, checkpoints)
+        best_model = kept.selected(
+            checkpoints, best["trial"], pool.get(best["trial"]), split.validation
+        )
+        pool = {t: (best_model if t == best["trial"] else m) for t, m in pool.items() if m}
     board = board.sort_values(metric, ascending=sign > 0, na_position="last").reset_index(drop=True)
     return Search(
         leaderboard=board,
@@ -340,10 +339,25 @@ def _search(
         best=best,
         best_settings=best_settings,
         best_model=best_model,
+        pool=pool,
         folds=folds,
         studies=studies,
         recovered=batches.recovered(studies),
     )
+
+
+def _pool(rows: list[dict], metric: str, sign: float, runs: dict, checkpoints) -> dict:
+    """The best trials' models (trial -> model, best first; None where neither this process nor
+    the run directory has it): what an ensemble is chosen from."""
+    pool = {}
+    for i in kept.best_indices(rows, metric, sign, ensemble.POOL):
+        trial = rows[i]["trial"]
+        run, config = runs.get(trial, (None, None))
+        if run is not None:
+            pool[trial] = run.models[run.config_index.index(config)]
+        else:
+            pool[trial] = kept.model(checkpoints, trial) if checkpoints else None
+    return pool
 
 
 def _train_batch(

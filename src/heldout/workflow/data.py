@@ -32,10 +32,15 @@ class Data(Protocol):
     def fit(self, settings: dict, *, progress=None, checkpoints=None, shards=None):
         """``heldout train``: the given settings trained on the training rows (a Run)."""
 
+    def ensembled(self, selection: Selection) -> Selection:
+        """The selection with the search's best trials combined, when that does better on the
+        validation rows (else as it is)."""
+
     def final(
         self, selection: Selection, *, refit: bool, deadline: Deadline, checkpoints
     ) -> FinalModel:
-        """The selected configuration as the model to look with: refit or not, calibrated."""
+        """The selected configuration (or ensemble) as the model to look with: refit or not,
+        calibrated."""
 
     def look(self, model, *, baselines=None, look=None, on_scored=None, strict=False) -> Evaluation:
         """The one look at the sealed test set, recorded in the ledger first (see

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..conformal.policy import calibration
 from ..data.fingerprint import set_fingerprint
+from ..model.ensemble import combine
 from ..seal.evaluate import Evaluation, evaluate
 from ..seal.split import Split
+from ..search.ensemble import metric_score, select
 from ..search.result import Search
+from ..task import metrics
 from ..train.checkpoints import resumable
 from ..train.fit import fit
 from ..train.population import train_population
@@ -38,9 +43,37 @@ class InMemory:
             **settings,
         )
 
+    def ensembled(self, selection: Selection) -> Selection:
+        """The selection with an ensemble of the search's best trials, when greedy selection on
+        the validation rows finds one better there than the selected trial alone."""
+        found = selection.search
+        pool = {t: m for t, m in found.pool.items() if m.config.get("model") in ENSEMBLED}
+        first = next(iter(pool.values()), None)
+        if len(pool) < 2 or len(first.targets) > 1:
+            return selection
+        rows = self.split.validation
+        y = first.task.encode(rows.target, first.classes).numpy()
+        sign = -1.0 if metrics.HIGHER_IS_BETTER[found.metric] else 1.0
+        score = metric_score(first.task, found.metric, sign, y, first.row_weights(rows))
+        chosen = select({t: m.predictions(rows) for t, m in pool.items()}, score)
+        if not chosen.is_ensemble:
+            return selection
+        board = found.leaderboard.set_index("trial")
+        members = [
+            {"trial": int(t), "candidate": str(board.loc[t, "candidate"]), "weight": weight}
+            for t, weight in chosen.weights.items()
+        ]
+        validation = {"validation": sign * chosen.score, "single": sign * chosen.single}
+        summary = replace(selection.summary, ensemble={"members": members, **validation})
+        return replace(selection, summary=summary, ensemble=chosen)
+
     def final(
         self, selection: Selection, *, refit: bool, deadline: Deadline, checkpoints
     ) -> FinalModel:
+        if selection.ensemble is not None:
+            return self._ensemble(
+                selection, refit=refit, deadline=deadline, checkpoints=checkpoints
+            )
         found, split = selection.search, self.split
         seconds = trial_seconds(found)
         pooled = (len(split.train) + len(split.validation)) / max(len(split.train), 1)
@@ -70,6 +103,37 @@ class InMemory:
             inspected_rows=split.validation,
             baselines=lambda: self._best_linear(found, refit, checkpoints) if with_linear else {},
             message=None if run else "trained on training rows: the time budget left the refit out",
+        )
+
+    def _ensemble(
+        self, selection: Selection, *, refit: bool, deadline: Deadline, checkpoints
+    ) -> FinalModel:
+        """The chosen ensemble as the final model: its members refit on training + validation
+        rows with their own epochs and the weights fixed on validation (when the budget has room
+        for every refit), else the members as the search trained them. Its conformal scores come
+        from the members trained on training rows, to which the validation rows are new."""
+        found, split, chosen = selection.search, self.split, selection.ensemble
+        trials, weights = list(chosen.weights), list(chosen.weights.values())
+        searched = combine([found.pool[t] for t in trials], weights)
+        pooled = (len(split.train) + len(split.validation)) / max(len(split.train), 1)
+        seconds = trial_seconds(found) * pooled * len(trials)
+        wanted, refit = refit, refit and deadline.fits("refit", seconds)
+        if refit:
+            refits = [found.refit(split, trial=t, checkpoints=checkpoints).model for t in trials]
+            model = combine(refits, weights)
+        else:
+            model = searched
+        model.calibration = calibration(model, split.validation, refit=refit, kept=searched)
+        members = ", ".join(f"trial {t} ({w:.2f})" for t, w in chosen.weights.items())
+        how = "refit on training + validation rows" if refit else "as trained on training rows"
+        left_out = "; the time budget left the refit out" if wanted and not refit else ""
+        return FinalModel(
+            model,
+            refit,
+            None,
+            inspected=searched,
+            inspected_rows=split.validation,
+            message=f"an ensemble of {members}, {how}{left_out}",
         )
 
     def look(self, model, *, baselines=None, look=None, on_scored=None, strict=False) -> Evaluation:
@@ -109,6 +173,9 @@ class InMemory:
             else self._alone(found, linear["trial"])
         )
         return {"best linear": trained.model}
+
+
+ENSEMBLED = ("linear", "mlp")  # the families an ensemble takes (a user module needs its factory)
 
 
 def trial_seconds(found: Search) -> float:

@@ -50,6 +50,7 @@ class Plan:
     spec: DataSpec
     options: SearchOptions
     refit: bool = True  # refit the selected configuration on training + validation rows
+    ensemble: bool = True  # combine the best trials when that does better on validation rows
     allow_leakage: bool = False  # go on despite error findings of the leakage check (recorded)
     draw_descent: bool = True  # trace the selected settings at a few learning rates
     progress: object = None  # a reporter from heldout.report.progress
@@ -68,6 +69,7 @@ def run_procedure(
     *,
     trials: int = DEFAULT_TRIALS,
     refit: bool = True,
+    ensemble: bool = True,
     progress=None,
     allow_leakage: bool = False,
     draw_descent: bool = True,
@@ -76,11 +78,14 @@ def run_procedure(
     **search_options,
 ) -> dict:
     """Carry out the procedure on ``spec`` (default: the default bundled dataset) into the run
-    directory ``out``; return the summary. ``time_budget`` (seconds) bounds the whole run: the
+    directory ``out``; return the summary. ``ensemble``: combine the search's best trials,
+    weights chosen on validation rows, when that does better there than the selected trial alone
+    (:mod:`heldout.search.ensemble`). ``time_budget`` (seconds) bounds the whole run: the
     search takes a share of it, and the refit, the descent picture and the best-linear baseline
     are left out (and listed in the summary) when their estimate — from the leaderboard's
     training seconds — would not fit; the one look and the report always happen."""
-    plan = _plan(spec, trials, refit, progress, allow_leakage, draw_descent, search_options)
+    asked = dict(refit=refit, ensemble=ensemble, allow_leakage=allow_leakage)
+    plan = _plan(spec, trials, progress, search_options, draw_descent=draw_descent, **asked)
     deadline = Deadline(time_budget)
     with claimed(_out(out, plan.spec), fresh) as artifacts:
         return _run(plan, artifacts, deadline).to_dict()
@@ -101,7 +106,8 @@ def tune_procedure(
     """The spine's prefix: split, check the split for leakage, search on validation rows only
     (the study kept in ``out/study.journal`` unless ``storage`` is given), and write the summary
     of the selection and the report. Returns ``(run directory, split, Search)``."""
-    plan = _plan(spec, trials, True, progress, allow_leakage, draw_descent, search_options)
+    asked = dict(allow_leakage=allow_leakage, draw_descent=draw_descent)
+    plan = _plan(spec, trials, progress, search_options, **asked)
     with claimed(_out(out, plan.spec), fresh) as artifacts:
         data, _, selection = _searched(plan, artifacts, Deadline(None))
         artifacts.write_summary(Summary(selection.summary))
@@ -113,6 +119,7 @@ def _run(plan: Plan, artifacts: Artifacts, deadline: Deadline) -> Summary:
     """The spine: each phase one step, each step's result a record."""
     # split (the test set sealed), check for leakage, search on validation rows only
     data, leakage, selection = _searched(plan, artifacts, deadline)
+    selection = data.ensembled(selection) if plan.ensemble else selection
     # the final model: the selected configuration refit (or as trained), calibrated, saved
     final = data.final(
         selection, refit=plan.refit, deadline=deadline, checkpoints=artifacts.checkpoints()
@@ -207,9 +214,9 @@ def _look_summary(artifacts, final: FinalModel, look, leakage: Leakage, deadline
     )
 
 
-def _plan(spec, trials, refit, progress, allow_leakage, draw_descent, search_options) -> Plan:
+def _plan(spec, trials, progress, search_options, **asked) -> Plan:
     options = SearchOptions.of(trials=trials, **search_options)
-    return Plan(spec or DataSpec(), options, refit, allow_leakage, draw_descent, progress)
+    return Plan(spec or DataSpec(), options, progress=progress, **asked)
 
 
 def _out(out, spec: DataSpec) -> Path:

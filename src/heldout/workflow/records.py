@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from ..rundir.summary import SelectionSummary
+from ..search.ensemble import Chosen
 from ..search.result import Search
 
 
@@ -32,10 +33,12 @@ class Leakage:
 
 @dataclass(frozen=True)
 class Selection:
-    """The search and what it selected on validation rows only."""
+    """The search and what it selected on validation rows only: one trial, or an ensemble of the
+    best trials with weights chosen on the same rows."""
 
     search: Search
     summary: SelectionSummary
+    ensemble: Chosen | None = None  # the search's best trials combined, when that does better
 
     @classmethod
     def of(cls, search: Search, dataset: str, the_split, search_rows: dict | None) -> "Selection":

@@ -45,6 +45,11 @@ class Streamed:
             )
         return training.fit(self.split, progress=progress, **settings)
 
+    def ensembled(self, selection: Selection) -> Selection:
+        """A streamed table's final model is one configuration trained over every training row:
+        an ensemble would train each member over them again, so none is chosen."""
+        return selection
+
     def final(
         self, selection: Selection, *, refit: bool, deadline: Deadline, checkpoints
     ) -> FinalModel:

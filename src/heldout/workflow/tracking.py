@@ -42,6 +42,9 @@ def _log(mlflow, artifacts: Artifacts, uri: str, experiment: str) -> str:
         params = {k: v for k, v in params.items() if v is not None}
         if summary.get("candidate"):
             params["candidate"] = summary["candidate"]
+        if summary.get("ensemble"):  # the members by trial, with their weights
+            members = summary["ensemble"]["members"]
+            params["ensemble"] = " ".join(f"{m['trial']}:{m['weight']:.4g}" for m in members)
         mlflow.log_params({k: str(v)[:250] for k, v in params.items()})
         mlflow.set_tags(
             {

@@ -119,7 +119,7 @@ def test_the_calibration_travels_in_the_bundle_as_numbers(regression_split, tmp_
         back.predict_interval(rows, 0.8), model.predict_interval(rows, 0.8)
     )
     without = heldout.load_model(
-        Path(__file__).parent / "unscaled" / "regression-before-scale.safetensors"
+        Path(__file__).parents[1] / "model" / "unscaled" / "regression-before-scale.safetensors"
     )
     assert without.calibration is None
     with pytest.raises(BundleError, match="no conformal calibration.*Train it again"):
