@@ -56,11 +56,11 @@ the year and hour, for every library but AutoGluon, which reads dates itself):
   pytabkit refuses missing numbers, so each numeric column with missing values gets the training
   rows' median and a column saying where it was missing.
 - ``autogluon``: ``TabularPredictor(...).fit(presets='medium_quality')`` with a time limit equal
-  to heldout's wall time on the table (``--time-budget`` without heldout). The ``bench`` extra
-  names ``autogluon.tabular``, but it pins pandas below 2.4 and pyarrow below 25, and installing
-  it would replace this project's pandas 3 and pyarrow 26: where it is missing, as on the
+  to heldout's wall time on the table (``--time-budget`` without heldout). ``autogluon.tabular``
+  1.6 pins pandas below 2.4 and pyarrow below 25: installing it would replace this project's
+  pandas 3 and pyarrow 26, so the ``bench`` extra leaves it out. Where it is missing, as on the
   project's machine, the method is reported "not installed" and skipped, as is any method whose
-  library is missing.
+  library is missing (``pip install autogluon.tabular`` in an environment of its own brings it).
 
 Per table: each method's test loss and wall time (heldout's includes its process start and its
 report), and heldout's loss minus each method's with a paired 95% interval (percentile bootstrap
@@ -71,11 +71,17 @@ defaults (and on how many the interval lies wholly below zero). The last line is
 one JSON object.
 
     pip install -e ".[bench]"
-    python3 benchmarks/tabular.py --list                 # the tables, no training: about 30 s
-    python3 benchmarks/tabular.py --quick hpc concrete --methods heldout,lightgbm,catboost
-                                                         # 2,000 rows, 5 Optuna trials: about 1 min
-    python3 benchmarks/tabular.py                        # every table and method: hours on 2 cores
+    python3 benchmarks/tabular.py --list       # the tables' rows, columns and tasks: 5 s
+    python3 benchmarks/tabular.py hotel credit --quick \\
+        --methods heldout,lightgbm,lightgbm_tuned,catboost
+    python3 benchmarks/tabular.py              # every table and method
     python3 benchmarks/tabular.py diamonds --time-budget 600 --methods heldout,lightgbm
+
+With ``--quick`` (2,000 rows of each table, 5 Optuna trials) the second command took 2 minutes on
+the project's 2-core machine, shared with a test run; RealMLP and TabM took 2 and 3 minutes on
+one such table (1,500 training rows) by themselves. The whole suite was not timed: expect hours
+on 2 cores, most of them pytabkit's on the large tables (diamonds, rodents), and much less
+without ``realmlp,tabm``.
 """
 
 from __future__ import annotations
@@ -83,6 +89,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import json
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -298,7 +305,7 @@ def list_tables(names: list[str]) -> dict:
         table, frame = TABLES[name], loaded(name)
         features = frame.drop(columns=[table.target])
         print(
-            f"{name:<9} {table.source:<34} {len(frame):>7,} rows  {table.task:<10} "
+            f"{name:<10} {table.source:<32} {len(frame):>7,} rows  {table.task:<10} "
             f"target {table.target!r}; {column_kinds(features)}"
         )
         out[name] = {"rows": len(frame), "columns": features.shape[1], "task": table.task}
@@ -627,9 +634,12 @@ def run_autogluon(problem: Problem) -> np.ndarray:
     )
     predictor.fit(problem.train, presets="medium_quality", time_limit=max(1, round(limit)))
     if problem.task == "regression":
-        return predictor.predict(problem.test_x).to_numpy(dtype=float)
-    proba = predictor.predict_proba(problem.test_x)
-    return aligned(proba.to_numpy(), proba.columns, problem.labels)
+        prediction = predictor.predict(problem.test_x).to_numpy(dtype=float)
+    else:
+        proba = predictor.predict_proba(problem.test_x)
+        prediction = aligned(proba.to_numpy(), proba.columns, problem.labels)
+    shutil.rmtree(predictor.path, ignore_errors=True)  # its saved models: gigabytes over a suite
+    return prediction
 
 
 # name: (function, the modules it needs); heldout first: AutoGluon's time limit is its wall time
@@ -671,6 +681,12 @@ def total(task: str, losses: np.ndarray) -> np.ndarray:
     """rmse (regression) or mean log loss over the last axis."""
     mean = losses.mean(axis=-1)
     return np.sqrt(mean) if task == "regression" else mean
+
+
+def _rounded(value) -> float:
+    """Six significant digits: the JSON line's figures, readable and far finer than the
+    intervals."""
+    return float(f"{float(value):.6g}")
 
 
 def paired_intervals(task: str, ours: np.ndarray, theirs: dict[str, np.ndarray]) -> dict:
@@ -728,7 +744,7 @@ def compare(name: str, methods: list[str], args, scratch: Path) -> dict:
         prediction, records[method] = run_method(method, problem)
         if prediction is not None:
             losses[method] = row_losses(problem, prediction)
-            records[method]["loss"] = float(total(problem.task, losses[method]))
+            records[method]["loss"] = _rounded(total(problem.task, losses[method]))
     versus = {}
     if "heldout" in losses:
         others = {m: rows for m, rows in losses.items() if m != "heldout"}
@@ -741,7 +757,10 @@ def compare(name: str, methods: list[str], args, scratch: Path) -> dict:
         "test": len(problem.test_x),
         "methods": records,
         "heldout_minus": {
-            m: {"difference": v["difference"], "interval_95": [float(x) for x in v["interval_95"]]}
+            m: {
+                "difference": _rounded(v["difference"]),
+                "interval_95": [_rounded(x) for x in v["interval_95"]],
+            }
             for m, v in versus.items()
         },
     }
@@ -785,7 +804,7 @@ def overall(results: dict, methods: list[str]) -> dict:
             ratios[m].append(loss / best if best > 0 else 1.0)
     out = {
         "geometric_mean_ratio_to_best": {
-            m: float(np.exp(np.mean(np.log(r)))) for m, r in ratios.items() if r
+            m: _rounded(np.exp(np.mean(np.log(r)))) for m, r in ratios.items() if r
         },
         "tables_scored": {m: len(r) for m, r in ratios.items()},
     }

@@ -19,7 +19,7 @@ def combine(models: list[Model], weights: list[float]) -> Model:
     first = models[0]
     for other in models[1:]:
         _check_same(first, other)
-    family = Ensemble([m.family for m in models], weights, link_of(first.task))
+    family = Ensemble([m.family for m in models], weights, link_of(first.task, first.classes))
     config = dict(
         family.config(),
         loss=first.config.get("loss"),

@@ -118,6 +118,8 @@ class Ensemble:
         return self.loss_and_grads(params, X, y, None, loss)
 
 
-def link_of(task) -> str:
-    """How a task's members are combined: outputs, a binary probability, class probabilities."""
-    return {"regression": "identity", "binary": "sigmoid"}.get(str(task), "softmax")
+def link_of(task, classes: tuple | None) -> str:
+    """How a task's members are combined: outputs, one class's probability, class probabilities."""
+    if not task.has_classes:
+        return "identity"
+    return "sigmoid" if task.n_outputs(classes) == 1 else "softmax"

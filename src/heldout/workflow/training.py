@@ -88,4 +88,6 @@ def _train_beside(spec: DataSpec, shards, settings: dict) -> Run:
         raise ConfigError(
             f"Process 0 stopped before training, so this process stops too: {stopped}"
         )
-    return open_data(spec).fit(settings, shards=shards)
+    run = open_data(spec).fit(settings, shards=shards)
+    finished(shards)  # process 0 waits for every process at the end of training
+    return run
