@@ -60,7 +60,10 @@ the year and hour, for every library but AutoGluon, which reads dates itself):
   1.6 pins pandas below 2.4 and pyarrow below 25: installing it would replace this project's
   pandas 3 and pyarrow 26, so the ``bench`` extra leaves it out. Where it is missing, as on the
   project's machine, the method is reported "not installed" and skipped, as is any method whose
-  library is missing (``pip install autogluon.tabular`` in an environment of its own brings it).
+  library is missing. To run it, install it in a virtual environment of its own made with
+  ``--system-site-packages`` (pandas 2.3 there, heldout and the other libraries shared) and run
+  this script with that environment's python; a plain ``autogluon.tabular`` has no fastai, so
+  AutoGluon skips its fastai network and says so.
 
 Per table: each method's test loss and wall time (heldout's includes its process start and its
 report), and heldout's loss minus each method's with a paired 95% interval (percentile bootstrap
@@ -434,8 +437,8 @@ def encoded(train_x: pd.DataFrame, test_x: pd.DataFrame) -> tuple[pd.DataFrame, 
             values = sorted(column.dropna().astype(str).unique())
             kind = pd.CategoricalDtype(values)
             for part, rows in zip(out, (train_x, test_x)):
-                text = rows[name].astype(object).where(rows[name].notna())
-                part.append(text.map(lambda v: v if v is None else str(v)).astype(kind))
+                text = rows[name].astype(str).where(rows[name].notna())  # None is not "None"
+                part.append(text.astype(kind))
     train, test = (pd.concat(part, axis=1) for part in out)
     return train, test
 
@@ -723,6 +726,8 @@ def run_method(method: str, problem: Problem) -> tuple[np.ndarray | None, dict]:
             prediction = METHODS[method][0](problem)
     except Exception as error:  # one method failing on one table must not end the benchmark
         return None, {"status": f"failed: {type(error).__name__}: {error}"[:300]}
+    if not np.all(np.isfinite(prediction)):  # a diverged model: no loss to compare
+        return None, {"status": "failed: predictions that are not finite numbers"}
     seconds = time.perf_counter() - start
     problem.seconds[method] = seconds
     record = {"seconds": round(seconds, 1)}

@@ -32,7 +32,18 @@ def family_settings(name: str) -> dict:
 
 
 def family_names() -> list[str]:
-    return [*sorted(FAMILIES), "module"]
+    """The families heldout's engine trains by gradient steps (with every optimiser)."""
+    return [*sorted(f for f in FAMILIES if not trained_by_library(f)), "module"]
+
+
+def library_family_names() -> list[str]:
+    """The families another library trains (their own optimiser): their own checks."""
+    return sorted(f for f in FAMILIES if trained_by_library(f))
+
+
+def trained_by_library(name: str) -> bool:
+    built = FAMILIES[name].build(hidden=(4,), activation="relu", init=None)
+    return hasattr(built, "train_members")
 
 
 def rates(optimizer: str) -> list[float]:
@@ -186,6 +197,36 @@ def check_family_protocol_and_gradients(family: str) -> None:
         assert len(fam.param_names()) == len(params) == len(fam.weight_mask())
 
 
+def check_library_family(family: str) -> None:
+    """A family another library trains: a :class:`Family` whose forward gives ``[K, n, outputs]``;
+    the same seed gives the same model bit for bit; a member of a grid trains to what its
+    configuration trains to alone; the search draws from its own space only; heldout's gradient
+    steps are refused with a message that says how it is trained."""
+    split = cancer_split()
+    settings = {"model": family, "epochs": 30}
+    a = heldout.fit(split, lr=0.1, seed=1, **settings)
+    b = heldout.fit(split, lr=0.1, seed=1, **settings)
+    assert all(torch.equal(p, q) for p, q in zip(a.model.params, b.model.params))
+    assert a.history.equals(b.history)
+    together = heldout.fit(split, lr=[0.05, 0.2], seed=[0, 1], **settings)
+    for m in together.members:
+        alone = heldout.fit(split, lr=m.config.lr, seed=m.config.seed, **settings)
+        assert_same_member(m, alone.members[0])
+    fam = make_family(family, hidden=(), activation="relu", init=None)
+    assert isinstance(fam, Family)
+    out = fam.forward([p.unsqueeze(0) for p in a.model.params], torch.zeros(5, 30))
+    assert tuple(out.shape) == (1, 5, 1)
+    assert len(fam.param_names()) == len(a.model.params) == len(fam.weight_mask())
+    try:
+        fam.loss_and_grads(
+            [p.unsqueeze(0) for p in a.model.params], torch.zeros(5, 30), None, None, "mse"
+        )
+    except heldout.ConfigError as refused:
+        assert "trained by" in str(refused)
+    else:
+        raise AssertionError("a library-trained family took heldout's gradient steps")
+
+
 # -- losses × tasks ------------------------------------------------------------------------------
 
 
@@ -306,6 +347,8 @@ def checks_for(
             ]
         if family is not None or optimizer is None:
             out += [(check_family_protocol_and_gradients, (f,)) for f in families]
+        if family is None and optimizer is None:
+            out += [(check_library_family, (f,)) for f in library_family_names()]
     if (loss or task) and not (family or optimizer):
         out += [
             (check_loss_trains_its_task, case)

@@ -42,6 +42,11 @@ def test_family_protocol_and_gradients(family):
     contracts.check_family_protocol_and_gradients(family)
 
 
+@pytest.mark.parametrize("family", contracts.library_family_names())
+def test_a_family_another_library_trains(family):
+    contracts.check_library_family(family)
+
+
 @pytest.mark.parametrize("loss, task", contracts.loss_cases())
 def test_loss_trains_its_task(loss, task):
     contracts.check_loss_trains_its_task(loss, task)

@@ -105,8 +105,9 @@ def export_onnx(model: Model, path) -> list[dict]:
     if not all(isinstance(m, Dense) for m in members):
         raise ConfigError(
             f"ONNX export covers the built-in linear and mlp families and ensembles of them; this "
-            f"model is {model.config.get('model')!r} (a user module). Export the module itself "
-            "with torch.onnx.export, after the preprocessing."
+            f"model is {model.config.get('model')!r}. A user module: export it with "
+            "torch.onnx.export, after the preprocessing; gradient-boosted trees: use heldout "
+            "predict, or LightGBM's own model (the bundle's booster text)."
         )
     g = Graph()
     inputs, blocks = [], []

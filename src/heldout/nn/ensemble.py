@@ -56,7 +56,10 @@ class Ensemble:
 
         members = [
             make_family(
-                c["model"], hidden=tuple(c["hidden"]), activation=c["activation"], init=c["init"]
+                c["model"],
+                hidden=tuple(c.get("hidden", ())),
+                activation=c.get("activation", "relu"),
+                init=c.get("init"),
             )
             for c in config["members"]
         ]

@@ -7,7 +7,7 @@ A family may add dimensions to the search space (``mlp``: width and depth) with 
 turns their values into training settings.
 
 >>> sorted(FAMILIES)
-['linear', 'mlp']
+['gbdt', 'linear', 'mlp']
 >>> make_family("mlp", hidden=(8,), activation="relu", init=None).init_scheme
 'kaiming'
 """
@@ -20,6 +20,7 @@ from typing import Callable, Protocol, runtime_checkable
 import torch
 
 from ..errors import ConfigError
+from .boosted import GBDT_SPACE, OBJECTIVES, Boosted
 from .dense import Dense
 from .module import Module
 
@@ -69,6 +70,13 @@ class Entry:
     build: Callable[..., Family]  # build(hidden, activation, init) -> Family
     search: dict = field(default_factory=dict)  # extra search dimensions, in tune's space syntax
     settings: Callable[..., dict] = lambda **values: {}  # their values -> training settings
+    # trained by another library (its members train themselves, on rows in memory): its search
+    # dimensions replace the gradient steps' (batch sizes, optimizers, step budgets)
+    by_library: bool = False
+    losses: tuple | None = None  # the losses it trains (None: every loss)
+
+    def trains(self, loss: str) -> bool:
+        return self.losses is None or loss in self.losses
 
 
 FAMILIES: dict[str, Entry] = {}
@@ -80,6 +88,8 @@ def register(
     *,
     search: dict | None = None,
     settings: Callable[..., dict] | None = None,
+    by_library: bool = False,
+    losses: tuple | None = None,
 ) -> None:
     """Register a family under ``name``; it must satisfy :class:`Family`."""
     example = build(hidden=(4,), activation="relu", init=None)
@@ -89,7 +99,16 @@ def register(
             f"The family {name!r} does not provide {missing}: a family needs every member of "
             "heldout.nn.family.Family."
         )
-    FAMILIES[name] = Entry(build, dict(search or {}), settings or (lambda **values: {}))
+    FAMILIES[name] = Entry(
+        build, dict(search or {}), settings or (lambda **values: {}), by_library, losses
+    )
+
+
+def trained_by_library(model) -> bool:
+    """Whether family ``model`` is trained by another library (its members train themselves, on
+    rows in memory) rather than by heldout's gradient steps."""
+    entry = FAMILIES.get(model) if isinstance(model, str) else None
+    return entry is not None and entry.by_library
 
 
 def unregister(name: str) -> None:
@@ -127,6 +146,14 @@ _METHODS = (
 
 register(
     "linear", lambda hidden, activation, init: Dense("linear", (), activation, init or "xavier")
+)
+register(
+    "gbdt",
+    lambda hidden, activation, init: Boosted(),
+    search=GBDT_SPACE,
+    settings=lambda **values: values,
+    by_library=True,
+    losses=tuple(OBJECTIVES),
 )
 register(
     "mlp",

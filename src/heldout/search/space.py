@@ -77,7 +77,9 @@ class Param:
 
 def _default(family: str) -> dict[str, Param]:
     """The declared search ranges of the training settings, then the family's own dimensions."""
-    space = {name: Param.parse(name, value) for name, value in SEARCHED.items()}
+    entry = FAMILIES[family]
+    searched = {} if entry.by_library else SEARCHED
+    space = {name: Param.parse(name, value) for name, value in searched.items()}
     space.update(
         {name: Param.parse(name, value) for name, value in FAMILIES[family].search.items()}
     )
@@ -119,13 +121,15 @@ class Space:
     ) -> "Space":
         model, loss = parse_candidate(candidate, task)
         params = _default(model)
-        if rows is not None:
+        if rows is not None and not FAMILIES[model].by_library:
             params["batch_size"] = Param("choice", choices=budget.batch_sizes(rows))
             max_steps = budget.steps_for(rows) if max_steps == "auto" else max_steps
         if "epochs" in (overrides or {}) or "iterations" in (overrides or {}):
             max_steps = None  # the user's epochs are the user's
         own = set(FAMILIES[model].search)
-        others = {name for entry in FAMILIES.values() for name in entry.search} - own
+        others = {
+            name for entry in FAMILIES.values() for name in entry.search if name not in SETTINGS
+        } - own
         for name, value in (overrides or {}).items():
             if name not in _names():
                 raise ConfigError(f"Unknown search parameter {name!r}. Valid names: {_names()}.")
@@ -151,7 +155,7 @@ class Space:
             entry.settings(**{name: values.pop(name) for name in entry.search if name in values})
         )
         out.update(values)
-        if self.max_steps is not None and "epochs" in values:
+        if self.max_steps is not None and "epochs" in values and not entry.by_library:
             out["epochs"] = budget.capped_epochs(
                 values["epochs"],
                 batch_size=out.get("batch_size", SETTINGS["batch_size"].default),
@@ -181,9 +185,9 @@ class Space:
 def parse_candidate(candidate: str, task: str) -> tuple[str, str]:
     """``family+loss`` checked against the task, or a ConfigError listing the valid candidates."""
     task = get_task(task)
-    valid = [f"{f}+{loss}" for f in FAMILIES for loss in task.losses]
+    valid = [f"{f}+{loss}" for f in FAMILIES for loss in task.losses if FAMILIES[f].trains(loss)]
     parts = candidate.split("+") if isinstance(candidate, str) else []
-    if len(parts) != 2 or parts[0] not in FAMILIES or parts[1] not in task.losses:
+    if len(parts) != 2 or candidate not in valid:
         raise ConfigError(
             f"Unknown candidate {candidate!r} for a {task} task. Valid candidates: {valid}."
         )

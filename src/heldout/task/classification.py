@@ -85,7 +85,7 @@ class Binary(_Classification):
     """Two classes, one output (a logit); 1 is the larger class."""
 
     losses = ("log_loss", "cross_entropy", "hinge")
-    candidates = ("linear+log_loss", "linear+hinge", "mlp+log_loss")
+    candidates = ("linear+log_loss", "linear+hinge", "mlp+log_loss", "gbdt+log_loss")
     _label_dtype = torch.float32
 
     def check_target(self, y, name):
@@ -122,7 +122,7 @@ class Multiclass(_Classification):
     """Several classes, one output each (softmax); labels are class indices."""
 
     losses = ("cross_entropy", "log_loss", "hinge")
-    candidates = ("linear+cross_entropy", "mlp+cross_entropy")
+    candidates = ("linear+cross_entropy", "mlp+cross_entropy", "gbdt+cross_entropy")
     _label_dtype = torch.long
 
     def n_outputs(self, classes):

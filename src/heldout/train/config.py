@@ -254,6 +254,31 @@ class TrainConfig:
         hint="Try 1e4.",
         role=MEMBER,
     )
+    # gradient-boosted trees (gbdt): the trees' shape, and the share of columns and rows each sees
+    leaves: int = setting(int, 31, "gbdt: leaves per tree", low=2, hint="Try 31.", role=MEMBER)
+    min_leaf_rows: int = setting(
+        int, 20, "gbdt: training rows a leaf holds at least", low=1, hint="Try 20.", role=MEMBER
+    )
+    feature_fraction: float = setting(
+        float,
+        1.0,
+        "gbdt: share of the columns each tree is grown on",
+        low=0,
+        high=1,
+        low_open=True,
+        hint="Try 0.8.",
+        role=MEMBER,
+    )
+    row_fraction: float = setting(
+        float,
+        1.0,
+        "gbdt: share of the training rows each tree is grown on",
+        low=0,
+        high=1,
+        low_open=True,
+        hint="Try 0.8.",
+        role=MEMBER,
+    )
     device: str = setting(str, "cpu", "torch device of the computation")
 
     def validated(self) -> "TrainConfig":

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import replace
+from functools import partial
 
 import torch
 
@@ -105,8 +106,9 @@ def train_population(
                     )
                 )
             )
-            trained = engine.train(
-                family,
+            # a family trained by another library trains its members itself, on the same rows
+            trainer = getattr(family, "train_members", None) or partial(engine.train, family)
+            trained = trainer(
                 chunk_configs,
                 replace(data, fold=fold_index),
                 task,

@@ -175,7 +175,8 @@ class InMemory:
         return {"best linear": trained.model}
 
 
-ENSEMBLED = ("linear", "mlp")  # the families an ensemble takes (a user module needs its factory)
+ENSEMBLED = ("linear", "mlp", "gbdt")  # the families an ensemble takes (not a user module:
+# loading one needs its factory)
 
 
 def trial_seconds(found: Search) -> float:

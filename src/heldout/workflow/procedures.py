@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .._util.declared import checked
+from ..nn.family import trained_by_library
 from ..report.page import report
 from ..rundir.artifacts import Artifacts, RunConfig
 from ..rundir.lock import claimed
@@ -172,7 +173,9 @@ def _draw_descent(artifacts, data: Data, selection: Selection, wanted: bool, dea
     """The picture of the descent: the selected settings at a few learning rates, on training
     rows (four rates trained together: about twice one trial's training)."""
     found = selection.search
-    if wanted and deadline.fits("descent", 2 * trial_seconds(found)):
+    # a family trained by another library takes no gradient steps: no descent to draw
+    drawable = not trained_by_library(found.best_settings.get("model"))
+    if wanted and drawable and deadline.fits("descent", 2 * trial_seconds(found)):
         settings = dict(found.best_settings, epochs=selection.summary.epochs)
         artifacts.write_descent(descent.trace(data.searched, settings))
     else:

@@ -16,10 +16,12 @@ import functools
 
 from ..conformal.policy import calibration
 from ..errors import ConfigError
+from ..nn.family import trained_by_library
 from ..seal.evaluate import Evaluation
 from ..stream import training
 from ..stream.look import evaluate
 from ..stream.split import StreamedSplit
+from ..train.fit import fit
 from .deadline import Deadline
 from .records import FinalModel, Selection
 
@@ -53,8 +55,16 @@ class Streamed:
     def final(
         self, selection: Selection, *, refit: bool, deadline: Deadline, checkpoints
     ) -> FinalModel:
-        run = training.fit(self.split, **selection.search.best_settings)
-        validation = self.searched.validation
+        settings, validation = selection.search.best_settings, self.searched.validation
+        if trained_by_library(settings["model"]):  # it cannot read rows batch by batch
+            model = selection.search.best_model or fit(self.searched, **settings).model
+            model.calibration = calibration(model, validation, refit=False)
+            message = (
+                f"{settings['model']} trains on rows in memory: the search's model, trained on "
+                f"the seeded sample of {len(self.searched.train)} training rows"
+            )
+            return FinalModel(model, False, None, model, validation, message=message)
+        run = training.fit(self.split, **settings)
         run.model.calibration = calibration(run.model, validation, refit=False)
         return FinalModel(run.model, False, run, inspected=run.model, inspected_rows=validation)
 

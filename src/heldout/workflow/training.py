@@ -5,6 +5,7 @@ folds) instead of a search, and the run directory written — in one process, or
 from __future__ import annotations
 
 from ..errors import ConfigError
+from ..nn.family import trained_by_library
 from ..report.page import report
 from ..rundir.artifacts import Artifacts
 from ..rundir.lock import claimed
@@ -73,7 +74,7 @@ def _inspect_and_draw(artifacts: Artifacts, data, run: Run, seed: int, draw: boo
         artifacts.write_inspection(
             inspect(run.model, data.searched.validation, selection, seed=seed)
         )
-    if draw:
+    if draw and not trained_by_library(run.members[0].config.model):  # no gradient steps to draw
         best = run.table()["val_loss"].fillna(float("inf")).to_numpy().argmin()
         artifacts.write_descent(
             descent.trace(data.searched, run.members[int(best)].config.to_dict())
