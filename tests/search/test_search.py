@@ -13,6 +13,7 @@ from optuna.storages.journal import JournalFileBackend
 import heldout
 from heldout.errors import ConfigError
 from heldout.rundir.spec import DataSpec
+from heldout.search.ensemble import POOL
 from heldout.train.population import train_population
 from heldout.train.rows import Hooks, Rows
 from heldout.workflow import procedures
@@ -261,16 +262,18 @@ def test_a_search_that_crashed_mid_batch_goes_on_from_its_checkpoint_and_ends_as
         found.leaderboard.drop(columns="seconds"), expected.drop(columns="seconds")
     )
     assert not store.path("batch").exists()
-    # the best trial's model was kept beside the checkpoints: a search resumed with every trial told
-    # has it
-    kept = list(tmp_path.glob("trial-*.safetensors"))
-    assert [p.name for p in kept] == [f"trial-{int(found.best['trial'])}.safetensors"]
+    # the best trials' models were kept beside the checkpoints (the selected one among them, the
+    # pool an ensemble is chosen from): a search resumed with every trial told has them
+    kept = {p.name for p in tmp_path.glob("trial-*.safetensors")}
+    best = found.leaderboard[found.leaderboard["status"] == "complete"]["trial"].head(POOL)
+    assert f"trial-{int(found.best['trial'])}.safetensors" in kept
+    assert kept <= {f"trial-{int(t)}.safetensors" for t in best}
     again = heldout.tune(split, storage=storage(), checkpoints=store, **options)
     assert again.best["trial"] == found.best["trial"] and again.best_model is not None
     assert again.best_model.fingerprint == found.best_model.fingerprint
     assert all(torch.equal(a, b) for a, b in zip(again.best_model.params, found.best_model.params))
     # calibrated on the validation rows, new to it: the kept bundle gives intervals
-    bundled = heldout.load_model(kept[0])
+    bundled = heldout.load_model(tmp_path / f"trial-{int(found.best['trial'])}.safetensors")
     assert bundled.calibration is not None and not bundled.calibration.info["refit"]
     assert bundled.predict_interval(split.validation.features, 0.9).shape == (
         len(split.validation),

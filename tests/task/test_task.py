@@ -30,7 +30,7 @@ def test_each_task_owns_its_losses_metrics_and_candidates():
     )
     assert (regression.monitor, binary.monitor) == ("rmse", "accuracy")
     assert (regression.selection, multiclass.selection) == ("rmse", "log_loss")
-    assert regression.candidates == ("linear+mse", "linear+huber", "mlp+mse")
+    assert regression.candidates == ("linear+mse", "mlp+mse", "gbdt+mse")
     assert not regression.has_classes and binary.has_classes
     assert (regression.default_strategy, binary.default_strategy) == ("random", "stratified")
     assert multiclass.n_outputs(("a", "b", "c")) == 3 and binary.n_outputs(("a", "b")) == 1

@@ -158,7 +158,7 @@ def _train(member, data, task, n_out: int):
         "num_threads": threads.CORES,
         "verbosity": -1,
     }
-    if objective == "multiclass":
+    if config.loss == "cross_entropy":  # one score per class
         params["num_class"] = n_out
     rounds = config.epochs or 1000
     train_set = lgb.Dataset(train_X, train_y, weight=train_w, free_raw_data=False)

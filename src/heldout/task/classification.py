@@ -85,7 +85,7 @@ class Binary(_Classification):
     """Two classes, one output (a logit); 1 is the larger class."""
 
     losses = ("log_loss", "cross_entropy", "hinge")
-    candidates = ("linear+log_loss", "linear+hinge", "mlp+log_loss", "gbdt+log_loss")
+    candidates = ("linear+log_loss", "mlp+log_loss", "gbdt+log_loss")
     _label_dtype = torch.float32
 
     def check_target(self, y, name):

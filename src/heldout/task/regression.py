@@ -33,7 +33,7 @@ class Regression(Task):
     monitor, selection = "rmse", "rmse"
     metrics = ("rmse", "mae", "r2")
     baseline_name = "the mean of the training targets"
-    candidates = ("linear+mse", "linear+huber", "mlp+mse", "gbdt+mse")
+    candidates = ("linear+mse", "mlp+mse", "gbdt+mse")
 
     def check_target(self, y, name):
         if not (pd.api.types.is_numeric_dtype(y) and not pd.api.types.is_bool_dtype(y)):

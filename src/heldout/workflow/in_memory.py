@@ -119,10 +119,10 @@ class InMemory:
         seconds = trial_seconds(found) * pooled * len(trials)
         wanted, refit = refit, refit and deadline.fits("refit", seconds)
         if refit:
-            refits = [found.refit(split, trial=t, checkpoints=checkpoints).model for t in trials]
-            model = combine(refits, weights)
+            runs = [found.refit(split, trial=t, checkpoints=checkpoints) for t in trials]
+            model, history = combine([r.model for r in runs], weights), runs[0].history
         else:
-            model = searched
+            model, history = searched, None
         model.calibration = calibration(model, split.validation, refit=refit, kept=searched)
         members = ", ".join(f"trial {t} ({w:.2f})" for t, w in chosen.weights.items())
         how = "refit on training + validation rows" if refit else "as trained on training rows"
@@ -134,6 +134,7 @@ class InMemory:
             inspected=searched,
             inspected_rows=split.validation,
             message=f"an ensemble of {members}, {how}{left_out}",
+            history=history,  # the best member's refit, the curves the report draws
         )
 
     def look(self, model, *, baselines=None, look=None, on_scored=None, strict=False) -> Evaluation:

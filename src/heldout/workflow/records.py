@@ -86,3 +86,4 @@ class FinalModel:
     inspected_rows: object
     baselines: Callable[[], dict] = dict
     message: str | None = None
+    history: object = None  # without ``run``: the curves to keep (an ensemble's best member's)

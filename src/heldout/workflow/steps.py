@@ -42,6 +42,8 @@ def save_final(artifacts: Artifacts, spec: DataSpec, the_split, final: FinalMode
         return
     model = final.model
     model.save(artifacts.model_path)
+    if final.history is not None:
+        artifacts.write_history(final.history)
     artifacts.write_config(
         RunConfig(
             spec,
