@@ -58,7 +58,7 @@ def test_train_help_lists_the_registries_names_without_importing_them():
         text=True,
         env={**os.environ, "COLUMNS": "200"},
     ).stdout
-    assert "[gd|sgd|momentum|nesterov|adam|adamw]" in shown and "[linear|mlp]" in shown
+    assert "[gd|sgd|momentum|nesterov|adam|adamw]" in shown and "[linear|gbdt|mlp]" in shown
 
 
 def test_the_help_lists_every_command_module():

@@ -61,10 +61,10 @@ def test_the_metric_score_minimises_what_is_better_higher():
 
 
 @pytest.fixture(scope="module")
-def members():
-    out = {}
+def members(tmp_path_factory):
+    out, ledger = {}, tmp_path_factory.mktemp("ledger")  # the project's ledger stays clean
     for name in ("iris", "breast_cancer", "diabetes"):
-        split = heldout.split(heldout.datasets.load(name), seed=0)
+        split = heldout.split(heldout.datasets.load(name), seed=0, ledger=ledger)
         a = heldout.fit(split, model="mlp", hidden=(8,), activation="tanh", epochs=15, seed=1)
         b = heldout.fit(split, model="linear", epochs=15, seed=2)
         out[name] = (split, a.model, b.model)

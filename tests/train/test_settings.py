@@ -5,6 +5,7 @@ import click
 import pytest
 
 from heldout.cli.train import command as train_command
+from heldout.nn.boosted import GBDT_SPACE
 from heldout.search.space import Space
 from heldout.train.config import MEMBER_TENSORS, PER_MEMBER, SEARCHED, SETTINGS, TrainConfig
 
@@ -35,10 +36,16 @@ def test_population_roles_and_search_ranges_come_from_the_declarations():
         "tol",
         "n_iter_no_change",
         "diverge_factor",
+        "leaves",
+        "min_leaf_rows",
+        "feature_fraction",
+        "row_fraction",
     }
     space = Space.for_candidate("mlp+mse", "regression")
     assert list(space.params) == [*SEARCHED, "width", "depth"]
     assert list(Space.for_candidate("linear+mse", "regression").params) == list(SEARCHED)
+    # a family another library trains searches its own dimensions only
+    assert list(Space.for_candidate("gbdt+mse", "regression").params) == list(GBDT_SPACE)
 
 
 def test_a_bad_choice_names_the_valid_ones():

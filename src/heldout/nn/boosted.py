@@ -23,6 +23,7 @@ and run again trains the same trees.
 from __future__ import annotations
 
 import hashlib
+import math
 import time
 
 import numpy as np
@@ -41,9 +42,10 @@ OBJECTIVES = {
 }
 HUBER_DELTA = 1.0  # as heldout's huber loss (on standardised targets)
 PATIENCE = 50  # rounds without a better validation loss before boosting stops
+RATES = (0.01, 0.3, "log")  # a booster's learning rates, searched on a log scale (not a default)
 # the search's dimensions (its own: the gradient steps' settings mean nothing to a booster)
 GBDT_SPACE = {
-    "lr": (0.01, 0.3, "log"),
+    "lr": RATES,
     "leaves": (4, 128),
     "min_leaf_rows": (2, 100),
     "feature_fraction": (0.4, 1.0),
@@ -99,23 +101,19 @@ class Boosted:
     def full_batch_loss_and_grads(self, params, X, y, loss: str):
         return self.loss_and_grads(params, X, y, None, loss)
 
-    def train_members(
-        self, configs, data, task, n_out: int, shuffle_seed: int, folds=None, **hooks
-    ) -> list:
+    def train_members(self, configs, data, task, n_out: int, folds=None, on_epoch=None) -> list:
         """Each config trained by LightGBM on its rows (its fold's, with folds), watched on its
-        validation rows: one :class:`~heldout.train.state.Member` each. ``hooks``' pruning,
-        tracing and checkpoints do not apply (a booster trains in one call, and again from its
-        seed after a kill); ``on_epoch`` hears once, at the end."""
-        from ..train.state import Member
-
+        validation rows: one record each of what a :class:`~heldout.train.state.Member` holds
+        (history, best epoch, status, message, parameters, epoch seconds). Pruning, tracing and
+        checkpoints do not apply (a booster trains in one call, and again from its seed after a
+        kill); ``on_epoch`` hears once, at the end."""
         members, started = [], time.perf_counter()
         for k, config in enumerate(configs):
             fold = None if folds is None else folds[k]
-            members.append(_train(Member(config, fold=fold), data, task, n_out))
-        on_epoch = hooks.get("on_epoch")
+            members.append(_train(config, fold, data, task, n_out))
         if on_epoch is not None:
-            best = min(min(m.history["val_loss"] or [float("inf")]) for m in members)
-            rounds = max(len(m.history["epoch"]) for m in members)
+            best = min(min(m["history"]["val_loss"] or [float("inf")]) for m in members)
+            rounds = max(len(m["history"]["epoch"]) for m in members)
             on_epoch(
                 {
                     "epoch": rounds,
@@ -129,22 +127,21 @@ class Boosted:
         return members
 
 
-def _train(member, data, task, n_out: int):
+def _train(config, fold: int | None, data, task, n_out: int) -> dict:
     """One booster: trained, its history recorded, its best rounds kept as text."""
     import lightgbm as lgb
 
-    config = member.config
     if config.loss not in OBJECTIVES:
         raise ConfigError(
             f"gbdt does not train loss {config.loss!r}. Choose one of {sorted(OBJECTIVES)}."
         )
     objective, metric = OBJECTIVES[config.loss]
-    train_X, train_y, train_w = _rows(data.train, member.fold)
-    valid_X, valid_y, valid_w = _rows(data.validation, member.fold)
+    train_X, train_y, train_w = _rows(data.train, fold)
+    valid_X, valid_y, valid_w = _rows(data.validation, fold)
     params = {
         "objective": objective,
         "metric": metric,
-        "learning_rate": config.lr if config.lr is not None else 0.1,
+        "learning_rate": config.lr,
         "num_leaves": config.leaves,
         "min_data_in_leaf": config.min_leaf_rows,
         "feature_fraction": config.feature_fraction,
@@ -180,24 +177,25 @@ def _train(member, data, task, n_out: int):
     seconds = time.perf_counter() - started
     train_loss, val_loss = record["train"][metric], record["validation"][metric]
     best = booster.best_iteration or len(val_loss)
-    unit = _unit(data.validation, member.fold)
-    member.history = {
-        "epoch": list(range(1, len(val_loss) + 1)),
-        "lr": [params["learning_rate"]] * len(val_loss),
-        "train_loss": [float(v) for v in train_loss],
-        "val_loss": [float(v) for v in val_loss],
-        "val_metric": [
-            float(np.sqrt(v) * unit) if metric == "l2" and task.monitor == "rmse" else float("nan")
-            for v in val_loss
-        ],
-    }
-    member.best_epoch = int(best)
-    member.status = "early_stopped" if len(val_loss) < rounds else "max_epochs"
-    member.message = f"{best} boosting rounds kept of {len(val_loss)}"
+    unit = _unit(data.validation, fold)
     text = booster.model_to_string(num_iteration=best).encode()
-    member.params = [torch.frombuffer(bytearray(text), dtype=torch.uint8).clone()]
-    member.epoch_seconds = [seconds / max(len(val_loss), 1)] * len(val_loss)
-    return member
+    return {
+        "history": {
+            "epoch": list(range(1, len(val_loss) + 1)),
+            "lr": [params["learning_rate"]] * len(val_loss),
+            "train_loss": [float(v) for v in train_loss],
+            "val_loss": [float(v) for v in val_loss],
+            "val_metric": [
+                float(np.sqrt(v) * unit) if metric == "l2" and task.monitor == "rmse" else math.nan
+                for v in val_loss
+            ],
+        },
+        "best_epoch": int(best),
+        "status": "early_stopped" if len(val_loss) < rounds else "max_epochs",
+        "message": f"{best} boosting rounds kept of {len(val_loss)}",
+        "params": [torch.frombuffer(bytearray(text), dtype=torch.uint8).clone()],
+        "epoch_seconds": [seconds / max(len(val_loss), 1)] * len(val_loss),
+    }
 
 
 def _rows(block, fold: int | None):

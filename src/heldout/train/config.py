@@ -43,7 +43,7 @@ def _registries() -> dict[str, dict]:
 # the same: values are checked against the registries.
 BUILT_IN_NAMES = dict(
     [  # (pairs, not a dict display: these are choices, and the defaults are the fields')
-        ("model", ("linear", "mlp")),
+        ("model", ("linear", "gbdt", "mlp")),
         ("loss", ("mse", "mae", "huber", "log_loss", "cross_entropy", "hinge")),
         ("activation", ("relu", "tanh", "sigmoid", "gelu", "identity")),
         ("init", ("zeros", "normal", "xavier", "kaiming")),

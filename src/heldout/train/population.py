@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import replace
-from functools import partial
 
 import torch
 
@@ -34,7 +33,7 @@ from .config import TrainConfig
 from .result import Run
 from .rows import NO_HOOKS, Hooks, Learned, Rows
 from .scoring import EVAL_ELEMENTS
-from .state import PopulationState
+from .state import Member, PopulationState
 
 
 def train_population(
@@ -106,9 +105,15 @@ def train_population(
                     )
                 )
             )
-            # a family trained by another library trains its members itself, on the same rows
-            trainer = getattr(family, "train_members", None) or partial(engine.train, family)
-            trained = trainer(
+            if hasattr(family, "train_members"):  # trained by another library, on the same rows
+                trained = _library_trained(
+                    family, chunk_configs, data, task, n_out, member_folds, hooks
+                )
+                results.update(zip(chosen, trained))
+                chunk_sizes.append(len(chosen))
+                continue
+            trained = engine.train(
+                family,
                 chunk_configs,
                 replace(data, fold=fold_index),
                 task,
@@ -192,6 +197,14 @@ def _chunks(
             stacklevel=4,
         )
     return plan
+
+
+def _library_trained(family, configs, data, task, n_out, folds, hooks: Hooks) -> list[Member]:
+    """Members of a family another library trains (:meth:`train_members`): its records of them as
+    the engine's :class:`Member` records, so the rest of the run cannot tell them apart."""
+    records = family.train_members(configs, data, task, n_out, folds, on_epoch=hooks.on_epoch)
+    fold_of = folds or [None] * len(configs)
+    return [Member(c, fold=f, **r) for c, f, r in zip(configs, fold_of, records)]
 
 
 def _model(family, member, learned: Learned, train: Dataset, split: dict, seed: int) -> Model:
