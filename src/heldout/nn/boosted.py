@@ -43,11 +43,12 @@ OBJECTIVES = {
 HUBER_DELTA = 1.0  # as heldout's huber loss (on standardised targets)
 PATIENCE = 50  # rounds without a better validation loss before boosting stops
 RATES = (0.01, 0.3, "log")  # a booster's learning rates, searched on a log scale (not a default)
-# the search's dimensions (its own: the gradient steps' settings mean nothing to a booster)
+# the search's dimensions (its own: the gradient steps' settings mean nothing to a booster); trees'
+# sizes on log scales, as small trees and large ones both win on some tables
 GBDT_SPACE = {
     "lr": RATES,
-    "leaves": (4, 128),
-    "min_leaf_rows": (2, 100),
+    "leaves": (4, 128, "log"),
+    "min_leaf_rows": (2, 128, "log"),
     "feature_fraction": (0.4, 1.0),
     "row_fraction": (0.5, 1.0),
     "weight_decay": (1e-8, 10.0, "log"),

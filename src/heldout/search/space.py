@@ -1,10 +1,10 @@
 """Candidates (model family × loss) and the search space of their hyperparameters.
 
 A candidate is written ``family+loss`` (``linear+mse``, ``mlp+log_loss``); each task has default
-candidates. Every family has a default space, so a search needs nothing but a split; a user
-space overrides entries by name: ``(low, high)`` a uniform range, ``(low, high, "log")`` a
-log-scale range, ``[a, b, c]`` a choice, a single value a fixed setting. ``width`` and ``depth``
-describe an ``mlp``'s hidden layers; every other name is a training setting.
+candidates. Every family has a default space, so a search needs nothing but a split; a user space
+overrides entries by name: ``(low, high)`` a uniform range, ``(low, high, "log")`` a log-scale range
+(of whole numbers when both ends are), ``[a, b, c]`` a choice, a single value a fixed setting.
+``width`` and ``depth`` describe an ``mlp``'s hidden layers; every other name is a training setting.
 
 >>> s = Space.for_candidate("mlp+mse", "regression", {"lr": (1e-3, 1e-1, "log"), "depth": [1]})
 >>> sorted(s.params)[:4]
@@ -35,8 +35,8 @@ class Param:
     def suggest(self, trial, name: str):
         if self.kind == "choice":
             return trial.suggest_categorical(name, list(self.choices))
-        if self.kind == "int":
-            return trial.suggest_int(name, int(self.low), int(self.high))
+        if self.kind in ("int", "intlog"):
+            return trial.suggest_int(name, int(self.low), int(self.high), log=self.kind == "intlog")
         return trial.suggest_float(name, self.low, self.high, log=self.kind == "log")
 
     @classmethod
@@ -66,11 +66,8 @@ class Param:
                 )
             if log and low <= 0:
                 raise ConfigError(f"A log-scale range for {name!r} needs low > 0, got {value!r}.")
-            kind = (
-                "log"
-                if log
-                else ("int" if isinstance(low, int) and isinstance(high, int) else "float")
-            )
+            whole = isinstance(low, int) and isinstance(high, int)
+            kind = ("intlog" if whole else "log") if log else ("int" if whole else "float")
             return cls(kind, float(low), float(high))
         return cls("choice", choices=(value,))  # a fixed setting
 
