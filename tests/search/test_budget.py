@@ -53,7 +53,7 @@ class Fixed:
     def suggest_categorical(self, name, choices):
         return choices[0]
 
-    def suggest_int(self, name, low, high):
+    def suggest_int(self, name, low, high, log=False):
         return high
 
     def suggest_float(self, name, low, high, log=False):
