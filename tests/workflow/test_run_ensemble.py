@@ -41,6 +41,9 @@ def test_the_run_looks_with_the_ensemble_chosen_on_validation(runs):
     assert model.config["model"] == "ensemble" and model.config["weights"] == weights
     assert model.calibration is not None  # intervals, scored by members new to the validation
     assert json.loads((folder / "summary.json").read_text())["ensemble"] == chosen
+    # whether the ensemble's machinery pays: the best linear trial, compared in the same look
+    if not all(m["candidate"].startswith("linear+") for m in chosen["members"]):
+        assert "best linear" in summary["test"]["versus"]
 
 
 def test_the_weights_are_what_the_validation_rows_give_from_the_kept_trials(runs):

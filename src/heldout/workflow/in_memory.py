@@ -92,16 +92,17 @@ class InMemory:
             kept=kept,
             retrain=lambda: self._scorer(found, deadline, checkpoints),
         )
-        with_linear = found.best["candidate"].startswith("linear+") or deadline.fits(
-            "best linear", seconds * pooled
-        )
+        linear = found.best["candidate"].startswith("linear+")
+        with_linear = linear or deadline.fits("best linear", seconds * pooled)
         return FinalModel(
             model,
             refit,
             run,
             inspected=kept or (None if refit else model),
             inspected_rows=split.validation,
-            baselines=lambda: self._best_linear(found, refit, checkpoints) if with_linear else {},
+            baselines=lambda: (
+                {} if linear or not with_linear else self._best_linear(found, refit, checkpoints)
+            ),
             message=None if run else "trained on training rows: the time budget left the refit out",
         )
 
@@ -124,6 +125,10 @@ class InMemory:
         else:
             model, history = searched, None
         model.calibration = calibration(model, split.validation, refit=refit, kept=searched)
+        board = found.leaderboard.set_index("trial")["candidate"]
+        # the best linear trial as a baseline of the same look, unless every member is linear
+        linear = all(str(board[t]).startswith("linear+") for t in trials)
+        with_linear = not linear and deadline.fits("best linear", seconds / len(trials))
         members = ", ".join(f"trial {t} ({w:.2f})" for t, w in chosen.weights.items())
         how = "refit on training + validation rows" if refit else "as trained on training rows"
         left_out = "; the time budget left the refit out" if wanted and not refit else ""
@@ -133,6 +138,7 @@ class InMemory:
             None,
             inspected=searched,
             inspected_rows=split.validation,
+            baselines=lambda: self._best_linear(found, refit, checkpoints) if with_linear else {},
             message=f"an ensemble of {members}, {how}{left_out}",
             history=history,  # the best member's refit, the curves the report draws
         )
@@ -162,10 +168,10 @@ class InMemory:
         return self._alone(found, checkpoint=hook, resume=resume).model
 
     def _best_linear(self, found: Search, refit: bool, checkpoints) -> dict:
-        """When the selected candidate is not linear, the best linear one, trained as the selected
-        one was (refit, or on training rows), as the baseline "best linear": whether the extra
-        machinery pays becomes a difference with an interval, from the same look."""
-        linear = None if found.best["candidate"].startswith("linear+") else found.best_of("linear")
+        """The best linear candidate, trained as the final model was (refit, or on training rows),
+        as the baseline "best linear" (asked when the final model is not linear): whether the
+        extra machinery pays becomes a difference with an interval, from the same look."""
+        linear = found.best_of("linear")
         if linear is None:
             return {}
         trained = (
