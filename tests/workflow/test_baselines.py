@@ -6,7 +6,9 @@ import dataclasses
 import pytest
 
 import heldout
+from heldout.workflow.deadline import Deadline
 from heldout.workflow.in_memory import InMemory
+from heldout.workflow.records import Selection
 
 
 @pytest.fixture(autouse=True)
@@ -29,14 +31,17 @@ def test_a_selected_mlp_is_compared_with_the_best_linear_candidate():
     assert len(board) == 2 and linear[found.metric] == board[found.metric].min()
     # whichever the search selected, make the selected one the mlp
     as_mlp = dataclasses.replace(found, best=mlp, best_settings=found.settings(mlp["trial"]))
-    assert (
-        InMemory(split)._best_linear(
-            dataclasses.replace(found, best=linear, best_settings=found.settings(linear["trial"])),
-            refit=True,
-            checkpoints=None,
-        )
-        == {}
+    # a linear final model has no "best linear" baseline: the look would compare it with itself
+    as_linear = dataclasses.replace(
+        found, best=linear, best_settings=found.settings(linear["trial"]), pool={}
     )
+    final = InMemory(split).final(
+        Selection.of(as_linear, "wine", split, None),
+        refit=False,
+        deadline=Deadline(None),
+        checkpoints=None,
+    )
+    assert final.model.config["model"] == "linear" and final.baselines() == {}
     for refit in (True, False):
         baselines = InMemory(split)._best_linear(as_mlp, refit=refit, checkpoints=None)
         model = baselines["best linear"]
