@@ -49,6 +49,8 @@ def wall_seconds(values: pd.Series, name: str = "") -> np.ndarray:
             f"{values.dropna().iloc[:1].tolist()}. Give dates as datetimes or ISO text "
             "(2024-01-31), or read the column as numeric."
         )
+    if isinstance(values.dtype, pd.ArrowDtype):  # Arrow dates and timestamps: as Python objects
+        values = values.astype(object)
     stamps = values if pd.api.types.is_datetime64_any_dtype(values) else _parse(values)
     if getattr(stamps.dt, "tz", None) is not None:
         stamps = stamps.dt.tz_localize(None)  # the wall clock of the column's own zone

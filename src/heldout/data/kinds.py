@@ -1,6 +1,7 @@
 """How a feature column is read — its kind — from its values, or as the user says.
 
-The kinds read from values: ``bool``, ``numeric``, ``datetime`` (datetimes, and text whose every
+The kinds read from values: ``bool``, ``numeric``, ``datetime`` (datetimes; columns of Python
+``date`` or ``datetime`` objects, as Parquet and Arrow readers give dates; and text whose every
 value is an ISO date or timestamp such as ``2024-01-31`` or ``2024-01-31T08:00:00Z``, as CSV
 files hold them) and ``categorical`` (any other text). What a kind becomes is the preprocessing's
 choice (:mod:`heldout.data.features`): a categorical column with more distinct training values
@@ -18,6 +19,7 @@ is one-hot encoded however many values it has.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 import pandas as pd
@@ -37,12 +39,16 @@ def column_kind(column: pd.Series) -> str:
         return "datetime"
     if pd.api.types.is_numeric_dtype(column):
         return "numeric"
-    return "datetime" if _dates_as_text(column) else "categorical"
+    # the values as Python objects: Arrow-backed columns (strings, dictionaries) read alike
+    present = pd.Series(list(column.dropna().unique()), dtype=object)
+    if len(present) and present.map(lambda v: isinstance(v, (dt.date, pd.Timestamp))).all():
+        return "datetime"  # dates and timestamps as objects, as Parquet and Arrow readers give them
+    return "datetime" if _dates_as_text(present) else "categorical"
 
 
-def _dates_as_text(column: pd.Series) -> bool:
-    """Whether every present value is text in ISO date form that pandas reads as a date."""
-    present = pd.Series(column.dropna().unique())
+def _dates_as_text(present: pd.Series) -> bool:
+    """Whether every present value (distinct, as Python objects) is text in ISO date form that
+    pandas reads as a date."""
     for rows in (
         present.iloc[:100],
         present,
