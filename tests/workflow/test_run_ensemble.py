@@ -41,6 +41,9 @@ def test_the_run_looks_with_the_ensemble_chosen_on_validation(runs):
     assert model.config["model"] == "ensemble" and model.config["weights"] == weights
     assert model.calibration is not None  # intervals, scored by members new to the validation
     assert json.loads((folder / "summary.json").read_text())["ensemble"] == chosen
+    # the report shows the members and their weights
+    page = (folder / "report.html").read_text()
+    assert "<h2>Ensemble</h2>" in page and "weights chosen on the validation rows" in page.lower()
     # whether the ensemble's machinery pays: the best linear trial, compared in the same look
     if not all(m["candidate"].startswith("linear+") for m in chosen["members"]):
         assert "best linear" in summary["test"]["versus"]
