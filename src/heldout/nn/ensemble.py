@@ -111,11 +111,7 @@ class Ensemble:
 
     def loss_and_grads(self, params, X, y, w, loss: str):
         """The ensemble's mean losses and its parameters' gradients, through autograd."""
-        with torch.enable_grad():
-            live = [p.detach().requires_grad_(True) for p in params]
-            value = losses.LOSSES[loss](self.forward(live, X), y, w)
-            grads = torch.autograd.grad(value.sum(), live)
-        return value.detach(), list(grads)
+        return losses.by_autograd(self.forward, params, X, y, w, loss)
 
     def full_batch_loss_and_grads(self, params, X, y, loss: str):
         return self.loss_and_grads(params, X, y, None, loss)

@@ -32,6 +32,16 @@ import torch.nn.functional as F
 Rows = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
+def by_autograd(forward, params, X, y, w, loss: str):
+    """Members' mean losses ``[K]`` and parameter gradients of ``forward`` through autograd: the
+    step of a family that does not write its backward pass by hand."""
+    with torch.enable_grad():
+        live = [p.detach().requires_grad_(True) for p in params]
+        value = LOSSES[loss](forward(live, X), y, w)
+        grads = torch.autograd.grad(value.sum(), live)
+    return value.detach(), list(grads)
+
+
 def _targets(out: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """``y`` broadcast to one row of targets per member: ``[K, n]``."""
     return y.expand(out.shape[0], out.shape[1])

@@ -84,8 +84,4 @@ class Module:
 
     def loss_and_grads(self, params, X, y, w, loss: str):
         """Members' mean losses ``[K]`` and parameter gradients, through autograd."""
-        with torch.enable_grad():
-            live = [p.detach().requires_grad_(True) for p in params]
-            value = losses.LOSSES[loss](self.forward(live, X), y, w)
-            grads = torch.autograd.grad(value.sum(), live)
-        return value.detach(), list(grads)
+        return losses.by_autograd(self.forward, params, X, y, w, loss)

@@ -52,8 +52,9 @@ def keep(
     best = {rows[i]["trial"] for i in best_indices(rows, metric, sign, count)}
     for trial in sorted(best & trained.keys()):
         trained[trial].save(_path(checkpoints, trial))
+    wanted = {_path(checkpoints, trial).name for trial in best}
     for path in checkpoints.folder.glob(f"{PREFIX}*.safetensors"):
-        if path.name.removeprefix(PREFIX).removesuffix(".safetensors") not in map(str, best):
+        if path.name not in wanted:
             path.unlink(missing_ok=True)
 
 

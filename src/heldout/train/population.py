@@ -79,6 +79,14 @@ def train_population(
         for c, chunk in enumerate(_chunks(family, c0, data, n_out, len(ks), memory_budget)):
             chosen = [ks[j] for j in chunk]
             chunk_configs = [configs[member_specs[k][0]] for k in chosen]
+            member_folds = None if folds is None else [member_specs[k][1] for k in chosen]
+            chunk_sizes.append(len(chosen))
+            if hasattr(family, "train_members"):  # trained by another library, on the same rows
+                trained = _library_trained(
+                    family, chunk_configs, data, task, n_out, member_folds, hooks
+                )
+                results.update(zip(chosen, trained))
+                continue
             key = f"{p}.{c}"
             state = (
                 None
@@ -87,7 +95,6 @@ def train_population(
                     resume[key], chunk_configs, optim.get(c0.optimizer).init
                 )
             )
-            member_folds = None if folds is None else [member_specs[k][1] for k in chosen]
             fold_index = (
                 None if folds is None else torch.tensor(member_folds, device=data.train.device)
             )
@@ -105,13 +112,6 @@ def train_population(
                     )
                 )
             )
-            if hasattr(family, "train_members"):  # trained by another library, on the same rows
-                trained = _library_trained(
-                    family, chunk_configs, data, task, n_out, member_folds, hooks
-                )
-                results.update(zip(chosen, trained))
-                chunk_sizes.append(len(chosen))
-                continue
             trained = engine.train(
                 family,
                 chunk_configs,
@@ -128,7 +128,6 @@ def train_population(
                 shards=rows.shards,
             )
             results.update(zip(chosen, trained))
-            chunk_sizes.append(len(chosen))
         families.update({k: family for k in ks})
 
     members = [results[k] for k in range(len(member_specs))]
